@@ -1,0 +1,41 @@
+# `make run` and `make test` set everything up on a fresh machine (Python 3.11 with venv), then run.
+VENV ?= .venv
+PYTHON := $(VENV)/bin/python
+PORT ?= 8501
+
+.PHONY: run test lint format bench browser
+
+$(VENV)/.runtime: requirements.txt
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PYTHON) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.runtime
+	$(VENV)/bin/streamlit run streamlit_app.py --server.port $(PORT)
+
+# The browser tests need Debian's Chromium. As root it is installed here; otherwise they skip with a
+# reason locally (under CI=true they fail instead).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "note: /usr/bin/chromium is missing; run 'sudo apt-get install chromium' for the browser tests"; fi; \
+	fi
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: $(VENV)/.dev browser lint
+	$(PYTHON) -m pytest
+
+bench: $(VENV)/.dev browser
+	$(PYTHON) bench/run_all.py

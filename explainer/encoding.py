@@ -1,0 +1,142 @@
+"""Turning pairs of integers into the bit sequences the RNN reads, and back.
+
+The network adds the way people do by hand: it starts at the least significant column and moves
+left, carrying a 1 when a column overflows. A recurrent network can only carry information forward
+in time, so the bits go in least significant first: timestep 0 holds the 2**0 bits of a and b,
+timestep 1 the 2**1 bits, and so on. Feeding them the other way round would ask the network to know
+a carry before it has seen the column that causes it.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+# The page and the API accept operands up to this value; the sum then needs at most 65 timesteps.
+MAX_OPERAND = 2**64 - 1
+# The seed trains on 8 timesteps, so every sequence is at least that long (short sums are padded with
+# leading zero columns, exactly as the blog's 8-bit vectors are).
+MIN_TIMESTEPS = 8
+# The training set of the seed: a, b < 128, so that a + b < 256 fits in 8 bits.
+TRAINING_OPERAND_BITS = 7
+
+
+def validate_operand(value: object, name: str = "operand") -> int:
+    """Return ``value`` as a Python int if it is a whole number in [0, MAX_OPERAND].
+
+    Raises ``ValueError`` with a message that says what was wrong and what is accepted. ``bool`` is
+    refused even though it is an ``int`` subclass: ``True + True`` is almost always a mistake here.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name} must be a whole number given as an int, not {type(value).__name__} {value!r}.")
+    number = int(value)
+    if number < 0:
+        raise ValueError(f"{name} must be 0 or more; got {number}. The network adds non-negative numbers.")
+    if number > MAX_OPERAND:
+        raise ValueError(f"{name} must be at most 2**64 − 1 = {MAX_OPERAND}; got {number}.")
+    return number
+
+
+def parse_operand(text: object, name: str = "operand") -> int:
+    """Parse what a person typed into an operand, or raise ``ValueError`` with a readable message.
+
+    Accepts plain decimal digits (ASCII only, surrounding spaces ignored, ``_`` and ``,`` refused), so
+    "1e3", "0x10", "½" and "٣" are all rejected rather than silently reinterpreted.
+    """
+    if not isinstance(text, str):
+        raise ValueError(f"{name} must be text containing digits; got {type(text).__name__}.")
+    stripped = text.strip()
+    if not stripped:
+        raise ValueError(f"{name} is empty: type a whole number such as 50.")
+    if len(stripped) > 40:
+        raise ValueError(f"{name} is too long: at most 20 digits (the largest allowed is {MAX_OPERAND}).")
+    if stripped.startswith("-") and stripped[1:].isascii() and stripped[1:].isdigit():
+        raise ValueError(f"{name} must be 0 or more; got {stripped}. The network adds non-negative numbers.")
+    if not (stripped.isascii() and stripped.isdigit()):
+        raise ValueError(f"{name} must be a whole number written with the digits 0–9; got {stripped!r}.")
+    return validate_operand(int(stripped), name)
+
+
+def timesteps_for(a: int, b: int) -> int:
+    """Number of timesteps the network runs for ``a + b``: max(8, bit length of the sum).
+
+    254 + 1 = 255 fits in 8 steps; 255 + 255 = 510 needs a 9th step for the final carry.
+    """
+    a = validate_operand(a, "a")
+    b = validate_operand(b, "b")
+    return max(MIN_TIMESTEPS, (a + b).bit_length())
+
+
+def int_to_bits(number: int, timesteps: int) -> np.ndarray:
+    """Bits of ``number``, least significant first, as an int8 array of length ``timesteps``.
+
+    Works on Python ints of any size (no float conversion), so 2**64 − 1 encodes exactly.
+    """
+    if number < 0:
+        raise ValueError(f"number must be 0 or more; got {number}.")
+    if number.bit_length() > timesteps:
+        raise ValueError(f"{number} needs {number.bit_length()} bits but only {timesteps} timesteps were given.")
+    return np.array([(number >> position) & 1 for position in range(timesteps)], dtype=np.int8)
+
+
+def bits_to_int(bits: object) -> int:
+    """Inverse of :func:`int_to_bits`: least-significant-first bits (0/1) to a Python int."""
+    values = np.asarray(bits).ravel()
+    if values.size and not np.isin(values, (0, 1)).all():
+        raise ValueError("bits must all be 0 or 1.")
+    return sum(int(bit) << position for position, bit in enumerate(values))
+
+
+def encode_pair(a: int, b: int, timesteps: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Encode one pair as network input and target.
+
+    Returns ``(inputs, targets)`` with shapes ``(T, 2)`` (columns: bit of a, bit of b) and ``(T,)``
+    (bit of a + b), both int8, least significant bit first, ``T = timesteps_for(a, b)`` unless given.
+    """
+    a = validate_operand(a, "a")
+    b = validate_operand(b, "b")
+    needed = timesteps_for(a, b)
+    if timesteps is None:
+        timesteps = needed
+    elif timesteps < needed:
+        raise ValueError(f"{a} + {b} needs {needed} timesteps; got timesteps={timesteps}.")
+    inputs = np.stack([int_to_bits(a, timesteps), int_to_bits(b, timesteps)], axis=1)  # (T, 2)
+    return inputs, int_to_bits(a + b, timesteps)
+
+
+def all_pairs(operand_bits: int = TRAINING_OPERAND_BITS) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair ``(a, b)`` with ``a, b < 2**operand_bits``, in row-major order (a slow, b fast).
+
+    Returns ``(a_values, b_values)``, each ``(N,)`` int64 with ``N = 4**operand_bits``.
+    ``operand_bits=7`` gives the 16,384 training pairs; ``8`` gives all 65,536 8-bit pairs.
+    """
+    side = np.arange(2**operand_bits, dtype=np.int64)
+    a_values, b_values = np.meshgrid(side, side, indexing="ij")
+    return a_values.ravel(), b_values.ravel()
+
+
+def encode_batch(a_values: np.ndarray, b_values: np.ndarray, timesteps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised :func:`encode_pair` for small operands (sums below 2**62).
+
+    Returns ``(inputs, targets)`` float32 of shapes ``(N, T, 2)`` and ``(N, T, 1)`` for Keras.
+    """
+    a_values = np.asarray(a_values, dtype=np.int64)
+    b_values = np.asarray(b_values, dtype=np.int64)
+    if (a_values < 0).any() or (b_values < 0).any():
+        raise ValueError("operands must be 0 or more.")
+    positions = np.arange(timesteps, dtype=np.int64)
+    sums = a_values + b_values
+    if sums.size and int(sums.max()).bit_length() > timesteps:
+        raise ValueError(f"some sums need more than {timesteps} timesteps.")
+    a_bits = (a_values[:, None] >> positions) & 1  # (N, T)
+    b_bits = (b_values[:, None] >> positions) & 1  # (N, T)
+    sum_bits = (sums[:, None] >> positions) & 1  # (N, T)
+    inputs = np.stack([a_bits, b_bits], axis=-1).astype(np.float32)  # (N, T, 2)
+    return inputs, sum_bits[..., None].astype(np.float32)  # (N, T, 1)
+
+
+def bits_matrix_to_ints(bits: np.ndarray) -> np.ndarray:
+    """Rows of least-significant-first bits ``(N, T)`` with T ≤ 62 to int64 values ``(N,)``."""
+    bits = np.asarray(bits, dtype=np.int64)
+    return (bits << np.arange(bits.shape[1], dtype=np.int64)).sum(axis=1)

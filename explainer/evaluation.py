@@ -1,0 +1,56 @@
+"""Exhaustive checks: how many pairs does the network add exactly?"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from explainer.encoding import MIN_TIMESTEPS, TRAINING_OPERAND_BITS, all_pairs, encode_batch
+from explainer.network import RNNWeights, forward
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    """Accuracy of a network over a set of pairs."""
+
+    pairs: int
+    exact_accuracy: float  # fraction of pairs whose every output bit is right
+    bit_accuracy: float  # fraction of all output bits that are right
+    wrong_bits: np.ndarray  # (pairs,) int: how many bits each pair got wrong
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {"pairs": self.pairs, "exact_accuracy": self.exact_accuracy, "bit_accuracy": self.bit_accuracy}
+
+
+@lru_cache(maxsize=4)
+def exhaustive_dataset(operand_bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """All pairs below ``2**operand_bits`` as ``(inputs (N, T, 2), targets (N, T, 1))`` float32.
+
+    T is the timesteps of the largest sum: 8 for the 16,384 training pairs (7-bit operands) and 9 for
+    the 65,536 8-bit pairs. Cached and read-only: it is the same for every model.
+    """
+    a_values, b_values = all_pairs(operand_bits)
+    timesteps = max(MIN_TIMESTEPS, operand_bits + 1)
+    inputs, targets = encode_batch(a_values, b_values, timesteps)
+    inputs.setflags(write=False)
+    targets.setflags(write=False)
+    return inputs, targets
+
+
+def evaluate(
+    weights: RNNWeights,
+    operand_bits: int = TRAINING_OPERAND_BITS,
+    hidden_override: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Accuracy:
+    """Exact and bit accuracy over every pair with operands below ``2**operand_bits``."""
+    inputs, targets = exhaustive_dataset(operand_bits)
+    predicted = forward(weights, inputs, hidden_override).output_probability >= 0.5  # (N, T)
+    wrong_bits = (predicted != targets[..., 0].astype(bool)).sum(axis=1)  # (N,)
+    return Accuracy(
+        pairs=int(wrong_bits.size),
+        exact_accuracy=float((wrong_bits == 0).mean()),
+        bit_accuracy=float(1.0 - wrong_bits.sum() / targets[..., 0].size),
+        wrong_bits=wrong_bits,
+    )

@@ -1,0 +1,145 @@
+"""The seed's network, in Keras and written out in numpy.
+
+    h_t = σ(x_t · W_x + h_{t-1} · W_h)        x_t: (2,)  W_x: (2, H)  W_h: (H, H)  h_{-1} = 0
+    o_t = σ(h_t · W_o)                        W_o: (H, 1)
+
+No biases anywhere, exactly as in the blog: with H = 16 that is 2·16 + 16·16 + 16·1 = 304 weights.
+The numpy version is what the page draws from (it exposes the pre-activation split that Keras hides);
+``tests/test_trace.py`` proves it equals Keras's own hidden states and outputs.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+os.environ.setdefault(
+    "TF_CPP_MIN_LOG_LEVEL", "3"
+)  # TensorFlow's C++ start-up chatter (no GPU, etc.) is not for users; real failures still raise.
+
+import keras
+import numpy as np
+
+DEFAULT_HIDDEN_UNITS = 16
+MAX_HIDDEN_UNITS = 64
+
+
+def build_model(hidden_units: int = DEFAULT_HIDDEN_UNITS) -> keras.Model:
+    """The seed's architecture: ``SimpleRNN(H, sigmoid, no bias)`` then a per-timestep ``Dense(1)``.
+
+    The input shape is ``(None, 2)`` so one model runs on any number of timesteps. A plain ``Dense`` on
+    the 3-D tensor ``(batch, T, H)`` applies the same weights at every timestep, which is what the
+    blog's ``TimeDistributed(Dense)`` did, without Keras 3's failure when ``T`` changes between calls.
+    """
+    if isinstance(hidden_units, bool) or not isinstance(hidden_units, int):
+        raise ValueError(f"hidden_units must be an int; got {hidden_units!r}.")
+    if not 1 <= hidden_units <= MAX_HIDDEN_UNITS:
+        raise ValueError(f"hidden_units must be between 1 and {MAX_HIDDEN_UNITS}; got {hidden_units}.")
+    inputs = keras.Input(shape=(None, 2), name="bits")  # (batch, T, 2)
+    hidden = keras.layers.SimpleRNN(
+        hidden_units, activation="sigmoid", use_bias=False, return_sequences=True, name="rnn"
+    )(inputs)  # (batch, T, H)
+    outputs = keras.layers.Dense(1, activation="sigmoid", use_bias=False, name="output")(hidden)  # (batch, T, 1)
+    return keras.Model(inputs, outputs, name="binary_adder")
+
+
+@dataclass(frozen=True)
+class RNNWeights:
+    """The three weight matrices as read-only float64 arrays: ``W_x (2, H)``, ``W_h (H, H)``, ``W_o (H, 1)``."""
+
+    input_weights: np.ndarray
+    recurrent_weights: np.ndarray
+    output_weights: np.ndarray
+
+    def __post_init__(self) -> None:
+        for field_name in ("input_weights", "recurrent_weights", "output_weights"):
+            array = np.array(getattr(self, field_name), dtype=np.float64)  # a private copy
+            array.setflags(write=False)
+            object.__setattr__(self, field_name, array)
+        hidden_units = self.input_weights.shape[-1] if self.input_weights.ndim == 2 else -1
+        expected = {
+            "input_weights": (2, hidden_units),
+            "recurrent_weights": (hidden_units, hidden_units),
+            "output_weights": (hidden_units, 1),
+        }
+        for field_name, shape in expected.items():
+            actual = getattr(self, field_name).shape
+            if actual != shape or not 1 <= hidden_units <= MAX_HIDDEN_UNITS:
+                raise ValueError(
+                    f"{field_name} has shape {actual}; expected 2×H, H×H and H×1 with H in 1–{MAX_HIDDEN_UNITS}."
+                )
+            if not np.isfinite(getattr(self, field_name)).all():
+                raise ValueError(f"{field_name} contains NaN or infinite values.")
+
+    @property
+    def hidden_units(self) -> int:
+        return self.input_weights.shape[1]
+
+    @classmethod
+    def from_model(cls, model: keras.Model) -> RNNWeights:
+        """Read the weights out of a Keras model built by :func:`build_model`."""
+        input_weights, recurrent_weights = model.get_layer("rnn").get_weights()
+        (output_weights,) = model.get_layer("output").get_weights()
+        return cls(input_weights, recurrent_weights, output_weights)
+
+    def to_model(self) -> keras.Model:
+        """A fresh Keras model carrying these weights (for saving or downloading)."""
+        model = build_model(self.hidden_units)
+        model.get_layer("rnn").set_weights([self.input_weights, self.recurrent_weights])
+        model.get_layer("output").set_weights([self.output_weights])
+        return model
+
+
+def as_weights(model_or_weights: keras.Model | RNNWeights) -> RNNWeights:
+    """Accept either a Keras model or :class:`RNNWeights`, so callers need not care which they hold."""
+    if isinstance(model_or_weights, RNNWeights):
+        return model_or_weights
+    if isinstance(model_or_weights, keras.Model):
+        return RNNWeights.from_model(model_or_weights)
+    raise ValueError(f"expected a Keras model or RNNWeights; got {type(model_or_weights).__name__}.")
+
+
+def sigmoid(values: np.ndarray) -> np.ndarray:
+    # Split by sign so that neither branch overflows in exp for large |values|.
+    return np.where(values >= 0, 1.0 / (1.0 + np.exp(-np.abs(values))), 1.0 - 1.0 / (1.0 + np.exp(-np.abs(values))))
+
+
+@dataclass(frozen=True)
+class ForwardPass:
+    """Everything one batched forward pass computes. N pairs, T timesteps, H hidden units."""
+
+    hidden: np.ndarray  # (N, T, H)   h_t
+    input_part: np.ndarray  # (N, T, H)   x_t · W_x
+    recurrent_part: np.ndarray  # (N, T, H)   h_{t-1} · W_h
+    output_probability: np.ndarray  # (N, T)   o_t
+
+
+def forward(
+    weights: RNNWeights,
+    inputs: np.ndarray,
+    hidden_override: tuple[np.ndarray, np.ndarray] | None = None,
+) -> ForwardPass:
+    """Run the RNN equation in numpy on ``inputs`` of shape ``(N, T, 2)``.
+
+    ``hidden_override = (mask, values)`` (both ``(H,)``) replaces ``h_t[mask]`` by ``values[mask]``
+    after every step, before it feeds the next step and the output: this is how units are ablated.
+    """
+    inputs = np.asarray(inputs, dtype=np.float64)
+    if inputs.ndim != 3 or inputs.shape[2] != 2:
+        raise ValueError(f"inputs must have shape (N, T, 2); got {inputs.shape}.")
+    count, timesteps, _ = inputs.shape
+    units = weights.hidden_units
+    input_part = inputs @ weights.input_weights  # (N, T, H): does not depend on the state
+    recurrent_part = np.empty((count, timesteps, units))
+    hidden = np.empty((count, timesteps, units))
+    previous = np.zeros((count, units))  # h_{-1} = 0, as in Keras
+    for step in range(timesteps):
+        recurrent_part[:, step] = previous @ weights.recurrent_weights
+        current = sigmoid(input_part[:, step] + recurrent_part[:, step])
+        if hidden_override is not None:
+            mask, values = hidden_override
+            current = np.where(mask, values, current)
+        hidden[:, step] = current
+        previous = current
+    output_probability = sigmoid(hidden @ weights.output_weights)[..., 0]  # (N, T)
+    return ForwardPass(hidden, input_part, recurrent_part, output_probability)

@@ -1,0 +1,108 @@
+"""One addition, step by step: everything the page draws for a single pair."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from explainer.encoding import bits_to_int, encode_pair, timesteps_for, validate_operand
+from explainer.network import RNNWeights, as_weights, forward
+
+
+@dataclass(frozen=True)
+class AdditionTrace:
+    """The network adding ``a + b``. T timesteps (least significant bit first), H hidden units.
+
+    Every array is read-only, so one trace can be shared between threads and cached safely.
+    """
+
+    a: int
+    b: int
+    input_bits: np.ndarray  # (T, 2) int8: bit t of a, bit t of b
+    carry_in: np.ndarray  # (T,) int8: the true carry into column t (0 at t = 0)
+    carry_out: np.ndarray  # (T,) int8: the true carry out of column t
+    sum_bits: np.ndarray  # (T,) int8: bit t of a + b
+    hidden: np.ndarray  # (T, H) float: h_t
+    input_part: np.ndarray  # (T, H) float: x_t · W_x
+    recurrent_part: np.ndarray  # (T, H) float: h_{t-1} · W_h
+    output_probability: np.ndarray  # (T,) float: o_t = σ(h_t · W_o)
+    predicted_bits: np.ndarray  # (T,) int8: o_t rounded (≥ 0.5 → 1)
+    correct: np.ndarray  # (T,) bool: predicted bit == true sum bit
+    predicted_sum: int
+
+    @property
+    def true_sum(self) -> int:
+        return self.a + self.b
+
+    @property
+    def timesteps(self) -> int:
+        return int(self.input_bits.shape[0])
+
+    @property
+    def hidden_units(self) -> int:
+        return int(self.hidden.shape[1])
+
+    @property
+    def is_correct(self) -> bool:
+        return self.predicted_sum == self.true_sum
+
+
+def carries(input_bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """True carry into and out of each column of least-significant-first ``input_bits`` ``(T, 2)``."""
+    timesteps = input_bits.shape[0]
+    carry_in = np.zeros(timesteps, dtype=np.int8)
+    carry_out = np.zeros(timesteps, dtype=np.int8)
+    carry = 0
+    for step in range(timesteps):
+        carry_in[step] = carry
+        carry = int(input_bits[step, 0] + input_bits[step, 1] + carry >= 2)
+        carry_out[step] = carry
+    return carry_in, carry_out
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array = np.array(array)  # our own copy, so freezing it cannot affect the caller
+    array.setflags(write=False)
+    return array
+
+
+def trace_addition(
+    model: object,
+    a: int,
+    b: int,
+    timesteps: int | None = None,
+    hidden_override: tuple[np.ndarray, np.ndarray] | None = None,
+) -> AdditionTrace:
+    """Run the network on ``a + b`` and record every intermediate value.
+
+    ``model`` is a Keras model from :func:`explainer.build_model` or :class:`RNNWeights` (cheaper: no
+    weight copy out of Keras). ``timesteps`` defaults to ``max(8, bit length of a + b)``.
+    ``hidden_override`` ablates units (see :func:`explainer.network.forward`). Computed in numpy from the
+    weights, so it is safe to call from many sessions at once. Raises ``ValueError`` for bad operands.
+    """
+    a = validate_operand(a, "a")
+    b = validate_operand(b, "b")
+    weights: RNNWeights = as_weights(model)
+    if timesteps is None:
+        timesteps = timesteps_for(a, b)
+    input_bits, sum_bits = encode_pair(a, b, timesteps)
+    result = forward(weights, input_bits[None], hidden_override)
+    probability = result.output_probability[0]
+    predicted_bits = (probability >= 0.5).astype(np.int8)
+    carry_in, carry_out = carries(input_bits)
+    return AdditionTrace(
+        a=a,
+        b=b,
+        input_bits=_read_only(input_bits),
+        carry_in=_read_only(carry_in),
+        carry_out=_read_only(carry_out),
+        sum_bits=_read_only(sum_bits),
+        hidden=_read_only(result.hidden[0]),
+        input_part=_read_only(result.input_part[0]),
+        recurrent_part=_read_only(result.recurrent_part[0]),
+        output_probability=_read_only(probability),
+        predicted_bits=_read_only(predicted_bits),
+        correct=_read_only(predicted_bits == sum_bits),
+        predicted_sum=bits_to_int(predicted_bits),
+    )

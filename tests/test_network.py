@@ -1,0 +1,55 @@
+import numpy as np
+import pytest
+
+from explainer.network import RNNWeights, build_model
+
+
+def test_the_seed_architecture_has_304_weights():
+    model = build_model()
+    assert model.count_params() == 304
+    assert [layer.name for layer in model.layers] == ["bits", "rnn", "output"]
+    rnn = model.get_layer("rnn")
+    assert rnn.units == 16 and rnn.use_bias is False and rnn.activation.__name__ == "sigmoid"
+    dense = model.get_layer("output")
+    assert dense.units == 1 and dense.use_bias is False and dense.activation.__name__ == "sigmoid"
+    weights = RNNWeights.from_model(model)
+    assert weights.input_weights.shape == (2, 16)
+    assert weights.recurrent_weights.shape == (16, 16)
+    assert weights.output_weights.shape == (16, 1)
+
+
+@pytest.mark.parametrize("units", [1, 3, 32])
+def test_hidden_units_is_a_parameter(units):
+    assert build_model(units).count_params() == 2 * units + units * units + units
+
+
+def test_one_model_runs_on_any_length():
+    model = build_model()
+    for timesteps in (8, 9, 64, 8):  # back to 8: the TimeDistributed trap broke exactly this
+        assert model.predict(np.zeros((2, timesteps, 2)), verbose=0).shape == (2, timesteps, 1)
+
+
+@pytest.mark.parametrize("bad", [0, 65, -1, 2.0, True, "16"])
+def test_bad_hidden_units_raise(bad):
+    with pytest.raises(ValueError, match="hidden_units"):
+        build_model(bad)
+
+
+def test_weights_are_read_only_copies_and_validated():
+    source = np.ones((2, 4))
+    weights = RNNWeights(source, np.zeros((4, 4)), np.zeros((4, 1)))
+    source[0, 0] = 5
+    assert weights.input_weights[0, 0] == 1
+    with pytest.raises(ValueError):
+        weights.input_weights[0, 0] = 2
+    with pytest.raises(ValueError, match="shape"):
+        RNNWeights(np.ones((2, 4)), np.zeros((3, 3)), np.zeros((4, 1)))
+    with pytest.raises(ValueError, match="NaN"):
+        RNNWeights(np.full((2, 4), np.nan), np.zeros((4, 4)), np.zeros((4, 1)))
+
+
+def test_weights_round_trip_through_keras():
+    rng = np.random.default_rng(1)
+    weights = RNNWeights(rng.normal(size=(2, 5)), rng.normal(size=(5, 5)), rng.normal(size=(5, 1)))
+    back = RNNWeights.from_model(weights.to_model())
+    np.testing.assert_allclose(back.recurrent_weights, weights.recurrent_weights, rtol=1e-6)

@@ -1,0 +1,77 @@
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from explainer import SHIPPED_MODEL_COMMAND, ModelFileError, evaluate, load_model, trace_addition
+from explainer.encoding import all_pairs, encode_batch
+from explainer.storage import SHIPPED_MODEL_PATH, file_sha256, read_sidecar
+
+
+@pytest.mark.parametrize(("operand_bits", "pairs"), [(7, 16_384), (8, 65_536)])
+def test_shipped_model_is_exact_on_every_pair(shipped_weights, operand_bits, pairs):
+    accuracy = evaluate(shipped_weights, operand_bits)
+    assert accuracy.pairs == pairs
+    assert accuracy.exact_accuracy == 1.0
+    assert accuracy.bit_accuracy == 1.0
+
+
+def test_keras_agrees_on_every_training_pair(shipped_model):
+    a_values, b_values = all_pairs(7)
+    inputs, targets = encode_batch(a_values, b_values, 8)
+    predicted = shipped_model.predict(inputs, batch_size=4096, verbose=0) >= 0.5
+    assert (predicted == targets.astype(bool)).all()
+
+
+def test_shipped_model_adds_random_64_bit_pairs(shipped_weights):
+    rng = np.random.default_rng(2026)
+    wrong = []
+    for _ in range(1000):
+        a, b = (int(value) for value in rng.integers(0, 2**64, size=2, dtype=np.uint64))
+        trace = trace_addition(shipped_weights, a, b)
+        if trace.predicted_sum != a + b:  # Python's + is the reference
+            wrong.append((a, b))
+    assert wrong == []
+
+
+def test_sidecar_describes_the_shipped_file():
+    sidecar = read_sidecar()
+    assert sidecar["recipe"] == "seed"
+    assert sidecar["sha256"] == file_sha256(SHIPPED_MODEL_PATH)
+    assert sidecar["accuracy_7bit_pairs"] == {"pairs": 16384, "exact_accuracy": 1.0, "bit_accuracy": 1.0}
+    assert sidecar["accuracy_8bit_pairs"]["exact_accuracy"] == 1.0
+    assert sidecar["command"] == SHIPPED_MODEL_COMMAND
+    assert set(sidecar["versions"]) >= {"keras", "tensorflow", "numpy"}
+
+
+def test_missing_model_names_file_and_command(tmp_path):
+    missing = tmp_path / "model.keras"
+    with pytest.raises(ModelFileError, match=r"model\.keras is missing.*python -m explainer\.train"):
+        load_model(missing)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "junk", "empty", "other_model"])
+def test_damaged_model_names_file_and_command(tmp_path, damage):
+    broken = tmp_path / "model.keras"
+    if damage == "truncated":
+        data = SHIPPED_MODEL_PATH.read_bytes()
+        broken.write_bytes(data[: len(data) // 2])
+    elif damage == "junk":
+        broken.write_bytes(b"this is not a model" * 100)
+    elif damage == "empty":
+        broken.write_bytes(b"")
+    else:
+        import keras
+
+        inputs = keras.Input((3,))
+        keras.Model(inputs, keras.layers.Dense(2)(inputs)).save(broken)
+    with pytest.raises(ModelFileError, match=r"could not be read.*python -m explainer\.train"):
+        load_model(broken)
+
+
+def test_copied_model_loads_from_elsewhere(tmp_path):
+    copy = tmp_path / "copy.keras"
+    shutil.copy(SHIPPED_MODEL_PATH, copy)
+    assert load_model(copy).count_params() == 304
+    assert json.loads(SHIPPED_MODEL_PATH.with_suffix(".json").read_text())["seed"] == 0
