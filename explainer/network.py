@@ -10,8 +10,9 @@ The numpy version is what the page draws from (it exposes the pre-activation spl
 
 from __future__ import annotations
 
+import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 os.environ.setdefault(
     "TF_CPP_MIN_LOG_LEVEL", "3"
@@ -43,13 +44,18 @@ def build_model(hidden_units: int = DEFAULT_HIDDEN_UNITS) -> keras.Model:
     return keras.Model(inputs, outputs, name="binary_adder")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RNNWeights:
-    """The three weight matrices as read-only float64 arrays: ``W_x (2, H)``, ``W_h (H, H)``, ``W_o (H, 1)``."""
+    """The three weight matrices as read-only float64 arrays: ``W_x (2, H)``, ``W_h (H, H)``, ``W_o (H, 1)``.
+
+    Equality and hashing go by ``fingerprint`` (a digest of the values), so a set of weights can key a
+    cache: every analysis of the same network is computed once.
+    """
 
     input_weights: np.ndarray
     recurrent_weights: np.ndarray
     output_weights: np.ndarray
+    fingerprint: str = field(init=False)
 
     def __post_init__(self) -> None:
         for field_name in ("input_weights", "recurrent_weights", "output_weights"):
@@ -70,6 +76,17 @@ class RNNWeights:
                 )
             if not np.isfinite(getattr(self, field_name)).all():
                 raise ValueError(f"{field_name} contains NaN or infinite values.")
+        digest = hashlib.sha256()
+        for array in (self.input_weights, self.recurrent_weights, self.output_weights):
+            digest.update(str(array.shape).encode())
+            digest.update(array.tobytes())
+        object.__setattr__(self, "fingerprint", digest.hexdigest()[:16])
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RNNWeights) and other.fingerprint == self.fingerprint
+
+    def __hash__(self) -> int:
+        return hash(self.fingerprint)
 
     @property
     def hidden_units(self) -> int:

@@ -53,3 +53,11 @@ def test_weights_round_trip_through_keras():
     weights = RNNWeights(rng.normal(size=(2, 5)), rng.normal(size=(5, 5)), rng.normal(size=(5, 1)))
     back = RNNWeights.from_model(weights.to_model())
     np.testing.assert_allclose(back.recurrent_weights, weights.recurrent_weights, rtol=1e-6)
+
+
+def test_weights_hash_by_value():
+    first = RNNWeights(np.ones((2, 3)), np.eye(3), np.zeros((3, 1)))
+    same = RNNWeights(np.ones((2, 3)), np.eye(3), np.zeros((3, 1)))
+    other = RNNWeights(np.ones((2, 3)), 2 * np.eye(3), np.zeros((3, 1)))
+    assert first == same and hash(first) == hash(same) and len({first, same, other}) == 2
+    assert first != other and first.fingerprint != other.fingerprint
