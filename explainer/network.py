@@ -6,20 +6,27 @@
 No biases anywhere, exactly as in the blog: with H = 16 that is 2·16 + 16·16 + 16·1 = 304 weights.
 The numpy version is what the page draws from (it exposes the pre-activation split that Keras hides);
 ``tests/test_trace.py`` proves it equals Keras's own hidden states and outputs.
+
+Keras is imported only inside the functions that build or read a Keras model. The page never needs it:
+once ``keras`` is in ``sys.modules``, Streamlit calls ``keras.backend.clear_session()`` (a full garbage
+collection, ~200 ms here) after every rerun of every session, and importing TensorFlow costs ~2 s.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-os.environ.setdefault(
-    "TF_CPP_MIN_LOG_LEVEL", "3"
-)  # TensorFlow's C++ start-up chatter (no GPU, etc.) is not for users; real failures still raise.
-
-import keras
 import numpy as np
+
+if TYPE_CHECKING:
+    import keras
+
+# TensorFlow's C++ start-up chatter (no GPU found, CPU features) is not for users; real failures still raise.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 DEFAULT_HIDDEN_UNITS = 16
 MAX_HIDDEN_UNITS = 64
@@ -32,6 +39,8 @@ def build_model(hidden_units: int = DEFAULT_HIDDEN_UNITS) -> keras.Model:
     the 3-D tensor ``(batch, T, H)`` applies the same weights at every timestep, which is what the
     blog's ``TimeDistributed(Dense)`` did, without Keras 3's failure when ``T`` changes between calls.
     """
+    import keras
+
     if isinstance(hidden_units, bool) or not isinstance(hidden_units, int):
         raise ValueError(f"hidden_units must be an int; got {hidden_units!r}.")
     if not 1 <= hidden_units <= MAX_HIDDEN_UNITS:
@@ -111,7 +120,9 @@ def as_weights(model_or_weights: keras.Model | RNNWeights) -> RNNWeights:
     """Accept either a Keras model or :class:`RNNWeights`, so callers need not care which they hold."""
     if isinstance(model_or_weights, RNNWeights):
         return model_or_weights
-    if isinstance(model_or_weights, keras.Model):
+    # Only a program that imported Keras can hold a Keras model, so there is no need to import it here.
+    keras_module = sys.modules.get("keras")
+    if keras_module is not None and isinstance(model_or_weights, keras_module.Model):
         return RNNWeights.from_model(model_or_weights)
     raise ValueError(f"expected a Keras model or RNNWeights; got {type(model_or_weights).__name__}.")
 

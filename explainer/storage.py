@@ -3,19 +3,34 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import tempfile
+import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import keras
+import numpy as np
 
 from explainer.network import RNNWeights
+
+if TYPE_CHECKING:
+    import keras
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_MODEL_PATH = PROJECT_ROOT / "assets" / "model.keras"
 # The exact command that produced the shipped model; the README and every load error repeat it.
 SHIPPED_MODEL_COMMAND = "python -m explainer.train --recipe seed --seed 0 --out assets/model.keras"
+
+
+# Deployments (and the fault tests) can point the page at another model file with this variable.
+MODEL_PATH_VARIABLE = "ADDITION_UNFOLDED_MODEL"
+
+
+def page_model_path() -> Path:
+    """The model file the page shows: ``$ADDITION_UNFOLDED_MODEL`` if set, else the shipped one."""
+    return Path(os.environ.get(MODEL_PATH_VARIABLE) or SHIPPED_MODEL_PATH)
 
 
 class ModelFileError(RuntimeError):
@@ -70,20 +85,23 @@ def save_model(model: keras.Model, path: str | os.PathLike, provenance: dict) ->
     return sidecar
 
 
+def _recreate_hint(path: Path) -> str:
+    if path.resolve() == SHIPPED_MODEL_PATH:
+        return f"Recreate it with: {SHIPPED_MODEL_COMMAND}"
+    return f"Recreate it with: python -m explainer.train --recipe seed --seed 0 --out {path}"
+
+
 def load_model(path: str | os.PathLike = SHIPPED_MODEL_PATH) -> keras.Model:
-    """Load a model saved by ``explainer.train``; by default the shipped one in ``assets/``.
+    """Load a model saved by ``explainer.train`` as a Keras model; by default the shipped one in ``assets/``.
 
     Raises :class:`ModelFileError` naming the file and the command that recreates it when the file is
     missing, cannot be read, or does not hold the seed's RNN.
     """
+    import keras
+
     path = Path(path)
-    recreate = (
-        f"Recreate it with: {SHIPPED_MODEL_COMMAND}"
-        if path.resolve() == SHIPPED_MODEL_PATH
-        else ("Recreate it with: python -m explainer.train --recipe seed --seed 0 --out " + str(path))
-    )
     if not path.is_file():
-        raise ModelFileError(f"The model file {path} is missing. {recreate}")
+        raise ModelFileError(f"The model file {path} is missing. {_recreate_hint(path)}")
     try:
         # compile=False: the training metric is not needed to run the network, and this keeps loading
         # independent of the training code. safe_mode stays on (the default).
@@ -91,14 +109,60 @@ def load_model(path: str | os.PathLike = SHIPPED_MODEL_PATH) -> keras.Model:
         RNNWeights.from_model(model)
     except Exception as error:  # Keras raises many kinds for a truncated or foreign file
         raise ModelFileError(
-            f"The model file {path} could not be read as the adder RNN ({type(error).__name__}: {error}). {recreate}"
+            f"The model file {path} could not be read as the adder RNN ({type(error).__name__}: {error}). "
+            + _recreate_hint(path)
         ) from error
     return model
 
 
+# Where a ``.keras`` file of :func:`explainer.network.build_model` keeps each weight (Keras 3 format).
+_WEIGHT_DATASETS = {
+    "input_weights": "layers/simple_rnn/cell/vars/0",
+    "recurrent_weights": "layers/simple_rnn/cell/vars/1",
+    "output_weights": "layers/dense/vars/0",
+}
+
+
+def _check_architecture(config: dict) -> None:
+    """Refuse a ``.keras`` config that is not SimpleRNN(sigmoid, no bias) → Dense(1, sigmoid, no bias)."""
+    layers = [layer for layer in config["config"]["layers"] if layer["class_name"] != "InputLayer"]
+    kinds = [layer["class_name"] for layer in layers]
+    if kinds != ["SimpleRNN", "Dense"]:
+        raise ValueError(f"expected the layers SimpleRNN then Dense; found {kinds}")
+    rnn, dense = (layer["config"] for layer in layers)
+    expected = {
+        "SimpleRNN": (rnn, {"activation": "sigmoid", "use_bias": False, "return_sequences": True}),
+        "Dense": (dense, {"activation": "sigmoid", "use_bias": False, "units": 1}),
+    }
+    for kind, (layer_config, settings) in expected.items():
+        for name, value in settings.items():
+            if layer_config.get(name) != value:
+                raise ValueError(f"{kind} has {name}={layer_config.get(name)!r}; the adder needs {value!r}")
+
+
 def load_weights(path: str | os.PathLike = SHIPPED_MODEL_PATH) -> RNNWeights:
-    """:func:`load_model`, returned as read-only numpy weights."""
-    return RNNWeights.from_model(load_model(path))
+    """Read the three weight matrices straight out of a ``.keras`` file, without importing Keras.
+
+    A ``.keras`` file is a zip of ``config.json`` and ``model.weights.h5``; the architecture in the config
+    is checked first. ``tests/test_shipped_model.py`` proves the result equals what Keras itself loads.
+    Raises :class:`ModelFileError` (with the command that recreates the file) when it is missing or bad.
+    """
+    import h5py  # installed with Keras; imported here so that importing explainer stays light
+
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"The model file {path} is missing. {_recreate_hint(path)}")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            _check_architecture(json.loads(archive.read("config.json")))
+            with h5py.File(io.BytesIO(archive.read("model.weights.h5")), "r") as weights_file:
+                arrays = {name: np.array(weights_file[dataset]) for name, dataset in _WEIGHT_DATASETS.items()}
+        return RNNWeights(**arrays)
+    except Exception as error:  # zipfile, json, h5py and our own checks each raise their own kinds
+        raise ModelFileError(
+            f"The model file {path} could not be read as the adder RNN ({type(error).__name__}: {error}). "
+            + _recreate_hint(path)
+        ) from error
 
 
 def read_sidecar(path: str | os.PathLike = SHIPPED_MODEL_PATH) -> dict:

@@ -75,3 +75,44 @@ def test_copied_model_loads_from_elsewhere(tmp_path):
     shutil.copy(SHIPPED_MODEL_PATH, copy)
     assert load_model(copy).count_params() == 304
     assert json.loads(SHIPPED_MODEL_PATH.with_suffix(".json").read_text())["seed"] == 0
+
+
+def test_weights_read_without_keras_equal_what_keras_loads(shipped_model):
+    from explainer import load_weights
+    from explainer.network import RNNWeights
+
+    assert load_weights() == RNNWeights.from_model(shipped_model)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "junk", "other_model"])
+def test_weight_reader_names_file_and_command_for_damaged_files(tmp_path, damage):
+    from explainer import load_weights
+
+    broken = tmp_path / "model.keras"
+    data = SHIPPED_MODEL_PATH.read_bytes()
+    if damage == "truncated":
+        broken.write_bytes(data[: len(data) // 2])
+    elif damage == "junk":
+        broken.write_bytes(b"\x00junk" * 1000)
+    else:
+        import keras
+
+        inputs = keras.Input((None, 2))
+        keras.Model(inputs, keras.layers.Dense(1)(keras.layers.LSTM(4, return_sequences=True)(inputs))).save(broken)
+    with pytest.raises(ModelFileError, match=r"could not be read.*python -m explainer\.train"):
+        load_weights(broken)
+    with pytest.raises(ModelFileError, match=r"missing.*python -m explainer\.train"):
+        load_weights(tmp_path / "absent.keras")
+
+
+def test_the_page_never_imports_keras():
+    # Streamlit runs keras.backend.clear_session() (~200 ms) after every rerun once Keras is imported.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, explainer, explainer.figures, explainer.tables, ui.addition; explainer.load_weights(); "
+        "print('keras' in sys.modules, 'tensorflow' in sys.modules)"
+    )
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert completed.stdout.split() == ["False", "False"]

@@ -1,0 +1,340 @@
+"""Plotly figures for one addition. Pure functions: data in, ``plotly.graph_objects.Figure`` out.
+
+Every timestep axis runs right to left (t = 0 on the right), so a column of the figure sits exactly where
+that column sits in a hand-written addition: the least significant bit is on the right, and time (and the
+carry) moves left, as it does on paper.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from explainer.network import RNNWeights
+from explainer.trace import AdditionTrace
+
+# Cividis is designed to read the same with red-green colour blindness and in greyscale; units are
+# sigmoids, so its range is fixed to [0, 1] and colours mean the same for every pair.
+ACTIVATION_SCALE = "Cividis"
+# Weights are signed: a diverging scale centred on zero (ColorBrewer RdBu is colour-blind safe).
+WEIGHT_SCALE = "RdBu"
+HIGHLIGHT_COLOUR = "#d95f02"  # orange: stands out against Cividis' blue-yellow and RdBu's red-blue
+FONT = {"family": "Inter, Helvetica, Arial, sans-serif", "size": 13}
+
+# Rows of the unfolded addition, top to bottom, as written by hand plus what the network said.
+ADDITION_ROWS = ("carry in", "a", "b", "a + b", "RNN P(1)", "RNN bit", "right?")
+
+
+def timestep_labels(timesteps: int) -> list[str]:
+    """``"t=3 · 2³"``-style labels: the timestep and the place value its column stands for."""
+    superscripts = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+    return [f"t={step}<br>2{str(step).translate(superscripts)}" for step in range(timesteps)]
+
+
+def _addition_cells(trace: AdditionTrace, probe_carry: np.ndarray | None) -> tuple[list[str], list, list]:
+    """Row names, cell texts and cell shades for the unfolded addition (rows × T)."""
+    rows = list(ADDITION_ROWS)
+    texts = [
+        [str(bit) for bit in trace.carry_in],
+        [str(bit) for bit in trace.input_bits[:, 0]],
+        [str(bit) for bit in trace.input_bits[:, 1]],
+        [str(bit) for bit in trace.sum_bits],
+        [f"{probability:.2f}" for probability in trace.output_probability],
+        [str(bit) for bit in trace.predicted_bits],
+        ["✓" if right else "✗" for right in trace.correct],
+    ]
+    # Shades: 0 plain, 1 a "1" bit (light), 2 wrong (alarm). Bits are shaded so the pattern reads at a glance.
+    bit_shade = [[1 if text == "1" else 0 for text in row] for row in texts[:4]]
+    shades = [
+        *bit_shade,
+        [0] * trace.timesteps,
+        [1 if bit else 0 for bit in trace.predicted_bits],
+        [0 if right else 2 for right in trace.correct],
+    ]
+    if probe_carry is not None:
+        probe = [int(bit) for bit in probe_carry]
+        # The probe reads the carry *out* of column t from h_t; written under the carry row, it is shown
+        # one column to the left, where that carry arrives, so it lines up with "carry in".
+        shifted = [None, *probe[:-1]]
+        truth = trace.carry_in.tolist()
+        first_wrong = next((step for step in range(trace.timesteps) if shifted[step] not in (None, truth[step])), None)
+        rows.insert(1, "probe's carry")
+        texts.insert(1, ["·" if bit is None else str(bit) for bit in shifted])
+        shades.insert(1, [2 if step == first_wrong else (1 if bit == 1 else 0) for step, bit in enumerate(shifted)])
+    return rows, texts, shades
+
+
+def unfolded_figure(
+    trace: AdditionTrace,
+    timestep: int | None = None,
+    probe_carry: np.ndarray | None = None,
+    highlighted_units: tuple[int, ...] = (),
+) -> go.Figure:
+    """The column addition, the hidden state and the output, stacked on one shared timestep axis.
+
+    - Top: the addition as written by hand (rows ``ADDITION_ROWS``), one column per timestep.
+    - Middle: ``trace.hidden`` as a units × timesteps heatmap, fixed range [0, 1].
+    - Bottom: ``trace.output_probability`` as a one-row strip on the same scale.
+    ``timestep`` outlines that column in all three; ``probe_carry`` (T,) adds the carry a linear probe
+    reads out of h_t; ``highlighted_units`` marks those units' rows.
+    """
+    timesteps, units = trace.timesteps, trace.hidden_units
+    steps = np.arange(timesteps)
+    rows, texts, shades = _addition_cells(trace, probe_carry)
+    figure = make_subplots(
+        rows=3,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.03,
+        row_heights=[len(rows), max(units, 4) * 0.9, 1.2],
+        subplot_titles=("The addition, column by column", f"Hidden state h_t ({units} units)", "Output o_t"),
+    )
+    figure.add_trace(
+        go.Heatmap(
+            x=steps,
+            y=rows,
+            z=shades,
+            text=texts,
+            texttemplate="%{text}",
+            textfont={"size": 15},
+            colorscale=[[0, "#ffffff"], [0.5, "#dbe4f0"], [1, "#f4a3a3"]],
+            zmin=0,
+            zmax=2,
+            showscale=False,
+            xgap=2,
+            ygap=2,
+            hovertemplate="%{y} at t=%{x}: %{text}<extra></extra>",
+            name="addition",
+        ),
+        row=1,
+        col=1,
+    )
+    # Hover data per cell: the input bits of that column, so a reader sees what the unit responded to.
+    bits_text = [
+        f"a={a_bit}, b={b_bit}, carry in={carry}"
+        for (a_bit, b_bit), carry in zip(trace.input_bits, trace.carry_in, strict=True)
+    ]
+    figure.add_trace(
+        go.Heatmap(
+            x=steps,
+            y=[f"unit {unit}" for unit in range(units)],
+            z=trace.hidden.T,  # (H, T)
+            customdata=np.array([bits_text] * units),
+            coloraxis="coloraxis",
+            xgap=1,
+            ygap=1,
+            hovertemplate="%{y}, t=%{x}<br>h = %{z:.4f}<br>%{customdata}<extra></extra>",
+            name="hidden state",
+        ),
+        row=2,
+        col=1,
+    )
+    figure.add_trace(
+        go.Heatmap(
+            x=steps,
+            y=["P(bit = 1)"],
+            z=trace.output_probability[None, :],
+            text=[[f"{value:.2f}" for value in trace.output_probability]],
+            texttemplate="%{text}",
+            coloraxis="coloraxis",
+            xgap=1,
+            hovertemplate="t=%{x}: o = %{z:.4f}<extra></extra>",
+            name="output",
+        ),
+        row=3,
+        col=1,
+    )
+    figure.update_layout(
+        coloraxis={
+            "colorscale": ACTIVATION_SCALE,
+            "cmin": 0.0,
+            "cmax": 1.0,
+            "colorbar": {"title": "value", "len": 0.6, "y": 0.4},
+        },
+        height=260 + 22 * (len(rows) + units),
+        margin={"l": 110, "r": 20, "t": 40, "b": 40},
+        font=FONT,
+        plot_bgcolor="white",
+    )
+    for row in (1, 2, 3):
+        figure.update_yaxes(autorange="reversed", row=row, col=1, showgrid=False)
+        # Reversed: t = 0 (the 2⁰ column) on the right, as in a written addition.
+        figure.update_xaxes(autorange="reversed", row=row, col=1, showgrid=False, tickmode="array", tickvals=steps)
+    figure.update_xaxes(
+        ticktext=timestep_labels(timesteps),
+        row=3,
+        col=1,
+        title_text="← time runs this way: the carry moves left, as on paper",
+    )
+    if timestep is not None:
+        _outline_column(figure, timestep)
+    for unit in highlighted_units:
+        figure.add_shape(
+            type="rect",
+            xref="x2 domain",
+            yref="y2",
+            x0=0,
+            x1=1,
+            y0=unit - 0.5,
+            y1=unit + 0.5,
+            line={"color": HIGHLIGHT_COLOUR, "width": 1.5, "dash": "dot"},
+        )
+    return figure
+
+
+def _outline_column(figure: go.Figure, timestep: int) -> None:
+    """Draw one rectangle per panel around column ``timestep``, so the chosen step stands out everywhere."""
+    for axis in ("", "2", "3"):
+        figure.add_shape(
+            type="rect",
+            xref=f"x{axis}",
+            yref=f"y{axis} domain",
+            x0=timestep - 0.5,
+            x1=timestep + 0.5,
+            y0=0,
+            y1=1,
+            line={"color": HIGHLIGHT_COLOUR, "width": 3},
+            fillcolor="rgba(0,0,0,0)",
+        )
+
+
+def step_figure(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> go.Figure:
+    """What happens inside step ``timestep``, unit by unit.
+
+    Left: each unit's pre-activation split into the input part ``x_t·W_x`` and the recurrent part
+    ``h_{t-1}·W_h`` (stacked bars; their sum is marked, and ``h_t`` = σ(sum) is given in the hover).
+    Right: each unit's push on the output, ``h_t[unit] · W_o[unit]``; the pushes add up to the logit.
+    """
+    if not 0 <= timestep < trace.timesteps:
+        raise ValueError(f"timestep must be between 0 and {trace.timesteps - 1}; got {timestep}.")
+    units = [f"unit {unit}" for unit in range(trace.hidden_units)]
+    input_part = trace.input_part[timestep]
+    recurrent_part = trace.recurrent_part[timestep]
+    hidden = trace.hidden[timestep]
+    pushes = hidden * weights.output_weights[:, 0]  # (H,)
+    figure = make_subplots(
+        rows=1,
+        cols=2,
+        shared_yaxes=True,
+        horizontal_spacing=0.04,
+        subplot_titles=(
+            "Pre-activation: input part + recurrent part",
+            f"Push on the output: h_t × W_o (sum {pushes.sum():+.2f})",
+        ),
+    )
+    hover = "%{y}: %{x:+.3f}<extra>%{fullData.name}</extra>"
+    figure.add_trace(
+        go.Bar(
+            y=units,
+            x=input_part,
+            orientation="h",
+            name="x_t·W_x (the bits now)",
+            marker_color="#1b9e77",
+            hovertemplate=hover,
+        ),
+        row=1,
+        col=1,
+    )
+    figure.add_trace(
+        go.Bar(
+            y=units,
+            x=recurrent_part,
+            orientation="h",
+            name="h_{t-1}·W_h (what it remembered)",
+            marker_color="#7570b3",
+            hovertemplate=hover,
+        ),
+        row=1,
+        col=1,
+    )
+    figure.add_trace(
+        go.Scatter(
+            y=units,
+            x=input_part + recurrent_part,
+            mode="markers",
+            marker={"symbol": "line-ns", "size": 14, "line": {"width": 3, "color": "black"}},
+            name="sum → h_t = σ(sum)",
+            customdata=hidden,
+            hovertemplate="%{y}: sum %{x:+.3f} → h_t = %{customdata:.4f}<extra></extra>",
+        ),
+        row=1,
+        col=1,
+    )
+    figure.add_trace(
+        go.Bar(
+            y=units,
+            x=pushes,
+            orientation="h",
+            name="h_t × W_o",
+            marker_color=np.where(pushes >= 0, "#d95f02", "#666666").tolist(),
+            hovertemplate=hover,
+        ),
+        row=1,
+        col=2,
+    )
+    figure.update_layout(
+        barmode="relative",
+        height=170 + 24 * trace.hidden_units,
+        margin={"l": 70, "r": 20, "t": 50, "b": 30},
+        font=FONT,
+        legend={"orientation": "h", "y": -0.08},
+        plot_bgcolor="white",
+    )
+    figure.update_yaxes(autorange="reversed")
+    figure.update_xaxes(zeroline=True, zerolinecolor="#999", gridcolor="#eee")
+    return figure
+
+
+def weights_figure(weights: RNNWeights) -> go.Figure:
+    """``W_x`` (2×H), ``W_h`` (H×H) and ``W_o`` (H×1) as heatmaps on one zero-centred diverging scale."""
+    limit = float(
+        max(
+            np.abs(weights.input_weights).max(),
+            np.abs(weights.recurrent_weights).max(),
+            np.abs(weights.output_weights).max(),
+        )
+    )
+    units = weights.hidden_units
+    unit_names = [f"unit {unit}" for unit in range(units)]
+    figure = make_subplots(
+        rows=1,
+        cols=3,
+        column_widths=[units, units, 2],
+        horizontal_spacing=0.06,
+        subplot_titles=("W_x: input bit → unit", "W_h: unit at t−1 (row) → unit at t (column)", "W_o: unit → output"),
+    )
+    panels = [
+        (weights.input_weights, ["a bit", "b bit"], unit_names, 1),
+        (weights.recurrent_weights, unit_names, unit_names, 2),
+        (weights.output_weights, unit_names, ["output"], 3),
+    ]
+    for matrix, row_names, column_names, column in panels:
+        figure.add_trace(
+            go.Heatmap(
+                z=matrix,
+                y=row_names,
+                x=column_names,
+                coloraxis="coloraxis",
+                xgap=1,
+                ygap=1,
+                hovertemplate="from %{y} to %{x}: %{z:+.3f}<extra></extra>",
+            ),
+            row=1,
+            col=column,
+        )
+    figure.update_layout(
+        coloraxis={
+            "colorscale": WEIGHT_SCALE,
+            "cmin": -limit,
+            "cmax": limit,
+            "cmid": 0.0,
+            "colorbar": {"title": "weight"},
+        },
+        height=240 + 20 * units,
+        margin={"l": 70, "r": 20, "t": 50, "b": 70},
+        font=FONT,
+    )
+    figure.update_yaxes(autorange="reversed")
+    figure.update_xaxes(tickangle=-60)
+    return figure

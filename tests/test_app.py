@@ -1,0 +1,175 @@
+"""The page through Streamlit's AppTest: what a user sees after each action, and no exceptions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from explainer import MAX_OPERAND
+
+APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+TIMEOUT = 60  # importing the stack (Streamlit, Plotly, pandas) takes seconds on this machine
+
+
+def start(query: dict[str, str] | None = None) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for name, value in (query or {}).items():
+        app.query_params[name] = value
+    return app.run()
+
+
+def verdict(app: AppTest) -> str:
+    (line,) = [markdown.value for markdown in app.markdown if " says " in markdown.value]
+    return line
+
+
+def no_exception(app: AppTest) -> None:
+    assert not app.exception, [exception.value for exception in app.exception]
+
+
+@pytest.fixture(scope="module")
+def app() -> AppTest:
+    return start()
+
+
+def test_default_page_shows_the_blogs_example(app):
+    no_exception(app)
+    assert verdict(app) == "## The RNN says 50 + 18 = 68 ✓"
+    assert app.text_input(key="a_text").value == "50" and app.text_input(key="b_text").value == "18"
+    assert app.slider(key="timestep").max == 7
+    assert app.query_params["a"] == "50" and app.query_params["b"] == "18"
+
+
+@pytest.mark.parametrize(
+    ("a", "b"), [(254, 1), (255, 255), (127, 1), (0, 0), (99, 37), (2**40 + 3, 2**39), (MAX_OPERAND, MAX_OPERAND)]
+)
+def test_changing_the_numbers_updates_the_verdict(app, a, b):
+    app.text_input(key="a_text").set_value(str(a)).run()
+    app.text_input(key="b_text").set_value(str(b)).run()
+    no_exception(app)
+    assert verdict(app) == f"## The RNN says {a} + {b} = {a + b} ✓"  # Python's + is the reference
+    assert app.slider(key="timestep").max == max(8, (a + b).bit_length()) - 1
+    assert app.query_params["a"] == str(a) and app.query_params["b"] == str(b)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("-5", "0 or more"),
+        ("abc", "digits"),
+        ("1e3", "digits"),
+        ("12.5", "digits"),
+        (str(MAX_OPERAND + 1), "at most"),
+        ("9" * 300, "too long"),
+        ("<script>alert(1)</script>", "digits"),
+        ("٣", "digits"),
+    ],
+)
+def test_invalid_input_shows_a_message_and_keeps_the_last_good_result(text, message):
+    app = start()
+    app.text_input(key="a_text").set_value("7").run()
+    app.text_input(key="b_text").set_value(text).run()
+    no_exception(app)
+    errors = [error.value for error in app.error]
+    assert len(errors) == 1 and message in errors[0] and errors[0].startswith("b ")
+    assert verdict(app) == "## The RNN says 7 + 18 = 25 ✓"
+    assert any("last pair that worked: 7 + 18" in caption.value for caption in app.caption)
+    # Fixing the text brings the page back to life.
+    app.text_input(key="b_text").set_value("3").run()
+    assert not app.error and verdict(app) == "## The RNN says 7 + 3 = 10 ✓"
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("preset_50 + 18", "50 + 18 = 68"),
+        ("preset_254 + 1", "254 + 1 = 255"),
+        ("preset_127 + 1", "127 + 1 = 128"),
+        ("preset_255 + 255", "255 + 255 = 510"),
+        ("preset_40-bit pair", "1000000000000 + 999999999999 = 1999999999999"),
+    ],
+)
+def test_presets(app, key, expected):
+    app.button(key=key).click().run()
+    no_exception(app)
+    assert verdict(app) == f"## The RNN says {expected} ✓"
+
+
+def test_random_pair_is_added_correctly(app):
+    for _ in range(3):
+        app.button(key="preset_random").click().run()
+        a, b = int(app.text_input(key="a_text").value), int(app.text_input(key="b_text").value)
+        assert 0 <= a < 256 and 0 <= b < 256
+        assert verdict(app) == f"## The RNN says {a} + {b} = {a + b} ✓"
+
+
+def test_stepping_through_time(app):
+    app.button(key="preset_255 + 255").click().run()
+    app.slider(key="timestep").set_value(0).run()
+    assert app.button(key="timestep_previous").disabled
+    app.button(key="timestep_next").click().run()
+    assert app.slider(key="timestep").value == 1
+    assert app.query_params["t"] == "1"
+    app.slider(key="timestep").set_value(8).run()
+    assert app.button(key="timestep_next").disabled
+    assert any("Step t = 8" in markdown.value for markdown in app.markdown)
+    # A shorter sum clamps the chosen step instead of failing.
+    app.button(key="preset_50 + 18").click().run()
+    no_exception(app)
+    assert app.slider(key="timestep").value == 7
+
+
+def test_url_prefills_the_view():
+    app = start({"a": "254", "b": "1", "t": "5"})
+    no_exception(app)
+    assert verdict(app) == "## The RNN says 254 + 1 = 255 ✓"
+    assert app.slider(key="timestep").value == 5
+    assert any("Step t = 5" in markdown.value for markdown in app.markdown)
+    assert not app.warning
+
+
+@pytest.mark.parametrize(
+    ("query", "expected", "warnings"),
+    [
+        ({"a": "banana", "b": "1"}, "50 + 1 = 51", 1),
+        ({"a": "-4", "b": "1e3"}, "50 + 18 = 68", 2),
+        ({"a": "3", "b": "4", "t": "x"}, "3 + 4 = 7", 1),
+        ({"a": "3", "b": "4", "t": "99"}, "3 + 4 = 7", 0),  # a step past the end is clamped, not an error
+        ({"a": str(2**64), "b": "1"}, "50 + 1 = 51", 1),
+        ({"a": "<script>", "b": ""}, "50 + 18 = 68", 2),
+    ],
+)
+def test_junk_in_the_url_falls_back_to_defaults_with_a_notice(query, expected, warnings):
+    app = start(query)
+    no_exception(app)
+    assert verdict(app) == f"## The RNN says {expected} ✓"
+    assert len(app.warning) == warnings
+    assert all("link" in warning.value for warning in app.warning)
+
+
+def test_the_weights_view_renders(app):
+    app.segmented_control(key="section").set_value("The weights").run()
+    no_exception(app)
+    assert any("304 learned numbers" in caption.value for caption in app.caption)
+
+
+@pytest.mark.parametrize("damage", ["missing", "truncated", "junk"])
+def test_a_bad_model_file_shows_the_command_not_a_traceback(monkeypatch, tmp_path, damage):
+    from explainer.storage import MODEL_PATH_VARIABLE, SHIPPED_MODEL_COMMAND, SHIPPED_MODEL_PATH
+
+    model_file = tmp_path / "model.keras"
+    if damage == "truncated":
+        model_file.write_bytes(SHIPPED_MODEL_PATH.read_bytes()[:5000])
+    elif damage == "junk":
+        model_file.write_text("<html>not a model</html>")
+    monkeypatch.setenv(MODEL_PATH_VARIABLE, str(model_file))
+    app = start()
+    no_exception(app)
+    assert ("is missing" if damage == "missing" else "could not be read") in app.error[0].value
+    assert str(model_file) in app.error[0].value
+    assert app.code[0].value == SHIPPED_MODEL_COMMAND
+    assert not [markdown for markdown in app.markdown if " says " in markdown.value]

@@ -1,0 +1,258 @@
+"""The main view: type two numbers, see the verdict, the unfolded addition and the hidden state."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import streamlit as st
+
+from explainer import AdditionTrace, RNNWeights, parse_operand
+from explainer.figures import step_figure, unfolded_figure, weights_figure
+from explainer.tables import step_table, trace_csv, trace_table
+
+DEFAULT_PAIR = (50, 18)  # the blog's own example
+PRESETS = {
+    "50 + 18": ((50, 18), "The blog's example."),
+    "254 + 1": ((254, 1), "The blog's hardest case: no carry at all, every bit is 1."),
+    "127 + 1": ((127, 1), "A carry ripples through seven columns."),
+    "255 + 255": ((255, 255), "The sum needs a 9th step for the final carry."),
+    "40-bit pair": ((1_000_000_000_000, 999_999_999_999), "Far longer than anything it trained on (8 bits)."),
+}
+RANDOM_OPERAND_LIMIT = 256  # random pairs stay in the 8-bit range the blog's network was built for
+
+
+def _set_pair(a: int, b: int) -> None:
+    """Button callback: callbacks run before the widgets are drawn, so they may set widget state."""
+    st.session_state["a_text"] = str(a)
+    st.session_state["b_text"] = str(b)
+
+
+def _set_random_pair() -> None:
+    _set_pair(random.randrange(RANDOM_OPERAND_LIMIT), random.randrange(RANDOM_OPERAND_LIMIT))
+
+
+def _parse_timestep(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or len(text) > 3:
+        raise ValueError(f"t must be a timestep number such as 3; got {text[:40]!r}.")
+    return int(text)
+
+
+def restore_from_url() -> list[str]:
+    """Once per session, prefill a, b and the timestep from ``?a=50&b=18&t=3``.
+
+    Returns notices for parameters that were junk; those fall back to the defaults.
+    """
+    if st.session_state.get("url_restored"):
+        return []
+    st.session_state["url_restored"] = True
+    notices = []
+    values = {"a": DEFAULT_PAIR[0], "b": DEFAULT_PAIR[1]}
+    for name in ("a", "b"):
+        if name in st.query_params:
+            try:
+                values[name] = parse_operand(st.query_params[name], name)
+            except ValueError as error:
+                notices.append(f"The link's {name} was not usable ({error}) so {name} = {values[name]} is shown.")
+    _set_pair(values["a"], values["b"])
+    if "t" in st.query_params:
+        try:
+            st.session_state["timestep"] = _parse_timestep(st.query_params["t"])
+        except ValueError as error:
+            notices.append(f"The link's timestep was not usable ({error}); showing t = 0.")
+    return notices
+
+
+def save_to_url(a: int, b: int, timestep: int) -> None:
+    """Keep the address bar shareable: opening it restores this view. Other parameters are left alone."""
+    wanted = {"a": str(a), "b": str(b), "t": str(timestep)}
+    for name, value in wanted.items():
+        if st.query_params.get(name) != value:
+            st.query_params[name] = value
+
+
+def operands_ui() -> tuple[int, int]:
+    """Two text boxes (text keeps every digit: a number box would round past 2**53) and presets.
+
+    Returns the pair to show: what was typed, or the last good pair while the text is not a number.
+    """
+    st.session_state.setdefault("a_text", str(DEFAULT_PAIR[0]))
+    st.session_state.setdefault("b_text", str(DEFAULT_PAIR[1]))
+    column_a, column_plus, column_b = st.columns([10, 1, 10], vertical_alignment="bottom")
+    help_text = "A whole number from 0 to 18446744073709551615 (2**64 − 1)."
+    with column_a:
+        a_text = st.text_input("a", key="a_text", help=help_text, placeholder="e.g. 50")
+    with column_plus:
+        st.markdown("### +")
+    with column_b:
+        b_text = st.text_input("b", key="b_text", help=help_text, placeholder="e.g. 18")
+    errors = []
+    parsed = {}
+    for name, text in (("a", a_text), ("b", b_text)):
+        try:
+            parsed[name] = parse_operand(text, name)
+        except ValueError as error:
+            errors.append(str(error))
+    last_good = st.session_state.get("last_good_pair", DEFAULT_PAIR)
+    if errors:
+        for message in errors:
+            st.error(message, icon="✋")
+        st.caption(f"Still showing the last pair that worked: {last_good[0]} + {last_good[1]}.")
+        pair = last_good
+    else:
+        pair = (parsed["a"], parsed["b"])
+        st.session_state["last_good_pair"] = pair
+
+    preset_columns = st.columns(len(PRESETS) + 1)
+    for column, (label, ((preset_a, preset_b), description)) in zip(preset_columns, PRESETS.items(), strict=False):
+        column.button(
+            label,
+            key=f"preset_{label}",
+            help=description,
+            on_click=_set_pair,
+            args=(preset_a, preset_b),
+            width="stretch",
+        )
+    preset_columns[-1].button(
+        "🎲 Random", key="preset_random", help="A random pair below 256.", on_click=_set_random_pair, width="stretch"
+    )
+    return pair
+
+
+def verdict_ui(trace: AdditionTrace, source_label: str = "The RNN") -> None:
+    """The answer first: what the network said, and whether Python's ``+`` agrees."""
+    mark = "✓" if trace.is_correct else "✗"
+    st.markdown(f"## {source_label} says {trace.a} + {trace.b} = {trace.predicted_sum} {mark}")
+    if trace.is_correct:
+        st.caption(
+            f"Right: Python's `+` also gives {trace.true_sum}. It took {trace.timesteps} timesteps, one per column."
+        )
+    else:
+        wrong = ", ".join(str(step) for step in np.flatnonzero(~trace.correct))
+        st.error(f"Wrong: the true sum is {trace.true_sum}. The bits at timesteps {wrong} are off.")
+
+
+def _move_timestep(delta: int, timesteps: int) -> None:
+    st.session_state["timestep"] = int(np.clip(st.session_state.get("timestep", 0) + delta, 0, timesteps - 1))
+
+
+def timestep_ui(timesteps: int) -> int:
+    """Previous / slider / next. The chosen column is outlined in every view."""
+    current = st.session_state.get("timestep", 0)
+    st.session_state["timestep"] = int(np.clip(current, 0, timesteps - 1))  # a shorter sum may end before it
+    column_previous, column_slider, column_next = st.columns([2, 12, 2], vertical_alignment="bottom")
+    column_previous.button(
+        "◀ Previous",
+        key="timestep_previous",
+        on_click=_move_timestep,
+        args=(-1, timesteps),
+        disabled=st.session_state["timestep"] == 0,
+        width="stretch",
+    )
+    with column_slider:
+        timestep = st.slider(
+            "Step through time (t = 0 is the rightmost column, the 2⁰ bits)",
+            min_value=0,
+            max_value=timesteps - 1,
+            key="timestep",
+        )
+    column_next.button(
+        "Next ▶",
+        key="timestep_next",
+        on_click=_move_timestep,
+        args=(1, timesteps),
+        disabled=st.session_state["timestep"] == timesteps - 1,
+        width="stretch",
+    )
+    return int(timestep)
+
+
+def unfolded_ui(
+    trace: AdditionTrace,
+    timestep: int,
+    probe_carry: np.ndarray | None = None,
+    highlighted_units: tuple[int, ...] = (),
+) -> None:
+    """The unfolded addition with the heatmap and output strip under it, columns aligned."""
+    st.plotly_chart(
+        unfolded_figure(trace, timestep, probe_carry, highlighted_units),
+        key="unfolded_chart",
+        config={"displayModeBar": False},
+        alt="Column addition with the hidden-state heatmap and output probability under each column.",
+    )
+    st.caption(
+        "**What to look for:** read right to left, like a written sum. Where the carry row shows 1, some units "
+        "light up and stay lit until the carry is used: that is the network's memory. The bottom strip is the "
+        "network's confidence that the sum bit is 1; the outlined column is the step you chose."
+    )
+    with st.expander("The same as a table (for screen readers), and a CSV download"):
+        st.dataframe(trace_table(trace), hide_index=True, key="trace_table")
+        st.download_button(
+            "Download this trace as CSV",
+            trace_csv(trace),
+            file_name=f"trace_{trace.a}_plus_{trace.b}.csv",
+            mime="text/csv",
+            key="download_trace_csv",
+            on_click="ignore",
+        )
+
+
+def step_ui(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> None:
+    """The equation of one step with its real numbers, split into what came in now and what was carried."""
+    bits = trace.input_bits[timestep]
+    input_total = trace.input_part[timestep]
+    recurrent_total = trace.recurrent_part[timestep]
+    logit = float(trace.hidden[timestep] @ weights.output_weights[:, 0])
+    st.markdown(
+        f"**Step t = {timestep}** reads the 2^{timestep} column: a bit {bits[0]}, b bit {bits[1]}"
+        f" (true carry in {trace.carry_in[timestep]}, true sum bit {trace.sum_bits[timestep]})."
+    )
+    # The unit that leans most on memory at this step makes the abstract equation concrete.
+    unit = int(np.argmax(np.abs(recurrent_total))) if timestep > 0 else int(np.argmax(np.abs(input_total)))
+    preactivation = input_total[unit] + recurrent_total[unit]
+    st.latex(rf"h_t = \sigma(x_t W_x + h_{{t-1}} W_h), \quad x_{{{timestep}}} = [{bits[0]}, {bits[1]}]")
+    st.latex(
+        rf"\text{{unit {unit}: }} h_{{{timestep}}} = \sigma(\underbrace{{{input_total[unit]:+.3f}}}_{{\text{{input}}}}"
+        rf" \underbrace{{{recurrent_total[unit]:+.3f}}}_{{\text{{recurrent}}}}) = \sigma({preactivation:+.3f})"
+        rf" = {trace.hidden[timestep, unit]:.4f}"
+    )
+    probability = trace.output_probability[timestep]
+    st.latex(
+        rf"o_{{{timestep}}} = \sigma(h_{{{timestep}}} W_o) = \sigma({logit:+.3f}) = {probability:.4f}"
+        rf"\;\Rightarrow\; \text{{bit}} = {trace.predicted_bits[timestep]}"
+    )
+    st.plotly_chart(
+        step_figure(trace, weights, timestep),
+        key="step_chart",
+        config={"displayModeBar": False},
+        alt="Per-unit input and recurrent contributions at the chosen step, and each unit's push on the output.",
+    )
+    st.caption(
+        "**What to look for:** at t = 0 the recurrent part is zero (there is no past yet). Later, units whose "
+        "purple bar is large are driven by memory rather than by the bits in front of them: the carry."
+    )
+    with st.expander("These numbers as a table"):
+        st.dataframe(step_table(trace, timestep), hide_index=True, key="step_table")
+
+
+def weights_ui(weights: RNNWeights) -> None:
+    """The 304 numbers the network learned."""
+    st.plotly_chart(
+        weights_figure(weights),
+        key="weights_chart",
+        config={"displayModeBar": False},
+        alt="Heatmaps of the input, recurrent and output weight matrices.",
+    )
+    count = weights.input_weights.size + weights.recurrent_weights.size + weights.output_weights.size
+    st.caption(
+        f"**What to look for:** all {count} learned numbers. Red is positive, blue negative, white zero. A unit with a"
+        " strong self-connection on the W_h diagonal can hold a value from one step to the next."
+    )
+    with st.expander("The weights as tables"):
+        units = [f"unit {unit}" for unit in range(weights.hidden_units)]
+        st.write("W_x (rows: a bit, b bit)")
+        st.dataframe(np.round(weights.input_weights, 4), key="table_input_weights")
+        st.write("W_h (row: unit at t−1, column: unit at t)")
+        st.dataframe(np.round(weights.recurrent_weights, 4), key="table_recurrent_weights")
+        st.write("W_o")
+        st.dataframe({"unit": units, "W_o": np.round(weights.output_weights[:, 0], 4)}, key="table_output_weights")
