@@ -86,7 +86,7 @@ def unfolded_figure(
         rows=3,
         cols=1,
         shared_xaxes=True,
-        vertical_spacing=0.03,
+        vertical_spacing=0.05,
         row_heights=[len(rows), max(units, 4) * 0.9, 1.2],
         subplot_titles=("The addition, column by column", f"Hidden state h_t ({units} units)", "Output o_t"),
     )

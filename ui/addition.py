@@ -114,7 +114,7 @@ def operands_ui() -> tuple[int, int]:
             width="stretch",
         )
     preset_columns[-1].button(
-        "🎲 Random", key="preset_random", help="A random pair below 256.", on_click=_set_random_pair, width="stretch"
+        "Random pair", key="preset_random", help="A random pair below 256.", on_click=_set_random_pair, width="stretch"
     )
     return pair
 
@@ -125,7 +125,7 @@ def verdict_ui(trace: AdditionTrace, source_label: str = "The RNN") -> None:
     st.markdown(f"## {source_label} says {trace.a} + {trace.b} = {trace.predicted_sum} {mark}")
     if trace.is_correct:
         st.caption(
-            f"Right: Python's `+` also gives {trace.true_sum}. It took {trace.timesteps} timesteps, one per column."
+            f"Right: Python's + also gives {trace.true_sum}. It took {trace.timesteps} timesteps, one per column."
         )
     else:
         wrong = ", ".join(str(step) for step in np.flatnonzero(~trace.correct))

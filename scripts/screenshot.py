@@ -1,0 +1,42 @@
+"""Take the README's screenshot of the real page: ``python scripts/screenshot.py [--out PATH] [--query a=50&b=18]``.
+
+Starts ``streamlit run`` on a free loopback port, opens it in Debian's Chromium and saves a PNG.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere without installing
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from tests.support.browser import PROJECT_ROOT, launch_chromium, streamlit_server, wait_until_healthy  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", default=str(PROJECT_ROOT / "assets" / "screenshot.png"))
+    parser.add_argument("--query", default="a=50&b=18&t=4")
+    parser.add_argument("--width", type=int, default=1400)
+    parser.add_argument("--height", type=int, default=1900)
+    parser.add_argument("--wait-for", default="says", help="text that must be visible before the shot")
+    arguments = parser.parse_args()
+    with streamlit_server() as (url, process), sync_playwright() as playwright:
+        wait_until_healthy(url, process)
+        browser = launch_chromium(playwright)
+        page = browser.new_page(viewport={"width": arguments.width, "height": arguments.height})
+        page.goto(f"{url}/?{arguments.query}")
+        page.get_by_text(arguments.wait_for).first.wait_for(timeout=60_000)
+        page.locator(".js-plotly-plot g.hm image").first.wait_for(timeout=60_000)
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=arguments.out)
+        browser.close()
+    print(arguments.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

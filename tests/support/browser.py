@@ -1,0 +1,104 @@
+"""A real ``streamlit run`` on a free loopback port, and Debian's Chromium driven by Playwright.
+
+Shared by the browser tests and the benchmarks. Nothing here reaches beyond 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+# Flags for a closed network: no background connections, no first-run work, no sandbox as root.
+CHROMIUM_ARGUMENTS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen, timeout: float = 90.0) -> float:
+    """Poll ``/_stcore/health`` until it answers ``ok``; returns the seconds it took."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {process.returncode} before it was healthy")
+        with contextlib.suppress(OSError):
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read().strip() == b"ok":
+                    return time.perf_counter() - started
+        time.sleep(0.05)  # polling interval of a readiness check, not a wait for a result
+    raise TimeoutError(f"{url} was not healthy after {timeout} s")
+
+
+@contextlib.contextmanager
+def streamlit_server(environment: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Start ``streamlit run streamlit_app.py`` on 127.0.0.1 and yield its URL; stop it afterwards."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "streamlit_app.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--server.fileWatcherType",
+            "none",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **(environment or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        yield url, process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def launch_chromium(playwright):
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGUMENTS)
+
+
+def verdict_locator(page, text: str):
+    return page.get_by_text(text, exact=False).first
+
+
+def set_operand(page, label: str, value: str) -> None:
+    """Type into the ``a`` or ``b`` box the way a person does: select all, type, press Enter."""
+    box = page.get_by_label(label, exact=True)
+    box.click()
+    box.fill(value)
+    box.press("Enter")

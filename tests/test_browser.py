@@ -1,0 +1,86 @@
+"""The real page in Debian's Chromium: type two numbers, see the verdict and the heatmap."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.support.browser import CHROMIUM, PROJECT_ROOT, launch_chromium, set_operand, streamlit_server, wait_until_healthy
+
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+
+if not CHROMIUM.exists():
+    if os.environ.get("CI"):
+        pytest.fail("CI needs /usr/bin/chromium for the browser tests (apt-get install -y chromium)", pytrace=False)
+    pytest.skip("/usr/bin/chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def server_url():
+    with streamlit_server() as (url, process):
+        wait_until_healthy(url, process)
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    yield context.new_page()
+    context.close()
+
+
+def heatmap_count(page) -> int:
+    # Plotly draws each heatmap trace as an <image> inside a "hm" group of the plot.
+    return page.locator(".js-plotly-plot g.hm image").count()
+
+
+def test_type_two_numbers_and_see_the_network_add_them(server_url, page):
+    page.goto(server_url)
+    page.get_by_text("The RNN says 50 + 18 = 68 ✓").wait_for(timeout=60_000)
+    set_operand(page, "a", "254")
+    set_operand(page, "b", "1")
+    page.get_by_text("The RNN says 254 + 1 = 255 ✓").wait_for(timeout=30_000)
+    page.locator(".js-plotly-plot g.hm image").first.wait_for(timeout=30_000)
+    assert heatmap_count(page) >= 3  # the addition grid, the hidden state and the output strip
+    assert "a=254" in page.url and "b=1" in page.url
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "browser_254_plus_1.png"), full_page=True)
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_bad_input_shows_a_message_in_the_browser(server_url, page):
+    page.goto(f"{server_url}/?a=12&b=30")
+    page.get_by_text("The RNN says 12 + 30 = 42 ✓").wait_for(timeout=60_000)
+    set_operand(page, "b", "1e3")
+    page.get_by_text("b must be a whole number written with the digits 0–9").wait_for(timeout=30_000)
+    assert page.get_by_text("The RNN says 12 + 30 = 42 ✓").is_visible()
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_a_shared_link_restores_the_view(server_url, page):
+    page.goto(f"{server_url}/?a=255&b=255&t=8")
+    page.get_by_text("The RNN says 255 + 255 = 510 ✓").wait_for(timeout=60_000)
+    page.get_by_text("Step t = 8").first.wait_for(timeout=30_000)
+
+
+def test_screenshot_for_the_readme_is_reproducible(server_url, page, tmp_path):
+    # Not the README's file itself (that is committed); this proves the command that makes it still works.
+    page.goto(f"{server_url}/?a=50&b=18&t=4")
+    page.get_by_text("The RNN says 50 + 18 = 68 ✓").wait_for(timeout=60_000)
+    page.locator(".js-plotly-plot g.hm image").first.wait_for(timeout=30_000)
+    shot = Path(tmp_path) / "page.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 50_000
