@@ -16,3 +16,14 @@ def shipped_model():
 @pytest.fixture(scope="session")
 def shipped_weights(shipped_model) -> RNNWeights:
     return RNNWeights.from_model(shipped_model)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say how many bad-input cases the corpus tests tried (the issue asks for the count)."""
+    from tests.support.counting import CASES_TRIED
+
+    if CASES_TRIED:
+        terminalreporter.section("bad-input corpus")
+        for kind, count in sorted(CASES_TRIED.items()):
+            terminalreporter.write_line(f"{kind}: {count} cases")
+        terminalreporter.write_line(f"total: {sum(CASES_TRIED.values())} cases")

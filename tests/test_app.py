@@ -173,3 +173,11 @@ def test_a_bad_model_file_shows_the_command_not_a_traceback(monkeypatch, tmp_pat
     assert str(model_file) in app.error[0].value
     assert app.code[0].value == SHIPPED_MODEL_COMMAND
     assert not [markdown for markdown in app.markdown if " says " in markdown.value]
+
+
+def test_the_where_it_breaks_preset_shows_a_wrong_answer_honestly(app):
+    app.button(key="preset_Where it breaks").click().run()
+    no_exception(app)
+    line = verdict(app)
+    assert line.startswith("## The RNN says 0 + 4194303 = ") and line.endswith("✗")
+    assert "the true sum is 4194303" in app.error[0].value

@@ -84,3 +84,21 @@ def test_screenshot_for_the_readme_is_reproducible(server_url, page, tmp_path):
     shot = Path(tmp_path) / "page.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 50_000
+
+
+@pytest.mark.parametrize("damage", ["missing", "junk"])
+def test_a_broken_model_file_is_explained_in_the_browser(browser, tmp_path, damage):
+    model_file = tmp_path / "model.keras"
+    if damage == "junk":
+        model_file.write_bytes(b"\x89PNG not a model at all")
+    with streamlit_server({"ADDITION_UNFOLDED_MODEL": str(model_file)}) as (url, process):
+        wait_until_healthy(url, process)
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(url)
+        expected = "is missing" if damage == "missing" else "could not be read"
+        page.get_by_text(expected).first.wait_for(timeout=60_000)
+        page.get_by_text("python -m explainer.train --recipe seed --seed 0 --out assets/model.keras").first.wait_for()
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert "Traceback" not in page.content()
+        context.close()

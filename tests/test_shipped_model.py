@@ -116,3 +116,16 @@ def test_the_page_never_imports_keras():
     )
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert completed.stdout.split() == ["False", "False"]
+
+
+def test_where_the_shipped_model_stops_adding(shipped_weights):
+    """A known limit, found by hypothesis: a long run of columns 0 + 1 with no carry.
+
+    Its "no carry" state drifts a little with every such column; after 21 of them it tips over and the
+    network writes a wrong bit. Carry chains of any length up to 64 (2**k − 1 + 1) are fine. The page's
+    "Where it breaks" preset shows this case.
+    """
+    failing = [k for k in range(1, 65) if trace_addition(shipped_weights, 0, 2**k - 1).predicted_sum != 2**k - 1]
+    assert failing == list(range(22, 65))
+    assert all(trace_addition(shipped_weights, 2**k - 1, 1).is_correct for k in range(1, 65))
+    assert all(trace_addition(shipped_weights, 2**k - 1, 2**k - 1).is_correct for k in range(1, 65))

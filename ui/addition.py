@@ -18,6 +18,10 @@ PRESETS = {
     "127 + 1": ((127, 1), "A carry ripples through seven columns."),
     "255 + 255": ((255, 255), "The sum needs a 9th step for the final carry."),
     "40-bit pair": ((1_000_000_000_000, 999_999_999_999), "Far longer than anything it trained on (8 bits)."),
+    "Where it breaks": (
+        (0, 2**22 - 1),
+        "22 columns of 0 + 1 and no carry: its 'no carry' memory drifts a little each column and tips over.",
+    ),
 }
 RANDOM_OPERAND_LIMIT = 256  # random pairs stay in the 8-bit range the blog's network was built for
 
