@@ -38,4 +38,4 @@ test: $(VENV)/.dev browser lint
 	$(PYTHON) -m pytest
 
 bench: $(VENV)/.dev browser
-	$(PYTHON) bench/run_all.py
+	$(PYTHON) -m bench.run_all

@@ -1,6 +1,6 @@
 """Page speed and memory, measured the way a user meets them.
 
-    python bench/bench_page.py [--reruns 50] [--sessions 10]
+    python -m bench.bench_page [--reruns 50] [--sessions 10]
 
 - rerun: server time of one script run after a number changes (Streamlit's own ``_run_script``,
   timed around the call, under AppTest), median and p95 over ``--reruns`` different pairs. Target ≤ 150 ms.
@@ -17,9 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from tests.support.browser import (  # noqa: E402
+from tests.support.browser import (
     PROJECT_ROOT,
     launch_chromium,
     streamlit_server,
@@ -57,7 +55,7 @@ def measure_reruns(count: int) -> dict:
     milliseconds = sorted(duration * 1000 for duration in durations)
     return {
         "rerun_median_ms": statistics.median(milliseconds),
-        "rerun_p95_ms": milliseconds[max(0, int(round(0.95 * len(milliseconds))) - 1)],
+        "rerun_p95_ms": milliseconds[max(0, round(0.95 * len(milliseconds)) - 1)],
         "reruns": len(milliseconds),
     }
 

@@ -1,6 +1,6 @@
 """Time to 100% exact on all 16,384 pairs: the ``fast`` recipe against the blog's ``seed`` recipe.
 
-    python bench/bench_training.py [--seeds 5]
+    python -m bench.bench_training [--seeds 5]
 
 Both recipes run in this one process, one after the other, so the ratio compares like with like on a
 noisy shared machine. Training seconds exclude the exhaustive checks. Target: fast ≥ 15× faster, 5/5.
@@ -12,11 +12,8 @@ import argparse
 import json
 import statistics
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from explainer.train import train  # noqa: E402
+from explainer.train import train
 
 TARGET_RATIO = 15.0
 

@@ -1,4 +1,4 @@
-"""Take the README's screenshot of the real page: ``python scripts/screenshot.py [--out PATH] [--query a=50&b=18]``.
+"""Take the README's screenshot of the real page: ``python -m scripts.screenshot [--out PATH] [--query a=50&b=18]``.
 
 Starts ``streamlit run`` on a free loopback port, opens it in Debian's Chromium and saves a PNG.
 """
@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere without installing
+from playwright.sync_api import sync_playwright
 
-from playwright.sync_api import sync_playwright  # noqa: E402
-
-from tests.support.browser import PROJECT_ROOT, launch_chromium, streamlit_server, wait_until_healthy  # noqa: E402
+from tests.support.browser import PROJECT_ROOT, launch_chromium, streamlit_server, wait_until_healthy
 
 
 def main() -> int:

@@ -13,7 +13,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from explainer import MAX_OPERAND, bits_to_int, encode_pair, load_weights, parse_operand, trace_addition, validate_operand
+from explainer import (
+    MAX_OPERAND,
+    bits_to_int,
+    encode_pair,
+    load_weights,
+    parse_operand,
+    trace_addition,
+    validate_operand,
+)
 from tests.support.counting import CASES_TRIED
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
@@ -146,9 +154,7 @@ def test_page_corpus_shows_a_message_and_keeps_the_last_result(page, text):
     assert [m.value for m in page.markdown if " says " in m.value] == ["## The RNN says 50 + 18 = 68 ✓"]
 
 
-URL_CORPUS = [
-    {"a": text, "b": "18"} for text in PAGE_CORPUS[:20]
-] + [
+URL_CORPUS = [{"a": text, "b": "18"} for text in PAGE_CORPUS[:20]] + [
     {"t": "-1"},
     {"t": "1e3"},
     {"t": "9" * 50},

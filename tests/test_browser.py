@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.browser import CHROMIUM, PROJECT_ROOT, launch_chromium, set_operand, streamlit_server, wait_until_healthy
+from tests.support.browser import (
+    CHROMIUM,
+    PROJECT_ROOT,
+    launch_chromium,
+    set_operand,
+    streamlit_server,
+    wait_until_healthy,
+)
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 

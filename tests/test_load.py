@@ -62,7 +62,9 @@ async def drive(browser, url: str, session: int) -> dict:
 
 async def run_sessions(url: str) -> list[dict]:
     async with async_api.async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGUMENTS)
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGUMENTS
+        )
         try:
             return await asyncio.wait_for(
                 asyncio.gather(*(drive(browser, url, session) for session in range(SESSIONS))), timeout=600

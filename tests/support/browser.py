@@ -41,10 +41,9 @@ def wait_until_healthy(url: str, process: subprocess.Popen, timeout: float = 90.
     while time.perf_counter() - started < timeout:
         if process.poll() is not None:
             raise RuntimeError(f"streamlit exited with code {process.returncode} before it was healthy")
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read().strip() == b"ok":
-                    return time.perf_counter() - started
+        with contextlib.suppress(OSError), urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            if response.read().strip() == b"ok":
+                return time.perf_counter() - started
         time.sleep(0.05)  # polling interval of a readiness check, not a wait for a result
     raise TimeoutError(f"{url} was not healthy after {timeout} s")
 
