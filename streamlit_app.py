@@ -7,6 +7,7 @@ and each part of the page is a ``*_ui()`` function in ``ui/``.
 import streamlit as st
 
 from explainer import ModelFileError, RNNWeights, load_weights, trace_addition
+from explainer.analysis import carry_probe
 from explainer.storage import SHIPPED_MODEL_COMMAND, page_model_path
 from ui.addition import (
     operands_ui,
@@ -18,6 +19,7 @@ from ui.addition import (
     verdict_ui,
     weights_ui,
 )
+from ui.insight import ablation_ui, describe_ablation, insight_ui
 
 st.set_page_config(page_title="Addition, unfolded", page_icon="➕", layout="wide")
 
@@ -46,15 +48,24 @@ except ModelFileError as error:
 for notice in restore_from_url():
     st.warning(notice, icon="🔗")
 
-a, b = operands_ui()
-trace = trace_addition(weights, a, b)
-verdict_ui(trace)
-timestep = timestep_ui(trace.timesteps)
-unfolded_ui(trace, timestep)
+probe = carry_probe(weights)  # cached per network: fitted once on all 16,384 pairs
+with st.sidebar:
+    st.header("Ablation")
+    st.caption("Switch hidden units off, or hold them at a value, and watch what breaks.")
+    hidden_override = ablation_ui(weights.hidden_units, carry_units=probe.top_carry_units)
 
+a, b = operands_ui()
+trace = trace_addition(weights, a, b, hidden_override=hidden_override)
+verdict_ui(trace)
+if hidden_override is not None:
+    st.info(f"Ablated network: {describe_ablation(hidden_override)}. Clear it in the sidebar.", icon="✂️")
+timestep = timestep_ui(trace.timesteps)
+unfolded_ui(trace, timestep, probe_carry=probe.decode(trace.hidden), highlighted_units=probe.top_carry_units)
+
+# One section at a time: Streamlit computes hidden tabs too, and some of these views are heavy.
 section = st.segmented_control(
     "Look closer",
-    ["Inside one step", "The weights"],
+    ["Inside one step", "The weights", "What did it learn?"],
     default="Inside one step",
     key="section",
 )
@@ -62,5 +73,7 @@ if section == "Inside one step":
     step_ui(trace, weights, timestep)
 elif section == "The weights":
     weights_ui(weights)
+elif section == "What did it learn?":
+    insight_ui(weights, trace, timestep, hidden_override)
 
 save_to_url(a, b, timestep)

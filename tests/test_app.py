@@ -181,3 +181,30 @@ def test_the_where_it_breaks_preset_shows_a_wrong_answer_honestly(app):
     line = verdict(app)
     assert line.startswith("## The RNN says 0 + 4194303 = ") and line.endswith("✗")
     assert "the true sum is 4194303" in app.error[0].value
+
+
+@pytest.mark.parametrize(
+    "view",
+    ["Carry probe", "State space", "Extracted machine", "Ablation", "Correctness map", "Any length", "Logit split"],
+)
+def test_every_insight_view_renders_in_the_page(app, view):
+    app.segmented_control(key="section").set_value("What did it learn?").run()
+    app.segmented_control(key="insight_view").set_value(view).run()
+    no_exception(app)
+    assert any("What to look for" in block.value for block in [*app.markdown, *app.caption])
+
+
+def test_the_page_shows_the_probe_row_and_names_the_carry_units(app):
+    app.button(key="preset_254 + 1").click().run()
+    assert any("dotted outlines" in caption.value for caption in app.caption)
+
+
+def test_ablation_from_the_url_changes_the_answer():
+    app = start({"a": "127", "b": "1", "ablate": "3,10,7,11"})
+    no_exception(app)
+    assert sorted(app.multiselect(key="ablate_zeroed").value) == [3, 7, 10, 11]
+    assert any("Ablated network" in info.value for info in app.info)
+    line = verdict(app)
+    assert line.startswith("## The RNN says 127 + 1 = ")
+    assert line.endswith("✗")  # without its carry units it cannot carry through seven columns
+    assert app.query_params["ablate"] == "3,7,10,11"  # written back in a canonical order

@@ -184,10 +184,17 @@ def unfolded_ui(
         config={"displayModeBar": False},
         alt="Column addition with the hidden-state heatmap and output probability under each column.",
     )
+    carry_note = ""
+    if highlighted_units:
+        names = ", ".join(str(unit) for unit in highlighted_units)
+        carry_note = (
+            f" Units {names} (dotted outlines) are the ones a linear probe leans on most to read the carry; "
+            "the probe's reading is the row under the true carry."
+        )
     st.caption(
         "**What to look for:** read right to left, like a written sum. Where the carry row shows 1, some units "
-        "light up and stay lit until the carry is used: that is the network's memory. The bottom strip is the "
-        "network's confidence that the sum bit is 1; the outlined column is the step you chose."
+        "switch and hold until the carry is used: that is the network's memory." + carry_note + " The bottom strip "
+        "is the network's confidence that the sum bit is 1; the outlined column is the step you chose."
     )
     with st.expander("The same as a table (for screen readers), and a CSV download"):
         st.dataframe(trace_table(trace), hide_index=True, key="trace_table")

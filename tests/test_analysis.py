@@ -1,0 +1,428 @@
+"""What the shipped network learned, checked exhaustively, and the machinery that finds out.
+
+Every claim the "What did it learn?" views make about the shipped model is asserted here on all pairs:
+the carry is linearly readable at every step, the extracted machine is written addition's carry machine,
+ablating the carry units breaks addition, and the network adds long numbers it never saw.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from explainer import analysis, evaluate, forward, trace_addition
+from explainer import insight_figures as figures
+from explainer.encoding import MAX_OPERAND, encode_batch
+from explainer.evaluation import exhaustive_dataset
+from explainer.network import RNNWeights
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    """Each test sees cold caches, so one test's results cannot stand in for another's computation."""
+    analysis.clear_caches()
+    yield
+    analysis.clear_caches()
+
+
+# --------------------------------------------------------------------------------------------------
+# The prefix tree equals running every pair.
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("operand_bits", [7, 8])
+def test_correctness_grid_equals_evaluate_on_every_pair(shipped_weights, operand_bits):
+    grid = analysis.correctness_grid(shipped_weights, operand_bits)
+    assert grid.shape == (2**operand_bits, 2**operand_bits)
+    np.testing.assert_array_equal(grid.ravel(), evaluate(shipped_weights, operand_bits).wrong_bits)
+
+
+def test_correctness_grid_equals_evaluate_under_ablation(shipped_weights):
+    override = analysis.ablation_override(16, {3, 7}, {5: 0.9})
+    for operand_bits in (7, 8):
+        grid = analysis.correctness_grid(shipped_weights, operand_bits, override)
+        np.testing.assert_array_equal(grid.ravel(), evaluate(shipped_weights, operand_bits, override).wrong_bits)
+        assert grid.any()
+
+
+def test_prefix_tree_states_are_the_forward_pass_states(shipped_weights):
+    states = analysis.exhaustive_states(shipped_weights, 7)
+    rng = np.random.default_rng(7)
+    a_values, b_values = rng.integers(0, 128, size=50), rng.integers(0, 128, size=50)
+    inputs, _ = encode_batch(a_values, b_values, states.timesteps)
+    expected = forward(shipped_weights, inputs).hidden  # (50, T, H)
+    node = states.leaf_index(a_values, b_values)
+    for step in reversed(range(states.timesteps)):  # walk each pair's path from its leaf back to t = 0
+        np.testing.assert_allclose(states.hidden[node], expected[:, step], rtol=0, atol=1e-12)
+        node = states.parent[node]
+    assert (node == -1).all()
+    assert states.weight[states.level(0)].sum() == 16_384
+
+
+def test_exhaustive_operand_bits_are_validated(shipped_weights):
+    with pytest.raises(ValueError, match="operand_bits must be 1–8"):
+        analysis.correctness_grid(shipped_weights, 9)
+
+
+# --------------------------------------------------------------------------------------------------
+# 1. The carry probe.
+# --------------------------------------------------------------------------------------------------
+
+
+def test_probe_reads_the_carry_at_every_step_on_all_pairs(shipped_weights):
+    probe = analysis.carry_probe(shipped_weights)
+    assert probe.accuracy == 1.0
+    assert probe.accuracy_by_timestep.shape == (8,)
+    assert (probe.accuracy_by_timestep == 1.0).all()
+    assert probe.margin > 0.05  # not just barely: every score is clear of the threshold
+
+
+def test_probe_still_reads_the_carry_on_long_pairs(shipped_weights):
+    """Fitted on 8-step sums, the same straight cut reads the carry of 64-bit additions."""
+    probe = analysis.carry_probe(shipped_weights)
+    rng = np.random.default_rng(11)
+    for _ in range(20):
+        a, b = (int(value) for value in rng.integers(0, 2**64, size=2, dtype=np.uint64))
+        trace = trace_addition(shipped_weights, a, b)
+        assert analysis.first_disagreement(probe.decode(trace.hidden), trace.carry_out) is None
+
+
+def test_probe_ranks_every_unit_once_and_names_the_top(shipped_weights):
+    probe = analysis.carry_probe(shipped_weights)
+    assert sorted(probe.ranked_units) == list(range(16))
+    assert probe.top_carry_units == probe.ranked_units[: len(probe.top_carry_units)]
+    assert 1 <= len(probe.top_carry_units) < 16
+    importance = probe.unit_importance[list(probe.ranked_units)]
+    assert (np.diff(importance) <= 0).all()
+
+
+def test_first_disagreement():
+    assert analysis.first_disagreement([0, 1, 1, 0], [0, 1, 1, 0]) is None
+    assert analysis.first_disagreement([0, 1, 0, 0], [0, 1, 1, 1]) == 2
+    with pytest.raises(ValueError, match="same shape"):
+        analysis.first_disagreement([0, 1], [0, 1, 1])
+
+
+def test_probe_is_cached_per_network_values_not_per_object(shipped_weights):
+    first = analysis.carry_probe(shipped_weights)
+    copy = RNNWeights(shipped_weights.input_weights, shipped_weights.recurrent_weights, shipped_weights.output_weights)
+    assert analysis.carry_probe(copy) is first
+    with pytest.raises(ValueError, match="must end in 16 units"):
+        first.decode(np.zeros((3, 4)))
+
+
+# --------------------------------------------------------------------------------------------------
+# 2. The state space.
+# --------------------------------------------------------------------------------------------------
+
+
+def test_state_space_projection(shipped_weights):
+    space = analysis.state_space(shipped_weights)
+    np.testing.assert_allclose(space.components @ space.components.T, np.eye(2), atol=1e-12)
+    assert 0 < space.explained_variance_ratio.sum() <= 1
+    assert space.explained_variance_ratio[0] >= space.explained_variance_ratio[1]
+    assert 0 < len(space.points) <= analysis.MAX_STATE_SPACE_POINTS
+    assert set(np.unique(space.point_carry)) == {0, 1}
+    assert set(np.unique(space.point_column_sum)) == {0, 1, 2, 3}
+    assert space.point_weight.sum() == 16_384 * 8  # every pair-step is represented by some point
+    trace = trace_addition(shipped_weights, 50, 18)
+    path = space.path(trace.hidden)
+    assert path.shape == (trace.timesteps + 1, 2)
+    np.testing.assert_allclose(path[0], space.project(np.zeros(16)))
+
+
+# --------------------------------------------------------------------------------------------------
+# 3. The extracted machine.
+# --------------------------------------------------------------------------------------------------
+
+
+def test_extracted_machine_is_the_carry_machine_with_full_fidelity(shipped_weights):
+    machine = analysis.extract_machine(shipped_weights)
+    assert machine.fidelity_7bit == 1.0
+    assert machine.fidelity_8bit == 1.0
+    assert machine.equivalent_to_carry_machine
+    assert machine.counterexample is None
+    assert machine.minimal.state_count == 2
+    assert set(machine.minimal.state_names) == {"carry 0", "carry 1"}
+    assert "is the 2-state carry machine" in machine.comparison
+    records = machine.comparison_records()
+    assert len(records) == 8
+    assert all(row["output bit"] == row["written addition: output bit"] for row in records)
+
+
+@pytest.mark.parametrize("operand_bits", [7, 8])
+def test_machine_fidelity_checked_directly_against_the_network(shipped_weights, operand_bits):
+    """Run the machine on the encoded pairs themselves (no prefix tree) and compare with the forward pass."""
+    machine = analysis.extract_machine(shipped_weights)
+    inputs, _ = exhaustive_dataset(operand_bits)
+    symbols = (2 * inputs[..., 0] + inputs[..., 1]).astype(np.int64)  # (N, T)
+    network_bits = forward(shipped_weights, inputs).output_probability >= 0.5
+    machine_bits = machine.minimal.run(symbols)
+    assert ((machine_bits == network_bits).all(axis=1)).mean() == 1.0
+
+
+def test_minimise_merges_redundant_states_into_the_carry_machine():
+    # Four states: carry 0 / carry 1, each duplicated (as clusters of one "carry" would be).
+    carry = analysis.CARRY_MACHINE
+    duplicated_next = np.array([[0, 1, 0, 2], [1, 0, 1, 3], [1, 2, 3, 2], [0, 3, 2, 3]])  # 0, 1 → 0; 2, 3 → 1
+    duplicated_output = np.vstack([carry.output[0], carry.output[0], carry.output[1], carry.output[1]])
+    redundant = analysis.MealyMachine(("a", "b", "c", "d"), 0, duplicated_next, duplicated_output)
+    minimal, mapping = analysis.minimise(redundant)
+    assert minimal.state_count == 2
+    assert mapping.tolist() == [0, 0, 1, 1]
+    equivalent, pairing, counterexample = analysis.compare_machines(minimal, carry)
+    assert equivalent and pairing == {0: 0, 1: 1} and counterexample is None
+
+
+def test_compare_machines_gives_a_shortest_counterexample():
+    carry = analysis.CARRY_MACHINE
+    forgetful = analysis.MealyMachine(("only",), 0, np.zeros((1, 4), dtype=int), carry.output[:1].copy())
+    equivalent, _, counterexample = analysis.compare_machines(forgetful, carry)
+    assert not equivalent
+    assert counterexample == (3, 0)  # 1+1 then 0+0: the carry should have written a 1
+    assert analysis.symbols_to_pair(counterexample) == (1, 1)
+
+
+def test_ablated_machine_is_reported_honestly(shipped_weights):
+    probe = analysis.carry_probe(shipped_weights)
+    override = analysis.ablation_override(16, set(probe.top_carry_units))
+    machine = analysis.extract_machine(shipped_weights, override)
+    assert not machine.equivalent_to_carry_machine
+    assert machine.counterexample is not None
+    assert "not the carry machine" in machine.comparison
+
+
+# --------------------------------------------------------------------------------------------------
+# 4. Ablation.
+# --------------------------------------------------------------------------------------------------
+
+
+def test_zeroing_the_top_carry_units_breaks_addition(shipped_weights):
+    probe = analysis.carry_probe(shipped_weights)
+    override = analysis.ablation_override(16, set(probe.top_carry_units))
+    accuracy = evaluate(shipped_weights, 7, override).exact_accuracy
+    assert accuracy < 0.5
+    # Each carry unit matters on its own too.
+    for unit in probe.top_carry_units:
+        assert evaluate(shipped_weights, 7, analysis.ablation_override(16, {unit})).exact_accuracy < 1.0
+
+
+def test_holding_the_least_carry_tied_unit_at_its_mean_changes_nothing(shipped_weights):
+    probe = analysis.carry_probe(shipped_weights)
+    unit = probe.ranked_units[-1]
+    override = analysis.ablation_override(16, clamped={unit: float(probe.unit_mean[unit])})
+    assert evaluate(shipped_weights, 7, override).exact_accuracy == 1.0
+    assert evaluate(shipped_weights, 8, override).exact_accuracy == 1.0
+
+
+def test_zeroing_a_unit_that_does_nothing_changes_nothing(shipped_weights):
+    # A 17th unit that listens to the inputs but feeds nothing onward: no recurrent or output weight out of it.
+    input_weights = np.hstack([shipped_weights.input_weights, [[3.0], [-2.0]]])
+    recurrent_weights = np.zeros((17, 17))
+    recurrent_weights[:16, :16] = shipped_weights.recurrent_weights
+    recurrent_weights[:16, 16] = 1.0  # it listens to the others…
+    output_weights = np.vstack([shipped_weights.output_weights, [[0.0]]])  # …but says nothing
+    widened = RNNWeights(input_weights, recurrent_weights, output_weights)
+    override = analysis.ablation_override(17, {16})
+    assert evaluate(widened, 7, override).exact_accuracy == 1.0
+    assert (analysis.correctness_grid(widened, 8, override) == 0).all()
+
+
+def test_ablation_override_and_its_key():
+    assert analysis.ablation_override(16) is None
+    mask, values = analysis.ablation_override(16, {3, 7}, {5: 0.9})
+    assert np.flatnonzero(mask).tolist() == [3, 5, 7]
+    assert values[5] == 0.9 and values[3] == 0.0
+    key = analysis.override_key((mask, values))
+    assert key == ((3, 0.0), (5, 0.9), (7, 0.0))
+    restored = analysis.override_from_key(key, 16)
+    np.testing.assert_array_equal(restored[0], mask)
+    np.testing.assert_array_equal(restored[1], values)
+    assert analysis.override_key((np.zeros(16, dtype=bool), np.ones(16))) is None
+
+
+@pytest.mark.parametrize(
+    ("zeroed", "clamped", "message"),
+    [
+        ({16}, {}, "does not exist"),
+        ({-1}, {}, "does not exist"),
+        ({2}, {2: 0.5}, "both zeroed and clamped"),
+        (set(), {1: 1.5}, r"must be in \[0, 1\]"),
+        (set(), {1: "high"}, r"must be in \[0, 1\]"),
+    ],
+)
+def test_ablation_override_rejects_bad_choices(zeroed, clamped, message):
+    with pytest.raises(ValueError, match=message):
+        analysis.ablation_override(16, zeroed, clamped)
+
+
+def test_ablation_query_round_trip():
+    params = analysis.format_ablation_query({7, 3}, {5: 0.9, 2: 0.125})
+    assert params == {"ablate": "3,7", "clamp": "2:0.125,5:0.9"}
+    zeroed, clamped = analysis.parse_ablation_query(params["ablate"], params["clamp"], 16)
+    assert zeroed == {3, 7} and clamped == {2: 0.125, 5: 0.9}
+    assert analysis.parse_ablation_query("", "", 16) == (frozenset(), {})
+    assert analysis.format_ablation_query(set(), {}) == {}
+
+
+@pytest.mark.parametrize(
+    ("ablate", "clamp"),
+    [("3,x", ""), ("99", ""), ("", "5"), ("", "5:nan"), ("", "5:2"), ("", "a:0.5"), ("1;2", ""), ("", "5:0.5:1")],
+)
+def test_ablation_query_junk_raises_value_error(ablate, clamp):
+    with pytest.raises(ValueError):
+        analysis.parse_ablation_query(ablate, clamp, 16)
+
+
+# --------------------------------------------------------------------------------------------------
+# 6. Any length.
+# --------------------------------------------------------------------------------------------------
+
+
+def test_random_pairs_have_sums_of_exactly_the_asked_length():
+    for sum_bits in (1, 8, 33, 64, 65):
+        pairs = analysis.random_pairs_with_sum_bits(sum_bits, 50, seed=3)
+        assert all((a + b).bit_length() == sum_bits for a, b in pairs)
+        assert all(0 <= a <= MAX_OPERAND and 0 <= b <= MAX_OPERAND for a, b in pairs)
+    assert analysis.random_pairs_with_sum_bits(40, 5, seed=1) == analysis.random_pairs_with_sum_bits(40, 5, seed=1)
+    with pytest.raises(ValueError, match="sum_bits must be 1–65"):
+        analysis.random_pairs_with_sum_bits(66, 5)
+
+
+def test_length_view_numbers_agree_with_a_direct_check(shipped_weights):
+    lengths = (8, 17, 33, 64)
+    rows = analysis.accuracy_by_length(shipped_weights, lengths, pairs_per_length=25, seed=5)
+    assert [row.sum_bits for row in rows] == list(lengths)
+    for row in rows:
+        pairs = analysis.random_pairs_with_sum_bits(row.sum_bits, 25, seed=5)
+        exact = [trace_addition(shipped_weights, a, b).predicted_sum == a + b for a, b in pairs]
+        assert row.pairs == 25
+        assert row.exact_accuracy == np.mean(exact)
+
+
+def test_length_view_direct_check_holds_for_a_broken_network_too(shipped_weights):
+    """With the carry units zeroed the numbers are far from 100%, and must still match a pair-by-pair check."""
+    override = analysis.ablation_override(16, set(analysis.carry_probe(shipped_weights).top_carry_units))
+    rows = analysis.accuracy_by_length(shipped_weights, (8, 24), pairs_per_length=30, seed=2, hidden_override=override)
+    for row in rows:
+        pairs = analysis.random_pairs_with_sum_bits(row.sum_bits, 30, seed=2)
+        exact = [
+            trace_addition(shipped_weights, a, b, hidden_override=override).predicted_sum == a + b for a, b in pairs
+        ]
+        assert row.exact_accuracy == np.mean(exact) < 1.0
+        assert row.first_wrong_pair == pairs[exact.index(False)]
+
+
+def test_the_8_bit_network_adds_at_every_length_to_64(shipped_weights):
+    rows = analysis.accuracy_by_length(shipped_weights)
+    assert [row.sum_bits for row in rows] == list(analysis.DEFAULT_LENGTHS)
+    assert all(row.exact_accuracy == 1.0 for row in rows)
+
+
+# --------------------------------------------------------------------------------------------------
+# 7. Logit split.
+# --------------------------------------------------------------------------------------------------
+
+
+def test_logit_split_adds_up_to_the_logit(shipped_weights):
+    trace = trace_addition(shipped_weights, 127, 1)
+    for step in range(trace.timesteps):
+        split = analysis.logit_split(shipped_weights, trace, step)
+        total = split.baseline + split.from_input + split.from_carried_state + split.from_ablation
+        assert total == pytest.approx(split.logit, abs=1e-9)
+        assert 1 / (1 + np.exp(-split.logit)) == pytest.approx(trace.output_probability[step], abs=1e-12)
+        units = split.unit_baseline + split.unit_from_input + split.unit_from_carried_state
+        np.testing.assert_allclose(units, trace.hidden[step] * shipped_weights.output_weights[:, 0], atol=1e-12)
+    first = analysis.logit_split(shipped_weights, trace, 0)
+    assert first.from_carried_state == 0.0  # nothing has been carried at t = 0
+
+
+def test_logit_split_under_ablation_and_bad_timesteps(shipped_weights):
+    override = analysis.ablation_override(16, {3}, {5: 0.9})
+    trace = trace_addition(shipped_weights, 50, 18, hidden_override=override)
+    split = analysis.logit_split(shipped_weights, trace, 4, override)
+    assert split.unit_from_ablation[5] == pytest.approx(0.9 * shipped_weights.output_weights[5, 0])
+    assert split.unit_from_input[3] == split.unit_from_carried_state[3] == 0.0
+    total = split.baseline + split.from_input + split.from_carried_state + split.from_ablation
+    assert total == pytest.approx(split.logit, abs=1e-9)
+    with pytest.raises(ValueError, match="timestep must be 0–7"):
+        analysis.logit_split(shipped_weights, trace, 8)
+
+
+# --------------------------------------------------------------------------------------------------
+# Figures: pure builders with fixed, data-independent ranges.
+# --------------------------------------------------------------------------------------------------
+
+
+def test_probe_figures(shipped_weights):
+    probe = analysis.carry_probe(shipped_weights)
+    figure = figures.probe_accuracy_figure(probe.accuracy_by_timestep)
+    assert isinstance(figure, go.Figure)
+    assert list(figure.data[0].y) == [1.0] * 8
+    assert figure.layout.yaxis.range == (0, 1.12)
+    assert figure.layout.xaxis.autorange == "reversed"  # t = 0 on the right, as on paper
+    units = figures.probe_units_figure(probe.unit_importance, probe.top_carry_units)
+    colours = units.data[0].marker.color
+    assert [unit for unit, colour in enumerate(colours) if colour == figures.ORANGE] == sorted(probe.top_carry_units)
+    rows = figures.carry_rows_figure([0, 1, 1, 0], [0, 1, 0, 0])
+    assert rows.data[0].z.shape == (2, 4)
+    assert len(rows.layout.shapes) == 1 and rows.layout.shapes[0].x0 == 1.5  # the first disagreement, ringed
+    assert not figures.carry_rows_figure([0, 1], [0, 1]).layout.shapes
+    with pytest.raises(ValueError, match="same length"):
+        figures.carry_rows_figure([0, 1], [0, 1, 1])
+
+
+def test_state_space_figure(shipped_weights):
+    space = analysis.state_space(shipped_weights)
+    trace = trace_addition(shipped_weights, 50, 18)
+    labels = [f"{a_bit}+{b_bit}" for a_bit, b_bit in trace.input_bits]
+    figure = figures.state_space_figure(
+        space.points, space.point_column_sum, "column sum", space.path(trace.hidden), labels
+    )
+    assert [trace.name for trace in figure.data][:4] == [f"column sum {value}" for value in range(4)]
+    assert sum(len(trace.x) for trace in figure.data[:4]) == len(space.points)
+    arrows = [note for note in figure.layout.annotations if note.showarrow]
+    assert len(arrows) == trace.timesteps
+    low, high = figure.layout.xaxis.range
+    assert low <= space.points[:, 0].min() and high >= space.points[:, 0].max()
+    with pytest.raises(ValueError, match="colour_by"):
+        figures.state_space_figure(space.points, space.point_carry, "rainbow")
+
+
+def test_machine_diagram_figure(shipped_weights):
+    machine = analysis.extract_machine(shipped_weights).minimal
+    figure = figures.machine_diagram_figure(machine.state_names, machine.next_state, machine.output, machine.start)
+    assert list(figure.data[0].text) == list(machine.state_names)
+    assert len(figure.layout.shapes) == 4  # two self-loops and one edge each way
+    labels = " ".join(note.text for note in figure.layout.annotations if note.text)
+    assert "11/0" in labels and "00/1" in labels and "start" in labels
+    with pytest.raises(ValueError, match=r"must be \(2, 4\)"):
+        figures.machine_diagram_figure(machine.state_names, np.zeros((3, 4)), machine.output)
+
+
+def test_correctness_ablation_and_length_figures(shipped_weights):
+    grid = analysis.correctness_grid(shipped_weights, 8)
+    figure = figures.correctness_map_figure(grid, 9, (50, 18))
+    assert figure.data[0].z.shape == (256, 256)
+    assert (figure.data[0].zmin, figure.data[0].zmax) == (0, 9)
+    assert figure.data[0].colorscale[0][1] != figure.data[0].colorscale[-1][1]
+    with pytest.raises(ValueError, match="square"):
+        figures.correctness_map_figure(np.zeros((4, 5)), 8)
+    bits = figures.ablation_bits_figure([0, 1, 1], [0, 1, 1], [0, 0, 1])
+    assert bits.data[0].z.shape == (3, 3) and len(bits.layout.shapes) == 1
+    lengths = figures.length_accuracy_figure([8, 16], [1.0, 0.5])
+    assert lengths.layout.yaxis.range == (0, 1.05) and lengths.layout.xaxis.range == (0, 66)
+
+
+def test_logit_figures_keep_a_fixed_symmetric_axis(shipped_weights):
+    trace = trace_addition(shipped_weights, 127, 1)
+    split = analysis.logit_split(shipped_weights, trace, 3)
+    figure = figures.logit_split_figure(split.baseline, split.from_input, split.from_carried_state, value_range=10.0)
+    assert figure.layout.yaxis.range == (-12.0, 12.0)
+    bars = figure.data[0]
+    assert list(bars.x)[-1] == "output logit z_t" and bars.y[-1] == pytest.approx(split.logit)
+    assert bars.base[2] + bars.y[2] == pytest.approx(split.logit)  # each bar starts where the last ended
+    units = figures.logit_units_figure(split.unit_from_input, split.unit_from_carried_state, value_range=4.0)
+    assert units.layout.yaxis.range == pytest.approx((-4.4, 4.4))
+    assert len(units.data) == 2 and len(units.data[0].y) == 16
