@@ -20,6 +20,7 @@ from ui.addition import (
     weights_ui,
 )
 from ui.insight import ablation_ui, describe_ablation, insight_ui
+from ui.training import model_source_ui, side_by_side_ui, training_panel_ui
 
 st.set_page_config(page_title="Addition, unfolded", page_icon="➕", layout="wide")
 
@@ -38,7 +39,7 @@ st.markdown(
 )
 
 try:
-    weights = shipped_weights(str(page_model_path()))
+    shipped = shipped_weights(str(page_model_path()))
 except ModelFileError as error:
     st.error(str(error), icon="🚫")
     st.markdown("From the project folder, run:")
@@ -48,32 +49,40 @@ except ModelFileError as error:
 for notice in restore_from_url():
     st.warning(notice, icon="🔗")
 
-probe = carry_probe(weights)  # cached per network: fitted once on all 16,384 pairs
 with st.sidebar:
+    st.header("Network")
+    # The shipped network, or one this visitor trained (at any replayed checkpoint) or uploaded. Everything
+    # below uses `weights`, so every view follows the choice.
+    source_label, weights = model_source_ui(shipped)
     st.header("Ablation")
     st.caption("Switch hidden units off, or hold them at a value, and watch what breaks.")
+    probe = carry_probe(weights)  # cached per network: fitted once on all 16,384 pairs
     hidden_override = ablation_ui(weights.hidden_units, carry_units=probe.top_carry_units)
 
 a, b = operands_ui()
 trace = trace_addition(weights, a, b, hidden_override=hidden_override)
-verdict_ui(trace)
+verdict_ui(trace, "The RNN" if weights == shipped else source_label)
 if hidden_override is not None:
     st.info(f"Ablated network: {describe_ablation(hidden_override)}. Clear it in the sidebar.", icon="✂️")
 timestep = timestep_ui(trace.timesteps)
 unfolded_ui(trace, timestep, probe_carry=probe.decode(trace.hidden), highlighted_units=probe.top_carry_units)
 
 # One section at a time: Streamlit computes hidden tabs too, and some of these views are heavy.
-section = st.segmented_control(
-    "Look closer",
-    ["Inside one step", "The weights", "What did it learn?"],
-    default="Inside one step",
-    key="section",
-)
+sections = ["Inside one step", "The weights", "What did it learn?", "Train it yourself"]
+if weights != shipped:
+    sections.append("Side by side")
+if st.session_state.get("section") not in sections:  # e.g. "Side by side" after switching back to shipped
+    st.session_state["section"] = sections[0]
+section = st.segmented_control("Look closer", sections, default="Inside one step", key="section")
 if section == "Inside one step":
     step_ui(trace, weights, timestep)
 elif section == "The weights":
     weights_ui(weights)
 elif section == "What did it learn?":
     insight_ui(weights, trace, timestep, hidden_override)
+elif section == "Train it yourself":
+    training_panel_ui()
+elif section == "Side by side":
+    side_by_side_ui(shipped, weights, source_label, a, b)
 
 save_to_url(a, b, timestep)

@@ -208,3 +208,44 @@ def test_ablation_from_the_url_changes_the_answer():
     assert line.startswith("## The RNN says 127 + 1 = ")
     assert line.endswith("✗")  # without its carry units it cannot carry through seven columns
     assert app.query_params["ablate"] == "3,7,10,11"  # written back in a canonical order
+
+
+def test_training_in_the_page_switches_every_view_to_the_new_network():
+    app = start({"a": "99", "b": "37"})
+    app.segmented_control(key="section").set_value("Train it yourself").run()
+    app.selectbox(key="train_recipe").set_value("fast").run()
+    app.number_input(key="train_max_steps").set_value(64).run()
+    app.button(key="train_button").click().run(timeout=180)
+    no_exception(app)
+    assert app.radio(key="model_source").value == "Trained in this session"
+    line = verdict(app)
+    assert line.startswith("## Your network (step 64) says 99 + 37 = ")  # 64 steps of fast: not solved yet
+    # The shipped network is one click away, and the comparison is offered while another network is shown.
+    assert "Side by side" in app.segmented_control(key="section").options
+    app.segmented_control(key="section").set_value("Side by side").run()
+    no_exception(app)
+    app.radio(key="model_source").set_value("Shipped model").run()
+    no_exception(app)
+    assert verdict(app) == "## The RNN says 99 + 37 = 136 ✓"
+    assert app.segmented_control(key="section").value == "Inside one step"
+
+
+def test_a_second_training_run_keeps_the_first():
+    app = start()
+    app.segmented_control(key="section").set_value("Train it yourself").run()
+    app.selectbox(key="train_recipe").set_value("fast").run()
+    app.number_input(key="train_max_steps").set_value(32).run()
+    app.button(key="train_button").click().run(timeout=180)
+    first = verdict(app)
+    app.number_input(key="train_seed").set_value(1).run()
+    app.button(key="train_button").click().run(timeout=180)
+    no_exception(app)
+    runs = app.selectbox(key="selected_run")
+    assert runs.options == [
+        "Run 1: fast, seed 0, H = 16, lr 0.05 · 32 steps",
+        "Run 2: fast, seed 1, H = 16, lr 0.05 · 32 steps",
+    ]
+    assert runs.value == 1  # the newest is shown
+    runs.set_value(0).run()
+    no_exception(app)
+    assert verdict(app) == first  # the first run is still there, exactly as it was

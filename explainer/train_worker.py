@@ -1,0 +1,131 @@
+"""Training in a child process, for the page: checkpoints stream back as JSON lines.
+
+    python -m explainer.train_worker --recipe fast --seed 0 --hidden-units 16 --learning-rate 0.05 --max-steps 2000
+
+Why a separate process rather than calling :func:`explainer.train.train` in the Streamlit server:
+- The server never imports Keras. Once ``keras`` is imported, Streamlit calls ``keras.backend.clear_session()``
+  after every rerun of every session (~200 ms of garbage collection each), and that call, made from another
+  session's thread, resets Keras's global state under a training run and can break its reproducibility.
+- Stop means stop: killing the child ends training at once, wherever it is.
+- Each run is seeded in its own process, so two visitors training at once get exactly the runs they asked for.
+
+Protocol: one JSON object per line on stdout. ``{"checkpoint": {...}}`` after every exhaustive check (see
+:func:`checkpoint_to_json`), then ``{"done": {...result summary...}}``, or ``{"error": "message"}`` for bad
+settings (exit status 2). TensorFlow's own chatter goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from dataclasses import dataclass
+
+from explainer.network import RNNWeights
+
+# These mirror explainer.train.RECIPES (tests/test_training_ui.py checks that they agree); they live here as
+# well so that the page can offer the defaults without importing Keras.
+RECIPE_LEARNING_RATES = {"seed": 0.1, "fast": 0.05}
+RECIPE_CHECK_EVERY = {"seed": 1000, "fast": 16}
+
+
+@dataclass(frozen=True)
+class ReplayCheckpoint:
+    """One checkpoint of a run as the page keeps it: the same fields as :class:`explainer.train.Checkpoint`."""
+
+    step: int
+    loss: float  # mean training loss since the previous checkpoint; nan at step 0
+    exact_accuracy: float  # over all 16,384 pairs with a, b < 128
+    bit_accuracy: float
+    train_seconds: float
+    weights: RNNWeights
+
+
+def checkpoint_to_json(checkpoint) -> str:
+    """A checkpoint (anything with the fields of :class:`ReplayCheckpoint`) as one line of JSON.
+
+    Floats are written with Python's shortest round-trip repr, so the weights come back bit for bit.
+    """
+    weights = checkpoint.weights
+    record = {
+        "step": int(checkpoint.step),
+        "loss": None if math.isnan(checkpoint.loss) else float(checkpoint.loss),
+        "exact_accuracy": float(checkpoint.exact_accuracy),
+        "bit_accuracy": float(checkpoint.bit_accuracy),
+        "train_seconds": float(checkpoint.train_seconds),
+        "input_weights": weights.input_weights.tolist(),
+        "recurrent_weights": weights.recurrent_weights.tolist(),
+        "output_weights": weights.output_weights.tolist(),
+    }
+    return json.dumps({"checkpoint": record})
+
+
+def checkpoint_from_record(record: dict) -> ReplayCheckpoint:
+    """The inverse of :func:`checkpoint_to_json` (given the decoded ``"checkpoint"`` object).
+
+    Raises ``ValueError`` (from :class:`RNNWeights`) if the arrays have the wrong shapes or are not finite.
+    """
+    return ReplayCheckpoint(
+        step=int(record["step"]),
+        loss=float("nan") if record["loss"] is None else float(record["loss"]),
+        exact_accuracy=float(record["exact_accuracy"]),
+        bit_accuracy=float(record["bit_accuracy"]),
+        train_seconds=float(record["train_seconds"]),
+        weights=RNNWeights(record["input_weights"], record["recurrent_weights"], record["output_weights"]),
+    )
+
+
+def worker_command(recipe: str, seed: int, hidden_units: int, learning_rate: float, max_steps: int) -> list[str]:
+    """The argument list that starts a worker with the interpreter running this code."""
+    return [
+        sys.executable,
+        "-m",
+        "explainer.train_worker",
+        "--recipe",
+        recipe,
+        "--seed",
+        str(seed),
+        "--hidden-units",
+        str(hidden_units),
+        "--learning-rate",
+        repr(float(learning_rate)),
+        "--max-steps",
+        str(max_steps),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m explainer.train_worker", description=__doc__.splitlines()[0])
+    parser.add_argument("--recipe", required=True)
+    parser.add_argument("--seed", type=int, required=True)
+    parser.add_argument("--hidden-units", type=int, required=True)
+    parser.add_argument("--learning-rate", type=float, required=True)
+    parser.add_argument("--max-steps", type=int, required=True)
+    arguments = parser.parse_args(argv)
+
+    from explainer.train import train  # imports TensorFlow, in this process only
+
+    def emit(checkpoint) -> None:
+        sys.stdout.write(checkpoint_to_json(checkpoint) + "\n")
+        sys.stdout.flush()  # the page reads line by line: each checkpoint must arrive as soon as it exists
+
+    try:
+        result = train(
+            arguments.recipe,
+            seed=arguments.seed,
+            max_steps=arguments.max_steps,
+            hidden_units=arguments.hidden_units,
+            learning_rate=arguments.learning_rate,
+            on_checkpoint=emit,
+        )
+    except ValueError as error:
+        sys.stdout.write(json.dumps({"error": str(error)}) + "\n")
+        return 2
+    sys.stdout.write(json.dumps({"done": result.summary()}) + "\n")
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,217 @@
+"""The training panel driven through Streamlit's AppTest, on ``tests/apps/training_app.py``.
+
+That page shows, for 50 + 18, which network every view uses (label, fingerprint, answer), then the side-by-side
+comparison and the training panel, exactly as ``streamlit_app.py`` wires them. Training runs in a child process
+(TensorFlow's import alone takes seconds on a busy machine), so the timeouts are generous.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from explainer import load_weights, trace_addition
+from explainer.train_worker import RECIPE_CHECK_EVERY, RECIPE_LEARNING_RATES, checkpoint_from_record
+from explainer.weights_io import MAX_NPZ_BYTES, weights_to_npz_bytes
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+APP = "apps/training_app.py"
+TIMEOUT = 300  # seconds: a training run starts TensorFlow in a fresh process
+TRAIN_STEPS = 300  # the fast recipe solves seed 0 at step 208
+
+
+def shown(app: AppTest) -> dict[str, str]:
+    """The page's ``name: value`` lines (source, fingerprint, answer)."""
+    lines = [markdown.value for markdown in app.markdown if ": " in markdown.value]
+    return dict(line.split(": ", 1) for line in lines if line.split(": ", 1)[0] in {"source", "fingerprint", "answer"})
+
+
+def fresh_app() -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    app.run()
+    assert not app.exception
+    return app
+
+
+@pytest.fixture(scope="module")
+def trained_app() -> AppTest:
+    app = fresh_app()
+    app.selectbox(key="train_recipe").set_value("fast").run()
+    app.number_input(key="train_max_steps").set_value(TRAIN_STEPS)
+    app.button(key="train_button").click().run()
+    assert not app.exception
+    return app
+
+
+def test_nothing_trains_until_train_is_pressed_and_the_page_stays_free_of_keras():
+    app = fresh_app()
+    assert shown(app)["source"] == "Shipped model"
+    assert "training_runs" not in app.session_state
+    assert app.radio(key="model_source").options == ["Shipped model"]
+    # Changing settings reruns the page but trains nothing.
+    app.selectbox(key="train_recipe").set_value("fast").run()
+    app.number_input(key="train_seed").set_value(3).run()
+    assert "training_runs" not in app.session_state
+    # The recipe brought its own defaults.
+    assert app.number_input(key="train_learning_rate").value == pytest.approx(RECIPE_LEARNING_RATES["fast"])
+
+
+def test_the_page_side_never_imports_keras():
+    # Once keras is imported, Streamlit clears its session after every rerun of every session; training runs
+    # in a child process instead. (A fresh interpreter: this test process has Keras loaded by other tests.)
+    code = "import sys, ui.training, explainer.sweep, explainer.weights_io; assert 'keras' not in sys.modules"
+    completed = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stderr
+
+
+def test_pressing_train_makes_a_session_model_and_the_views_follow_it(trained_app, shipped_weights):
+    run = trained_app.session_state["training_runs"][-1]
+    assert run["status"] == "finished"
+    steps = [checkpoint.step for checkpoint in run["checkpoints"]]
+    assert steps[0] == 0 and steps[-1] <= TRAIN_STEPS
+    assert all(later - earlier == RECIPE_CHECK_EVERY["fast"] for earlier, later in itertools.pairwise(steps))
+    last = run["checkpoints"][-1]
+    assert last.exact_accuracy == 1.0  # the fast recipe finds the carry from seed 0 within the limit
+    # The whole page switched to the new network, at its last checkpoint.
+    assert trained_app.radio(key="model_source").value == "Trained in this session"
+    values = shown(trained_app)
+    assert values["source"] == f"Your network (step {last.step:,})"
+    assert values["fingerprint"] == last.weights.fingerprint != shipped_weights.fingerprint
+    assert values["answer"] == str(trace_addition(last.weights, 50, 18).predicted_sum)
+    # Side by side: the shipped network's verdict and the session's, for the same pair.
+    verdicts = [markdown.value for markdown in trained_app.markdown if " says 50 + 18 = " in markdown.value]
+    assert len(verdicts) == 2 and verdicts[0].startswith("**Shipped model**")
+    assert {"side_by_side_shipped_chart", "side_by_side_other_chart", "training_curves_chart"} <= chart_keys(
+        trained_app
+    )
+    labels = [button.label for button in trained_app.get("download_button")]
+    assert any(label.endswith("(.npz)") for label in labels) and any(label.endswith("(.keras)") for label in labels)
+
+
+def test_another_session_still_sees_the_shipped_model(trained_app, shipped_weights):
+    other = fresh_app()
+    assert shown(other)["source"] == "Shipped model"
+    assert shown(other)["fingerprint"] == shipped_weights.fingerprint
+    assert "training_runs" not in other.session_state
+    # And the shared, cached weights were not changed by the training session.
+    assert load_weights() == shipped_weights
+
+
+def chart_keys(app: AppTest) -> set[str]:
+    """The ``key=`` of every Plotly chart on the page (element ids read ``$$ID-<hash>-<key>``)."""
+    return {chart.proto.id.split("-", 2)[-1] for chart in app.get("plotly_chart")}
+
+
+def chart_spec(app: AppTest, key: str) -> str:
+    for chart in app.get("plotly_chart"):
+        if chart.proto.id.split("-", 2)[-1] == key:
+            return chart.proto.spec
+    raise AssertionError(f"no chart {key!r} on the page")
+
+
+def test_the_replay_slider_moves_every_view_to_the_checkpoint(trained_app):
+    run = trained_app.session_state["training_runs"][-1]
+    first, last = run["checkpoints"][0], run["checkpoints"][-1]
+    heatmap_at_end = chart_spec(trained_app, "side_by_side_other_chart")
+    curves_at_end = chart_spec(trained_app, "training_curves_chart")
+    trained_app.select_slider(key="replay_checkpoint").set_value(first.step).run()
+    assert not trained_app.exception
+    values = shown(trained_app)
+    assert values["source"] == "Your network (step 0)"
+    assert values["fingerprint"] == first.weights.fingerprint
+    assert values["answer"] == str(trace_addition(first.weights, 50, 18).predicted_sum)
+    assert chart_spec(trained_app, "side_by_side_other_chart") != heatmap_at_end
+    assert chart_spec(trained_app, "training_curves_chart") != curves_at_end  # the marker moved
+    trained_app.select_slider(key="replay_checkpoint").set_value(last.step).run()
+    assert shown(trained_app)["fingerprint"] == last.weights.fingerprint
+
+
+def test_downloaded_weights_upload_back_to_an_identical_trace(trained_app):
+    run = trained_app.session_state["training_runs"][-1]
+    trained = run["checkpoints"][-1].weights
+    # The bytes the .npz download button serves for this checkpoint.
+    downloaded = weights_to_npz_bytes(trained)
+    other = fresh_app()
+    other.file_uploader(key="weights_upload").upload("mine.npz", downloaded).run()
+    assert not other.exception
+    assert other.radio(key="model_source").value == "Uploaded weights"
+    values = shown(other)
+    assert values["source"] == "Your upload (mine.npz)"
+    assert values["fingerprint"] == trained.fingerprint
+    uploaded = other.session_state["uploaded_weights"]["weights"]
+    original, reloaded = trace_addition(trained, 50, 18), trace_addition(uploaded, 50, 18)
+    np.testing.assert_array_equal(original.hidden, reloaded.hidden)
+    np.testing.assert_array_equal(original.output_probability, reloaded.output_probability)
+    assert [message.value for message in other.success][-1].startswith("Loaded mine.npz")
+
+
+def npz(**arrays) -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+GOOD = {"input_weights": np.ones((2, 3)), "recurrent_weights": np.ones((3, 3)), "output_weights": np.ones((3, 1))}
+BAD_UPLOADS = {
+    "wrong shape": (npz(**{**GOOD, "recurrent_weights": np.ones((3, 4))}), "recurrent_weights has shape"),
+    "NaN": (npz(**{**GOOD, "output_weights": np.full((3, 1), np.nan)}), "NaN or infinite"),
+    "pickle inside": (npz(**{**GOOD, "input_weights": np.array([[{"x": 1}] * 3] * 2, dtype=object)}), "pickled"),
+    "a bare pickle": (pickle.dumps({"input_weights": [[1.0]]}), "not an .npz"),
+    "not an npz": (b"hello, these are not weights", "not an .npz"),
+    "too large": (b"PK" + bytes(MAX_NPZ_BYTES), "at most"),
+    "missing array": (npz(input_weights=GOOD["input_weights"]), "missing"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_UPLOADS))
+def test_a_bad_upload_shows_a_message_and_keeps_the_page_working(case):
+    data, expected = BAD_UPLOADS[case]
+    app = fresh_app()
+    app.file_uploader(key="weights_upload").upload("weights.npz", data).run()
+    assert not app.exception
+    errors = [error.value for error in app.error]
+    assert any(expected in error for error in errors), errors
+    assert shown(app)["source"] == "Shipped model"
+    assert app.radio(key="model_source").options == ["Shipped model"]
+    assert "uploaded_weights" not in app.session_state
+
+
+def test_a_refused_upload_keeps_the_last_good_one():
+    app = fresh_app()
+    app.file_uploader(key="weights_upload").upload("good.npz", npz(**GOOD)).run()
+    assert shown(app)["source"] == "Your upload (good.npz)"
+    app.file_uploader(key="weights_upload").set_value(("bad.npz", b"junk", "application/octet-stream")).run()
+    assert not app.exception
+    assert any("not an .npz" in error.value for error in app.error)
+    assert shown(app)["source"] == "Your upload (good.npz)"
+
+
+def test_the_sweep_chart_is_on_the_page():
+    app = fresh_app()
+    assert "sweep_chart" in chart_keys(app)
+    assert any("python -m explainer.sweep" in caption.value for caption in app.caption)
+
+
+def test_page_constants_agree_with_the_recipes():
+    from explainer.train import RECIPES
+
+    assert {name: recipe.learning_rate for name, recipe in RECIPES.items()} == RECIPE_LEARNING_RATES
+    assert {name: recipe.check_every for name, recipe in RECIPES.items()} == RECIPE_CHECK_EVERY
+
+
+def test_worker_checkpoints_round_trip_exactly(shipped_weights):
+    import json
+
+    from explainer.train_worker import ReplayCheckpoint, checkpoint_to_json
+
+    checkpoint = ReplayCheckpoint(5, float("nan"), 0.25, 0.75, 1.5, shipped_weights)
+    back = checkpoint_from_record(json.loads(checkpoint_to_json(checkpoint))["checkpoint"])
+    assert back.weights == shipped_weights and back.step == 5 and np.isnan(back.loss)
