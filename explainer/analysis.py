@@ -26,7 +26,7 @@ from functools import lru_cache
 import numpy as np
 
 from explainer.encoding import MAX_OPERAND, MIN_TIMESTEPS, TRAINING_OPERAND_BITS
-from explainer.network import RNNWeights, forward, sigmoid
+from explainer.network import RNNWeights, forward, read_only, sigmoid
 from explainer.trace import AdditionTrace
 
 # (bit of a, bit of b) for each input symbol 2·a + b.
@@ -43,12 +43,6 @@ KMEANS_SAMPLE = 4000
 
 HiddenOverride = tuple[np.ndarray, np.ndarray]
 OverrideKey = tuple[tuple[int, float], ...] | None
-
-
-def _read_only(array: np.ndarray) -> np.ndarray:
-    array = np.array(array)  # our own copy: freezing it must not affect the caller
-    array.setflags(write=False)
-    return array
 
 
 # --------------------------------------------------------------------------------------------------
@@ -266,16 +260,16 @@ def _exhaustive_states(weights: RNNWeights, operand_bits: int, key: OverrideKey)
     return ExhaustiveStates(
         operand_bits=operand_bits,
         timesteps=timesteps,
-        level_offsets=_read_only(level_offsets),
-        hidden=_read_only(hidden),
-        timestep=_read_only(timestep),
-        parent=_read_only(parent),
-        symbol=_read_only(symbol),
-        weight=_read_only(weight),
-        carry_in=_read_only(carry_in),
-        carry_out=_read_only(carry_out),
-        predicted_bit=_read_only((probability >= 0.5).astype(np.int8)),
-        true_bit=_read_only(true_bit),
+        level_offsets=read_only(level_offsets),
+        hidden=read_only(hidden),
+        timestep=read_only(timestep),
+        parent=read_only(parent),
+        symbol=read_only(symbol),
+        weight=read_only(weight),
+        carry_in=read_only(carry_in),
+        carry_out=read_only(carry_out),
+        predicted_bit=read_only((probability >= 0.5).astype(np.int8)),
+        true_bit=read_only(true_bit),
     )
 
 
@@ -368,14 +362,14 @@ def carry_probe(weights: RNNWeights) -> CarryProbe:
     ranked = tuple(int(unit) for unit in np.argsort(-importance, kind="stable"))
     top = tuple(unit for unit in ranked if importance[unit] >= 0.5 * importance.max())
     return CarryProbe(
-        coefficients=_read_only(coefficients),
+        coefficients=read_only(coefficients),
         intercept=intercept,
         accuracy=_weighted_mean(right, weight),
-        accuracy_by_timestep=_read_only(by_step),
-        unit_importance=_read_only(importance),
+        accuracy_by_timestep=read_only(by_step),
+        unit_importance=read_only(importance),
         ranked_units=ranked,
         top_carry_units=top,
-        unit_mean=_read_only(mean),
+        unit_mean=read_only(mean),
         margin=float(np.abs(score - 0.5).min()),
     )
 
@@ -439,13 +433,13 @@ def state_space(weights: RNNWeights, max_points: int = MAX_STATE_SPACE_POINTS) -
         keep = np.sort(np.argsort(-represented, kind="stable")[:max_points])
         first, represented = first[keep], represented[keep]
     return StateSpace(
-        mean=_read_only(mean),
-        components=_read_only(components),
-        explained_variance_ratio=_read_only(ratio),
-        points=_read_only(projected[first]),
-        point_carry=_read_only(states.carry_out[first]),
-        point_column_sum=_read_only(states.column_sum[first]),
-        point_weight=_read_only(represented.astype(np.int64)),
+        mean=read_only(mean),
+        components=read_only(components),
+        explained_variance_ratio=read_only(ratio),
+        points=read_only(projected[first]),
+        point_carry=read_only(states.carry_out[first]),
+        point_column_sum=read_only(states.column_sum[first]),
+        point_weight=read_only(represented.astype(np.int64)),
     )
 
 
@@ -511,7 +505,7 @@ class MealyMachine:
 
 
 def _frozen_machine(names: tuple[str, ...], start: int, next_state: np.ndarray, output: np.ndarray) -> MealyMachine:
-    return MealyMachine(names, start, _read_only(next_state.astype(np.int64)), _read_only(output.astype(np.int64)))
+    return MealyMachine(names, start, read_only(next_state.astype(np.int64)), read_only(output.astype(np.int64)))
 
 
 # Written addition: the state is the carry; column a + b + carry writes its low bit and carries its high bit.
@@ -758,11 +752,11 @@ def _extract_machine(weights: RNNWeights, key: OverrideKey, max_clusters: int, s
         )
     return ExtractedMachine(
         cluster_count=clusters,
-        centroids=_read_only(centroids),
+        centroids=read_only(centroids),
         raw=raw,
         consistency=consistency,
         minimal=minimal,
-        cluster_to_minimal=_read_only(mapping),
+        cluster_to_minimal=read_only(mapping),
         fidelity_7bit=fidelity_7bit,
         fidelity_8bit=fidelity_8bit,
         equivalent_to_carry_machine=equivalent,
@@ -797,7 +791,7 @@ def _correctness_grid(weights: RNNWeights, operand_bits: int, key: OverrideKey) 
     wrong = states.along_paths((states.predicted_bit != states.true_bit).astype(np.int64), np.add)
     side = np.arange(2**operand_bits)
     a_values, b_values = np.meshgrid(side, side, indexing="ij")
-    return _read_only(wrong[states.leaf_index(a_values, b_values)].astype(np.int16))
+    return read_only(wrong[states.leaf_index(a_values, b_values)].astype(np.int16))
 
 
 def correctness_grid(
@@ -979,10 +973,10 @@ def logit_split(
         from_input=float(from_input.sum()),
         from_carried_state=float(from_carried.sum()),
         from_ablation=float(from_ablation.sum()),
-        unit_baseline=_read_only(baseline),
-        unit_from_input=_read_only(from_input),
-        unit_from_carried_state=_read_only(from_carried),
-        unit_from_ablation=_read_only(from_ablation),
+        unit_baseline=read_only(baseline),
+        unit_from_input=read_only(from_input),
+        unit_from_carried_state=read_only(from_carried),
+        unit_from_ablation=read_only(from_ablation),
     )
 
 

@@ -68,9 +68,7 @@ class RNNWeights:
 
     def __post_init__(self) -> None:
         for field_name in ("input_weights", "recurrent_weights", "output_weights"):
-            array = np.array(getattr(self, field_name), dtype=np.float64)  # a private copy
-            array.setflags(write=False)
-            object.__setattr__(self, field_name, array)
+            object.__setattr__(self, field_name, read_only(getattr(self, field_name), np.float64))
         hidden_units = self.input_weights.shape[-1] if self.input_weights.ndim == 2 else -1
         expected = {
             "input_weights": (2, hidden_units),
@@ -125,6 +123,13 @@ def as_weights(model_or_weights: keras.Model | RNNWeights) -> RNNWeights:
     if keras_module is not None and isinstance(model_or_weights, keras_module.Model):
         return RNNWeights.from_model(model_or_weights)
     raise ValueError(f"expected a Keras model or RNNWeights; got {type(model_or_weights).__name__}.")
+
+
+def read_only(array: object, dtype: type | None = None) -> np.ndarray:
+    """A private, frozen copy of ``array``: whoever holds it (a cache, another session) cannot change it."""
+    copy = np.array(array, dtype=dtype)
+    copy.setflags(write=False)
+    return copy
 
 
 def sigmoid(values: np.ndarray) -> np.ndarray:

@@ -50,7 +50,7 @@ def file_sha256(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def _write_atomically(path: Path, write) -> None:
+def write_atomically(path: Path, write) -> None:
     """Call ``write(temporary_path)``, then rename over ``path``.
 
     A rename within one directory is atomic on POSIX, so a reader (or a crash mid-write) sees either the
@@ -70,6 +70,12 @@ def _write_atomically(path: Path, write) -> None:
         raise
 
 
+def write_json_atomically(path: str | os.PathLike, document: dict) -> None:
+    """Write ``document`` as indented JSON with :func:`write_atomically`."""
+    text = json.dumps(document, indent=2, sort_keys=True) + "\n"
+    write_atomically(Path(path), lambda temporary: temporary.write_text(text))
+
+
 def save_model(model: keras.Model, path: str | os.PathLike, provenance: dict) -> dict:
     """Save ``model`` to ``path`` (``.keras``) and its sidecar JSON, each atomically.
 
@@ -78,10 +84,9 @@ def save_model(model: keras.Model, path: str | os.PathLike, provenance: dict) ->
     path = Path(path)
     if path.suffix != ".keras":
         raise ValueError(f"the model path must end in .keras; got {path}.")
-    _write_atomically(path, lambda temporary: model.save(temporary))
+    write_atomically(path, lambda temporary: model.save(temporary))
     sidecar = {**provenance, "model_file": path.name, "sha256": file_sha256(path)}
-    text = json.dumps(sidecar, indent=2, sort_keys=True) + "\n"
-    _write_atomically(sidecar_path(path), lambda temporary: temporary.write_text(text))
+    write_json_atomically(sidecar_path(path), sidecar)
     return sidecar
 
 

@@ -20,11 +20,11 @@ import math
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from explainer.network import MAX_HIDDEN_UNITS
+from explainer.storage import write_json_atomically
 
 SWEEP_FORMAT = "addition-unfolded/sweep"
 SWEEP_VERSION = 1
@@ -78,23 +78,6 @@ def run_sweep(
             if on_run is not None:
                 on_run(record)
     return records
-
-
-def write_json_atomically(path: str | os.PathLike, document: dict) -> None:
-    """Write ``document`` as JSON to a temporary file beside ``path``, then rename it over ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".json")
-    try:
-        with os.fdopen(handle, "w") as stream:
-            stream.write(json.dumps(document, indent=2) + "\n")
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)  # mkstemp makes 0600; the page's user must be able to read a shipped asset
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _fail(path: object, problem: str) -> ValueError:

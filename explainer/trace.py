@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from explainer.encoding import bits_to_int, encode_pair, timesteps_for, validate_operand
-from explainer.network import RNNWeights, as_weights, forward
+from explainer.network import RNNWeights, as_weights, forward, read_only
 
 
 @dataclass(frozen=True)
@@ -61,12 +61,6 @@ def carries(input_bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return carry_in, carry_out
 
 
-def _read_only(array: np.ndarray) -> np.ndarray:
-    array = np.array(array)  # our own copy, so freezing it cannot affect the caller
-    array.setflags(write=False)
-    return array
-
-
 def trace_addition(
     model: object,
     a: int,
@@ -94,15 +88,15 @@ def trace_addition(
     return AdditionTrace(
         a=a,
         b=b,
-        input_bits=_read_only(input_bits),
-        carry_in=_read_only(carry_in),
-        carry_out=_read_only(carry_out),
-        sum_bits=_read_only(sum_bits),
-        hidden=_read_only(result.hidden[0]),
-        input_part=_read_only(result.input_part[0]),
-        recurrent_part=_read_only(result.recurrent_part[0]),
-        output_probability=_read_only(probability),
-        predicted_bits=_read_only(predicted_bits),
-        correct=_read_only(predicted_bits == sum_bits),
+        input_bits=read_only(input_bits),
+        carry_in=read_only(carry_in),
+        carry_out=read_only(carry_out),
+        sum_bits=read_only(sum_bits),
+        hidden=read_only(result.hidden[0]),
+        input_part=read_only(result.input_part[0]),
+        recurrent_part=read_only(result.recurrent_part[0]),
+        output_probability=read_only(probability),
+        predicted_bits=read_only(predicted_bits),
+        correct=read_only(predicted_bits == sum_bits),
         predicted_sum=bits_to_int(predicted_bits),
     )
