@@ -139,7 +139,7 @@ def ablation_ui(hidden_units: int, carry_units: Sequence[int] = ()) -> HiddenOve
     columns = st.columns(2)
     if carry_units:
         columns[0].button(
-            "Zero the carry units",
+            "Zero carry units",
             key="ablate_carry_units",
             on_click=_zero_units,
             args=(tuple(int(unit) for unit in carry_units),),
