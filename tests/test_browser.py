@@ -109,3 +109,41 @@ def test_a_broken_model_file_is_explained_in_the_browser(browser, tmp_path, dama
         assert page.locator("[data-testid='stException']").count() == 0
         assert "Traceback" not in page.content()
         context.close()
+
+
+def training_children(server_pid: int) -> list[int]:
+    """Training worker processes started by the server (read from /proc)."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+            command = (status.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields["PPid"]) == server_pid and b"explainer.train_worker" in command:
+            found.append(int(fields["Pid"]))
+    return found
+
+
+def test_stop_ends_training_and_keeps_the_checkpoints(browser):
+    with streamlit_server() as (url, process):
+        wait_until_healthy(url, process)
+        context = browser.new_context(viewport={"width": 1400, "height": 1200})
+        context.set_default_timeout(90_000)
+        page = context.new_page()
+        page.goto(f"{url}/?a=99&b=37")
+        page.get_by_text("The RNN says 99 + 37 = 136 ✓").wait_for()
+        page.get_by_text("Train it yourself", exact=True).first.click()
+        page.get_by_role("button", name="Train", exact=True).click()  # seed recipe, 20,000 steps by default
+        page.get_by_text("step 1,000 / 20,000").first.wait_for()
+        assert len(training_children(process.pid)) == 1
+        page.get_by_role("button", name="Stop", exact=True).click()
+        page.get_by_text("Training stopped at step").first.wait_for()
+        assert page.get_by_text("Your network (step").first.is_visible()  # the partial network is shown
+        for _ in range(100):  # the child is killed at once; give the kernel a moment to reap it
+            if not training_children(process.pid):
+                break
+            page.wait_for_timeout(100)
+        assert training_children(process.pid) == []
+        assert page.locator("[data-testid='stException']").count() == 0
+        context.close()
