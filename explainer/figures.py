@@ -32,7 +32,9 @@ def timestep_labels(timesteps: int) -> list[str]:
     return [f"t={step}<br>2{str(step).translate(superscripts)}" for step in range(timesteps)]
 
 
-def _addition_cells(trace: AdditionTrace, probe_carry: np.ndarray | None) -> tuple[list[str], list, list]:
+def _addition_cells(
+    trace: AdditionTrace, probe_carry: np.ndarray | None, probability_format: str = ".2f"
+) -> tuple[list[str], list, list]:
     """Row names, cell texts and cell shades for the unfolded addition (rows × T)."""
     rows = list(ADDITION_ROWS)
     texts = [
@@ -40,7 +42,7 @@ def _addition_cells(trace: AdditionTrace, probe_carry: np.ndarray | None) -> tup
         [str(bit) for bit in trace.input_bits[:, 0]],
         [str(bit) for bit in trace.input_bits[:, 1]],
         [str(bit) for bit in trace.sum_bits],
-        [f"{probability:.2f}" for probability in trace.output_probability],
+        [f"{probability:{probability_format}}" for probability in trace.output_probability],
         [str(bit) for bit in trace.predicted_bits],
         ["✓" if right else "✗" for right in trace.correct],
     ]
@@ -70,6 +72,7 @@ def unfolded_figure(
     timestep: int | None = None,
     probe_carry: np.ndarray | None = None,
     highlighted_units: tuple[int, ...] = (),
+    compact: bool = False,
 ) -> go.Figure:
     """The column addition, the hidden state and the output, stacked on one shared timestep axis.
 
@@ -77,11 +80,13 @@ def unfolded_figure(
     - Middle: ``trace.hidden`` as a units × timesteps heatmap, fixed range [0, 1].
     - Bottom: ``trace.output_probability`` as a one-row strip on the same scale.
     ``timestep`` outlines that column in all three; ``probe_carry`` (T,) adds the carry a linear probe
-    reads out of h_t; ``highlighted_units`` marks those units' rows.
+    reads out of h_t; ``highlighted_units`` marks those units' rows. ``compact`` suits half-width columns:
+    smaller text and probabilities to one decimal, so neighbouring cells do not overlap.
     """
+    probability_format = ".1f" if compact else ".2f"
     timesteps, units = trace.timesteps, trace.hidden_units
     steps = np.arange(timesteps)
-    rows, texts, shades = _addition_cells(trace, probe_carry)
+    rows, texts, shades = _addition_cells(trace, probe_carry, probability_format)
     figure = make_subplots(
         rows=3,
         cols=1,
@@ -97,7 +102,7 @@ def unfolded_figure(
             z=shades,
             text=texts,
             texttemplate="%{text}",
-            textfont={"size": 15},
+            textfont={"size": 11 if compact else 15},
             colorscale=[[0, "#ffffff"], [0.5, "#dbe4f0"], [1, "#f4a3a3"]],
             zmin=0,
             zmax=2,
@@ -135,7 +140,7 @@ def unfolded_figure(
             x=steps,
             y=["P(bit = 1)"],
             z=trace.output_probability[None, :],
-            text=[[f"{value:.2f}" for value in trace.output_probability]],
+            text=[[f"{value:{probability_format}}" for value in trace.output_probability]],
             texttemplate="%{text}",
             coloraxis="coloraxis",
             xgap=1,

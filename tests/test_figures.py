@@ -113,3 +113,12 @@ def test_tables_and_csv(trace):
     assert csv.splitlines()[0].startswith("timestep,place value,a bit,b bit,carry in")
     assert len(csv.splitlines()) == trace.timesteps + 1
     assert len(step_table(trace, 3)) == 16
+
+
+def test_compact_mode_shortens_the_text_for_half_width_columns(trace):
+    full = traces_by_name(unfolded_figure(trace))["addition"]
+    compact = traces_by_name(unfolded_figure(trace, compact=True))["addition"]
+    row = ADDITION_ROWS.index("RNN P(1)")
+    assert all(len(text) == 4 for text in np.array(full.text)[row])  # "0.97"
+    assert all(len(text) == 3 for text in np.array(compact.text)[row])  # "1.0"
+    assert compact.textfont.size < full.textfont.size

@@ -495,4 +495,6 @@ def side_by_side_ui(shipped_weights: RNNWeights, other_weights: RNNWeights, othe
             st.caption(
                 f"H = {weights.hidden_units} · exact on {accuracy_over_all_pairs(weights):.1%} of all 16,384 pairs"
             )
-            st.plotly_chart(unfolded_figure(trace), key=f"side_by_side_{key}_chart", config={"displayModeBar": False})
+            st.plotly_chart(
+                unfolded_figure(trace, compact=True), key=f"side_by_side_{key}_chart", config={"displayModeBar": False}
+            )
