@@ -418,11 +418,15 @@ def state_space(weights: RNNWeights, max_points: int = MAX_STATE_SPACE_POINTS) -
     covariance = (centred * weight[:, None]).T @ centred / weight.sum()  # (H, H)
     eigenvalues, eigenvectors = np.linalg.eigh(covariance)  # ascending
     order = np.argsort(eigenvalues)[::-1][:2]
-    components = eigenvectors[:, order].T  # (2, H)
+    components = eigenvectors[:, order].T  # (2, H), or (1, H) for a one-unit network
     # Fix each direction's sign (eigh's is arbitrary) so the picture does not flip between machines.
-    components *= np.where(components[np.arange(2), np.abs(components).argmax(1)] < 0, -1.0, 1.0)[:, None]
-    projected = centred @ components.T  # (M, 2)
+    signs = components[np.arange(order.size), np.abs(components).argmax(1)] < 0
+    components *= np.where(signs, -1.0, 1.0)[:, None]
     ratio = eigenvalues[order] / max(float(eigenvalues.sum()), 1e-300)
+    if order.size < 2:  # one unit has one direction: the second axis is flat, so the plot stays 2-D
+        components = np.vstack([components, np.zeros_like(components)])
+        ratio = np.append(ratio, 0.0)
+    projected = centred @ components.T  # (M, 2)
 
     span = np.ptp(projected, axis=0).max() or 1.0
     cells = np.floor(projected / (span / 150)).astype(np.int64)

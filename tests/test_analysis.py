@@ -426,3 +426,23 @@ def test_logit_figures_keep_a_fixed_symmetric_axis(shipped_weights):
     units = figures.logit_units_figure(split.unit_from_input, split.unit_from_carried_state, value_range=4.0)
     assert units.layout.yaxis.range == pytest.approx((-4.4, 4.4))
     assert len(units.data) == 2 and len(units.data[0].y) == 16
+
+
+@pytest.mark.parametrize("hidden_units", [1, 2, 5])
+def test_every_analysis_runs_on_small_untrained_networks(hidden_units):
+    # A visitor can train or upload a network with as few as one unit; every view must still work.
+    rng = np.random.default_rng(hidden_units)
+    weights = RNNWeights(
+        rng.normal(size=(2, hidden_units)),
+        rng.normal(size=(hidden_units, hidden_units)),
+        rng.normal(size=(hidden_units, 1)),
+    )
+    trace = trace_addition(weights, 99, 37)
+    assert analysis.carry_probe(weights).decode(trace.hidden).shape == (trace.timesteps,)
+    space = analysis.state_space(weights)
+    assert space.points.shape[1] == 2 and space.path(trace.hidden).shape == (trace.timesteps + 1, 2)
+    machine = analysis.extract_machine(weights)
+    assert 0.0 <= machine.fidelity_7bit <= 1.0 and 0.0 <= machine.fidelity_8bit <= 1.0
+    assert analysis.correctness_grid(weights).shape == (128, 128)
+    assert len(analysis.accuracy_by_length(weights)) > 0
+    analysis.logit_split(weights, trace, 3)

@@ -249,3 +249,31 @@ def test_a_second_training_run_keeps_the_first():
     runs.set_value(0).run()
     no_exception(app)
     assert verdict(app) == first  # the first run is still there, exactly as it was
+
+
+@pytest.mark.parametrize("hidden_units", [1, 3])
+def test_an_uploaded_small_network_drives_every_view(hidden_units):
+    import numpy as np
+
+    from explainer.network import RNNWeights
+    from explainer.weights_io import weights_to_npz_bytes
+
+    rng = np.random.default_rng(hidden_units)
+    weights = RNNWeights(
+        rng.normal(size=(2, hidden_units)),
+        rng.normal(size=(hidden_units, hidden_units)),
+        rng.normal(size=(hidden_units, 1)),
+    )
+    app = start({"a": "99", "b": "37", "ablate": "0"})
+    app.segmented_control(key="section").set_value("Train it yourself").run()
+    app.file_uploader(key="weights_upload").upload("small.npz", weights_to_npz_bytes(weights)).run()
+    no_exception(app)
+    assert app.radio(key="model_source").value == "Uploaded weights"
+    assert verdict(app).startswith("## Your upload (small.npz) says 99 + 37 = ")
+    for section in ("Inside one step", "The weights", "Side by side"):
+        app.segmented_control(key="section").set_value(section).run()
+        no_exception(app)
+    app.segmented_control(key="section").set_value("What did it learn?").run()
+    for view in app.segmented_control(key="insight_view").options:
+        app.segmented_control(key="insight_view").set_value(view).run()
+        no_exception(app)
