@@ -35,6 +35,7 @@ import streamlit as st
 from explainer import RNNWeights, evaluate, trace_addition
 from explainer.figures import unfolded_figure
 from explainer.sweep import DEFAULT_SWEEP_PATH, load_sweep, summarize_runs
+from explainer.tables import trace_table
 from explainer.train_worker import RECIPE_LEARNING_RATES, ReplayCheckpoint, checkpoint_from_record, worker_command
 from explainer.training_figures import sweep_figure, training_curves_figure
 from explainer.weights_io import (
@@ -378,6 +379,17 @@ def _run_results_ui(run: dict) -> None:
         key="training_curves_chart",
         config={"displayModeBar": False},
     )
+    with st.expander("The curves as a table (for screen readers)"):
+        st.dataframe(
+            {
+                "step": [checkpoint.step for checkpoint in checkpoints],
+                "loss": [round(checkpoint.loss, 5) for checkpoint in checkpoints],
+                "exact accuracy": [round(checkpoint.exact_accuracy, 5) for checkpoint in checkpoints],
+                "bit accuracy": [round(checkpoint.bit_accuracy, 5) for checkpoint in checkpoints],
+            },
+            hide_index=True,
+            key="training_curves_table",
+        )
     st.caption(
         "**What to look for:** exact accuracy sits near 0 for a long time (the plateau: the network gets single "
         "bits right but not whole sums), then jumps within a few checkpoints. That jump is the carry appearing. "
@@ -498,3 +510,5 @@ def side_by_side_ui(shipped_weights: RNNWeights, other_weights: RNNWeights, othe
             st.plotly_chart(
                 unfolded_figure(trace, compact=True), key=f"side_by_side_{key}_chart", config={"displayModeBar": False}
             )
+            with st.expander("As a table (for screen readers)"):
+                st.dataframe(trace_table(trace), hide_index=True, key=f"side_by_side_{key}_table")
