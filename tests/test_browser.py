@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from tests.support.browser import (
-    CHROMIUM,
     PROJECT_ROOT,
     launch_chromium,
+    require_browser,
     set_operand,
     streamlit_server,
     wait_until_healthy,
@@ -18,12 +17,10 @@ from tests.support.browser import (
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
-if not CHROMIUM.exists():
-    if os.environ.get("CI"):
-        pytest.fail("CI needs /usr/bin/chromium for the browser tests (apt-get install -y chromium)", pytrace=False)
-    pytest.skip("/usr/bin/chromium is not installed (apt-get install chromium)", allow_module_level=True)
+require_browser()
 
-playwright_api = pytest.importorskip("playwright.sync_api")
+from playwright import sync_api as playwright_api  # noqa: E402  (after require_browser: it may skip)
+
 pytestmark = pytest.mark.browser
 
 

@@ -8,18 +8,15 @@ and every wait has a timeout.
 from __future__ import annotations
 
 import asyncio
-import os
 
 import pytest
 
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGUMENTS, streamlit_server, wait_until_healthy
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGUMENTS, require_browser, streamlit_server, wait_until_healthy
 
-if not CHROMIUM.exists():
-    if os.environ.get("CI"):
-        pytest.fail("CI needs /usr/bin/chromium for the load test (apt-get install -y chromium)", pytrace=False)
-    pytest.skip("/usr/bin/chromium is not installed (apt-get install chromium)", allow_module_level=True)
+require_browser()
 
-async_api = pytest.importorskip("playwright.async_api")
+from playwright import async_api  # noqa: E402  (after require_browser: it may skip)
+
 pytestmark = pytest.mark.browser
 
 SESSIONS = 20

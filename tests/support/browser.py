@@ -29,6 +29,27 @@ CHROMIUM_ARGUMENTS = [
 ]
 
 
+def require_browser() -> None:
+    """Skip the calling test module, with a reason, when Chromium or Playwright is missing here.
+
+    Under CI (``CI`` set) a missing browser fails instead: there the browser tests must run, never skip.
+    """
+    import importlib.util
+
+    import pytest
+
+    missing = []
+    if not CHROMIUM.exists():
+        missing.append("/usr/bin/chromium (apt-get install chromium)")
+    if importlib.util.find_spec("playwright") is None:
+        missing.append("the playwright package (pip install -r requirements-dev.txt)")
+    if not missing:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"CI needs {' and '.join(missing)} for the browser tests", pytrace=False)
+    pytest.skip(f"not installed: {' and '.join(missing)}", allow_module_level=True)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
