@@ -17,7 +17,6 @@ from explainer import (
     MAX_OPERAND,
     bits_to_int,
     encode_pair,
-    load_weights,
     parse_operand,
     trace_addition,
     validate_operand,
@@ -103,32 +102,23 @@ def test_any_text_parses_to_its_digits_or_raises_value_error(text):
         st.complex_numbers(),
     )
 )
-def test_any_bad_value_to_the_api_raises_value_error(value):
+def test_any_bad_value_to_the_api_raises_value_error(shipped_weights, value):
     CASES_TRIED["API (hypothesis values)"] += 1
     with pytest.raises(ValueError):
         validate_operand(value, "a")
     with pytest.raises(ValueError):
         encode_pair(value, 1)
     with pytest.raises(ValueError):
-        trace_addition(load_weights_once(), 1, value)
-
-
-_WEIGHTS = []
-
-
-def load_weights_once():
-    if not _WEIGHTS:
-        _WEIGHTS.append(load_weights())
-    return _WEIGHTS[0]
+        trace_addition(shipped_weights, 1, value)
 
 
 @settings(max_examples=150, deadline=None)
 @given(st.integers(0, MAX_OPERAND), st.integers(0, MAX_OPERAND))
-def test_any_good_pair_gives_a_consistent_trace(a, b):
+def test_any_good_pair_gives_a_consistent_trace(shipped_weights, a, b):
     # Not "always right": hypothesis found 0 + 4194303 (see test_shipped_model.py), so this checks that the
     # record tells the truth about what the network did, whichever way it went.
     CASES_TRIED["API (hypothesis good pairs)"] += 1
-    trace = trace_addition(load_weights_once(), a, b)
+    trace = trace_addition(shipped_weights, a, b)
     assert bits_to_int(trace.sum_bits) == a + b
     assert trace.predicted_sum == bits_to_int(trace.predicted_bits)
     assert trace.correct.tolist() == (trace.predicted_bits == trace.sum_bits).tolist()
