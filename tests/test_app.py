@@ -181,6 +181,7 @@ def test_the_where_it_breaks_preset_shows_a_wrong_answer_honestly(app):
     line = verdict(app)
     assert line.startswith("## The RNN says 0 + 4194303 = ") and line.endswith("✗")
     assert "the true sum is 4194303" in app.error[0].value
+    assert "The bit at timestep 21 is wrong." in app.error[0].value  # the 22nd column of 0 + 1
 
 
 @pytest.mark.parametrize(

@@ -132,8 +132,12 @@ def verdict_ui(trace: AdditionTrace, source_label: str = "The RNN") -> None:
             f"Right: Python's + also gives {trace.true_sum}. It took {trace.timesteps} timesteps, one per column."
         )
     else:
-        wrong = ", ".join(str(step) for step in np.flatnonzero(~trace.correct))
-        st.error(f"Wrong: the true sum is {trace.true_sum}. The bits at timesteps {wrong} are off.")
+        wrong_steps = [str(step) for step in np.flatnonzero(~trace.correct)]
+        if len(wrong_steps) == 1:
+            where = f"The bit at timestep {wrong_steps[0]} is wrong."
+        else:
+            where = f"The bits at timesteps {', '.join(wrong_steps)} are wrong."
+        st.error(f"Wrong: the true sum is {trace.true_sum}. {where}")
 
 
 def _move_timestep(delta: int, timesteps: int) -> None:
