@@ -136,16 +136,23 @@ def ablation_ui(hidden_units: int, carry_units: Sequence[int] = ()) -> HiddenOve
             continue
         st.session_state.setdefault(_clamp_key(unit), 0.5)
         clamped[unit] = st.slider(f"Unit {unit} held at", 0.0, 1.0, step=0.001, format="%.3f", key=_clamp_key(unit))
-    columns = st.columns(2)
+    # Stacked, not side by side: the sidebar is too narrow for two labelled buttons in a row.
     if carry_units:
-        columns[0].button(
-            "Zero carry units",
+        st.button(
+            f"Zero the carry units ({', '.join(str(unit) for unit in carry_units)})",
             key="ablate_carry_units",
             on_click=_zero_units,
             args=(tuple(int(unit) for unit in carry_units),),
-            help=f"Units {', '.join(str(unit) for unit in carry_units)}: the ones the carry probe leans on most.",
+            help="The units the carry probe leans on most.",
+            width="stretch",
         )
-    columns[1].button("Clear", key="ablate_clear", on_click=_clear_ablation, disabled=not (zeroed or clamp_units))
+    st.button(
+        "Clear the ablation",
+        key="ablate_clear",
+        on_click=_clear_ablation,
+        disabled=not (zeroed or clamp_units),
+        width="stretch",
+    )
 
     wanted = format_ablation_query(set(zeroed), clamped)
     for name in ("ablate", "clamp"):
