@@ -71,9 +71,9 @@ unfolded_ui(trace, timestep, probe_carry=probe.decode(trace.hidden), highlighted
 sections = ["Inside one step", "The weights", "What did it learn?", "Train it yourself"]
 if weights != shipped:
     sections.append("Side by side")
-if st.session_state.get("section") not in sections:  # e.g. "Side by side" after switching back to shipped
+if st.session_state.get("section") not in sections:  # first visit, or "Side by side" after going back to shipped
     st.session_state["section"] = sections[0]
-section = st.segmented_control("Look closer", sections, default="Inside one step", key="section")
+section = st.segmented_control("Look closer", sections, key="section", required=True)
 if section == "Inside one step":
     step_ui(trace, weights, timestep)
 elif section == "The weights":
