@@ -54,6 +54,8 @@ def heatmap_count(page) -> int:
 def test_type_two_numbers_and_see_the_network_add_them(server_url, page):
     page.goto(server_url)
     page.get_by_text("The RNN says 50 + 18 = 68 ✓").wait_for(timeout=60_000)
+    # A first visit shows no warnings (for example Streamlit's about widget defaults) and no errors.
+    assert page.locator("[data-testid='stAlertContentWarning'], [data-testid='stAlertContentError']").count() == 0
     set_operand(page, "a", "254")
     set_operand(page, "b", "1")
     page.get_by_text("The RNN says 254 + 1 = 255 ✓").wait_for(timeout=30_000)
