@@ -65,6 +65,7 @@ verdict_ui(trace, "The RNN" if weights == shipped else source_label)
 if hidden_override is not None:
     st.info(f"Ablated network: {describe_ablation(hidden_override)}. Clear it in the sidebar.", icon="✂️")
 timestep = timestep_ui(trace.timesteps)
+save_to_url(a, b, timestep)  # early, so the address bar is current even while the charts below are drawn
 unfolded_ui(trace, timestep, probe_carry=probe.decode(trace.hidden), highlighted_units=probe.top_carry_units)
 
 # One section at a time: Streamlit computes hidden tabs too, and some of these views are heavy.
@@ -84,5 +85,3 @@ elif section == "Train it yourself":
     training_panel_ui()
 elif section == "Side by side":
     side_by_side_ui(shipped, weights, source_label, a, b)
-
-save_to_url(a, b, timestep)

@@ -44,6 +44,8 @@ async def drive(browser, url: str, session: int) -> dict:
         for step in range(1, steps + 1):
             await page.get_by_role("button", name="Next ▶").click()
             await page.get_by_text(f"Step t = {step} reads").wait_for(timeout=TIMEOUT_MS)
+        # The address bar is updated by a separate message from the server: wait for it, bounded by the timeout.
+        await page.wait_for_function("expected => location.search.includes(expected)", arg=f"t={steps}")
         verdicts = await page.get_by_text(" says ").all_inner_texts()
         return {
             "session": session,
