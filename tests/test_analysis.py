@@ -16,6 +16,7 @@ from explainer import insight_figures as figures
 from explainer.encoding import MAX_OPERAND, encode_batch
 from explainer.evaluation import exhaustive_dataset
 from explainer.network import RNNWeights
+from tests.support.networks import random_weights
 
 
 @pytest.fixture(autouse=True)
@@ -431,12 +432,7 @@ def test_logit_figures_keep_a_fixed_symmetric_axis(shipped_weights):
 @pytest.mark.parametrize("hidden_units", [1, 2, 5])
 def test_every_analysis_runs_on_small_untrained_networks(hidden_units):
     # A visitor can train or upload a network with as few as one unit; every view must still work.
-    rng = np.random.default_rng(hidden_units)
-    weights = RNNWeights(
-        rng.normal(size=(2, hidden_units)),
-        rng.normal(size=(hidden_units, hidden_units)),
-        rng.normal(size=(hidden_units, 1)),
-    )
+    weights = random_weights(hidden_units, seed=hidden_units)
     trace = trace_addition(weights, 99, 37)
     assert analysis.carry_probe(weights).decode(trace.hidden).shape == (trace.timesteps,)
     space = analysis.state_space(weights)

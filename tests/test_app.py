@@ -254,17 +254,10 @@ def test_a_second_training_run_keeps_the_first():
 
 @pytest.mark.parametrize("hidden_units", [1, 3])
 def test_an_uploaded_small_network_drives_every_view(hidden_units):
-    import numpy as np
-
-    from explainer.network import RNNWeights
     from explainer.weights_io import weights_to_npz_bytes
+    from tests.support.networks import random_weights
 
-    rng = np.random.default_rng(hidden_units)
-    weights = RNNWeights(
-        rng.normal(size=(2, hidden_units)),
-        rng.normal(size=(hidden_units, hidden_units)),
-        rng.normal(size=(hidden_units, 1)),
-    )
+    weights = random_weights(hidden_units, seed=hidden_units)
     app = start({"a": "99", "b": "37", "ablate": "0"})
     app.segmented_control(key="section").set_value("Train it yourself").run()
     app.file_uploader(key="weights_upload").upload("small.npz", weights_to_npz_bytes(weights)).run()

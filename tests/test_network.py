@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from explainer.network import RNNWeights, build_model
+from tests.support.networks import random_weights
 
 
 def test_the_seed_architecture_has_304_weights():
@@ -49,8 +50,7 @@ def test_weights_are_read_only_copies_and_validated():
 
 
 def test_weights_round_trip_through_keras():
-    rng = np.random.default_rng(1)
-    weights = RNNWeights(rng.normal(size=(2, 5)), rng.normal(size=(5, 5)), rng.normal(size=(5, 1)))
+    weights = random_weights(5, seed=1)
     back = RNNWeights.from_model(weights.to_model())
     np.testing.assert_allclose(back.recurrent_weights, weights.recurrent_weights, rtol=1e-6)
 
