@@ -26,7 +26,7 @@ from functools import lru_cache
 import numpy as np
 
 from explainer.encoding import MAX_OPERAND, MIN_TIMESTEPS, TRAINING_OPERAND_BITS
-from explainer.network import RNNWeights, forward, read_only, sigmoid
+from explainer.network import RNNWeights, activate, forward, read_only, sigmoid
 from explainer.trace import AdditionTrace
 
 # (bit of a, bit of b) for each input symbol 2·a + b.
@@ -204,13 +204,9 @@ class ExhaustiveStates:
 def _network_step(
     weights: RNNWeights, previous: np.ndarray, symbol: int, hidden_override: HiddenOverride | None
 ) -> np.ndarray:
-    """One step of the RNN equation, written exactly as :func:`explainer.network.forward` does it."""
+    """One step of the RNN from the states ``previous`` (L, H), through :func:`activate` like ``forward``."""
     column = np.array(INPUT_SYMBOLS[symbol], dtype=np.float64)  # (2,) bit of a, bit of b
-    current = sigmoid(column @ weights.input_weights + previous @ weights.recurrent_weights)  # (L, H)
-    if hidden_override is not None:
-        mask, values = hidden_override
-        current = np.where(mask, values, current)
-    return current
+    return activate(column @ weights.input_weights + previous @ weights.recurrent_weights, hidden_override)  # (L, H)
 
 
 @lru_cache(maxsize=4)

@@ -137,6 +137,19 @@ def sigmoid(values: np.ndarray) -> np.ndarray:
     return np.where(values >= 0, 1.0 / (1.0 + np.exp(-np.abs(values))), 1.0 - 1.0 / (1.0 + np.exp(-np.abs(values))))
 
 
+def activate(preactivation: np.ndarray, hidden_override: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """``h_t = σ(preactivation)``, then units under ``hidden_override = (mask, values)`` replaced by their values.
+
+    The one place the hidden activation (and ablation) is written: :func:`forward` and the all-pairs
+    analyses both step through it, so they cannot drift apart.
+    """
+    current = sigmoid(preactivation)
+    if hidden_override is not None:
+        mask, values = hidden_override
+        current = np.where(mask, values, current)
+    return current
+
+
 @dataclass(frozen=True)
 class ForwardPass:
     """Everything one batched forward pass computes. N pairs, T timesteps, H hidden units."""
@@ -168,10 +181,7 @@ def forward(
     previous = np.zeros((count, units))  # h_{-1} = 0, as in Keras
     for step in range(timesteps):
         recurrent_part[:, step] = previous @ weights.recurrent_weights
-        current = sigmoid(input_part[:, step] + recurrent_part[:, step])
-        if hidden_override is not None:
-            mask, values = hidden_override
-            current = np.where(mask, values, current)
+        current = activate(input_part[:, step] + recurrent_part[:, step], hidden_override)
         hidden[:, step] = current
         previous = current
     output_probability = sigmoid(hidden @ weights.output_weights)[..., 0]  # (N, T)
