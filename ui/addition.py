@@ -26,14 +26,15 @@ PRESETS = {
 RANDOM_OPERAND_LIMIT = 256  # random pairs stay in the 8-bit range the blog's network was built for
 
 
-def _set_pair(a: int, b: int) -> None:
-    """Button callback: callbacks run before the widgets are drawn, so they may set widget state."""
+def set_pair(a: int, b: int) -> None:
+    """Put ``a`` and ``b`` into the number boxes. For button callbacks (here and in other views): callbacks
+    run before the widgets are drawn, so they may set widget state."""
     st.session_state["a_text"] = str(a)
     st.session_state["b_text"] = str(b)
 
 
 def _set_random_pair() -> None:
-    _set_pair(random.randrange(RANDOM_OPERAND_LIMIT), random.randrange(RANDOM_OPERAND_LIMIT))
+    set_pair(random.randrange(RANDOM_OPERAND_LIMIT), random.randrange(RANDOM_OPERAND_LIMIT))
 
 
 def _parse_timestep(text: str) -> int:
@@ -58,7 +59,7 @@ def restore_from_url() -> list[str]:
                 values[name] = parse_operand(st.query_params[name], name)
             except ValueError as error:
                 notices.append(f"The link's {name} was not usable ({error}) so {name} = {values[name]} is shown.")
-    _set_pair(values["a"], values["b"])
+    set_pair(values["a"], values["b"])
     if "t" in st.query_params:
         try:
             st.session_state["timestep"] = _parse_timestep(st.query_params["t"])
@@ -113,7 +114,7 @@ def operands_ui() -> tuple[int, int]:
             label,
             key=f"preset_{label}",
             help=description,
-            on_click=_set_pair,
+            on_click=set_pair,
             args=(preset_a, preset_b),
             width="stretch",
         )

@@ -46,6 +46,7 @@ from explainer.insight_figures import (
     probe_units_figure,
     state_space_figure,
 )
+from ui.addition import set_pair
 
 VIEWS = (
     "Carry probe",
@@ -356,9 +357,8 @@ def _ablation_view(weights: RNNWeights, trace: AdditionTrace, hidden_override: H
 
 
 def _load_pair(a_value: int, b_value: int) -> None:
-    """Button callback: callbacks run before the page's widgets are drawn, so they may set their state."""
-    st.session_state["a_text"] = str(a_value)
-    st.session_state["b_text"] = str(b_value)
+    """Button callback: the pair goes into the main view's number boxes, and is returned on the next run."""
+    set_pair(a_value, b_value)
     st.session_state["insight_loaded_pair"] = (a_value, b_value)
 
 
