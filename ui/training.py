@@ -23,6 +23,7 @@ Either way the checkpoints are already in session state: nothing the user made i
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import tempfile
@@ -240,10 +241,11 @@ def _start_worker(settings: dict, error_log) -> subprocess.Popen:
     return subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=error_log, text=True, bufsize=1)
 
 
-def _finish_run(run: dict, status: str) -> bool:
+def _end_run(run: dict, status: str) -> bool:
     """Move a run out of "running" (once: the trainer and a later script run may race) and kill its child.
 
-    Returns True for the caller that made the change. A run that made checkpoints is then shown on the page.
+    Makes no ``st.*`` call, so it works after the browser session is gone. Returns True for the caller that
+    made the change.
     """
     with run["lock"]:
         process = run.get("process")
@@ -252,9 +254,35 @@ def _finish_run(run: dict, status: str) -> bool:
         if run["status"] != "running":
             return False
         run["status"] = status
-        if run["checkpoints"]:
-            st.session_state[PENDING_SOURCE_KEY] = SOURCE_TRAINED
         return True
+
+
+def _finish_run(run: dict, status: str) -> bool:
+    """:func:`_end_run`, then show a run that made checkpoints on the page. Returns what ``_end_run`` does."""
+    changed = _end_run(run, status)
+    if changed and run["checkpoints"]:
+        st.session_state[PENDING_SOURCE_KEY] = SOURCE_TRAINED
+    return changed
+
+
+def _clean_up_run(run: dict, slots: threading.BoundedSemaphore) -> None:
+    """After a training run, however it ended: kill and reap the child, give back the slot, then tell the page.
+
+    Once a browser tab closes, every ``st.*`` call (``st.session_state`` too) raises. So the cleanup that
+    other visitors depend on comes first, each step guarded so one failure cannot skip the next, and the
+    session is touched last, also guarded: a slot must never leak with the session that held it.
+    """
+    changed = False
+    with contextlib.suppress(Exception):  # the wait and the release below must still happen
+        changed = _end_run(run, "stopped")  # interrupted here (or the session ended): kill the child, keep the rest
+    process = run.get("process")
+    if process is not None:
+        with contextlib.suppress(Exception):  # the release below must still happen
+            process.wait(timeout=60)  # reap it (killed above, so this is quick)
+    slots.release()
+    if changed and run["checkpoints"]:
+        with contextlib.suppress(Exception):  # the session is gone: nobody is left to show the run to
+            st.session_state[PENDING_SOURCE_KEY] = SOURCE_TRAINED
 
 
 def _settle_interrupted_run() -> None:
@@ -324,10 +352,7 @@ def _train_in_page(settings: dict) -> None:
                 status.update(label=f"Training ended unexpectedly (exit status {process.returncode}).", state="error")
                 st.code("\n".join(last_lines) or "(no error output)", language="text")
         finally:
-            _finish_run(run, "stopped")  # interrupted here (or by the session ending): kill the child, keep the rest
-            if run["process"] is not None:
-                run["process"].wait()  # reap it
-            slots.release()
+            _clean_up_run(run, slots)
     if run["status"] == "finished":
         st.rerun()  # redraw the whole page (sidebar included) with the new network selected
 
