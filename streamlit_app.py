@@ -9,6 +9,7 @@ import streamlit as st
 from explainer import ModelFileError, RNNWeights, load_weights, trace_addition
 from explainer.analysis import carry_probe
 from explainer.storage import SHIPPED_MODEL_COMMAND, page_model_path
+from ui.ablation import ablation_ui, describe_ablation
 from ui.addition import (
     operands_ui,
     restore_from_url,
@@ -19,7 +20,7 @@ from ui.addition import (
     verdict_ui,
     weights_ui,
 )
-from ui.insight import ablation_ui, describe_ablation, insight_ui
+from ui.insight import insight_ui
 from ui.training import model_source_ui, side_by_side_ui, training_panel_ui
 
 st.set_page_config(page_title="Addition, unfolded", page_icon="➕", layout="wide")
@@ -57,13 +58,13 @@ with st.sidebar:
     st.header("Ablation")
     st.caption("Switch hidden units off, or hold them at a value, and watch what breaks.")
     probe = carry_probe(weights)  # cached per network: fitted once on all 16,384 pairs
-    hidden_override = ablation_ui(weights.hidden_units, carry_units=probe.top_carry_units)
+    ablation = ablation_ui(weights.hidden_units, carry_units=probe.top_carry_units)
 
 a, b = operands_ui()
-trace = trace_addition(weights, a, b, hidden_override=hidden_override)
+trace = trace_addition(weights, a, b, ablation=ablation)
 verdict_ui(trace, "The RNN" if weights == shipped else source_label)
-if hidden_override is not None:
-    st.info(f"Ablated network: {describe_ablation(hidden_override)}. Clear it in the sidebar.", icon="✂️")
+if ablation is not None:
+    st.info(f"Ablated network: {describe_ablation(ablation)}. Clear it in the sidebar.", icon="✂️")
 timestep = timestep_ui(trace.timesteps)
 save_to_url(a, b, timestep)  # early, so the address bar is current even while the charts below are drawn
 unfolded_ui(trace, timestep, probe_carry=probe.decode(trace.hidden), highlighted_units=probe.top_carry_units)
@@ -80,7 +81,7 @@ if section == "Inside one step":
 elif section == "The weights":
     weights_ui(weights)
 elif section == "What did it learn?":
-    insight_ui(weights, trace, timestep, hidden_override)
+    insight_ui(weights, trace, timestep, ablation)
 elif section == "Train it yourself":
     training_panel_ui()
 elif section == "Side by side":

@@ -25,7 +25,7 @@ TARGET_SECONDS = 1.0
 def analyses(weights) -> dict:
     """Name → a call that computes one all-pairs analysis from nothing."""
     carry_units = analysis.carry_probe(weights).top_carry_units  # chosen once, outside the timing
-    ablated = analysis.ablation_override(weights.hidden_units, set(carry_units))
+    ablated = analysis.make_ablation(weights.hidden_units, set(carry_units))
     return {
         "carry probe (16,384 pairs)": lambda: analysis.carry_probe(weights),
         "state space (16,384 pairs)": lambda: analysis.state_space(weights),

@@ -65,7 +65,40 @@ def timesteps_for(a: int, b: int) -> int:
     """
     a = validate_operand(a, "a")
     b = validate_operand(b, "b")
-    return max(MIN_TIMESTEPS, (a + b).bit_length())
+    return timesteps_for_sum_bits((a + b).bit_length())
+
+
+def timesteps_for_sum_bits(sum_bits: int) -> int:
+    """The timesteps rule: a sum with ``sum_bits`` bits runs for ``max(8, sum_bits)`` steps."""
+    return max(MIN_TIMESTEPS, int(sum_bits))
+
+
+def timesteps_for_operand_bits(operand_bits: int) -> int:
+    """Timesteps of the largest sum of two ``operand_bits``-bit operands (8 for 7-bit, 9 for 8-bit)."""
+    return timesteps_for_sum_bits(operand_bits + 1)
+
+
+def add_column(a_bit, b_bit, carry_in):
+    """The carry rule of written addition, for ints or arrays: ``(sum bit, carry out)`` of one column."""
+    total = a_bit + b_bit + carry_in
+    return total & 1, total >> 1
+
+
+def ints_to_bits(values, timesteps: int) -> np.ndarray:
+    """LSB-first bits ``(N, timesteps)`` int8 of non-negative ints: Python ints of any size, or an int64 array.
+
+    The one place numbers become bit rows. Python ints go through their bytes (no float, no int64 overflow
+    at 2**64); an int64 array is viewed as its eight little-endian bytes.
+    """
+    width = (timesteps + 7) // 8
+    if isinstance(values, np.ndarray):
+        raw = np.ascontiguousarray(values.astype("<u8")).view(np.uint8).reshape(-1, 8)  # (N, 8)
+        raw = raw[:, :width] if width <= 8 else np.pad(raw, ((0, 0), (0, width - 8)))
+    else:
+        values = list(values)
+        joined = b"".join(int(value).to_bytes(width, "little") for value in values)
+        raw = np.frombuffer(joined, dtype=np.uint8).reshape(len(values), width)
+    return np.unpackbits(raw, axis=1, bitorder="little")[:, :timesteps].astype(np.int8)
 
 
 def int_to_bits(number: int, timesteps: int) -> np.ndarray:
@@ -77,7 +110,7 @@ def int_to_bits(number: int, timesteps: int) -> np.ndarray:
         raise ValueError(f"number must be 0 or more; got {number}.")
     if number.bit_length() > timesteps:
         raise ValueError(f"{number} needs {number.bit_length()} bits but only {timesteps} timesteps were given.")
-    return np.array([(number >> position) & 1 for position in range(timesteps)], dtype=np.int8)
+    return ints_to_bits([number], timesteps)[0]
 
 
 def bits_to_int(bits: object) -> int:
@@ -125,13 +158,12 @@ def encode_batch(a_values: np.ndarray, b_values: np.ndarray, timesteps: int) -> 
     b_values = np.asarray(b_values, dtype=np.int64)
     if (a_values < 0).any() or (b_values < 0).any():
         raise ValueError("operands must be 0 or more.")
-    positions = np.arange(timesteps, dtype=np.int64)
     sums = a_values + b_values
     if sums.size and int(sums.max()).bit_length() > timesteps:
         raise ValueError(f"some sums need more than {timesteps} timesteps.")
-    a_bits = (a_values[:, None] >> positions) & 1  # (N, T)
-    b_bits = (b_values[:, None] >> positions) & 1  # (N, T)
-    sum_bits = (sums[:, None] >> positions) & 1  # (N, T)
+    a_bits = ints_to_bits(a_values.ravel(), timesteps)  # (N, T)
+    b_bits = ints_to_bits(b_values.ravel(), timesteps)  # (N, T)
+    sum_bits = ints_to_bits(sums.ravel(), timesteps)  # (N, T)
     inputs = np.stack([a_bits, b_bits], axis=-1).astype(np.float32)  # (N, T, 2)
     return inputs, sum_bits[..., None].astype(np.float32)  # (N, T, 1)
 

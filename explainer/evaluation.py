@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from explainer.encoding import MIN_TIMESTEPS, TRAINING_OPERAND_BITS, all_pairs, encode_batch
+from explainer.encoding import TRAINING_OPERAND_BITS, all_pairs, encode_batch, timesteps_for_operand_bits
 from explainer.network import RNNWeights, forward
+
+if TYPE_CHECKING:
+    from explainer.analysis.ablation import Ablation
 
 
 @dataclass(frozen=True)
@@ -32,7 +36,7 @@ def exhaustive_dataset(operand_bits: int) -> tuple[np.ndarray, np.ndarray]:
     the 65,536 8-bit pairs. Cached and read-only: it is the same for every model.
     """
     a_values, b_values = all_pairs(operand_bits)
-    timesteps = max(MIN_TIMESTEPS, operand_bits + 1)
+    timesteps = timesteps_for_operand_bits(operand_bits)
     inputs, targets = encode_batch(a_values, b_values, timesteps)
     inputs.setflags(write=False)
     targets.setflags(write=False)
@@ -42,11 +46,11 @@ def exhaustive_dataset(operand_bits: int) -> tuple[np.ndarray, np.ndarray]:
 def evaluate(
     weights: RNNWeights,
     operand_bits: int = TRAINING_OPERAND_BITS,
-    hidden_override: tuple[np.ndarray, np.ndarray] | None = None,
+    ablation: Ablation | None = None,
 ) -> Accuracy:
-    """Exact and bit accuracy over every pair with operands below ``2**operand_bits``."""
+    """Exact and bit accuracy over every pair with operands below ``2**operand_bits`` (with ``ablation``, if any)."""
     inputs, targets = exhaustive_dataset(operand_bits)
-    predicted = forward(weights, inputs, hidden_override).output_probability >= 0.5  # (N, T)
+    predicted = forward(weights, inputs, ablation).output_probability >= 0.5  # (N, T)
     wrong_bits = (predicted != targets[..., 0].astype(bool)).sum(axis=1)  # (N,)
     return Accuracy(
         pairs=int(wrong_bits.size),

@@ -12,24 +12,26 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from explainer.network import RNNWeights
+from explainer.plot_style import (
+    ACTIVATION_SCALE,
+    AXIS_GRID,
+    AXIS_ZERO,
+    CARRIED_CONTRIBUTION,
+    CARRY,
+    FONT,
+    HIGHLIGHT,
+    INK,
+    INPUT_CONTRIBUTION,
+    NEUTRAL,
+    ONE_BIT_FILL,
+    WEIGHT_SCALE,
+    WRONG_FILL,
+    timestep_labels,
+)
 from explainer.trace import AdditionTrace
-
-# Cividis is designed to read the same with red-green colour blindness and in greyscale; units are
-# sigmoids, so its range is fixed to [0, 1] and colours mean the same for every pair.
-ACTIVATION_SCALE = "Cividis"
-# Weights are signed: a diverging scale centred on zero (ColorBrewer RdBu is colour-blind safe).
-WEIGHT_SCALE = "RdBu"
-HIGHLIGHT_COLOUR = "#d95f02"  # orange: stands out against Cividis' blue-yellow and RdBu's red-blue
-FONT = {"family": "Inter, Helvetica, Arial, sans-serif", "size": 13}
 
 # Rows of the unfolded addition, top to bottom, as written by hand plus what the network said.
 ADDITION_ROWS = ("carry in", "a", "b", "a + b", "RNN P(1)", "RNN bit", "right?")
-
-
-def timestep_labels(timesteps: int) -> list[str]:
-    """``"t=3 · 2³"``-style labels: the timestep and the place value its column stands for."""
-    superscripts = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-    return [f"t={step}<br>2{str(step).translate(superscripts)}" for step in range(timesteps)]
 
 
 def _addition_cells(
@@ -103,7 +105,7 @@ def unfolded_figure(
             text=texts,
             texttemplate="%{text}",
             textfont={"size": 11 if compact else 15},
-            colorscale=[[0, "#ffffff"], [0.5, "#dbe4f0"], [1, "#f4a3a3"]],
+            colorscale=[[0, "#ffffff"], [0.5, ONE_BIT_FILL], [1, WRONG_FILL]],
             zmin=0,
             zmax=2,
             showscale=False,
@@ -183,7 +185,7 @@ def unfolded_figure(
             x1=1,
             y0=unit - 0.5,
             y1=unit + 0.5,
-            line={"color": HIGHLIGHT_COLOUR, "width": 1.5, "dash": "dot"},
+            line={"color": CARRY.hex, "width": 1.5, "dash": "dot"},
         )
     return figure
 
@@ -199,7 +201,7 @@ def _outline_column(figure: go.Figure, timestep: int) -> None:
             x1=timestep + 0.5,
             y0=0,
             y1=1,
-            line={"color": HIGHLIGHT_COLOUR, "width": 3},
+            line={"color": HIGHLIGHT.hex, "width": 3},
             fillcolor="rgba(0,0,0,0)",
         )
 
@@ -235,7 +237,7 @@ def step_figure(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> go.
             x=input_part,
             orientation="h",
             name="x_t·W_x (the bits now)",
-            marker_color="#1b9e77",
+            marker_color=INPUT_CONTRIBUTION.hex,
             hovertemplate=hover,
         ),
         row=1,
@@ -247,7 +249,7 @@ def step_figure(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> go.
             x=recurrent_part,
             orientation="h",
             name="h_{t-1}·W_h (what it remembered)",
-            marker_color="#7570b3",
+            marker_color=CARRIED_CONTRIBUTION.hex,
             hovertemplate=hover,
         ),
         row=1,
@@ -258,7 +260,7 @@ def step_figure(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> go.
             y=units,
             x=input_part + recurrent_part,
             mode="markers",
-            marker={"symbol": "line-ns", "size": 14, "line": {"width": 3, "color": "black"}},
+            marker={"symbol": "line-ns", "size": 14, "line": {"width": 3, "color": INK}},
             name="sum → h_t = σ(sum)",
             customdata=hidden,
             hovertemplate="%{y}: sum %{x:+.3f} → h_t = %{customdata:.4f}<extra></extra>",
@@ -272,7 +274,7 @@ def step_figure(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> go.
             x=pushes,
             orientation="h",
             name="h_t × W_o",
-            marker_color=np.where(pushes >= 0, "#d95f02", "#666666").tolist(),
+            marker_color=np.where(pushes >= 0, INK, NEUTRAL.hex).tolist(),
             hovertemplate=hover,
         ),
         row=1,
@@ -287,7 +289,7 @@ def step_figure(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> go.
         plot_bgcolor="white",
     )
     figure.update_yaxes(autorange="reversed")
-    figure.update_xaxes(zeroline=True, zerolinecolor="#999", gridcolor="#eee")
+    figure.update_xaxes(zeroline=True, zerolinecolor=AXIS_ZERO, gridcolor=AXIS_GRID)
     return figure
 
 

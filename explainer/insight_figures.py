@@ -1,8 +1,8 @@
 """Plotly figures for "What did it learn?": pure functions of plain arrays, one per view.
 
 None of these touch a model: they take what :mod:`explainer.analysis` computed (arrays, lists, numbers)
-and return a :class:`plotly.graph_objects.Figure`. Colours are colour-blind safe: the Okabe–Ito palette
-for categories, Cividis for counts, and a blue/orange pair for "from the input" versus "carried in".
+and return a :class:`plotly.graph_objects.Figure`. Colours come from :mod:`explainer.plot_style`,
+one per meaning (e.g. "from the input" versus "carried in").
 Axis ranges are fixed by the data's possible extent, not by the current value, so stepping through
 timesteps or pairs does not make the axes jump.
 """
@@ -14,21 +14,23 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from explainer.figures import timestep_labels
-
-# Okabe & Ito (2008): distinguishable under the common colour-vision deficiencies.
-BLUE = "#0072B2"
-ORANGE = "#E69F00"
-VERMILLION = "#D55E00"
-GREEN = "#009E73"
-SKY = "#56B4E9"
-GREY = "#999999"
-PURPLE = "#CC79A7"
-BLACK = "#000000"
-# Column sums 0–3 in Viridis order (dark to light), so the colour also reads as "more".
-COLUMN_SUM_COLOURS = ("#440154", "#31688E", "#35B779", "#FDE725")
-CARRY_COLOURS = (BLUE, ORANGE)  # carry 0, carry 1
-LAYOUT = {"template": "plotly_white", "margin": {"l": 60, "r": 20, "t": 50, "b": 50}, "font": {"size": 13}}
+from explainer.plot_style import (
+    ABLATED,
+    ACCURACY,
+    CARRIED_CONTRIBUTION,
+    CARRY,
+    CARRY_COLOURS,
+    COLUMN_SUM_COLOURS,
+    COUNT_SCALE,
+    EMPTY_FILL,
+    HIGHLIGHT,
+    INK,
+    INPUT_CONTRIBUTION,
+    LAYOUT,
+    NEUTRAL,
+    WRONG,
+    time_axis,
+)
 
 
 def _vector(values: object, name: str, dimensions: int = 1) -> np.ndarray:
@@ -36,17 +38,6 @@ def _vector(values: object, name: str, dimensions: int = 1) -> np.ndarray:
     if array.ndim != dimensions:
         raise ValueError(f"{name} must be a {dimensions}-D array; got shape {array.shape}.")
     return array
-
-
-def _time_axis(figure: go.Figure, timesteps: int, **settings) -> None:
-    """Timesteps right to left (t = 0 on the right), as in the page's unfolded addition and on paper."""
-    figure.update_xaxes(
-        autorange="reversed",
-        tickmode="array",
-        tickvals=list(range(timesteps)),
-        ticktext=timestep_labels(timesteps),
-        **settings,
-    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -61,7 +52,7 @@ def probe_accuracy_figure(accuracy_by_timestep: Sequence[float]) -> go.Figure:
         go.Bar(
             x=np.arange(accuracy.size),
             y=accuracy,
-            marker_color=BLUE,
+            marker_color=ACCURACY.hex,
             text=[f"{value:.1%}" for value in accuracy],
             textposition="outside",
             hovertemplate="t=%{x}: probe right on %{y:.2%} of pairs<extra></extra>",
@@ -69,12 +60,12 @@ def probe_accuracy_figure(accuracy_by_timestep: Sequence[float]) -> go.Figure:
     )
     figure.update_layout(**LAYOUT, title="Carry probe accuracy at each timestep (all 16,384 pairs)", height=320)
     figure.update_yaxes(range=[0, 1.12], tickformat=".0%", title="accuracy")
-    _time_axis(figure, accuracy.size, title="timestep (t = 0, the 2⁰ column, on the right)")
+    time_axis(figure, accuracy.size, title="timestep (t = 0, the 2⁰ column, on the right)")
     return figure
 
 
 def probe_units_figure(unit_importance: Sequence[float], top_units: Sequence[int]) -> go.Figure:
-    """Bar per hidden unit: how much it moves the probe (|weight| × the unit's spread); top units in orange."""
+    """Bar per hidden unit: how much it moves the probe (|weight| × the unit's spread); the top units in CARRY."""
     importance = _vector(unit_importance, "unit_importance")
     top = {int(unit) for unit in top_units}
     if any(not 0 <= unit < importance.size for unit in top):
@@ -83,11 +74,11 @@ def probe_units_figure(unit_importance: Sequence[float], top_units: Sequence[int
         go.Bar(
             x=[f"h{unit}" for unit in range(importance.size)],
             y=importance,
-            marker_color=[ORANGE if unit in top else GREY for unit in range(importance.size)],
+            marker_color=[CARRY.hex if unit in top else NEUTRAL.hex for unit in range(importance.size)],
             hovertemplate="unit %{x}: %{y:.3f}<extra></extra>",
         )
     )
-    figure.update_layout(**LAYOUT, title="Which units hold the carry (orange: the most carry-tied)", height=300)
+    figure.update_layout(**LAYOUT, title=f"Which units hold the carry ({CARRY.name}: the most carry-tied)", height=300)
     figure.update_yaxes(range=[0, max(float(importance.max()), 1e-9) * 1.1], title="|probe weight| × spread")
     figure.update_xaxes(title="hidden unit")
     return figure
@@ -116,7 +107,7 @@ def carry_rows_figure(
             y=rows,
             zmin=0,
             zmax=1,
-            colorscale=[[0, "#F0F0F0"], [1, ORANGE]],
+            colorscale=[[0, EMPTY_FILL], [1, CARRY.hex]],
             showscale=False,
             text=text,
             texttemplate="%{text}",
@@ -126,12 +117,12 @@ def carry_rows_figure(
             ygap=2,
         )
     )
-    _time_axis(figure, truth.size)
+    time_axis(figure, truth.size)
     differ = np.flatnonzero(truth != decoded)
     if differ.size:
         first = int(differ[0])
         figure.add_shape(
-            type="rect", x0=first - 0.5, x1=first + 0.5, y0=-0.5, y1=1.5, line={"color": VERMILLION, "width": 3}
+            type="rect", x0=first - 0.5, x1=first + 0.5, y0=-0.5, y1=1.5, line={"color": WRONG.hex, "width": 3}
         )
         figure.add_annotation(x=first, y=1.5, text="first disagreement", showarrow=False, yshift=12)
     figure.update_layout(**LAYOUT, title="True carry vs the probe's reading", height=230)
@@ -192,7 +183,7 @@ def state_space_figure(
                 y=path[:, 1],
                 mode="markers",
                 name="this addition",
-                marker={"color": BLACK, "size": 8, "symbol": "circle-open", "line": {"width": 2}},
+                marker={"color": INK, "size": 8, "symbol": "circle-open", "line": {"width": 2}},
                 text=["h₋₁ = 0", *(f"h{step}" for step in range(path.shape[0] - 1))],
                 hovertemplate="%{text}<extra></extra>",
             )
@@ -201,7 +192,7 @@ def state_space_figure(
             (x0, y0), (x1, y1) = path[step], path[step + 1]
             figure.add_annotation(
                 x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y",
-                showarrow=True, arrowhead=3, arrowsize=1.2, arrowwidth=1.8, arrowcolor=BLACK, text="",
+                showarrow=True, arrowhead=3, arrowsize=1.2, arrowwidth=1.8, arrowcolor=INK, text="",
             )  # fmt: skip
             if path_labels:
                 figure.add_annotation(
@@ -269,7 +260,7 @@ def machine_diagram_figure(
                 type="path",
                 path=f"M {start_point[0]},{start_point[1]} C {control_one[0]},{control_one[1]} "
                 f"{control_two[0]},{control_two[1]} {end_point[0]},{end_point[1]}",
-                line={"color": BLACK, "width": 1.5},
+                line={"color": INK, "width": 1.5},
             )
             tail = end_point + 0.08 * (control_two - end_point) / np.linalg.norm(control_two - end_point)
             label_at = centre + 0.95 * outward
@@ -284,13 +275,13 @@ def machine_diagram_figure(
             figure.add_shape(
                 type="path",
                 path=f"M {start_point[0]},{start_point[1]} Q {control[0]},{control[1]} {end_point[0]},{end_point[1]}",
-                line={"color": BLACK, "width": 1.5},
+                line={"color": INK, "width": 1.5},
             )
             tail = end_point + 0.08 * (control - end_point) / np.linalg.norm(control - end_point)
             label_at = (begin + finish) / 2 + 0.16 * normal
         figure.add_annotation(
             x=end_point[0], y=end_point[1], ax=tail[0], ay=tail[1], xref="x", yref="y", axref="x", ayref="y",
-            showarrow=True, arrowhead=3, arrowsize=1.4, arrowwidth=1.5, arrowcolor=BLACK, text="",
+            showarrow=True, arrowhead=3, arrowsize=1.4, arrowwidth=1.5, arrowcolor=INK, text="",
         )  # fmt: skip
         figure.add_annotation(
             x=label_at[0],
@@ -307,7 +298,7 @@ def machine_diagram_figure(
             mode="markers+text",
             text=list(state_names),
             textposition="middle center",
-            marker={"size": 70, "color": [SKY if state != start else ORANGE for state in range(count)]},
+            marker={"size": 70, "color": [ACCURACY.hex if state != start else NEUTRAL.hex for state in range(count)]},
             hovertemplate="%{text}<extra></extra>",
             showlegend=False,
         )
@@ -351,7 +342,7 @@ def ablation_bits_figure(
             y=names,
             zmin=0,
             zmax=1,
-            colorscale=[[0, "#F0F0F0"], [1, BLUE]],
+            colorscale=[[0, EMPTY_FILL], [1, ACCURACY.hex]],
             showscale=False,
             text=np.vstack(rows).astype(str),
             texttemplate="%{text}",
@@ -361,10 +352,10 @@ def ablation_bits_figure(
             ygap=2,
         )
     )
-    _time_axis(figure, rows[0].size)
+    time_axis(figure, rows[0].size)
     for step in np.flatnonzero(rows[1] != rows[2]):
         figure.add_shape(
-            type="rect", x0=step - 0.5, x1=step + 0.5, y0=1.5, y1=2.5, line={"color": VERMILLION, "width": 3}
+            type="rect", x0=step - 0.5, x1=step + 0.5, y0=1.5, y1=2.5, line={"color": WRONG.hex, "width": 3}
         )
     figure.update_layout(**LAYOUT, title="Output bits before and after ablation (ringed: flipped)", height=260)
     figure.update_yaxes(autorange="reversed")
@@ -394,7 +385,7 @@ def correctness_map_figure(
             y=np.arange(side),
             zmin=0,
             zmax=timesteps,
-            colorscale="Cividis",
+            colorscale=COUNT_SCALE,
             colorbar={"title": "wrong bits"},
             hovertemplate="a=%{y}, b=%{x}: %{z} wrong bits<extra></extra>",
         )
@@ -407,7 +398,7 @@ def correctness_map_figure(
             x1=b_value + 1.5,
             y0=a_value - 1.5,
             y1=a_value + 1.5,
-            line={"color": VERMILLION, "width": 2},
+            line={"color": HIGHLIGHT.hex, "width": 2},
         )
     exact = float((grid == 0).mean())
     figure.update_layout(**LAYOUT, title=f"Wrong bits for all {side}×{side} pairs ({exact:.2%} exact)", height=560)
@@ -434,12 +425,12 @@ def length_accuracy_figure(
             x=lengths,
             y=accuracy,
             mode="lines+markers",
-            marker={"color": BLUE, "size": 8},
-            line={"color": BLUE},
+            marker={"color": ACCURACY.hex, "size": 8},
+            line={"color": ACCURACY.hex},
             hovertemplate="%{x}-bit sums: %{y:.1%} exact<extra></extra>",
         )
     )
-    figure.add_vline(x=trained_bits, line={"dash": "dash", "color": GREY}, annotation_text="trained length")
+    figure.add_vline(x=trained_bits, line={"dash": "dash", "color": NEUTRAL.hex}, annotation_text="trained length")
     figure.update_layout(**LAYOUT, title="Exact accuracy on random pairs, by length of the sum", height=360)
     figure.update_xaxes(range=[0, max_bits + 1], title="bits in the sum (= timesteps run)")
     figure.update_yaxes(range=[0, 1.05], tickformat=".0%", title="exact accuracy")
@@ -464,28 +455,28 @@ def logit_split_figure(
     timesteps so the axis stays put while stepping through time).
     """
     parts = [
-        ("baseline σ(0)·W_o", baseline, GREY),
-        ("current bits", from_input, BLUE),
-        ("carried-in state", from_carried_state, ORANGE),
+        ("baseline σ(0)·W_o", baseline, NEUTRAL.hex),
+        ("current bits", from_input, INPUT_CONTRIBUTION.hex),
+        ("carried-in state", from_carried_state, CARRIED_CONTRIBUTION.hex),
     ]
     if from_ablation:
-        parts.append(("ablated units", from_ablation, PURPLE))
+        parts.append(("ablated units", from_ablation, ABLATED.hex))
     logit = sum(value for _, value, _ in parts)
     # Floating bars rather than go.Waterfall: a waterfall colours by sign, and here colour means source
-    # (blue: the bits in front of the network, orange: its memory), as in the per-unit chart.
+    # (the bits in front of the network against its memory), as in the per-unit chart.
     starts = np.concatenate([[0.0], np.cumsum([value for _, value, _ in parts])[:-1]])
     figure = go.Figure(
         go.Bar(
             x=[name for name, _, _ in parts] + ["output logit z_t"],
             y=[value for _, value, _ in parts] + [logit],
             base=[*starts, 0.0],
-            marker_color=[colour for _, _, colour in parts] + [BLACK],
+            marker_color=[colour for _, _, colour in parts] + [INK],
             text=[f"{value:+.2f}" for _, value, _ in parts] + [f"{logit:+.2f}"],
             textposition="outside",
             hovertemplate="%{x}: %{text}<extra></extra>",
         )
     )
-    figure.add_hline(y=0, line={"color": BLACK, "width": 1})
+    figure.add_hline(y=0, line={"color": INK, "width": 1})
     extent = value_range
     if extent is None:
         running = np.cumsum([value for _, value, _ in parts])
@@ -510,14 +501,14 @@ def logit_units_figure(
     units = [f"h{unit}" for unit in range(from_input.size)]
     figure = go.Figure(
         [
-            go.Bar(x=units, y=from_input, name="current bits", marker_color=BLUE),
-            go.Bar(x=units, y=from_carried, name="carried-in state", marker_color=ORANGE),
+            go.Bar(x=units, y=from_input, name="current bits", marker_color=INPUT_CONTRIBUTION.hex),
+            go.Bar(x=units, y=from_carried, name="carried-in state", marker_color=CARRIED_CONTRIBUTION.hex),
         ]
     )
     stacks = [from_input, from_carried]
     if unit_from_ablation is not None and np.any(unit_from_ablation):
         from_ablation = _vector(unit_from_ablation, "unit_from_ablation")
-        figure.add_trace(go.Bar(x=units, y=from_ablation, name="ablated (fixed)", marker_color=PURPLE))
+        figure.add_trace(go.Bar(x=units, y=from_ablation, name="ablated (fixed)", marker_color=ABLATED.hex))
         stacks.append(from_ablation)
     extent = value_range
     if extent is None:

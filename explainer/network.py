@@ -25,6 +25,8 @@ import numpy as np
 if TYPE_CHECKING:
     import keras
 
+    from explainer.analysis.ablation import Ablation
+
 # TensorFlow's C++ start-up chatter (no GPU found, CPU features) is not for users; real failures still raise.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -137,17 +139,26 @@ def sigmoid(values: np.ndarray) -> np.ndarray:
     return np.where(values >= 0, 1.0 / (1.0 + np.exp(-np.abs(values))), 1.0 - 1.0 / (1.0 + np.exp(-np.abs(values))))
 
 
-def activate(preactivation: np.ndarray, hidden_override: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
-    """``h_t = σ(preactivation)``, then units under ``hidden_override = (mask, values)`` replaced by their values.
+def activate(preactivation: np.ndarray, ablation: Ablation | None = None) -> np.ndarray:
+    """``h_t = σ(preactivation)``, then the units an ``ablation`` holds replaced by their values.
 
     The one place the hidden activation (and ablation) is written: :func:`forward` and the all-pairs
     analyses both step through it, so they cannot drift apart.
     """
     current = sigmoid(preactivation)
-    if hidden_override is not None:
-        mask, values = hidden_override
+    if ablation is not None:
+        mask, values = ablation.mask_and_values()
         current = np.where(mask, values, current)
     return current
+
+
+def check_ablation(weights: RNNWeights, ablation: Ablation | None) -> None:
+    """Raise ``ValueError`` if ``ablation`` was made for a network of another size."""
+    if ablation is not None and ablation.hidden_units != weights.hidden_units:
+        raise ValueError(
+            f"the ablation is for {ablation.hidden_units} units, but this network has "
+            f"units 0–{weights.hidden_units - 1}."
+        )
 
 
 @dataclass(frozen=True)
@@ -157,22 +168,25 @@ class ForwardPass:
     hidden: np.ndarray  # (N, T, H)   h_t
     input_part: np.ndarray  # (N, T, H)   x_t · W_x
     recurrent_part: np.ndarray  # (N, T, H)   h_{t-1} · W_h
-    output_probability: np.ndarray  # (N, T)   o_t
+    output_logit: np.ndarray  # (N, T)   z_t = h_t · W_o
+    output_probability: np.ndarray  # (N, T)   o_t = σ(z_t)
 
 
-def forward(
-    weights: RNNWeights,
-    inputs: np.ndarray,
-    hidden_override: tuple[np.ndarray, np.ndarray] | None = None,
-) -> ForwardPass:
+def output_logit(weights: RNNWeights, hidden: np.ndarray) -> np.ndarray:
+    """The output logit ``z_t = h_t · W_o`` for hidden states ``(…, H)`` → ``(…)``; ``o_t = σ(z_t)``."""
+    return (np.asarray(hidden) @ weights.output_weights)[..., 0]
+
+
+def forward(weights: RNNWeights, inputs: np.ndarray, ablation: Ablation | None = None) -> ForwardPass:
     """Run the RNN equation in numpy on ``inputs`` of shape ``(N, T, 2)``.
 
-    ``hidden_override = (mask, values)`` (both ``(H,)``) replaces ``h_t[mask]`` by ``values[mask]``
-    after every step, before it feeds the next step and the output: this is how units are ablated.
+    An ``ablation`` replaces the units it holds by their values after every step, before ``h_t`` feeds the
+    next step and the output: this is how units are ablated.
     """
     inputs = np.asarray(inputs, dtype=np.float64)
     if inputs.ndim != 3 or inputs.shape[2] != 2:
         raise ValueError(f"inputs must have shape (N, T, 2); got {inputs.shape}.")
+    check_ablation(weights, ablation)
     count, timesteps, _ = inputs.shape
     units = weights.hidden_units
     input_part = inputs @ weights.input_weights  # (N, T, H): does not depend on the state
@@ -181,8 +195,8 @@ def forward(
     previous = np.zeros((count, units))  # h_{-1} = 0, as in Keras
     for step in range(timesteps):
         recurrent_part[:, step] = previous @ weights.recurrent_weights
-        current = activate(input_part[:, step] + recurrent_part[:, step], hidden_override)
+        current = activate(input_part[:, step] + recurrent_part[:, step], ablation)
         hidden[:, step] = current
         previous = current
-    output_probability = sigmoid(hidden @ weights.output_weights)[..., 0]  # (N, T)
-    return ForwardPass(hidden, input_part, recurrent_part, output_probability)
+    logit = output_logit(weights, hidden)  # (N, T)
+    return ForwardPass(hidden, input_part, recurrent_part, logit, sigmoid(logit))

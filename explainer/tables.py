@@ -1,9 +1,15 @@
-"""Tables of one addition: the screen-reader alternative to the figures, and the CSV download."""
+"""Tables: the screen-reader alternative to every figure, and the CSV download. Pure functions of data."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
 import pandas as pd
 
+from explainer.analysis.length import LengthAccuracy
+from explainer.analysis.logit_split import LogitSplit
+from explainer.analysis.probe import CarryProbe
 from explainer.trace import AdditionTrace
 
 
@@ -43,3 +49,108 @@ def step_table(trace: AdditionTrace, timestep: int) -> pd.DataFrame:
 def trace_csv(trace: AdditionTrace) -> str:
     """The trace as CSV text, with a comment-free header row so spreadsheets open it directly."""
     return trace_table(trace).to_csv(index=False)
+
+
+# --------------------------------------------------------------------------------------------------
+# "What did it learn?": the screen-reader alternative to each analysis figure.
+# --------------------------------------------------------------------------------------------------
+
+
+def probe_pair_table(trace: AdditionTrace, probe: CarryProbe) -> pd.DataFrame:
+    """One row per timestep: the true carry out and the probe's reading of it for this pair."""
+    return pd.DataFrame(
+        {
+            "timestep": range(trace.timesteps),
+            "true carry out": trace.carry_out,
+            "probe's carry": probe.decode(trace.hidden),
+            "probe score": np.round(probe.score(trace.hidden), 3),
+        }
+    )
+
+
+def probe_accuracy_table(probe: CarryProbe) -> pd.DataFrame:
+    """The probe's accuracy at each timestep over all training pairs."""
+    return pd.DataFrame({"timestep": range(probe.accuracy_by_timestep.size), "accuracy": probe.accuracy_by_timestep})
+
+
+def probe_units_table(probe: CarryProbe) -> pd.DataFrame:
+    """One row per hidden unit: its probe weight, importance, and whether it is a carry unit."""
+    units = range(probe.coefficients.size)
+    return pd.DataFrame(
+        {
+            "unit": units,
+            "probe weight": np.round(probe.coefficients, 3),
+            "importance": np.round(probe.unit_importance, 3),
+            "carry unit": [unit in probe.top_carry_units for unit in units],
+        }
+    )
+
+
+def state_space_path_table(trace: AdditionTrace, path: np.ndarray) -> pd.DataFrame:
+    """This addition's route through the state space: ``path`` is ``StateSpace.path(trace.hidden)``."""
+    return pd.DataFrame(
+        {
+            "timestep": range(trace.timesteps),
+            "a bit": trace.input_bits[:, 0],
+            "b bit": trace.input_bits[:, 1],
+            "true carry out": trace.carry_out,
+            "PC1": np.round(path[1:, 0], 3),
+            "PC2": np.round(path[1:, 1], 3),
+        }
+    )
+
+
+def ablation_bits_table(intact: AdditionTrace, ablated: AdditionTrace) -> pd.DataFrame:
+    """One row per timestep: the true sum bit, the intact network's bit and the ablated network's bit."""
+    return pd.DataFrame(
+        {
+            "timestep": range(ablated.timesteps),
+            "true sum bit": ablated.sum_bits,
+            "intact bit": intact.predicted_bits,
+            "ablated bit": ablated.predicted_bits,
+            "flipped": intact.predicted_bits != ablated.predicted_bits,
+        }
+    )
+
+
+def wrong_pairs_table(grid: np.ndarray) -> pd.DataFrame:
+    """Every pair of a correctness grid with a wrong bit: a, b and how many bits are wrong."""
+    wrong_a, wrong_b = np.nonzero(grid)
+    return pd.DataFrame({"a": wrong_a, "b": wrong_b, "wrong bits": grid[wrong_a, wrong_b]})
+
+
+def length_table(rows: Sequence[LengthAccuracy]) -> pd.DataFrame:
+    """One row per sum length: pairs tried, exact and bit accuracy, the first wrong pair."""
+    return pd.DataFrame(
+        {
+            "bits in the sum": [row.sum_bits for row in rows],
+            "pairs": [row.pairs for row in rows],
+            "exact accuracy": [row.exact_accuracy for row in rows],
+            "bit accuracy": [row.bit_accuracy for row in rows],
+            "first wrong pair": [str(row.first_wrong_pair or "") for row in rows],
+        }
+    )
+
+
+def logit_split_table(splits: Sequence[LogitSplit]) -> pd.DataFrame:
+    """One row per timestep: the logit split into baseline, current bits, carried-in state and ablated units."""
+    return pd.DataFrame(
+        {
+            "timestep": range(len(splits)),
+            "baseline": [round(s.baseline, 3) for s in splits],
+            "current bits": [round(s.from_input, 3) for s in splits],
+            "carried-in state": [round(s.from_carried_state, 3) for s in splits],
+            "ablated units": [round(s.from_ablation, 3) for s in splits],
+            "logit": [round(s.logit, 3) for s in splits],
+        }
+    )
+
+
+def training_curves_table(checkpoints: Sequence) -> dict[str, list]:
+    """One row per checkpoint (anything with ``step``, ``loss``, ``exact_accuracy``, ``bit_accuracy``)."""
+    return {
+        "step": [checkpoint.step for checkpoint in checkpoints],
+        "loss": [round(checkpoint.loss, 5) for checkpoint in checkpoints],
+        "exact accuracy": [round(checkpoint.exact_accuracy, 5) for checkpoint in checkpoints],
+        "bit accuracy": [round(checkpoint.bit_accuracy, 5) for checkpoint in checkpoints],
+    }

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from explainer.encoding import bits_to_int, encode_pair, timesteps_for, validate_operand
+from explainer.encoding import add_column, bits_to_int, encode_pair, timesteps_for, validate_operand
 from explainer.network import RNNWeights, as_weights, forward, read_only
+
+if TYPE_CHECKING:
+    from explainer.analysis.ablation import Ablation
 
 
 @dataclass(frozen=True)
@@ -26,7 +30,8 @@ class AdditionTrace:
     hidden: np.ndarray  # (T, H) float: h_t
     input_part: np.ndarray  # (T, H) float: x_t · W_x
     recurrent_part: np.ndarray  # (T, H) float: h_{t-1} · W_h
-    output_probability: np.ndarray  # (T,) float: o_t = σ(h_t · W_o)
+    output_logit: np.ndarray  # (T,) float: z_t = h_t · W_o
+    output_probability: np.ndarray  # (T,) float: o_t = σ(z_t)
     predicted_bits: np.ndarray  # (T,) int8: o_t rounded (≥ 0.5 → 1)
     correct: np.ndarray  # (T,) bool: predicted bit == true sum bit
     predicted_sum: int
@@ -47,6 +52,10 @@ class AdditionTrace:
     def is_correct(self) -> bool:
         return self.predicted_sum == self.true_sum
 
+    def verdict(self, label: str = "The RNN") -> str:
+        """The answer in one line, checked against Python's ``+``: ``"The RNN says 50 + 18 = 68 ✓"``."""
+        return f"{label} says {self.a} + {self.b} = {self.predicted_sum} {'✓' if self.is_correct else '✗'}"
+
 
 def carries(input_bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """True carry into and out of each column of least-significant-first ``input_bits`` ``(T, 2)``."""
@@ -56,7 +65,7 @@ def carries(input_bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     carry = 0
     for step in range(timesteps):
         carry_in[step] = carry
-        carry = int(input_bits[step, 0] + input_bits[step, 1] + carry >= 2)
+        _, carry = add_column(int(input_bits[step, 0]), int(input_bits[step, 1]), carry)
         carry_out[step] = carry
     return carry_in, carry_out
 
@@ -66,13 +75,13 @@ def trace_addition(
     a: int,
     b: int,
     timesteps: int | None = None,
-    hidden_override: tuple[np.ndarray, np.ndarray] | None = None,
+    ablation: Ablation | None = None,
 ) -> AdditionTrace:
     """Run the network on ``a + b`` and record every intermediate value.
 
     ``model`` is a Keras model from :func:`explainer.build_model` or :class:`RNNWeights` (cheaper: no
     weight copy out of Keras). ``timesteps`` defaults to ``max(8, bit length of a + b)``.
-    ``hidden_override`` ablates units (see :func:`explainer.network.forward`). Computed in numpy from the
+    ``ablation`` holds units fixed (see :func:`explainer.network.forward`). Computed in numpy from the
     weights, so it is safe to call from many sessions at once. Raises ``ValueError`` for bad operands.
     """
     a = validate_operand(a, "a")
@@ -81,7 +90,7 @@ def trace_addition(
     if timesteps is None:
         timesteps = timesteps_for(a, b)
     input_bits, sum_bits = encode_pair(a, b, timesteps)
-    result = forward(weights, input_bits[None], hidden_override)
+    result = forward(weights, input_bits[None], ablation)
     probability = result.output_probability[0]
     predicted_bits = (probability >= 0.5).astype(np.int8)
     carry_in, carry_out = carries(input_bits)
@@ -95,6 +104,7 @@ def trace_addition(
         hidden=read_only(result.hidden[0]),
         input_part=read_only(result.input_part[0]),
         recurrent_part=read_only(result.recurrent_part[0]),
+        output_logit=read_only(result.output_logit[0]),
         output_probability=read_only(probability),
         predicted_bits=read_only(predicted_bits),
         correct=read_only(predicted_bits == sum_bits),

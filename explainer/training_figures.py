@@ -12,14 +12,13 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from explainer.figures import FONT, HIGHLIGHT_COLOUR
+from explainer.plot_style import ACCURACY, CARRY, FONT, HIGHLIGHT, INK, NEUTRAL, WRONG
 
-# Okabe–Ito colours: distinguishable with every common colour-vision deficiency.
-LOSS_COLOUR = "#0072B2"
-EXACT_COLOUR = "#009E73"
-BIT_COLOUR = "#999999"
-SOLVED_COLOUR = "#0072B2"
-FAILED_COLOUR = "#D55E00"
+LOSS_COLOUR = INK
+EXACT_COLOUR = ACCURACY.hex
+BIT_COLOUR = NEUTRAL.hex
+SOLVED_COLOUR = CARRY.hex  # found the carry
+FAILED_COLOUR = WRONG.hex
 
 
 def training_curves_figure(
@@ -86,10 +85,8 @@ def training_curves_figure(
     if selected_step is not None:
         index = steps.index(selected_step)
         for row in (1, 2):
-            figure.add_vline(
-                x=selected_step, line={"color": HIGHLIGHT_COLOUR, "width": 2, "dash": "dot"}, row=row, col=1
-            )
-        marker = {"color": HIGHLIGHT_COLOUR, "size": 13, "symbol": "diamond", "line": {"color": "white", "width": 1}}
+            figure.add_vline(x=selected_step, line={"color": HIGHLIGHT.hex, "width": 2, "dash": "dot"}, row=row, col=1)
+        marker = {"color": HIGHLIGHT.hex, "size": 13, "symbol": "diamond", "line": {"color": "white", "width": 1}}
         if has_loss[index]:
             figure.add_trace(
                 go.Scatter(x=[selected_step], y=[loss[index]], mode="markers", marker=marker, showlegend=False),

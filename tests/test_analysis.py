@@ -40,7 +40,7 @@ def test_correctness_grid_equals_evaluate_on_every_pair(shipped_weights, operand
 
 
 def test_correctness_grid_equals_evaluate_under_ablation(shipped_weights):
-    override = analysis.ablation_override(16, {3, 7}, {5: 0.9})
+    override = analysis.make_ablation(16, {3, 7}, {5: 0.9})
     for operand_bits in (7, 8):
         grid = analysis.correctness_grid(shipped_weights, operand_bits, override)
         np.testing.assert_array_equal(grid.ravel(), evaluate(shipped_weights, operand_bits, override).wrong_bits)
@@ -187,7 +187,7 @@ def test_compare_machines_gives_a_shortest_counterexample():
 
 def test_ablated_machine_is_reported_honestly(shipped_weights):
     probe = analysis.carry_probe(shipped_weights)
-    override = analysis.ablation_override(16, set(probe.top_carry_units))
+    override = analysis.make_ablation(16, set(probe.top_carry_units))
     machine = analysis.extract_machine(shipped_weights, override)
     assert not machine.equivalent_to_carry_machine
     assert machine.counterexample is not None
@@ -201,18 +201,18 @@ def test_ablated_machine_is_reported_honestly(shipped_weights):
 
 def test_zeroing_the_top_carry_units_breaks_addition(shipped_weights):
     probe = analysis.carry_probe(shipped_weights)
-    override = analysis.ablation_override(16, set(probe.top_carry_units))
+    override = analysis.make_ablation(16, set(probe.top_carry_units))
     accuracy = evaluate(shipped_weights, 7, override).exact_accuracy
     assert accuracy < 0.5
     # Each carry unit matters on its own too.
     for unit in probe.top_carry_units:
-        assert evaluate(shipped_weights, 7, analysis.ablation_override(16, {unit})).exact_accuracy < 1.0
+        assert evaluate(shipped_weights, 7, analysis.make_ablation(16, {unit})).exact_accuracy < 1.0
 
 
 def test_holding_the_least_carry_tied_unit_at_its_mean_changes_nothing(shipped_weights):
     probe = analysis.carry_probe(shipped_weights)
     unit = probe.ranked_units[-1]
-    override = analysis.ablation_override(16, clamped={unit: float(probe.unit_mean[unit])})
+    override = analysis.make_ablation(16, clamped={unit: float(probe.unit_mean[unit])})
     assert evaluate(shipped_weights, 7, override).exact_accuracy == 1.0
     assert evaluate(shipped_weights, 8, override).exact_accuracy == 1.0
 
@@ -225,22 +225,22 @@ def test_zeroing_a_unit_that_does_nothing_changes_nothing(shipped_weights):
     recurrent_weights[:16, 16] = 1.0  # it listens to the others…
     output_weights = np.vstack([shipped_weights.output_weights, [[0.0]]])  # …but says nothing
     widened = RNNWeights(input_weights, recurrent_weights, output_weights)
-    override = analysis.ablation_override(17, {16})
+    override = analysis.make_ablation(17, {16})
     assert evaluate(widened, 7, override).exact_accuracy == 1.0
     assert (analysis.correctness_grid(widened, 8, override) == 0).all()
 
 
-def test_ablation_override_and_its_key():
-    assert analysis.ablation_override(16) is None
-    mask, values = analysis.ablation_override(16, {3, 7}, {5: 0.9})
+def test_ablation_and_its_key():
+    assert analysis.make_ablation(16) is None
+    ablation = analysis.make_ablation(16, {3, 7}, {5: 0.9})
+    mask, values = ablation.mask_and_values()
     assert np.flatnonzero(mask).tolist() == [3, 5, 7]
     assert values[5] == 0.9 and values[3] == 0.0
-    key = analysis.override_key((mask, values))
-    assert key == ((3, 0.0), (5, 0.9), (7, 0.0))
-    restored = analysis.override_from_key(key, 16)
-    np.testing.assert_array_equal(restored[0], mask)
-    np.testing.assert_array_equal(restored[1], values)
-    assert analysis.override_key((np.zeros(16, dtype=bool), np.ones(16))) is None
+    assert ablation.held == ((3, 0.0), (5, 0.9), (7, 0.0))
+    # The ablation is its own cache key: equal choices are equal and hash alike, whatever their order.
+    assert ablation == analysis.make_ablation(16, (7, 3), {5: 0.9})
+    assert hash(ablation) == hash(analysis.make_ablation(16, (7, 3), {5: 0.9}))
+    assert analysis.make_ablation(16, set(), {}) is None
 
 
 @pytest.mark.parametrize(
@@ -253,9 +253,9 @@ def test_ablation_override_and_its_key():
         (set(), {1: "high"}, r"must be in \[0, 1\]"),
     ],
 )
-def test_ablation_override_rejects_bad_choices(zeroed, clamped, message):
+def test_make_ablation_rejects_bad_choices(zeroed, clamped, message):
     with pytest.raises(ValueError, match=message):
-        analysis.ablation_override(16, zeroed, clamped)
+        analysis.make_ablation(16, zeroed, clamped)
 
 
 def test_ablation_query_round_trip():
@@ -304,13 +304,11 @@ def test_length_view_numbers_agree_with_a_direct_check(shipped_weights):
 
 def test_length_view_direct_check_holds_for_a_broken_network_too(shipped_weights):
     """With the carry units zeroed the numbers are far from 100%, and must still match a pair-by-pair check."""
-    override = analysis.ablation_override(16, set(analysis.carry_probe(shipped_weights).top_carry_units))
-    rows = analysis.accuracy_by_length(shipped_weights, (8, 24), pairs_per_length=30, seed=2, hidden_override=override)
+    override = analysis.make_ablation(16, set(analysis.carry_probe(shipped_weights).top_carry_units))
+    rows = analysis.accuracy_by_length(shipped_weights, (8, 24), pairs_per_length=30, seed=2, ablation=override)
     for row in rows:
         pairs = analysis.random_pairs_with_sum_bits(row.sum_bits, 30, seed=2)
-        exact = [
-            trace_addition(shipped_weights, a, b, hidden_override=override).predicted_sum == a + b for a, b in pairs
-        ]
+        exact = [trace_addition(shipped_weights, a, b, ablation=override).predicted_sum == a + b for a, b in pairs]
         assert row.exact_accuracy == np.mean(exact) < 1.0
         assert row.first_wrong_pair == pairs[exact.index(False)]
 
@@ -340,8 +338,8 @@ def test_logit_split_adds_up_to_the_logit(shipped_weights):
 
 
 def test_logit_split_under_ablation_and_bad_timesteps(shipped_weights):
-    override = analysis.ablation_override(16, {3}, {5: 0.9})
-    trace = trace_addition(shipped_weights, 50, 18, hidden_override=override)
+    override = analysis.make_ablation(16, {3}, {5: 0.9})
+    trace = trace_addition(shipped_weights, 50, 18, ablation=override)
     split = analysis.logit_split(shipped_weights, trace, 4, override)
     assert split.unit_from_ablation[5] == pytest.approx(0.9 * shipped_weights.output_weights[5, 0])
     assert split.unit_from_input[3] == split.unit_from_carried_state[3] == 0.0
@@ -365,7 +363,7 @@ def test_probe_figures(shipped_weights):
     assert figure.layout.xaxis.autorange == "reversed"  # t = 0 on the right, as on paper
     units = figures.probe_units_figure(probe.unit_importance, probe.top_carry_units)
     colours = units.data[0].marker.color
-    assert [unit for unit, colour in enumerate(colours) if colour == figures.ORANGE] == sorted(probe.top_carry_units)
+    assert [unit for unit, colour in enumerate(colours) if colour == figures.CARRY.hex] == sorted(probe.top_carry_units)
     rows = figures.carry_rows_figure([0, 1, 1, 0], [0, 1, 0, 0])
     assert rows.data[0].z.shape == (2, 4)
     assert len(rows.layout.shapes) == 1 and rows.layout.shapes[0].x0 == 1.5  # the first disagreement, ringed

@@ -9,7 +9,9 @@ import streamlit as st
 
 from explainer import AdditionTrace, RNNWeights, parse_operand
 from explainer.figures import step_figure, unfolded_figure, weights_figure
+from explainer.plot_style import CARRIED_CONTRIBUTION, CARRY, HIGHLIGHT, INPUT_CONTRIBUTION
 from explainer.tables import step_table, trace_csv, trace_table
+from ui.charts import show_chart
 
 DEFAULT_PAIR = (50, 18)  # the blog's own example
 PRESETS = {
@@ -126,8 +128,7 @@ def operands_ui() -> tuple[int, int]:
 
 def verdict_ui(trace: AdditionTrace, source_label: str = "The RNN") -> None:
     """The answer first: what the network said, and whether Python's ``+`` agrees."""
-    mark = "✓" if trace.is_correct else "✗"
-    st.markdown(f"## {source_label} says {trace.a} + {trace.b} = {trace.predicted_sum} {mark}")
+    st.markdown(f"## {trace.verdict(source_label)}")
     if trace.is_correct:
         st.caption(
             f"Right: Python's + also gives {trace.true_sum}. It took {trace.timesteps} timesteps, one per column."
@@ -183,23 +184,23 @@ def unfolded_ui(
     highlighted_units: tuple[int, ...] = (),
 ) -> None:
     """The unfolded addition with the heatmap and output strip under it, columns aligned."""
-    st.plotly_chart(
+    show_chart(
         unfolded_figure(trace, timestep, probe_carry, highlighted_units),
         key="unfolded_chart",
-        config={"displayModeBar": False},
         alt="Column addition with the hidden-state heatmap and output probability under each column.",
     )
     carry_note = ""
     if highlighted_units:
         names = ", ".join(str(unit) for unit in highlighted_units)
         carry_note = (
-            f" Units {names} (dotted outlines) are the ones a linear probe leans on most to read the carry; "
-            "the probe's reading is the row under the true carry."
+            f" Units {names} ({CARRY.name} dotted outlines) are the ones a linear probe leans on most to read the "
+            "carry; the probe's reading is the row under the true carry."
         )
     st.caption(
         "**What to look for:** read right to left, like a written sum. Where the carry row shows 1, some units "
         "switch and hold until the carry is used: that is the network's memory." + carry_note + " The bottom strip "
-        "is the network's confidence that the sum bit is 1; the outlined column is the step you chose."
+        f"is the network's confidence that the sum bit is 1; the column outlined in {HIGHLIGHT.name} is the step "
+        "you chose."
     )
     with st.expander("The same as a table (for screen readers), and a CSV download"):
         st.dataframe(trace_table(trace), hide_index=True, key="trace_table")
@@ -218,7 +219,7 @@ def step_ui(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> None:
     bits = trace.input_bits[timestep]
     input_total = trace.input_part[timestep]
     recurrent_total = trace.recurrent_part[timestep]
-    logit = float(trace.hidden[timestep] @ weights.output_weights[:, 0])
+    logit = float(trace.output_logit[timestep])
     st.markdown(
         f"**Step t = {timestep}** reads the 2^{timestep} column: a bit {bits[0]}, b bit {bits[1]}"
         f" (true carry in {trace.carry_in[timestep]}, true sum bit {trace.sum_bits[timestep]})."
@@ -237,15 +238,15 @@ def step_ui(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> None:
         rf"o_{{{timestep}}} = \sigma(h_{{{timestep}}} W_o) = \sigma({logit:+.3f}) = {probability:.4f}"
         rf"\;\Rightarrow\; \text{{bit}} = {trace.predicted_bits[timestep]}"
     )
-    st.plotly_chart(
+    show_chart(
         step_figure(trace, weights, timestep),
         key="step_chart",
-        config={"displayModeBar": False},
         alt="Per-unit input and recurrent contributions at the chosen step, and each unit's push on the output.",
     )
     st.caption(
         "**What to look for:** at t = 0 the recurrent part is zero (there is no past yet). Later, units whose "
-        "purple bar is large are driven by memory rather than by the bits in front of them: the carry."
+        f"{CARRIED_CONTRIBUTION.name} bar (h_(t−1)·W_h) is large are driven by memory rather than by the bits in "
+        f"front of them ({INPUT_CONTRIBUTION.name}, x_t·W_x): the carry."
     )
     with st.expander("These numbers as a table"):
         st.dataframe(step_table(trace, timestep), hide_index=True, key="step_table")
@@ -253,10 +254,9 @@ def step_ui(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> None:
 
 def weights_ui(weights: RNNWeights) -> None:
     """The 304 numbers the network learned."""
-    st.plotly_chart(
+    show_chart(
         weights_figure(weights),
         key="weights_chart",
-        config={"displayModeBar": False},
         alt="Heatmaps of the input, recurrent and output weight matrices.",
     )
     count = weights.input_weights.size + weights.recurrent_weights.size + weights.output_weights.size

@@ -8,7 +8,8 @@ import streamlit as st
 
 from explainer import RNNWeights, load_weights, parse_operand, trace_addition
 from explainer.analysis import carry_probe
-from ui.insight import ablation_ui, describe_ablation, insight_ui
+from ui.ablation import ablation_ui, describe_ablation
+from ui.insight import insight_ui
 
 
 @st.cache_resource
@@ -22,12 +23,12 @@ st.session_state.setdefault("b_text", "18")
 a = parse_operand(st.text_input("a", key="a_text"), "a")
 b = parse_operand(st.text_input("b", key="b_text"), "b")
 with st.sidebar:
-    hidden_override = ablation_ui(weights.hidden_units, carry_probe(weights).top_carry_units)
-trace = trace_addition(weights, a, b, hidden_override=hidden_override)
+    ablation = ablation_ui(weights.hidden_units, carry_probe(weights).top_carry_units)
+trace = trace_addition(weights, a, b, ablation=ablation)
 st.markdown(f"pair: {a} + {b}")
 st.markdown(f"answer: {trace.predicted_sum}")
-st.markdown(f"ablation: {describe_ablation(hidden_override)}")
+st.markdown(f"ablation: {describe_ablation(ablation)}")
 # A test can choose the step, as the page's slider would.
-loaded = insight_ui(weights, trace, st.session_state.get("test_timestep", 3), hidden_override)
+loaded = insight_ui(weights, trace, st.session_state.get("test_timestep", 3), ablation)
 if loaded is not None:
     st.markdown(f"loaded: {loaded[0]} + {loaded[1]}")

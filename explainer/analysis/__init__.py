@@ -1,0 +1,93 @@
+"""What did the network learn? Probes, projections, an extracted state machine, ablations, and checks.
+
+One module per analysis; each runs over *all* pairs (16,384 with 7-bit operands, 65,536 with 8-bit
+operands) through :mod:`explainer.analysis.exhaustive` and is cached per network and per
+:class:`Ablation`:
+
+- :mod:`~explainer.analysis.ablation`: which units are held, and its URL form (``?ablate=3,7&clamp=5:0.9``)
+- :mod:`~explainer.analysis.exhaustive`: every pair at once, as a prefix tree
+- :mod:`~explainer.analysis.probe`: the carry probe
+- :mod:`~explainer.analysis.state_space`: the state space (PCA)
+- :mod:`~explainer.analysis.machine`: the extracted finite-state machine
+- :mod:`~explainer.analysis.correctness`: the correctness map
+- :mod:`~explainer.analysis.length`: accuracy at any length
+- :mod:`~explainer.analysis.logit_split`: the logit split
+"""
+
+from explainer.analysis import correctness, exhaustive, length, machine
+from explainer.analysis.ablation import Ablation, format_ablation_query, make_ablation, parse_ablation_query
+from explainer.analysis.correctness import correctness_grid
+from explainer.analysis.exhaustive import (
+    INPUT_SYMBOLS,
+    MAX_EXHAUSTIVE_OPERAND_BITS,
+    ExhaustiveStates,
+    exhaustive_states,
+)
+from explainer.analysis.length import (
+    DEFAULT_LENGTHS,
+    LengthAccuracy,
+    accuracy_by_length,
+    random_pairs_with_sum_bits,
+)
+from explainer.analysis.logit_split import LogitSplit, logit_split
+from explainer.analysis.machine import (
+    CARRY_MACHINE,
+    KMEANS_SAMPLE,
+    ExtractedMachine,
+    MealyMachine,
+    compare_machines,
+    extract_machine,
+    machine_fidelity,
+    minimise,
+    symbols_to_pair,
+)
+from explainer.analysis.probe import CarryProbe, carry_probe, first_disagreement
+from explainer.analysis.state_space import MAX_STATE_SPACE_POINTS, StateSpace, state_space
+
+
+def clear_caches() -> None:
+    """Forget every cached analysis (for benchmarks that time cold runs, and for tests)."""
+    for cached in (
+        exhaustive._exhaustive_states,
+        carry_probe,
+        state_space,
+        machine._extract_machine,
+        correctness._correctness_grid,
+        length._accuracy_by_length,
+    ):
+        cached.cache_clear()
+
+
+__all__ = [
+    "CARRY_MACHINE",
+    "DEFAULT_LENGTHS",
+    "INPUT_SYMBOLS",
+    "KMEANS_SAMPLE",
+    "MAX_EXHAUSTIVE_OPERAND_BITS",
+    "MAX_STATE_SPACE_POINTS",
+    "Ablation",
+    "CarryProbe",
+    "ExhaustiveStates",
+    "ExtractedMachine",
+    "LengthAccuracy",
+    "LogitSplit",
+    "MealyMachine",
+    "StateSpace",
+    "accuracy_by_length",
+    "carry_probe",
+    "clear_caches",
+    "compare_machines",
+    "correctness_grid",
+    "exhaustive_states",
+    "extract_machine",
+    "first_disagreement",
+    "format_ablation_query",
+    "logit_split",
+    "machine_fidelity",
+    "make_ablation",
+    "minimise",
+    "parse_ablation_query",
+    "random_pairs_with_sum_bits",
+    "state_space",
+    "symbols_to_pair",
+]

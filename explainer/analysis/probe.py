@@ -1,0 +1,86 @@
+"""The carry probe: is the true carry linearly readable from ``h_t`` at every timestep?"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from explainer.analysis.exhaustive import exhaustive_states, weighted_mean
+from explainer.encoding import TRAINING_OPERAND_BITS
+from explainer.network import RNNWeights, read_only
+
+
+@dataclass(frozen=True, eq=False)
+class CarryProbe:
+    """A linear read-out of the true carry-out from ``h_t``: carry ≈ ``h_t · coefficients + intercept ≥ ½``.
+
+    Fitted by least squares on every timestep of all 16,384 training pairs of the intact network. One probe
+    serves every timestep, so 100% accuracy at each step means the carry sits in the same place throughout.
+    """
+
+    coefficients: np.ndarray  # (H,)
+    intercept: float
+    accuracy: float  # over all 131,072 pair-steps
+    accuracy_by_timestep: np.ndarray  # (T,) T = 8
+    unit_importance: np.ndarray  # (H,) |coefficient| × the unit's standard deviation
+    ranked_units: tuple[int, ...]  # every unit, most carry-tied first
+    top_carry_units: tuple[int, ...]  # units whose importance is at least half the largest
+    unit_mean: np.ndarray  # (H,) average activity: the natural value to clamp a unit to
+    margin: float  # smallest distance of any score from the ½ threshold (how cleanly it separates)
+
+    threshold: float = 0.5
+
+    def score(self, hidden: np.ndarray) -> np.ndarray:
+        """Probe score for hidden states ``(…, H)`` → ``(…)``; ≥ 0.5 reads as carry 1."""
+        hidden = np.asarray(hidden, dtype=np.float64)
+        if hidden.shape[-1] != self.coefficients.shape[0]:
+            raise ValueError(f"hidden states must end in {self.coefficients.shape[0]} units; got shape {hidden.shape}.")
+        return hidden @ self.coefficients + self.intercept
+
+    def decode(self, hidden: np.ndarray) -> np.ndarray:
+        """The probe's carry bits for hidden states ``(…, H)`` (e.g. ``trace.hidden`` (T, H) → (T,)) as int8."""
+        return (self.score(hidden) >= self.threshold).astype(np.int8)
+
+
+def first_disagreement(decoded: np.ndarray, truth: np.ndarray) -> int | None:
+    """The first timestep where two bit rows differ, or ``None`` if they agree everywhere."""
+    decoded, truth = np.asarray(decoded), np.asarray(truth)
+    if decoded.shape != truth.shape:
+        raise ValueError(f"the rows must have the same shape; got {decoded.shape} and {truth.shape}.")
+    differ = np.flatnonzero(decoded != truth)
+    return int(differ[0]) if differ.size else None
+
+
+@lru_cache(maxsize=8)
+def carry_probe(weights: RNNWeights) -> CarryProbe:
+    """Fit the carry probe on all 16,384 training pairs of ``weights`` (cached per network)."""
+    states = exhaustive_states(weights, TRAINING_OPERAND_BITS)
+    hidden, weight = states.hidden, states.weight.astype(np.float64)
+    target = states.carry_out.astype(np.float64)
+    design = np.column_stack([hidden, np.ones(len(hidden))])  # (M, H + 1): the last column is the intercept
+    root = np.sqrt(weight)[:, None]  # weighted least squares = ordinary least squares on √w-scaled rows
+    solution, *_ = np.linalg.lstsq(design * root, target * root[:, 0], rcond=None)
+    coefficients, intercept = solution[:-1], float(solution[-1])
+    score = hidden @ coefficients + intercept
+    right = (score >= 0.5) == (target == 1)
+    by_step = np.array(
+        [weighted_mean(right[states.level(t)], weight[states.level(t)]) for t in range(states.timesteps)]
+    )
+    mean = (hidden * weight[:, None]).sum(0) / weight.sum()
+    spread = np.sqrt(((hidden - mean) ** 2 * weight[:, None]).sum(0) / weight.sum())
+    importance = np.abs(coefficients) * spread
+    ranked = tuple(int(unit) for unit in np.argsort(-importance, kind="stable"))
+    top = tuple(unit for unit in ranked if importance[unit] >= 0.5 * importance.max())
+    return CarryProbe(
+        coefficients=read_only(coefficients),
+        intercept=intercept,
+        accuracy=weighted_mean(right, weight),
+        accuracy_by_timestep=read_only(by_step),
+        unit_importance=read_only(importance),
+        ranked_units=ranked,
+        top_carry_units=top,
+        unit_mean=read_only(mean),
+        margin=float(np.abs(score - 0.5).min()),
+    )

@@ -1,0 +1,71 @@
+"""One look for every figure: the palette named by meaning, the font, the common layout, the time axis.
+
+Every figure module and every caption that names a colour takes it from here, so one meaning has one
+colour on the whole page and a caption can never disagree with its chart: captions interpolate a colour's
+``name`` (e.g. ``f"the {CARRIED_CONTRIBUTION.name} bar"``). The hues are Okabe & Ito's (2008), which stay
+distinguishable under the common colour-vision deficiencies; the heatmap scales are Cividis (designed for
+red-green colour blindness and greyscale) and ColorBrewer's RdBu (colour-blind safe, diverging at zero).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+
+
+@dataclass(frozen=True)
+class Colour:
+    hex: str  # what the figures use
+    name: str  # what the captions say
+
+
+# What the network reads now versus what its memory brings: x_t·W_x against h_{t-1}·W_h, everywhere.
+INPUT_CONTRIBUTION = Colour("#0072B2", "blue")
+CARRIED_CONTRIBUTION = Colour("#E69F00", "orange")
+# The carry: units the probe leans on, a carry of 1, runs that found it.
+CARRY = Colour("#009E73", "green")
+# A wrong bit, a failed run, where the probe first disagrees.
+WRONG = Colour("#D55E00", "red")
+WRONG_FILL = "#f4a3a3"  # a wrong cell's background: a light tint of the same warning
+# What the reader chose: the timestep, the checkpoint, the pair. Stands out against Cividis and RdBu.
+HIGHLIGHT = Colour("#CC79A7", "pink")
+# Units held fixed by an ablation.
+ABLATED = Colour("#F0E442", "yellow")
+# Everything that carries no special meaning: baselines, "no carry", bit accuracy, the start state.
+NEUTRAL = Colour("#999999", "grey")
+INK = "#000000"  # totals, paths, arrows, outlines
+ACCURACY = Colour("#56B4E9", "light blue")  # exact accuracy and the states of the extracted machine
+ONE_BIT_FILL = "#dbe4f0"  # a cell holding a 1 bit
+EMPTY_FILL = "#F0F0F0"  # a cell holding a 0 in the bit-row charts
+AXIS_GRID = "#eee"
+AXIS_ZERO = "#999"
+# Column sums 0–3 in Viridis order (dark to light), so the colour also reads as "more".
+COLUMN_SUM_COLOURS = ("#440154", "#31688E", "#35B779", "#FDE725")
+CARRY_COLOURS = (NEUTRAL.hex, CARRY.hex)  # carry 0, carry 1
+
+# Units are sigmoids, so the activation scale is fixed to [0, 1] and colours mean the same for every pair.
+ACTIVATION_SCALE = "Cividis"
+COUNT_SCALE = "Cividis"
+# Weights are signed: a diverging scale centred on zero.
+WEIGHT_SCALE = "RdBu"
+
+FONT = {"family": "Inter, Helvetica, Arial, sans-serif", "size": 13}
+LAYOUT = {"template": "plotly_white", "margin": {"l": 60, "r": 20, "t": 50, "b": 50}, "font": FONT}
+
+
+def timestep_labels(timesteps: int) -> list[str]:
+    """``"t=3 · 2³"``-style labels: the timestep and the place value its column stands for."""
+    superscripts = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+    return [f"t={step}<br>2{str(step).translate(superscripts)}" for step in range(timesteps)]
+
+
+def time_axis(figure: go.Figure, timesteps: int, **settings) -> None:
+    """Timesteps right to left (t = 0 on the right), as in the page's unfolded addition and on paper."""
+    figure.update_xaxes(
+        autorange="reversed",
+        tickmode="array",
+        tickvals=list(range(timesteps)),
+        ticktext=timestep_labels(timesteps),
+        **settings,
+    )

@@ -1,0 +1,116 @@
+"""The ablation controls: zero or clamp hidden units (e.g. in the sidebar), mirrored in the URL.
+
+:func:`ablation_ui` returns the :class:`~explainer.analysis.Ablation` to pass to ``trace_addition`` and to
+``ui.insight.insight_ui``. It reads and writes ``?ablate=3,7&clamp=5:0.9`` so an ablation can be shared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+from explainer.analysis import Ablation, format_ablation_query, make_ablation, parse_ablation_query
+
+
+def _clamp_key(unit: int) -> str:
+    return f"ablate_clamp_{unit}"
+
+
+def _restore_ablation_from_url(hidden_units: int) -> str | None:
+    """Once per session, fill the ablation widgets from the URL. Returns a notice if the URL was junk."""
+    if st.session_state.get("ablation_url_restored"):
+        return None
+    st.session_state["ablation_url_restored"] = True
+    notice = None
+    try:
+        zeroed, clamped = parse_ablation_query(
+            st.query_params.get("ablate", ""), st.query_params.get("clamp", ""), hidden_units
+        )
+    except ValueError as error:
+        notice = f"The link's ablation could not be used ({error}) so no units are ablated."
+        zeroed, clamped = frozenset(), {}
+    st.session_state["ablate_zeroed"] = sorted(zeroed)
+    st.session_state["ablate_clamped"] = sorted(clamped)
+    for unit, value in clamped.items():
+        st.session_state[_clamp_key(unit)] = float(value)
+    return notice
+
+
+def _clear_ablation() -> None:
+    st.session_state["ablate_zeroed"] = []
+    st.session_state["ablate_clamped"] = []
+
+
+def _zero_units(units: tuple[int, ...]) -> None:
+    st.session_state["ablate_zeroed"] = sorted(units)
+    st.session_state["ablate_clamped"] = [
+        unit for unit in st.session_state.get("ablate_clamped", []) if unit not in units
+    ]
+
+
+def ablation_ui(hidden_units: int, carry_units: Sequence[int] = ()) -> Ablation | None:
+    """Pick hidden units to zero or clamp; returns the :class:`Ablation` to run the network with, or ``None``.
+
+    ``carry_units`` (e.g. ``carry_probe(weights).top_carry_units``) adds a one-click "zero the carry units".
+    The choice is mirrored in the URL (``ablate=3,7``, ``clamp=5:0.9``); a URL that does not parse falls
+    back to no ablation with a warning.
+    """
+    notice = _restore_ablation_from_url(hidden_units)
+    if notice:
+        st.warning(notice, icon="⚠️")
+    # A different network may have fewer units than the ones chosen before: drop those that no longer exist.
+    for key in ("ablate_zeroed", "ablate_clamped"):
+        st.session_state[key] = [unit for unit in st.session_state.get(key, []) if 0 <= unit < hidden_units]
+    units = list(range(hidden_units))
+    zeroed = st.multiselect(
+        "Units to zero",
+        units,
+        key="ablate_zeroed",
+        format_func=lambda unit: f"unit {unit}",
+        help="These units output 0 at every step, whatever they would have computed.",
+    )
+    clamp_units = st.multiselect(
+        "Units to clamp",
+        units,
+        key="ablate_clamped",
+        format_func=lambda unit: f"unit {unit}",
+        help="These units are held at a fixed value of your choice at every step.",
+    )
+    clamped = {}
+    for unit in clamp_units:
+        if unit in zeroed:
+            st.caption(f"Unit {unit} is zeroed, so its clamp is ignored.")
+            continue
+        st.session_state.setdefault(_clamp_key(unit), 0.5)
+        clamped[unit] = st.slider(f"Unit {unit} held at", 0.0, 1.0, step=0.001, format="%.3f", key=_clamp_key(unit))
+    # Stacked, not side by side: the sidebar is too narrow for two labelled buttons in a row.
+    if carry_units:
+        st.button(
+            f"Zero the carry units ({', '.join(str(unit) for unit in carry_units)})",
+            key="ablate_carry_units",
+            on_click=_zero_units,
+            args=(tuple(int(unit) for unit in carry_units),),
+            help="The units the carry probe leans on most.",
+            width="stretch",
+        )
+    st.button(
+        "Clear the ablation",
+        key="ablate_clear",
+        on_click=_clear_ablation,
+        disabled=not (zeroed or clamp_units),
+        width="stretch",
+    )
+
+    wanted = format_ablation_query(set(zeroed), clamped)
+    for name in ("ablate", "clamp"):
+        if name in wanted and st.query_params.get(name) != wanted[name]:
+            st.query_params[name] = wanted[name]
+        elif name not in wanted and name in st.query_params:
+            del st.query_params[name]
+    return make_ablation(hidden_units, set(zeroed), clamped)
+
+
+def describe_ablation(ablation: Ablation | None) -> str:
+    """'units 3, 7 zeroed; unit 5 held at 0.9' — for captions; 'no ablation' for ``None``."""
+    return "no ablation" if ablation is None else ablation.describe()

@@ -1,0 +1,17 @@
+"""Every chart on the page is shown the same way: no Plotly toolbar, a key for tests, a text alternative."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+
+# The toolbar's zoom and pan only get in the way of figures whose ranges are fixed on purpose.
+CHART_CONFIG = {"displayModeBar": False}
+
+
+def show_chart(figure: go.Figure, key: str, alt: str | None = None) -> None:
+    """Draw ``figure`` with the page's chart settings; ``alt`` describes it to screen readers."""
+    if alt is None:
+        st.plotly_chart(figure, key=key, config=CHART_CONFIG)
+    else:
+        st.plotly_chart(figure, key=key, config=CHART_CONFIG, alt=alt)
