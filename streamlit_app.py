@@ -21,7 +21,9 @@ from ui.addition import (
     weights_ui,
 )
 from ui.insight import insight_ui
-from ui.training import model_source_ui, side_by_side_ui, training_panel_ui
+from ui.model_source import model_source_ui
+from ui.side_by_side import side_by_side_ui
+from ui.training import training_panel_ui
 
 st.set_page_config(page_title="Addition, unfolded", page_icon="➕", layout="wide")
 

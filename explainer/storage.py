@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from explainer.network import RNNWeights
+from explainer.paths import PROJECT_ROOT
 
 if TYPE_CHECKING:
     import keras
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_MODEL_PATH = PROJECT_ROOT / "assets" / "model.keras"
 # The exact command that produced the shipped model; the README and every load error repeat it.
 SHIPPED_MODEL_COMMAND = "python -m explainer.train --recipe seed --seed 0 --out assets/model.keras"

@@ -159,7 +159,8 @@ def summarize_runs(runs: list[dict]) -> list[dict]:
 def main(argv: list[str] | None = None) -> int:
     from tqdm import tqdm
 
-    from explainer.train import RECIPES, library_versions
+    from explainer.recipes import RECIPES
+    from explainer.train import library_versions
 
     parser = argparse.ArgumentParser(
         prog="python -m explainer.sweep",

@@ -26,45 +26,14 @@ import numpy as np
 from explainer.encoding import MIN_TIMESTEPS, TRAINING_OPERAND_BITS, all_pairs, bits_matrix_to_ints, encode_batch
 from explainer.evaluation import evaluate
 from explainer.network import DEFAULT_HIDDEN_UNITS, MAX_HIDDEN_UNITS, RNNWeights, build_model
+from explainer.recipes import RECIPES, Checkpoint, Recipe
 
-
-@dataclass(frozen=True)
-class Recipe:
-    name: str
-    optimizer: str  # "sgd" or "adam"
-    learning_rate: float
-    batch_size: int  # pairs per gradient step
-    check_every: int  # steps between exhaustive checks (and checkpoints)
-    default_max_steps: int
-
-
-RECIPES = {
-    # The blog: one example per step, SGD 0.1; it printed progress every 10**4 of its 10**5 steps.
-    "seed": Recipe("seed", "sgd", 0.1, batch_size=1, check_every=1000, default_max_steps=200_000),
-    # Adam adapts the step size per weight and crosses the plateau (before the carry appears) in about 200
-    # steps. Batches of 32 keep a step as cheap as the seed's (~1 ms, mostly Keras overhead) while one epoch
-    # still gives 512 updates; 0.05 solved 5/5 seeds fastest among 0.02–0.1 × batch 16–64 on this CPU.
-    # Checking every 16 steps stops within ~16 ms of the moment it is exact.
-    "fast": Recipe("fast", "adam", 0.05, batch_size=32, check_every=16, default_max_steps=20_000),
-}
 BLOG_PRINT_EVERY = 10_000  # the seed recipe prints "a+b?=prediction" and the loss this often, like the blog
 
 
 def overall_error(y_true, y_pred):
     """The blog's metric: sum of |y − p| over the timesteps of an example (averaged over the batch)."""
     return keras.ops.mean(keras.ops.sum(keras.ops.abs(y_true - y_pred), axis=(1, 2)))
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    """The state of a training run at one exhaustive check. ``weights`` is 304 numbers for H = 16."""
-
-    step: int
-    loss: float  # mean training loss over the steps since the previous checkpoint (nan at step 0)
-    exact_accuracy: float
-    bit_accuracy: float
-    train_seconds: float
-    weights: RNNWeights
 
 
 @dataclass

@@ -20,30 +20,13 @@ import argparse
 import json
 import math
 import sys
-from dataclasses import dataclass
 
 from explainer.network import RNNWeights
-
-# These mirror explainer.train.RECIPES (tests/test_training_ui.py checks that they agree); they live here as
-# well so that the page can offer the defaults without importing Keras.
-RECIPE_LEARNING_RATES = {"seed": 0.1, "fast": 0.05}
-RECIPE_CHECK_EVERY = {"seed": 1000, "fast": 16}
+from explainer.recipes import Checkpoint, TrainingSettings
 
 
-@dataclass(frozen=True)
-class ReplayCheckpoint:
-    """One checkpoint of a run as the page keeps it: the same fields as :class:`explainer.train.Checkpoint`."""
-
-    step: int
-    loss: float  # mean training loss since the previous checkpoint; nan at step 0
-    exact_accuracy: float  # over all 16,384 pairs with a, b < 128
-    bit_accuracy: float
-    train_seconds: float
-    weights: RNNWeights
-
-
-def checkpoint_to_json(checkpoint) -> str:
-    """A checkpoint (anything with the fields of :class:`ReplayCheckpoint`) as one line of JSON.
+def checkpoint_to_json(checkpoint: Checkpoint) -> str:
+    """A :class:`~explainer.recipes.Checkpoint` as one line of JSON.
 
     Floats are written with Python's shortest round-trip repr, so the weights come back bit for bit.
     """
@@ -61,12 +44,12 @@ def checkpoint_to_json(checkpoint) -> str:
     return json.dumps({"checkpoint": record})
 
 
-def checkpoint_from_record(record: dict) -> ReplayCheckpoint:
+def checkpoint_from_record(record: dict) -> Checkpoint:
     """The inverse of :func:`checkpoint_to_json` (given the decoded ``"checkpoint"`` object).
 
     Raises ``ValueError`` (from :class:`RNNWeights`) if the arrays have the wrong shapes or are not finite.
     """
-    return ReplayCheckpoint(
+    return Checkpoint(
         step=int(record["step"]),
         loss=float("nan") if record["loss"] is None else float(record["loss"]),
         exact_accuracy=float(record["exact_accuracy"]),
@@ -76,28 +59,28 @@ def checkpoint_from_record(record: dict) -> ReplayCheckpoint:
     )
 
 
-def worker_command(recipe: str, seed: int, hidden_units: int, learning_rate: float, max_steps: int) -> list[str]:
+def worker_command(settings: TrainingSettings) -> list[str]:
     """The argument list that starts a worker with the interpreter running this code."""
     return [
         sys.executable,
         "-m",
         "explainer.train_worker",
         "--recipe",
-        recipe,
+        settings.recipe,
         "--seed",
-        str(seed),
+        str(settings.seed),
         "--hidden-units",
-        str(hidden_units),
+        str(settings.hidden_units),
         "--learning-rate",
-        repr(float(learning_rate)),
+        repr(float(settings.learning_rate)),
         "--max-steps",
-        str(max_steps),
+        str(settings.max_steps),
     ]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m explainer.train_worker", description=__doc__.splitlines()[0])
-    parser.add_argument("--recipe", required=True)
+    parser.add_argument("--recipe", required=True)  # checked by train(): a bad one gets an {"error": ...} line
     parser.add_argument("--seed", type=int, required=True)
     parser.add_argument("--hidden-units", type=int, required=True)
     parser.add_argument("--learning-rate", type=float, required=True)

@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 
 from explainer import load_weights
+from explainer.paths import PROJECT_ROOT
 from explainer.storage import SHIPPED_MODEL_PATH, file_sha256, read_sidecar
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # A writer that saves over an existing model but stops inside the write: it has written part of the new
 # file into the temporary path, says so, and waits. The test then kills it with SIGKILL, the way a crash

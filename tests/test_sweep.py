@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from explainer.paths import PROJECT_ROOT
 from explainer.storage import write_json_atomically
 from explainer.sweep import DEFAULT_HIDDEN_SIZES, DEFAULT_SWEEP_PATH, load_sweep, summarize_runs
 from explainer.training_figures import sweep_figure, training_curves_figure
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")

@@ -2,17 +2,15 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from explainer import evaluate, load_model
 from explainer.network import RNNWeights
+from explainer.paths import PROJECT_ROOT
 from explainer.storage import file_sha256, read_sidecar
 from explainer.train import train
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize("recipe", ["fast", "seed"])

@@ -13,7 +13,11 @@ from types import SimpleNamespace
 
 import pytest
 
-import ui.training as training
+import ui.training_run as training
+from explainer.recipes import TrainingSettings
+from ui.session_networks import PENDING_SOURCE_KEY, SOURCE_TRAINED, TrainingRun
+
+SETTINGS = TrainingSettings("fast", 0, 16, 0.05, 100)
 
 
 class GoneSessionState(dict):
@@ -36,11 +40,10 @@ def test_a_closed_session_still_releases_the_slot_and_reaps_the_child(monkeypatc
     monkeypatch.setattr(training, "st", SimpleNamespace(session_state=GoneSessionState()))
     slots = threading.BoundedSemaphore(1)
     assert slots.acquire(blocking=False)
-    run = {"settings": {}, "checkpoints": ["one checkpoint"], "status": "running", "lock": threading.Lock()}
-    run["process"] = child
+    run = TrainingRun(SETTINGS, checkpoints=["one checkpoint"], process=child)
     training._clean_up_run(run, slots)  # the session-state write inside raises; nothing escapes
     assert child.returncode is not None  # killed and reaped: no zombie left behind
-    assert run["status"] == "stopped"
+    assert run.status == "stopped"
     assert slots.acquire(blocking=False)  # the slot came back
 
 
@@ -49,9 +52,8 @@ def test_a_live_session_is_told_to_show_the_stopped_run(monkeypatch, child):
     monkeypatch.setattr(training, "st", SimpleNamespace(session_state=session_state))
     slots = threading.BoundedSemaphore(1)
     assert slots.acquire(blocking=False)
-    run = {"settings": {}, "checkpoints": ["one checkpoint"], "status": "running", "lock": threading.Lock()}
-    run["process"] = child
+    run = TrainingRun(SETTINGS, checkpoints=["one checkpoint"], process=child)
     training._clean_up_run(run, slots)
     assert child.returncode is not None
-    assert session_state[training.PENDING_SOURCE_KEY] == training.SOURCE_TRAINED
+    assert session_state[PENDING_SOURCE_KEY] == SOURCE_TRAINED
     assert slots.acquire(blocking=False)

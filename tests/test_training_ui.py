@@ -12,17 +12,17 @@ import itertools
 import pickle
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from explainer import load_weights, trace_addition
-from explainer.train_worker import RECIPE_CHECK_EVERY, RECIPE_LEARNING_RATES, checkpoint_from_record
+from explainer.paths import PROJECT_ROOT
+from explainer.recipes import RECIPE_CHECK_EVERY, RECIPE_LEARNING_RATES
+from explainer.train_worker import checkpoint_from_record
 from explainer.weights_io import MAX_NPZ_BYTES, weights_to_npz_bytes
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 APP = "apps/training_app.py"
 TIMEOUT = 300  # seconds: a training run starts TensorFlow in a fresh process
 TRAIN_STEPS = 300  # the fast recipe solves seed 0 at step 208
@@ -67,18 +67,21 @@ def test_nothing_trains_until_train_is_pressed_and_the_page_stays_free_of_keras(
 def test_the_page_side_never_imports_keras():
     # Once keras is imported, Streamlit clears its session after every rerun of every session; training runs
     # in a child process instead. (A fresh interpreter: this test process has Keras loaded by other tests.)
-    code = "import sys, ui.training, explainer.sweep, explainer.weights_io; assert 'keras' not in sys.modules"
+    code = (
+        "import sys, ui.training, ui.model_source, ui.side_by_side, explainer.sweep, explainer.weights_io; "
+        "assert 'keras' not in sys.modules"
+    )
     completed = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True)
     assert completed.returncode == 0, completed.stderr
 
 
 def test_pressing_train_makes_a_session_model_and_the_views_follow_it(trained_app, shipped_weights):
     run = trained_app.session_state["training_runs"][-1]
-    assert run["status"] == "finished"
-    steps = [checkpoint.step for checkpoint in run["checkpoints"]]
+    assert run.status == "finished"
+    steps = [checkpoint.step for checkpoint in run.checkpoints]
     assert steps[0] == 0 and steps[-1] <= TRAIN_STEPS
     assert all(later - earlier == RECIPE_CHECK_EVERY["fast"] for earlier, later in itertools.pairwise(steps))
-    last = run["checkpoints"][-1]
+    last = run.checkpoints[-1]
     assert last.exact_accuracy == 1.0  # the fast recipe finds the carry from seed 0 within the limit
     # The whole page switched to the new network, at its last checkpoint.
     assert trained_app.radio(key="model_source").value == "Trained in this session"
@@ -119,7 +122,7 @@ def chart_spec(app: AppTest, key: str) -> str:
 
 def test_the_replay_slider_moves_every_view_to_the_checkpoint(trained_app):
     run = trained_app.session_state["training_runs"][-1]
-    first, last = run["checkpoints"][0], run["checkpoints"][-1]
+    first, last = run.checkpoints[0], run.checkpoints[-1]
     heatmap_at_end = chart_spec(trained_app, "side_by_side_other_chart")
     curves_at_end = chart_spec(trained_app, "training_curves_chart")
     trained_app.select_slider(key="replay_checkpoint").set_value(first.step).run()
@@ -136,7 +139,7 @@ def test_the_replay_slider_moves_every_view_to_the_checkpoint(trained_app):
 
 def test_downloaded_weights_upload_back_to_an_identical_trace(trained_app):
     run = trained_app.session_state["training_runs"][-1]
-    trained = run["checkpoints"][-1].weights
+    trained = run.checkpoints[-1].weights
     # The bytes the .npz download button serves for this checkpoint.
     downloaded = weights_to_npz_bytes(trained)
     other = fresh_app()
@@ -146,7 +149,7 @@ def test_downloaded_weights_upload_back_to_an_identical_trace(trained_app):
     values = shown(other)
     assert values["source"] == "Your upload (mine.npz)"
     assert values["fingerprint"] == trained.fingerprint
-    uploaded = other.session_state["uploaded_weights"]["weights"]
+    uploaded = other.session_state["uploaded_weights"].weights
     original, reloaded = trace_addition(trained, 50, 18), trace_addition(uploaded, 50, 18)
     np.testing.assert_array_equal(original.hidden, reloaded.hidden)
     np.testing.assert_array_equal(original.output_probability, reloaded.output_probability)
@@ -201,7 +204,7 @@ def test_the_sweep_chart_is_on_the_page():
 
 
 def test_page_constants_agree_with_the_recipes():
-    from explainer.train import RECIPES
+    from explainer.recipes import RECIPES
 
     assert {name: recipe.learning_rate for name, recipe in RECIPES.items()} == RECIPE_LEARNING_RATES
     assert {name: recipe.check_every for name, recipe in RECIPES.items()} == RECIPE_CHECK_EVERY
@@ -210,8 +213,9 @@ def test_page_constants_agree_with_the_recipes():
 def test_worker_checkpoints_round_trip_exactly(shipped_weights):
     import json
 
-    from explainer.train_worker import ReplayCheckpoint, checkpoint_to_json
+    from explainer.recipes import Checkpoint
+    from explainer.train_worker import checkpoint_to_json
 
-    checkpoint = ReplayCheckpoint(5, float("nan"), 0.25, 0.75, 1.5, shipped_weights)
+    checkpoint = Checkpoint(5, float("nan"), 0.25, 0.75, 1.5, shipped_weights)
     back = checkpoint_from_record(json.loads(checkpoint_to_json(checkpoint))["checkpoint"])
     assert back.weights == shipped_weights and back.step == 5 and np.isnan(back.loss)

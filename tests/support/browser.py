@@ -15,7 +15,8 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from explainer.paths import PROJECT_ROOT
+
 CHROMIUM = Path("/usr/bin/chromium")
 # Flags for a closed network: no background connections, no first-run work, no sandbox as root.
 CHROMIUM_ARGUMENTS = [

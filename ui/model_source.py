@@ -1,0 +1,98 @@
+"""Which network the whole page shows: the shipped one, one trained in this session (at a replayed
+checkpoint), or uploaded weights. The shipped weights come from ``st.cache_resource``, are read-only
+(:class:`RNNWeights`) and are never written."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from explainer import RNNWeights, evaluate
+from ui.session_networks import (
+    PENDING_SOURCE_KEY,
+    REPLAY_KEY,
+    SELECTED_RUN_KEY,
+    SOURCE_SHIPPED,
+    SOURCE_TRAINED,
+    SOURCE_UPLOADED,
+    UPLOADED_KEY,
+    runs_with_checkpoints,
+    selected_checkpoint,
+    selected_run,
+)
+from ui.training_run import settle_interrupted_run
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _exact_accuracy(fingerprint: str, _weights: RNNWeights) -> float:
+    # Keyed by the fingerprint (a digest of the values): the same weights give the same answer for anyone.
+    return evaluate(_weights).exact_accuracy
+
+
+def accuracy_over_all_pairs(weights: RNNWeights) -> float:
+    """Fraction of the 16,384 training pairs (a, b < 128) that ``weights`` adds exactly; cached per network."""
+    return _exact_accuracy(weights.fingerprint, weights)
+
+
+def model_source_ui(shipped_weights: RNNWeights) -> tuple[str, RNNWeights]:
+    """Choose the network the whole page shows: shipped, trained in this session (at a replayed checkpoint),
+    or uploaded. Meant for the sidebar. Returns a label for headings and the weights to use everywhere.
+    """
+    settle_interrupted_run()
+    run = selected_run()
+    uploaded = st.session_state.get(UPLOADED_KEY)
+    options = [SOURCE_SHIPPED]
+    if run is not None:
+        options.append(SOURCE_TRAINED)
+    if uploaded is not None:
+        options.append(SOURCE_UPLOADED)
+    pending = st.session_state.pop(PENDING_SOURCE_KEY, None)
+    if pending in options:
+        st.session_state["model_source"] = pending
+        if pending == SOURCE_TRAINED:  # a run just ended: show the newest run, where it ended
+            st.session_state[SELECTED_RUN_KEY] = len(runs_with_checkpoints()) - 1
+            run = selected_run()
+            st.session_state[REPLAY_KEY] = run.checkpoints[-1].step
+    if st.session_state.get("model_source") not in options:
+        st.session_state["model_source"] = SOURCE_SHIPPED
+    source = st.radio(
+        "Network shown on this page",
+        options,
+        key="model_source",
+        help="Train a network or upload weights (in “Train it yourself”) and they appear here.",
+    )
+    if source == SOURCE_TRAINED:
+        runs = runs_with_checkpoints()
+        if len(runs) > 1:
+            if st.session_state.get(SELECTED_RUN_KEY) not in range(len(runs)):
+                st.session_state[SELECTED_RUN_KEY] = len(runs) - 1
+            st.selectbox(
+                "Which of your runs",
+                range(len(runs)),
+                key=SELECTED_RUN_KEY,
+                format_func=lambda index: f"Run {index + 1}: {runs[index].describe()}",
+            )
+            run = selected_run()
+        steps = [checkpoint.step for checkpoint in run.checkpoints]
+        if st.session_state.get(REPLAY_KEY) not in steps:
+            st.session_state[REPLAY_KEY] = steps[-1]
+        if len(steps) > 1:
+            st.select_slider(
+                "Replay training: checkpoint",
+                options=steps,
+                key=REPLAY_KEY,
+                format_func=lambda step: f"step {step:,}",
+                help="Every view on the page shows the network as it was at this step of training.",
+            )
+        checkpoint = selected_checkpoint(run)
+        settings = run.settings
+        st.caption(
+            f"{settings.recipe} recipe, seed {settings.seed}, H = {settings.hidden_units} · "
+            f"step {checkpoint.step:,} of {run.checkpoints[-1].step:,} · "
+            f"exact on {checkpoint.exact_accuracy:.1%} of all 16,384 pairs"
+        )
+        return f"Your network (step {checkpoint.step:,})", checkpoint.weights
+    if source == SOURCE_UPLOADED:
+        weights = uploaded.weights
+        st.caption(f"{uploaded.name}, H = {weights.hidden_units} · exact on {accuracy_over_all_pairs(weights):.1%}")
+        return f"Your upload ({uploaded.name})", weights
+    return SOURCE_SHIPPED, shipped_weights

@@ -1,0 +1,75 @@
+"""A training run's results: how it ended, its curves (marked at the replayed checkpoint), and downloads."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from explainer.plot_style import HIGHLIGHT
+from explainer.recipes import TrainingSettings
+from explainer.tables import training_curves_table
+from explainer.training_figures import training_curves_figure
+from explainer.weights_io import model_to_keras_bytes_in_subprocess, weights_to_npz_bytes
+from ui.charts import show_chart
+from ui.session_networks import SOURCE_TRAINED, TrainingRun, selected_checkpoint
+
+
+def _file_stem(settings: TrainingSettings, step: int) -> str:
+    return f"adder_{settings.recipe}_seed{settings.seed}_h{settings.hidden_units}_step{step}"
+
+
+def run_results_ui(run: TrainingRun) -> None:
+    checkpoints = run.checkpoints
+    shown = selected_checkpoint(run) if st.session_state.get("model_source") == SOURCE_TRAINED else checkpoints[-1]
+    if run.status == "finished":
+        st.success(run.outcome, icon="🏁")
+    elif run.status == "stopped":
+        st.info(
+            f"Training stopped at step {checkpoints[-1].step:,} (a click interrupts it). "
+            f"The {len(checkpoints)} checkpoints so far are kept; replay them from the sidebar.",
+            icon="⏹️",
+        )
+    show_chart(
+        training_curves_figure(
+            [checkpoint.step for checkpoint in checkpoints],
+            [checkpoint.loss for checkpoint in checkpoints],
+            [checkpoint.exact_accuracy for checkpoint in checkpoints],
+            [checkpoint.bit_accuracy for checkpoint in checkpoints],
+            selected_step=shown.step,
+        ),
+        key="training_curves_chart",
+    )
+    with st.expander("The curves as a table (for screen readers)"):
+        st.dataframe(training_curves_table(checkpoints), hide_index=True, key="training_curves_table")
+    st.caption(
+        "**What to look for:** exact accuracy sits near 0 for a long time (the plateau: the network gets single "
+        "bits right but not whole sums), then jumps within a few checkpoints. That jump is the carry appearing. "
+        f"The {HIGHLIGHT.name} diamond is the checkpoint the page is showing; move it with the replay slider in "
+        "the sidebar."
+    )
+    _downloads_ui(run.settings, shown)
+
+
+def _downloads_ui(settings: TrainingSettings, shown) -> None:
+    stem = _file_stem(settings, shown.step)
+    npz_column, keras_column = st.columns(2)
+    npz_column.download_button(
+        f"Download weights at step {shown.step:,} (.npz)",
+        weights_to_npz_bytes(shown.weights),  # ≤ 36 KB, cheap
+        file_name=f"{stem}.npz",
+        mime="application/octet-stream",
+        key="download_npz",
+        on_click="ignore",
+        help="Three arrays: input_weights (2, H), recurrent_weights (H, H), output_weights (H, 1). "
+        "Upload it here again later.",
+    )
+    weights = shown.weights
+    keras_column.download_button(
+        f"Download model at step {shown.step:,} (.keras)",
+        # Built only when clicked, by a child process: the server itself never imports Keras.
+        lambda: model_to_keras_bytes_in_subprocess(weights),
+        file_name=f"{stem}.keras",
+        mime="application/octet-stream",
+        key="download_keras",
+        on_click="ignore",
+        help="For use in Keras (keras.saving.load_model). This page never loads .keras files: upload the .npz.",
+    )

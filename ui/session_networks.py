@@ -1,0 +1,78 @@
+"""The networks this browser session made or brought: its training runs, its upload, and which to show next.
+
+Everything a user makes lives in ``st.session_state`` (their browser session) and nowhere else. Runs are
+kept, newest last, in ``st.session_state[RUNS_KEY]`` as :class:`TrainingRun` values (a new run does not
+replace an earlier one; only past ``MAX_KEPT_RUNS`` is the oldest dropped, with a notice).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from explainer.network import RNNWeights
+from explainer.recipes import Checkpoint, TrainingSettings
+
+SOURCE_SHIPPED = "Shipped model"
+SOURCE_TRAINED = "Trained in this session"
+SOURCE_UPLOADED = "Uploaded weights"
+
+RUNS_KEY = "training_runs"  # list of TrainingRun, newest last
+SELECTED_RUN_KEY = "selected_run"  # index into the runs that have checkpoints, chosen in the sidebar
+REPLAY_KEY = "replay_checkpoint"  # the step the replay slider points at
+MAX_KEPT_RUNS = 5  # per session; a run holds at most ~11 MB of checkpoints (1,250 at H = 32)
+UPLOADED_KEY = "uploaded_weights"  # UploadedWeights
+PENDING_SOURCE_KEY = "pending_model_source"  # set before a rerun; applied before the radio is drawn
+
+
+@dataclass(eq=False)
+class TrainingRun:
+    """One training run of this session. ``status`` is "running", "finished", "stopped" or "failed"."""
+
+    settings: TrainingSettings
+    checkpoints: list[Checkpoint] = field(default_factory=list)  # appended as they arrive: nothing is lost
+    status: str = "running"
+    process: subprocess.Popen | None = None  # the training child while it runs
+    outcome: str = ""  # a finished run's one-line summary
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # guards ``status``
+
+    def describe(self) -> str:
+        return f"{self.settings.describe()} · {self.checkpoints[-1].step:,} steps"
+
+
+@dataclass(frozen=True)
+class UploadedWeights:
+    weights: RNNWeights
+    name: str
+
+
+def runs() -> list[TrainingRun]:
+    return st.session_state.get(RUNS_KEY, [])
+
+
+def runs_with_checkpoints() -> list[TrainingRun]:
+    return [run for run in runs() if run.checkpoints]
+
+
+def latest_run() -> TrainingRun | None:
+    every = runs()
+    return every[-1] if every else None
+
+
+def selected_run() -> TrainingRun | None:
+    """The run the sidebar has chosen (the newest by default), if any run has made a checkpoint."""
+    with_checkpoints = runs_with_checkpoints()
+    if not with_checkpoints:
+        return None
+    index = st.session_state.get(SELECTED_RUN_KEY, len(with_checkpoints) - 1)
+    in_range = isinstance(index, int) and 0 <= index < len(with_checkpoints)
+    return with_checkpoints[index] if in_range else with_checkpoints[-1]
+
+
+def selected_checkpoint(run: TrainingRun) -> Checkpoint:
+    """The checkpoint the replay slider points at (the last one if the slider is not showing)."""
+    by_step = {checkpoint.step: checkpoint for checkpoint in run.checkpoints}
+    return by_step.get(st.session_state.get(REPLAY_KEY), run.checkpoints[-1])
