@@ -231,30 +231,15 @@ def step_figure(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> go.
         ),
     )
     hover = "%{y}: %{x:+.3f}<extra>%{fullData.name}</extra>"
-    figure.add_trace(
-        go.Bar(
-            y=units,
-            x=input_part,
-            orientation="h",
-            name="x_t·W_x (the bits now)",
-            marker_color=INPUT_CONTRIBUTION.hex,
-            hovertemplate=hover,
-        ),
-        row=1,
-        col=1,
-    )
-    figure.add_trace(
-        go.Bar(
-            y=units,
-            x=recurrent_part,
-            orientation="h",
-            name="h_{t-1}·W_h (what it remembered)",
-            marker_color=CARRIED_CONTRIBUTION.hex,
-            hovertemplate=hover,
-        ),
-        row=1,
-        col=1,
-    )
+    for part, name, colour in (
+        (input_part, "x_t·W_x (the bits now)", INPUT_CONTRIBUTION),
+        (recurrent_part, "h_{t-1}·W_h (what it remembered)", CARRIED_CONTRIBUTION),
+    ):
+        figure.add_trace(
+            go.Bar(y=units, x=part, orientation="h", name=name, marker_color=colour.hex, hovertemplate=hover),
+            row=1,
+            col=1,
+        )
     figure.add_trace(
         go.Scatter(
             y=units,

@@ -1,4 +1,7 @@
-"""Plotly figures for "What did it learn?": pure functions of plain arrays, one per view.
+"""Plotly figures for "What did it learn?" about the inside: the carry probe, the state space, the machine.
+
+Pure functions of plain arrays, one per view (the views about what the network writes are in
+:mod:`explainer.output_figures`).
 
 None of these touch a model: they take what :mod:`explainer.analysis` computed (arrays, lists, numbers)
 and return a :class:`plotly.graph_objects.Figure`. Colours come from :mod:`explainer.plot_style`,
@@ -15,30 +18,18 @@ import numpy as np
 import plotly.graph_objects as go
 
 from explainer.plot_style import (
-    ABLATED,
     ACCURACY,
-    CARRIED_CONTRIBUTION,
     CARRY,
     CARRY_COLOURS,
     COLUMN_SUM_COLOURS,
-    COUNT_SCALE,
     EMPTY_FILL,
-    HIGHLIGHT,
     INK,
-    INPUT_CONTRIBUTION,
     LAYOUT,
     NEUTRAL,
     WRONG,
+    as_vector,
     time_axis,
 )
-
-
-def _vector(values: object, name: str, dimensions: int = 1) -> np.ndarray:
-    array = np.asarray(values, dtype=np.float64)
-    if array.ndim != dimensions:
-        raise ValueError(f"{name} must be a {dimensions}-D array; got shape {array.shape}.")
-    return array
-
 
 # --------------------------------------------------------------------------------------------------
 # 1. Carry probe.
@@ -47,7 +38,7 @@ def _vector(values: object, name: str, dimensions: int = 1) -> np.ndarray:
 
 def probe_accuracy_figure(accuracy_by_timestep: Sequence[float]) -> go.Figure:
     """Bar per timestep: how often the one linear probe reads the true carry out of ``h_t``. Range 0–1."""
-    accuracy = _vector(accuracy_by_timestep, "accuracy_by_timestep")
+    accuracy = as_vector(accuracy_by_timestep, "accuracy_by_timestep")
     figure = go.Figure(
         go.Bar(
             x=np.arange(accuracy.size),
@@ -66,7 +57,7 @@ def probe_accuracy_figure(accuracy_by_timestep: Sequence[float]) -> go.Figure:
 
 def probe_units_figure(unit_importance: Sequence[float], top_units: Sequence[int]) -> go.Figure:
     """Bar per hidden unit: how much it moves the probe (|weight| × the unit's spread); the top units in CARRY."""
-    importance = _vector(unit_importance, "unit_importance")
+    importance = as_vector(unit_importance, "unit_importance")
     top = {int(unit) for unit in top_units}
     if any(not 0 <= unit < importance.size for unit in top):
         raise ValueError(f"top_units must be unit numbers 0–{importance.size - 1}; got {sorted(top)}.")
@@ -91,14 +82,14 @@ def carry_rows_figure(
 
     Both rows are the carry *out* of column t (what h_t holds after reading it). Time runs right to left.
     """
-    truth = _vector(true_carry, "true_carry").astype(int)
-    decoded = _vector(decoded_carry, "decoded_carry").astype(int)
+    truth = as_vector(true_carry, "true_carry").astype(int)
+    decoded = as_vector(decoded_carry, "decoded_carry").astype(int)
     if truth.shape != decoded.shape:
         raise ValueError(f"true_carry and decoded_carry must have the same length; got {truth.size}, {decoded.size}.")
     rows = ["true carry out", "probe's carry"]
     text = [[str(bit) for bit in truth], [str(bit) for bit in decoded]]
     if probe_score is not None:
-        score = _vector(probe_score, "probe_score")
+        score = as_vector(probe_score, "probe_score")
         text[1] = [f"{bit}<br>({value:.2f})" for bit, value in zip(decoded, score, strict=True)]
     figure = go.Figure(
         go.Heatmap(
@@ -148,7 +139,7 @@ def state_space_figure(
     ``points`` is ``(P, 2)``; ``colour_values`` ``(P,)``; ``path`` ``(T + 1, 2)`` starts at h_{-1} and is
     drawn as arrows, arrow i labelled ``path_labels[i]`` (e.g. the input bits "1+0").
     """
-    points = _vector(points, "points", 2)
+    points = as_vector(points, "points", 2)
     colours = np.asarray(colour_values, dtype=int)
     if points.shape[1] != 2 or colours.shape != (points.shape[0],):
         raise ValueError(f"points must be (P, 2) and colour_values (P,); got {points.shape} and {colours.shape}.")
@@ -173,7 +164,7 @@ def state_space_figure(
         )
     extent = points
     if path is not None:
-        path = _vector(path, "path", 2)
+        path = as_vector(path, "path", 2)
         if path.shape[1] != 2 or len(path_labels) not in (0, path.shape[0] - 1):
             raise ValueError(f"path must be (T + 1, 2) with T labels; got {path.shape} and {len(path_labels)} labels.")
         extent = np.vstack([points, path])
@@ -318,203 +309,4 @@ def machine_diagram_figure(
     figure.update_xaxes(range=[-2.3, 2.3], visible=False)
     vertical = 1.0 if count <= 2 else 1.6  # two states sit on one line: no need for the full circle's height
     figure.update_yaxes(range=[-vertical, vertical], visible=False, scaleanchor="x")
-    return figure
-
-
-# --------------------------------------------------------------------------------------------------
-# 4. Ablation.
-# --------------------------------------------------------------------------------------------------
-
-
-def ablation_bits_figure(
-    true_bits: Sequence[int], intact_bits: Sequence[int], ablated_bits: Sequence[int]
-) -> go.Figure:
-    """Three rows over timesteps (true sum, intact network, ablated network); flipped bits ringed."""
-    rows = [_vector(bits, name).astype(int) for bits, name in ((true_bits, "true_bits"), (intact_bits, "intact_bits"))]
-    rows.append(_vector(ablated_bits, "ablated_bits").astype(int))
-    if len({row.size for row in rows}) != 1:
-        raise ValueError(f"the three bit rows must have the same length; got {[row.size for row in rows]}.")
-    names = ["true sum", "intact network", "ablated network"]
-    figure = go.Figure(
-        go.Heatmap(
-            z=np.vstack(rows),
-            x=np.arange(rows[0].size),
-            y=names,
-            zmin=0,
-            zmax=1,
-            colorscale=[[0, EMPTY_FILL], [1, ACCURACY.hex]],
-            showscale=False,
-            text=np.vstack(rows).astype(str),
-            texttemplate="%{text}",
-            textfont={"size": 15},
-            hovertemplate="%{y}, t=%{x}: %{z}<extra></extra>",
-            xgap=2,
-            ygap=2,
-        )
-    )
-    time_axis(figure, rows[0].size)
-    for step in np.flatnonzero(rows[1] != rows[2]):
-        figure.add_shape(
-            type="rect", x0=step - 0.5, x1=step + 0.5, y0=1.5, y1=2.5, line={"color": WRONG.hex, "width": 3}
-        )
-    figure.update_layout(**LAYOUT, title="Output bits before and after ablation (ringed: flipped)", height=260)
-    figure.update_yaxes(autorange="reversed")
-    return figure
-
-
-# --------------------------------------------------------------------------------------------------
-# 5. Correctness map.
-# --------------------------------------------------------------------------------------------------
-
-
-def correctness_map_figure(
-    wrong_bits: np.ndarray, timesteps: int, current_pair: tuple[int, int] | None = None
-) -> go.Figure:
-    """Every pair as a cell, coloured by wrong output bits (0 … ``timesteps``); rows a, columns b.
-
-    ``wrong_bits`` is ``(2**bits, 2**bits)`` indexed ``[a, b]``. ``current_pair`` is ringed if it is on the grid.
-    """
-    grid = np.asarray(wrong_bits)
-    if grid.ndim != 2 or grid.shape[0] != grid.shape[1]:
-        raise ValueError(f"wrong_bits must be a square (2**bits, 2**bits) grid; got shape {grid.shape}.")
-    side = grid.shape[0]
-    figure = go.Figure(
-        go.Heatmap(
-            z=grid,
-            x=np.arange(side),
-            y=np.arange(side),
-            zmin=0,
-            zmax=timesteps,
-            colorscale=COUNT_SCALE,
-            colorbar={"title": "wrong bits"},
-            hovertemplate="a=%{y}, b=%{x}: %{z} wrong bits<extra></extra>",
-        )
-    )
-    if current_pair is not None and all(0 <= value < side for value in current_pair):
-        a_value, b_value = current_pair
-        figure.add_shape(
-            type="rect",
-            x0=b_value - 1.5,
-            x1=b_value + 1.5,
-            y0=a_value - 1.5,
-            y1=a_value + 1.5,
-            line={"color": HIGHLIGHT.hex, "width": 2},
-        )
-    exact = float((grid == 0).mean())
-    figure.update_layout(**LAYOUT, title=f"Wrong bits for all {side}×{side} pairs ({exact:.2%} exact)", height=560)
-    figure.update_xaxes(range=[-0.5, side - 0.5], title="b")
-    figure.update_yaxes(range=[-0.5, side - 0.5], title="a", scaleanchor="x")
-    return figure
-
-
-# --------------------------------------------------------------------------------------------------
-# 6. Any length.
-# --------------------------------------------------------------------------------------------------
-
-
-def length_accuracy_figure(
-    sum_bits: Sequence[int], exact_accuracy: Sequence[float], trained_bits: int = 8, max_bits: int = 65
-) -> go.Figure:
-    """Exact accuracy (0–1) against the number of bits in the sum, the training length marked."""
-    lengths = _vector(sum_bits, "sum_bits")
-    accuracy = _vector(exact_accuracy, "exact_accuracy")
-    if lengths.shape != accuracy.shape:
-        raise ValueError(f"sum_bits and exact_accuracy must match; got {lengths.size} and {accuracy.size} values.")
-    figure = go.Figure(
-        go.Scatter(
-            x=lengths,
-            y=accuracy,
-            mode="lines+markers",
-            marker={"color": ACCURACY.hex, "size": 8},
-            line={"color": ACCURACY.hex},
-            hovertemplate="%{x}-bit sums: %{y:.1%} exact<extra></extra>",
-        )
-    )
-    figure.add_vline(x=trained_bits, line={"dash": "dash", "color": NEUTRAL.hex}, annotation_text="trained length")
-    figure.update_layout(**LAYOUT, title="Exact accuracy on random pairs, by length of the sum", height=360)
-    figure.update_xaxes(range=[0, max_bits + 1], title="bits in the sum (= timesteps run)")
-    figure.update_yaxes(range=[0, 1.05], tickformat=".0%", title="exact accuracy")
-    return figure
-
-
-# --------------------------------------------------------------------------------------------------
-# 7. Logit split.
-# --------------------------------------------------------------------------------------------------
-
-
-def logit_split_figure(
-    baseline: float,
-    from_input: float,
-    from_carried_state: float,
-    from_ablation: float = 0.0,
-    value_range: float | None = None,
-) -> go.Figure:
-    """Floating bars from the baseline logit to z_t: + current bits, + carried-in state (+ ablated units).
-
-    Above 0 the network writes 1. ``value_range`` fixes the axis to ±value_range (pass the largest over all
-    timesteps so the axis stays put while stepping through time).
-    """
-    parts = [
-        ("baseline σ(0)·W_o", baseline, NEUTRAL.hex),
-        ("current bits", from_input, INPUT_CONTRIBUTION.hex),
-        ("carried-in state", from_carried_state, CARRIED_CONTRIBUTION.hex),
-    ]
-    if from_ablation:
-        parts.append(("ablated units", from_ablation, ABLATED.hex))
-    logit = sum(value for _, value, _ in parts)
-    # Floating bars rather than go.Waterfall: a waterfall colours by sign, and here colour means source
-    # (the bits in front of the network against its memory), as in the per-unit chart.
-    starts = np.concatenate([[0.0], np.cumsum([value for _, value, _ in parts])[:-1]])
-    figure = go.Figure(
-        go.Bar(
-            x=[name for name, _, _ in parts] + ["output logit z_t"],
-            y=[value for _, value, _ in parts] + [logit],
-            base=[*starts, 0.0],
-            marker_color=[colour for _, _, colour in parts] + [INK],
-            text=[f"{value:+.2f}" for _, value, _ in parts] + [f"{logit:+.2f}"],
-            textposition="outside",
-            hovertemplate="%{x}: %{text}<extra></extra>",
-        )
-    )
-    figure.add_hline(y=0, line={"color": INK, "width": 1})
-    extent = value_range
-    if extent is None:
-        running = np.cumsum([value for _, value, _ in parts])
-        extent = float(np.abs(np.append(running, logit)).max())
-    extent = max(float(extent), 1.0) * 1.2
-    figure.update_layout(**LAYOUT, title="Where the output comes from (above 0: writes 1)", height=380)
-    figure.update_yaxes(range=[-extent, extent], title="contribution to the logit")
-    return figure
-
-
-def logit_units_figure(
-    unit_from_input: Sequence[float],
-    unit_from_carried_state: Sequence[float],
-    unit_from_ablation: Sequence[float] | None = None,
-    value_range: float | None = None,
-) -> go.Figure:
-    """Per hidden unit, its share of the logit from the current bits and from the carried-in state."""
-    from_input = _vector(unit_from_input, "unit_from_input")
-    from_carried = _vector(unit_from_carried_state, "unit_from_carried_state")
-    if from_input.shape != from_carried.shape:
-        raise ValueError("unit_from_input and unit_from_carried_state must have one value per unit each.")
-    units = [f"h{unit}" for unit in range(from_input.size)]
-    figure = go.Figure(
-        [
-            go.Bar(x=units, y=from_input, name="current bits", marker_color=INPUT_CONTRIBUTION.hex),
-            go.Bar(x=units, y=from_carried, name="carried-in state", marker_color=CARRIED_CONTRIBUTION.hex),
-        ]
-    )
-    stacks = [from_input, from_carried]
-    if unit_from_ablation is not None and np.any(unit_from_ablation):
-        from_ablation = _vector(unit_from_ablation, "unit_from_ablation")
-        figure.add_trace(go.Bar(x=units, y=from_ablation, name="ablated (fixed)", marker_color=ABLATED.hex))
-        stacks.append(from_ablation)
-    extent = value_range
-    if extent is None:
-        extent = float(np.abs(np.vstack(stacks)).max())
-    extent = max(float(extent), 0.5) * 1.1
-    figure.update_layout(**LAYOUT, barmode="group", title="Each unit's share of the logit", height=340)
-    figure.update_yaxes(range=[-extent, extent], title="contribution")
-    figure.update_xaxes(title="hidden unit")
     return figure

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import plotly.graph_objects as go
 
 
@@ -54,6 +55,14 @@ FONT = {"family": "Inter, Helvetica, Arial, sans-serif", "size": 13}
 LAYOUT = {"template": "plotly_white", "margin": {"l": 60, "r": 20, "t": 50, "b": 50}, "font": FONT}
 
 
+def subplot_layout(height: int, left_margin: int = 60, legend_y: float | None = None) -> dict:
+    """Font, margins and (if ``legend_y`` is given) a horizontal legend under the plot, for subplot figures."""
+    layout = {"height": height, "margin": {"l": left_margin, "r": 20, "t": 40, "b": 50}, "font": FONT}
+    if legend_y is not None:
+        layout["legend"] = {"orientation": "h", "yanchor": "top", "y": legend_y}
+    return layout
+
+
 def timestep_labels(timesteps: int) -> list[str]:
     """``"t=3 · 2³"``-style labels: the timestep and the place value its column stands for."""
     superscripts = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -69,3 +78,11 @@ def time_axis(figure: go.Figure, timesteps: int, **settings) -> None:
         ticktext=timestep_labels(timesteps),
         **settings,
     )
+
+
+def as_vector(values: object, name: str, dimensions: int = 1) -> np.ndarray:
+    """``values`` as a float array of ``dimensions`` dimensions, or a ``ValueError`` naming ``name``."""
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim != dimensions:
+        raise ValueError(f"{name} must be a {dimensions}-D array; got shape {array.shape}.")
+    return array

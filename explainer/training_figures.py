@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from explainer.plot_style import ACCURACY, CARRY, FONT, HIGHLIGHT, INK, NEUTRAL, WRONG
+from explainer.plot_style import ACCURACY, CARRY, HIGHLIGHT, INK, NEUTRAL, WRONG, subplot_layout
 
 LOSS_COLOUR = INK
 EXACT_COLOUR = ACCURACY.hex
@@ -108,12 +108,7 @@ def training_curves_figure(
     figure.update_yaxes(title_text="loss", rangemode="tozero", row=1, col=1)
     figure.update_yaxes(title_text="fraction", range=[-0.03, 1.03], tickformat=".0%", row=2, col=1)
     figure.update_xaxes(title_text="training step", tickformat=",", row=2, col=1)
-    figure.update_layout(
-        height=460,
-        margin={"l": 60, "r": 20, "t": 40, "b": 50},
-        font=FONT,
-        legend={"orientation": "h", "yanchor": "top", "y": -0.15},
-    )
+    figure.update_layout(**subplot_layout(460, legend_y=-0.15))
     return figure
 
 
@@ -180,10 +175,5 @@ def sweep_figure(runs: Sequence[Mapping], max_steps: int) -> go.Figure:
         range=[-0.6, len(sizes) - 0.4],
     )
     figure.update_yaxes(title_text="steps to 100% exact", tickformat=",", range=[0, max_steps * 1.08])
-    figure.update_layout(
-        height=380,
-        margin={"l": 70, "r": 20, "t": 40, "b": 50},
-        font=FONT,
-        legend={"orientation": "h", "yanchor": "top", "y": -0.2},
-    )
+    figure.update_layout(**subplot_layout(380, left_margin=70, legend_y=-0.2))
     return figure

@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from explainer import analysis, evaluate, forward, trace_addition
+from explainer import analysis, evaluate, forward, output_figures, trace_addition
 from explainer import insight_figures as figures
 from explainer.encoding import MAX_OPERAND, encode_batch
 from explainer.evaluation import exhaustive_dataset
@@ -402,27 +402,29 @@ def test_machine_diagram_figure(shipped_weights):
 
 def test_correctness_ablation_and_length_figures(shipped_weights):
     grid = analysis.correctness_grid(shipped_weights, 8)
-    figure = figures.correctness_map_figure(grid, 9, (50, 18))
+    figure = output_figures.correctness_map_figure(grid, 9, (50, 18))
     assert figure.data[0].z.shape == (256, 256)
     assert (figure.data[0].zmin, figure.data[0].zmax) == (0, 9)
     assert figure.data[0].colorscale[0][1] != figure.data[0].colorscale[-1][1]
     with pytest.raises(ValueError, match="square"):
-        figures.correctness_map_figure(np.zeros((4, 5)), 8)
-    bits = figures.ablation_bits_figure([0, 1, 1], [0, 1, 1], [0, 0, 1])
+        output_figures.correctness_map_figure(np.zeros((4, 5)), 8)
+    bits = output_figures.ablation_bits_figure([0, 1, 1], [0, 1, 1], [0, 0, 1])
     assert bits.data[0].z.shape == (3, 3) and len(bits.layout.shapes) == 1
-    lengths = figures.length_accuracy_figure([8, 16], [1.0, 0.5])
+    lengths = output_figures.length_accuracy_figure([8, 16], [1.0, 0.5])
     assert lengths.layout.yaxis.range == (0, 1.05) and lengths.layout.xaxis.range == (0, 66)
 
 
 def test_logit_figures_keep_a_fixed_symmetric_axis(shipped_weights):
     trace = trace_addition(shipped_weights, 127, 1)
     split = analysis.logit_split(shipped_weights, trace, 3)
-    figure = figures.logit_split_figure(split.baseline, split.from_input, split.from_carried_state, value_range=10.0)
+    figure = output_figures.logit_split_figure(
+        split.baseline, split.from_input, split.from_carried_state, value_range=10.0
+    )
     assert figure.layout.yaxis.range == (-12.0, 12.0)
     bars = figure.data[0]
     assert list(bars.x)[-1] == "output logit z_t" and bars.y[-1] == pytest.approx(split.logit)
     assert bars.base[2] + bars.y[2] == pytest.approx(split.logit)  # each bar starts where the last ended
-    units = figures.logit_units_figure(split.unit_from_input, split.unit_from_carried_state, value_range=4.0)
+    units = output_figures.logit_units_figure(split.unit_from_input, split.unit_from_carried_state, value_range=4.0)
     assert units.layout.yaxis.range == pytest.approx((-4.4, 4.4))
     assert len(units.data) == 2 and len(units.data[0].y) == 16
 

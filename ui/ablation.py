@@ -63,19 +63,16 @@ def ablation_ui(hidden_units: int, carry_units: Sequence[int] = ()) -> Ablation 
     for key in ("ablate_zeroed", "ablate_clamped"):
         st.session_state[key] = [unit for unit in st.session_state.get(key, []) if 0 <= unit < hidden_units]
     units = list(range(hidden_units))
-    zeroed = st.multiselect(
-        "Units to zero",
-        units,
-        key="ablate_zeroed",
-        format_func=lambda unit: f"unit {unit}",
-        help="These units output 0 at every step, whatever they would have computed.",
-    )
-    clamp_units = st.multiselect(
-        "Units to clamp",
-        units,
-        key="ablate_clamped",
-        format_func=lambda unit: f"unit {unit}",
-        help="These units are held at a fixed value of your choice at every step.",
+    zeroed, clamp_units = (
+        st.multiselect(label, units, key=key, format_func=lambda unit: f"unit {unit}", help=help_text)
+        for label, key, help_text in (
+            (
+                "Units to zero",
+                "ablate_zeroed",
+                "These units output 0 at every step, whatever they would have computed.",
+            ),
+            ("Units to clamp", "ablate_clamped", "These units are held at a fixed value of your choice at every step."),
+        )
     )
     clamped = {}
     for unit in clamp_units:

@@ -1,4 +1,5 @@
-"""Every chart on the page is shown the same way: no Plotly toolbar, a key for tests, a text alternative."""
+"""Every chart and table on the page is shown the same way: no Plotly toolbar, a key for tests, a text
+alternative for each chart, no index column in tables."""
 
 from __future__ import annotations
 
@@ -15,3 +16,8 @@ def show_chart(figure: go.Figure, key: str, alt: str | None = None) -> None:
         st.plotly_chart(figure, key=key, config=CHART_CONFIG)
     else:
         st.plotly_chart(figure, key=key, config=CHART_CONFIG, alt=alt)
+
+
+def show_table(table, key: str) -> None:
+    """Draw a table (a DataFrame or a dict of columns) without its index column."""
+    st.dataframe(table, hide_index=True, key=key)

@@ -29,16 +29,18 @@ from explainer.analysis import (
 )
 from explainer.encoding import timesteps_for_operand_bits
 from explainer.insight_figures import (
-    ablation_bits_figure,
     carry_rows_figure,
-    correctness_map_figure,
-    length_accuracy_figure,
-    logit_split_figure,
-    logit_units_figure,
     machine_diagram_figure,
     probe_accuracy_figure,
     probe_units_figure,
     state_space_figure,
+)
+from explainer.output_figures import (
+    ablation_bits_figure,
+    correctness_map_figure,
+    length_accuracy_figure,
+    logit_split_figure,
+    logit_units_figure,
 )
 from explainer.plot_style import CARRIED_CONTRIBUTION, CARRY, INPUT_CONTRIBUTION
 from explainer.tables import (
@@ -53,7 +55,7 @@ from explainer.tables import (
 )
 from ui.ablation import describe_ablation
 from ui.addition import set_pair
-from ui.charts import show_chart
+from ui.charts import show_chart, show_table
 
 VIEWS = (
     "Carry probe",
@@ -108,21 +110,9 @@ def _probe_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation | 
         alt="How strongly each hidden unit moves the carry probe.",
     )
     with st.expander("The probe as tables (for screen readers)"):
-        st.dataframe(
-            probe_pair_table(trace, probe),
-            hide_index=True,
-            key="insight_probe_pair_table",
-        )
-        st.dataframe(
-            probe_accuracy_table(probe),
-            hide_index=True,
-            key="insight_probe_accuracy_table",
-        )
-        st.dataframe(
-            probe_units_table(probe),
-            hide_index=True,
-            key="insight_probe_units_table",
-        )
+        show_table(probe_pair_table(trace, probe), key="insight_probe_pair_table")
+        show_table(probe_accuracy_table(probe), key="insight_probe_accuracy_table")
+        show_table(probe_units_table(probe), key="insight_probe_units_table")
 
 
 def _state_space_view(weights: RNNWeights, trace: AdditionTrace) -> None:
@@ -141,11 +131,7 @@ def _state_space_view(weights: RNNWeights, trace: AdditionTrace) -> None:
         alt="Every hidden state projected to two dimensions, coloured by carry, with this addition's path.",
     )
     with st.expander("This addition's path as a table (for screen readers)"):
-        st.dataframe(
-            state_space_path_table(trace, path),
-            hide_index=True,
-            key="insight_state_space_table",
-        )
+        show_table(state_space_path_table(trace, path), key="insight_state_space_table")
 
 
 def _machine_view(weights: RNNWeights, ablation: Ablation | None) -> None:
@@ -177,7 +163,7 @@ def _machine_view(weights: RNNWeights, ablation: Ablation | None) -> None:
         f"{machine.consistency:.1%} of the observed cluster-to-cluster steps agree with the table's majority."
     )
     with st.expander("The transition table, next to written addition"):
-        st.dataframe(pd.DataFrame(machine.comparison_records()), hide_index=True, key="insight_machine_table")
+        show_table(pd.DataFrame(machine.comparison_records()), key="insight_machine_table")
 
 
 def _ablation_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation | None) -> None:
@@ -203,11 +189,7 @@ def _ablation_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation
         alt="The true sum bits, the intact network's bits and the ablated network's bits for this pair.",
     )
     with st.expander("The bits as a table (for screen readers)"):
-        st.dataframe(
-            ablation_bits_table(intact, trace),
-            hide_index=True,
-            key="insight_ablation_table",
-        )
+        show_table(ablation_bits_table(intact, trace), key="insight_ablation_table")
 
 
 def _load_pair(a_value: int, b_value: int) -> None:
@@ -270,11 +252,7 @@ def _correctness_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablat
     )
     with st.expander("The wrong pairs as a table (for screen readers)"):
         if wrong_a.size:
-            st.dataframe(
-                wrong_pairs_table(grid),
-                hide_index=True,
-                key="insight_correctness_table",
-            )
+            show_table(wrong_pairs_table(grid), key="insight_correctness_table")
         else:
             st.write(f"Every one of the {grid.size:,} pairs is added exactly.")
 
@@ -295,11 +273,7 @@ def _length_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation |
         f"{trace.timesteps} steps."
     )
     with st.expander("The numbers as a table (for screen readers)"):
-        st.dataframe(
-            length_table(rows),
-            hide_index=True,
-            key="insight_length_table",
-        )
+        show_table(length_table(rows), key="insight_length_table")
 
 
 def _logit_view(weights: RNNWeights, trace: AdditionTrace, timestep: int, ablation: Ablation | None) -> None:
@@ -337,11 +311,7 @@ def _logit_view(weights: RNNWeights, trace: AdditionTrace, timestep: int, ablati
         alt="Each hidden unit's contribution to the logit from the current bits and from the carried-in state.",
     )
     with st.expander("The split as a table (for screen readers)"):
-        st.dataframe(
-            logit_split_table(splits),
-            hide_index=True,
-            key="insight_logit_table",
-        )
+        show_table(logit_split_table(splits), key="insight_logit_table")
 
 
 def insight_ui(

@@ -125,19 +125,20 @@ def _exhaustive_states(weights: RNNWeights, operand_bits: int, ablation: Ablatio
             carry_in[nodes] = carry_out[parent[nodes]]
         _, carry_out[nodes] = add_column(a_bit[nodes], b_bit[nodes], carry_in[nodes])
     true_bit, _ = add_column(a_bit, b_bit, carry_in)
+    arrays = {
+        "level_offsets": level_offsets,
+        "hidden": hidden,
+        "timestep": timestep,
+        "parent": parent,
+        "symbol": symbol,
+        "weight": weight,
+        "carry_in": carry_in,
+        "carry_out": carry_out,
+        "predicted_bit": (sigmoid(output_logit(weights, hidden)) >= 0.5).astype(np.int8),
+        "true_bit": true_bit.astype(np.int8),
+    }
     return ExhaustiveStates(
-        operand_bits=operand_bits,
-        timesteps=timesteps,
-        level_offsets=read_only(level_offsets),
-        hidden=read_only(hidden),
-        timestep=read_only(timestep),
-        parent=read_only(parent),
-        symbol=read_only(symbol),
-        weight=read_only(weight),
-        carry_in=read_only(carry_in),
-        carry_out=read_only(carry_out),
-        predicted_bit=read_only((sigmoid(output_logit(weights, hidden)) >= 0.5).astype(np.int8)),
-        true_bit=read_only(true_bit.astype(np.int8)),
+        operand_bits=operand_bits, timesteps=timesteps, **{name: read_only(value) for name, value in arrays.items()}
     )
 
 
