@@ -7,9 +7,9 @@ and each part of the page is a ``*_ui()`` function in ``ui/``.
 import streamlit as st
 
 from explainer import ModelFileError, RNNWeights, load_weights, trace_addition
-from explainer.analysis import carry_probe
+from explainer.analysis import carry_probe, describe_ablation
 from explainer.storage import SHIPPED_MODEL_COMMAND, page_model_path
-from ui.ablation import ablation_ui, describe_ablation
+from ui.ablation import ablation_ui
 from ui.addition import (
     operands_ui,
     restore_from_url,

@@ -106,8 +106,3 @@ def ablation_ui(hidden_units: int, carry_units: Sequence[int] = ()) -> Ablation 
         elif name not in wanted and name in st.query_params:
             del st.query_params[name]
     return make_ablation(hidden_units, set(zeroed), clamped)
-
-
-def describe_ablation(ablation: Ablation | None) -> str:
-    """'units 3, 7 zeroed; unit 5 held at 0.9' — for captions; 'no ablation' for ``None``."""
-    return "no ablation" if ablation is None else ablation.describe()

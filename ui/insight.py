@@ -22,6 +22,7 @@ from explainer.analysis import (
     accuracy_by_length,
     carry_probe,
     correctness_grid,
+    describe_ablation,
     extract_machine,
     first_disagreement,
     logit_split,
@@ -53,7 +54,6 @@ from explainer.tables import (
     state_space_path_table,
     wrong_pairs_table,
 )
-from ui.ablation import describe_ablation
 from ui.addition import set_pair
 from ui.charts import show_chart, show_table
 

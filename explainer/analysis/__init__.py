@@ -15,7 +15,13 @@ operands) through :mod:`explainer.analysis.exhaustive` and is cached per network
 """
 
 from explainer.analysis import correctness, exhaustive, length, machine
-from explainer.analysis.ablation import Ablation, format_ablation_query, make_ablation, parse_ablation_query
+from explainer.analysis.ablation import (
+    Ablation,
+    describe_ablation,
+    format_ablation_query,
+    make_ablation,
+    parse_ablation_query,
+)
 from explainer.analysis.correctness import correctness_grid
 from explainer.analysis.exhaustive import (
     INPUT_SYMBOLS,
@@ -78,6 +84,7 @@ __all__ = [
     "clear_caches",
     "compare_machines",
     "correctness_grid",
+    "describe_ablation",
     "exhaustive_states",
     "extract_machine",
     "first_disagreement",

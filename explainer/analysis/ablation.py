@@ -52,6 +52,11 @@ class Ablation:
         return "; ".join(parts + held)
 
 
+def describe_ablation(ablation: Ablation | None) -> str:
+    """'units 3, 7 zeroed; unit 5 held at 0.9' — for captions; 'no ablation' for ``None``."""
+    return "no ablation" if ablation is None else ablation.describe()
+
+
 def make_ablation(
     hidden_units: int, zeroed: set[int] | frozenset[int] | tuple[int, ...] = (), clamped: dict[int, float] | None = None
 ) -> Ablation | None:

@@ -7,8 +7,8 @@ what every view is working on.
 import streamlit as st
 
 from explainer import RNNWeights, load_weights, parse_operand, trace_addition
-from explainer.analysis import carry_probe
-from ui.ablation import ablation_ui, describe_ablation
+from explainer.analysis import carry_probe, describe_ablation
+from ui.ablation import ablation_ui
 from ui.insight import insight_ui
 
 
