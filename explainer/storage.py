@@ -161,7 +161,7 @@ def load_weights(path: str | os.PathLike = SHIPPED_MODEL_PATH) -> RNNWeights:
     is checked first. ``tests/test_shipped_model.py`` proves the result equals what Keras itself loads.
     Raises :class:`ModelFileError` (with the command that recreates the file) when it is missing or bad.
     """
-    import h5py  # installed with Keras; imported here so that importing explainer stays light
+    import h5py  # pinned in requirements.txt; imported here so that importing explainer stays light
 
     path = Path(path)
     if not path.is_file():
