@@ -101,6 +101,13 @@ def save_model(model: keras.Model, path: str | os.PathLike, provenance: dict) ->
 
 def _recreate_hint(path: Path) -> str:
     if path.resolve() == SHIPPED_MODEL_PATH:
+        if not (PROJECT_ROOT / "streamlit_app.py").is_file():
+            # Installed with pip, explainer has no repository around it, so no shipped model either.
+            return (
+                "This explainer is installed as a package, which does not include the shipped model: "
+                "pass the path of a .keras file, or make one with "
+                "python -m explainer.train --recipe seed --seed 0 --out model.keras"
+            )
         return f"Recreate it with: {SHIPPED_MODEL_COMMAND}"
     return f"Recreate it with: python -m explainer.train --recipe seed --seed 0 --out {path}"
 

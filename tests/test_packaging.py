@@ -1,10 +1,15 @@
-"""The install: every package the code imports is pinned, and the pins are what this venv runs."""
+"""The install: every imported package is pinned at this venv's version, and the wheel builds and runs."""
 
 from __future__ import annotations
 
 import ast
 import importlib.metadata
+import os
+import shutil
+import subprocess
 import sys
+import tomllib
+import zipfile
 from pathlib import Path
 
 from packaging.requirements import Requirement
@@ -60,3 +65,77 @@ def test_requirements_pin_exact_versions_and_match_this_venv():
         assert installed == specifiers[0].version, (
             f"{requirement.name}: pinned {specifiers[0].version}, got {installed}"
         )
+
+
+def test_pyproject_dependencies_are_the_requirements():
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
+    declared = {str(Requirement(line)) for line in project["dependencies"]}
+    assert declared == {str(requirement) for requirement in runtime_requirements()}
+
+
+def test_the_wheel_holds_explainer_and_its_command_line_works_outside_the_repository(tmp_path):
+    # Build from a copy (a build writes build/ and *.egg-info beside the sources), offline, with this venv's own
+    # setuptools and wheel (pinned in requirements-dev.txt).
+    source = tmp_path / "source"
+    shutil.copytree(
+        PROJECT_ROOT,
+        source,
+        ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", "*_cache", ".hypothesis", "test-artifacts"),
+    )
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-w", "dist", "."],
+        cwd=source,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-2000:]
+    (wheel,) = (source / "dist").glob("addition_unfolded-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+    top_level = {name.split("/")[0] for name in names}
+    assert {name for name in top_level if not name.endswith(".dist-info")} == {"explainer"}
+    expected = {path.relative_to(PROJECT_ROOT).as_posix() for path in (PROJECT_ROOT / "explainer").rglob("*.py")}
+    assert expected <= set(names)  # every module, subpackages included
+
+    # Installed on its own (the venv provides Keras and the rest), run from a folder that is not the repository.
+    target = tmp_path / "installed"
+    installed = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--target", str(target), str(wheel)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert installed.returncode == 0, installed.stderr[-2000:]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    environment = {**os.environ, "PYTHONPATH": str(target), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    located = subprocess.run(
+        [sys.executable, "-c", "import explainer; print(explainer.__file__)"],
+        cwd=elsewhere,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert Path(located.stdout.strip()).is_relative_to(target), located.stderr
+    helped = subprocess.run(
+        [sys.executable, "-m", "explainer.train", "--help"],
+        cwd=elsewhere,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert helped.returncode == 0, helped.stderr[-2000:]
+    assert "usage: python -m explainer.train" in helped.stdout and "--out" in helped.stdout
+    # The shipped model lives in the repository's assets/, not in the package: the default path says so.
+    missing = subprocess.run(
+        [sys.executable, "-c", "from explainer.storage import load_weights\nload_weights()"],
+        cwd=elsewhere,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert missing.returncode != 0 and "installed as a package" in missing.stderr
