@@ -79,11 +79,20 @@ def write_json_atomically(path: str | os.PathLike, document: dict) -> None:
 def save_model(model: keras.Model, path: str | os.PathLike, provenance: dict) -> dict:
     """Save ``model`` to ``path`` (``.keras``) and its sidecar JSON, each atomically.
 
+    The file holds the architecture and the weights, no compile state, so ``keras.saving.load_model`` loads it
+    in any Python with Keras, without this project (``tests/test_plain_keras_load.py``).
+
     The sidecar holds ``provenance`` plus the model file's sha256; it is returned as a dict.
     """
     path = Path(path)
     if path.suffix != ".keras":
         raise ValueError(f"the model path must end in .keras; got {path}.")
+    if getattr(model, "compiled", False):
+        # A compiled model would also write its compile config (the optimizer, and the metric
+        # explainer.train.overall_error by name, which plain keras.saving.load_model cannot find outside this
+        # project) and the optimizer's state. Write only the architecture and the weights, so that every
+        # .keras this project makes loads with plain Keras: a fresh, uncompiled model carrying the same weights.
+        model = RNNWeights.from_model(model).to_model()
     write_atomically(path, lambda temporary: model.save(temporary))
     sidecar = {**provenance, "model_file": path.name, "sha256": file_sha256(path)}
     write_json_atomically(sidecar_path(path), sidecar)
@@ -92,6 +101,13 @@ def save_model(model: keras.Model, path: str | os.PathLike, provenance: dict) ->
 
 def _recreate_hint(path: Path) -> str:
     if path.resolve() == SHIPPED_MODEL_PATH:
+        if not (PROJECT_ROOT / "streamlit_app.py").is_file():
+            # Installed with pip, explainer has no repository around it, so no shipped model either.
+            return (
+                "This explainer is installed as a package, which does not include the shipped model: "
+                "pass the path of a .keras file, or make one with "
+                "python -m explainer.train --recipe seed --seed 0 --out model.keras"
+            )
         return f"Recreate it with: {SHIPPED_MODEL_COMMAND}"
     return f"Recreate it with: python -m explainer.train --recipe seed --seed 0 --out {path}"
 
@@ -152,7 +168,7 @@ def load_weights(path: str | os.PathLike = SHIPPED_MODEL_PATH) -> RNNWeights:
     is checked first. ``tests/test_shipped_model.py`` proves the result equals what Keras itself loads.
     Raises :class:`ModelFileError` (with the command that recreates the file) when it is missing or bad.
     """
-    import h5py  # installed with Keras; imported here so that importing explainer stays light
+    import h5py  # pinned in requirements.txt; imported here so that importing explainer stays light
 
     path = Path(path)
     if not path.is_file():

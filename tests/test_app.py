@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -271,3 +273,25 @@ def test_an_uploaded_small_network_drives_every_view(hidden_units):
     for view in app.segmented_control(key="insight_view").options:
         app.segmented_control(key="insight_view").set_value(view).run()
         no_exception(app)
+
+
+def colour_family(colour: str) -> str:
+    """``rgb(r,g,b)`` → "red" or "blue", whichever channel dominates (the ends of a red-blue diverging scale)."""
+    red, _, blue = (int(channel) for channel in re.findall(r"\d+", colour)[:3])
+    return "red" if red > blue else "blue"
+
+
+def test_the_weights_caption_names_the_colours_the_chart_draws(app):
+    app.segmented_control(key="section").set_value("The weights").run()
+    no_exception(app)
+    (chart,) = [
+        spec
+        for spec in (json.loads(element.proto.spec) for element in app.get("plotly_chart"))
+        if any(annotation.get("text", "").startswith("W_x") for annotation in spec["layout"].get("annotations", []))
+    ]
+    coloraxis = chart["layout"]["coloraxis"]
+    assert coloraxis["cmin"] < 0 < coloraxis["cmax"]  # negative weights take the scale's low end, positive its high end
+    negative, positive = colour_family(coloraxis["colorscale"][0][1]), colour_family(coloraxis["colorscale"][-1][1])
+    assert negative != positive
+    (caption,) = [caption.value for caption in app.caption if "learned numbers" in caption.value]
+    assert f"{positive.capitalize()} is positive, {negative} negative" in caption

@@ -261,7 +261,7 @@ def weights_ui(weights: RNNWeights) -> None:
     )
     count = weights.input_weights.size + weights.recurrent_weights.size + weights.output_weights.size
     st.caption(
-        f"**What to look for:** all {count} learned numbers. Red is positive, blue negative, white zero. A unit with a"
+        f"**What to look for:** all {count} learned numbers. Blue is positive, red negative, white zero. A unit with a"
         " strong self-connection on the W_h diagonal can hold a value from one step to the next."
     )
     with st.expander("The weights as tables"):
