@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from explainer.evaluation import require_finite_sums
 from explainer.network import RNNWeights
 
 if TYPE_CHECKING:
@@ -162,7 +163,9 @@ def load_weights(path: str | os.PathLike = SHIPPED_MODEL_PATH) -> RNNWeights:
             _check_architecture(json.loads(archive.read("config.json")))
             with h5py.File(io.BytesIO(archive.read("model.weights.h5")), "r") as weights_file:
                 arrays = {name: np.array(weights_file[dataset]) for name, dataset in _WEIGHT_DATASETS.items()}
-        return RNNWeights(**arrays)
+        weights = RNNWeights(**arrays)
+        require_finite_sums(weights)
+        return weights
     except Exception as error:  # zipfile, json, h5py and our own checks each raise their own kinds
         raise ModelFileError(
             f"The model file {path} could not be read as the adder RNN ({type(error).__name__}: {error}). "

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from explainer.evaluation import require_finite_sums
 from explainer.network import MAX_HIDDEN_UNITS, RNNWeights
 
 ARRAY_NAMES = ("input_weights", "recurrent_weights", "output_weights")
@@ -162,7 +163,8 @@ def weights_from_npz_bytes(data: bytes, max_bytes: int = MAX_NPZ_BYTES) -> RNNWe
 
     Raises ``ValueError`` with a message fit to show a user when the data is too large, not a zip/``.npz``,
     holds pickled (object) arrays, lacks an array or has extra ones, declares the wrong shapes or a
-    non-numeric dtype in an array's header, or contains NaN or infinity. Never unpickles, never runs code,
+    non-numeric dtype in an array's header, or contains NaN or infinity or values so large that the network's
+    sums overflow (:func:`explainer.evaluation.require_finite_sums`). Never unpickles, never runs code,
     and never makes an array before its header's shape has been checked: nothing else escapes.
     """
     if isinstance(data, (bytearray, memoryview)):
@@ -182,6 +184,10 @@ def weights_from_npz_bytes(data: bytes, max_bytes: int = MAX_NPZ_BYTES) -> RNNWe
                 raise _bad(f"The array {name} contains NaN or infinite values.")
             arrays[name] = as_float
         weights = RNNWeights(**arrays)
+        try:
+            require_finite_sums(weights)  # finite values can still overflow: ±1e308 + ±1e308
+        except ValueError as error:
+            raise _bad(str(error)) from error
     except ValueError:
         raise
     except Exception as error:  # MemoryError or anything else a crafted file reaches: an upload never ends the page

