@@ -94,7 +94,25 @@ def save_model(model: keras.Model, path: str | os.PathLike, provenance: dict) ->
 def _recreate_hint(path: Path) -> str:
     if path.resolve() == SHIPPED_MODEL_PATH:
         return f"Recreate it with: {SHIPPED_MODEL_COMMAND}"
+    if path.suffix != ".keras":  # explainer.train would refuse this --out
+        return f"Point {MODEL_PATH_VARIABLE} at a .keras file, or unset it to show the shipped model."
     return f"Recreate it with: python -m explainer.train --recipe seed --seed 0 --out {path}"
+
+
+def _require_model_file(path: Path) -> None:
+    """Raise :class:`ModelFileError` unless ``path`` is a regular file, saying what it is instead.
+
+    A directory or a device (``/dev/zero`` never ends) is not "missing", and must not be read or written to.
+    """
+    if path.is_file():
+        return
+    if not path.exists():
+        raise ModelFileError(f"The model file {path} is missing. {_recreate_hint(path)}")
+    kind = "a directory" if path.is_dir() else "not a regular file (a device, pipe or socket)"
+    raise ModelFileError(
+        f"The model path {path} is {kind}, not a .keras file. Point {MODEL_PATH_VARIABLE} at a .keras file, "
+        "or unset it to show the shipped model."
+    )
 
 
 def load_model(path: str | os.PathLike = SHIPPED_MODEL_PATH) -> keras.Model:
@@ -106,8 +124,7 @@ def load_model(path: str | os.PathLike = SHIPPED_MODEL_PATH) -> keras.Model:
     import keras
 
     path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(f"The model file {path} is missing. {_recreate_hint(path)}")
+    _require_model_file(path)
     try:
         # compile=False: the training metric is not needed to run the network, and this keeps loading
         # independent of the training code. safe_mode stays on (the default).
@@ -156,8 +173,7 @@ def load_weights(path: str | os.PathLike = SHIPPED_MODEL_PATH) -> RNNWeights:
     import h5py  # installed with Keras; imported here so that importing explainer stays light
 
     path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(f"The model file {path} is missing. {_recreate_hint(path)}")
+    _require_model_file(path)
     try:
         with zipfile.ZipFile(path) as archive:
             _check_architecture(json.loads(archive.read("config.json")))

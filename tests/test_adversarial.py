@@ -155,3 +155,23 @@ def test_every_insight_view_draws_or_says_why_not(page_with_huge_weights, view):
     app.segmented_control(key="insight_view").set_value(view).run()
     no_exception(app)
     assert verdict(app).startswith("## Your upload (huge.npz)")
+
+
+# --------------------------------------------------------------------------------------------------
+# The model file is not a file (item 5).
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["directory", "/dev/zero"])
+def test_a_model_path_that_is_not_a_file_is_named_for_what_it_is(monkeypatch, tmp_path, kind):
+    from explainer.storage import MODEL_PATH_VARIABLE, SHIPPED_MODEL_COMMAND
+
+    model_path = str(tmp_path) if kind == "directory" else "/dev/zero"
+    monkeypatch.setenv(MODEL_PATH_VARIABLE, model_path)
+    app = start()
+    no_exception(app)
+    (error,) = [error.value for error in app.error]
+    expected = "is a directory" if kind == "directory" else "not a regular file"
+    assert f"The model path {model_path} " in error and expected in error and MODEL_PATH_VARIABLE in error
+    assert "missing" not in error and "--out" not in error  # never: "run … --out /dev/zero"
+    assert app.code[0].value == SHIPPED_MODEL_COMMAND
