@@ -227,6 +227,21 @@ def test_ablation_link_junk_gives_a_notice_on_the_page(case):
     assert verdict(app) == "## The RNN says 50 + 18 = 68 ✓"
 
 
+@pytest.mark.parametrize(("query", "shown"), [({"t": "999"}, 7), ({"a": "255", "b": "255", "t": "99"}, 8)])
+def test_a_timestep_past_the_end_is_clamped_with_a_notice(query, shown):
+    app = start(query)
+    no_exception(app)
+    assert app.slider(key="timestep").value == shown
+    (notice,) = [warning.value for warning in app.warning]
+    assert f"t = {query['t']} is past the last column" in notice and f"showing t = {shown}" in notice
+
+
+def test_a_timestep_inside_the_sum_gives_no_notice():
+    app = start({"a": "255", "b": "255", "t": "8"})
+    no_exception(app)
+    assert app.slider(key="timestep").value == 8 and not app.warning
+
+
 def test_a_link_with_over_a_thousand_parameters_opens_at_the_defaults():
     from streamlit.runtime.state.query_params import CLIENT_STATE_QUERY_STRING_MAX_FIELDS, sanitize_query_string
 
