@@ -215,15 +215,18 @@ def weights_from_upload(file_name: str, data: bytes, max_bytes: int = MAX_NPZ_BY
 
     A ``.keras`` file gets its own explanation: it is refused unread, however it was made.
     """
-    name = str(file_name)
-    if name.lower().endswith((".keras", ".h5", ".hdf5", ".pkl", ".pickle", ".pt", ".pth")):
+    # The messages name the kind, not the file: a visitor's file name is theirs to format (the page escapes it).
+    name = str(file_name).lower()
+    refused = (".keras", ".h5", ".hdf5", ".pkl", ".pickle", ".pt", ".pth")
+    if name.endswith(refused):
+        kind = next(suffix for suffix in refused if name.endswith(suffix))
         raise ValueError(
-            f"{name} was not opened: this page loads weights only from .npz files, because loading a Keras or "
-            "pickle file can run code (Keras's safe_mode has been bypassed repeatedly, e.g. CVE-2025-1550). "
-            + _FORMAT_HELP
+            f"This {kind} file was not opened: this page loads weights only from .npz files, because loading a "
+            "Keras or pickle file can run code (Keras's safe_mode has been bypassed repeatedly, e.g. "
+            "CVE-2025-1550). " + _FORMAT_HELP
         )
-    if not name.lower().endswith(".npz"):
-        raise _bad(f"{name} is not an .npz file.")
+    if not name.endswith(".npz"):
+        raise _bad("This file is not an .npz file (its name does not end in .npz).")
     return weights_from_npz_bytes(data, max_bytes)
 
 

@@ -250,3 +250,51 @@ def test_a_link_with_over_a_thousand_parameters_opens_at_the_defaults():
     app = start({})
     no_exception(app)
     assert verdict(app) == "## The RNN says 50 + 18 = 68 ✓" and not app.warning
+
+
+# --------------------------------------------------------------------------------------------------
+# Markdown in a file name (item 5): shown as typed wherever the page writes the name.
+# --------------------------------------------------------------------------------------------------
+
+HOSTILE_NAME = "[click me](http://evil.example) ![pixel](http://evil.example/p.png) www.evil.example *:red[x]* $x$.npz"
+
+
+def unescaped(text: str, character: str) -> int:
+    """How many times ``character`` occurs in Markdown source ``text`` without a backslash before it."""
+    return sum(1 for index, found in enumerate(text) if found == character and (index == 0 or text[index - 1] != "\\"))
+
+
+def test_markdown_in_an_uploaded_file_name_is_shown_as_text():
+    from ui.guards import escape_markdown
+
+    app = page_at_upload()
+    app.file_uploader(key="weights_upload").upload(HOSTILE_NAME, weights_to_npz_bytes(random_weights(3, seed=2))).run()
+    no_exception(app)
+    escaped = escape_markdown(HOSTILE_NAME)
+    places = {
+        "sidebar caption": [caption.value for caption in app.sidebar.caption if escaped in caption.value],
+        "upload message": [success.value for success in app.success if escaped in success.value],
+        "verdict": [verdict(app)] if escaped in verdict(app) else [],
+    }
+    assert all(places.values()), places
+    for texts in places.values():
+        for text in texts:
+            for character in "[]()!*:$":
+                assert unescaped(text, character) <= text.count(character) - HOSTILE_NAME.count(character) + (
+                    character in "()" and text.startswith("## Your upload (")
+                ), (character, text)
+    assert "www\\.evil" in escaped and "http\\:" in escaped  # autolinks broken too
+
+
+def test_a_refused_upload_does_not_repeat_its_name():
+    # Streamlit itself refuses names not ending in .npz before the page sees them; the reader must not
+    # echo a name into a message shown as Markdown either way.
+    from explainer.weights_io import weights_from_upload
+
+    for name, expected in (
+        ("[x](http://evil.example).keras", "This .keras file"),
+        ("[x](http://evil.example)", "This file"),
+    ):
+        with pytest.raises(ValueError, match=expected) as raised:
+            weights_from_upload(name, b"PK\x03\x04")
+        assert "evil" not in str(raised.value)

@@ -4,7 +4,7 @@ visitor supplied (a file name) is shown as text, never as Markdown."""
 from __future__ import annotations
 
 import logging
-import string
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -41,10 +41,13 @@ def view_or_warning(what: str) -> Iterator[None]:
         _say_it_failed(what, error)
 
 
-_MARKDOWN_SPECIAL = frozenset(string.punctuation)
+# Every ASCII punctuation character may be backslash-escaped in CommonMark. "." and "," are left alone where
+# they cannot start anything (so "weights.npz" reads the same in the Markdown source); a "." ending a word
+# could end a list marker ("1. "), and the one in "www." would start a live autolink.
+_MARKDOWN_SPECIAL = re.compile(r"[!\"#$%&'()*+\-/:;<=>?@\[\\\]^_`{|}~]|(?<=www)\.|\.(?=\s|$)", re.IGNORECASE)
 
 
 def escape_markdown(text: str) -> str:
-    """``text`` with every ASCII punctuation character backslash-escaped (CommonMark allows that for all of
-    them), so links, images, emphasis, ``:colour[…]`` and ``$maths$`` in a file name show as typed."""
-    return "".join(f"\\{character}" if character in _MARKDOWN_SPECIAL else character for character in str(text))
+    """``text`` with its Markdown backslash-escaped, for text a visitor supplied (a file name): links, images,
+    emphasis, autolinks (``http:``, ``www.``, ``@``), ``:colour[…]`` and ``$maths$`` show as typed."""
+    return _MARKDOWN_SPECIAL.sub(lambda match: "\\" + match.group(0), str(text))

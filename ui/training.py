@@ -44,6 +44,7 @@ from explainer.weights_io import (
     weights_from_upload,
     weights_to_npz_bytes,
 )
+from ui.guards import escape_markdown
 
 SOURCE_SHIPPED = "Shipped model"
 SOURCE_TRAINED = "Trained in this session"
@@ -178,9 +179,9 @@ def model_source_ui(shipped_weights: RNNWeights) -> tuple[str, RNNWeights]:
         )
         return f"Your network (step {checkpoint.step:,})", checkpoint.weights
     if source == SOURCE_UPLOADED:
-        weights = uploaded["weights"]
-        st.caption(f"{uploaded['name']}, H = {weights.hidden_units} · exact on {accuracy_over_all_pairs(weights):.1%}")
-        return f"Your upload ({uploaded['name']})", weights
+        weights, name = uploaded["weights"], escape_markdown(uploaded["name"])  # the name is shown as Markdown
+        st.caption(f"{name}, H = {weights.hidden_units} · exact on {accuracy_over_all_pairs(weights):.1%}")
+        return f"Your upload ({name})", weights
     return SOURCE_SHIPPED, shipped_weights
 
 
@@ -350,7 +351,7 @@ def handle_upload(file_name: str, data: bytes) -> tuple[str, str]:
         return "error", str(error)
     st.session_state[UPLOADED_KEY] = {"weights": weights, "name": file_name}
     st.session_state[PENDING_SOURCE_KEY] = SOURCE_UPLOADED
-    return "success", f"Loaded {file_name}: H = {weights.hidden_units}. The page now shows it."
+    return "success", f"Loaded {escape_markdown(file_name)}: H = {weights.hidden_units}. The page now shows it."
 
 
 def _file_stem(settings: dict, step: int) -> str:
