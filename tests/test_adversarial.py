@@ -13,6 +13,9 @@ Page behaviours go through AppTest (``default_timeout=60``); the training-slot c
 from __future__ import annotations
 
 import io
+import os
+import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -298,3 +301,59 @@ def test_a_refused_upload_does_not_repeat_its_name():
         with pytest.raises(ValueError, match=expected) as raised:
             weights_from_upload(name, b"PK\x03\x04")
         assert "evil" not in str(raised.value)
+
+
+# --------------------------------------------------------------------------------------------------
+# .keras downloads (item 2): at most MAX_KERAS_CHILDREN export children at once, one per network.
+# --------------------------------------------------------------------------------------------------
+
+
+def export_children() -> set[int]:
+    """Process ids of this process's children that are building a .keras file (python -m explainer.weights_io)."""
+    children = set()
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = status.read_text().rsplit(")", 1)[1].split()
+            command = (status.parent / "cmdline").read_bytes()
+        except OSError:  # it ended while we looked
+            continue
+        if int(fields[1]) == os.getpid() and b"explainer.weights_io" in command:
+            children.add(int(status.parent.name))
+    return children
+
+
+def test_concurrent_keras_downloads_start_at_most_the_limit_and_one_child_per_network():
+    from explainer.keras_jobs import MAX_KERAS_CHILDREN, forget_kept_files, keras_file_bytes
+
+    forget_kept_files()
+    networks = [random_weights(16, seed=seed) for seed in (10, 11, 12)]
+    requests = [networks[0]] * 4 + [networks[1]] * 2 + [networks[2]] * 2  # the same click replayed, and others
+    results: dict[int, bytes] = {}
+    errors: list[BaseException] = []
+
+    def download(index: int) -> None:
+        try:
+            results[index] = keras_file_bytes(requests[index])
+        except BaseException as error:  # reported below, not lost in the thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=download, args=(index,)) for index in range(len(requests))]
+    for thread in threads:
+        thread.start()
+    seen: set[int] = set()
+    most_at_once = 0
+    deadline = time.monotonic() + 600
+    while any(thread.is_alive() for thread in threads) and time.monotonic() < deadline:
+        running = export_children()
+        seen |= running
+        most_at_once = max(most_at_once, len(running))
+        time.sleep(0.05)
+    for thread in threads:
+        thread.join(timeout=1)
+    assert not errors and len(results) == len(requests)
+    assert 1 <= most_at_once <= MAX_KERAS_CHILDREN
+    assert len(seen) == len(networks)  # one export per network, however many requests
+    assert len({results[index] for index in range(4)}) == 1  # every request for the same network got the same file
+    before = len(seen)
+    again = keras_file_bytes(networks[0])  # cached: no child at all
+    assert again == results[0] and not export_children() and len(seen) == before

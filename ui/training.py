@@ -34,13 +34,13 @@ import streamlit as st
 
 from explainer import RNNWeights, evaluate, trace_addition
 from explainer.figures import unfolded_figure
+from explainer.keras_jobs import keras_file_bytes
 from explainer.sweep import DEFAULT_SWEEP_PATH, load_sweep, summarize_runs
 from explainer.tables import trace_table
 from explainer.train_worker import RECIPE_LEARNING_RATES, ReplayCheckpoint, checkpoint_from_record, worker_command
 from explainer.training_figures import sweep_figure, training_curves_figure
 from explainer.weights_io import (
     MAX_NPZ_BYTES,
-    model_to_keras_bytes_in_subprocess,
     weights_from_upload,
     weights_to_npz_bytes,
 )
@@ -412,7 +412,7 @@ def _run_results_ui(run: dict) -> None:
     keras_column.download_button(
         f"Download model at step {shown.step:,} (.keras)",
         # Built only when clicked, by a child process: the server itself never imports Keras.
-        lambda: model_to_keras_bytes_in_subprocess(weights),
+        lambda: keras_file_bytes(weights),  # cached per network, and under the server-wide Keras limit
         file_name=f"{stem}.keras",
         mime="application/octet-stream",
         key="download_keras",
