@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import threading
 import time
 import zipfile
@@ -262,9 +263,32 @@ def test_a_link_with_over_a_thousand_parameters_opens_at_the_defaults():
 HOSTILE_NAME = "[click me](http://evil.example) ![pixel](http://evil.example/p.png) www.evil.example *:red[x]* $x$.npz"
 
 
-def unescaped(text: str, character: str) -> int:
-    """How many times ``character`` occurs in Markdown source ``text`` without a backslash before it."""
-    return sum(1 for index, found in enumerate(text) if found == character and (index == 0 or text[index - 1] != "\\"))
+def code_span_content(markdown: str) -> str | None:
+    """The literal text of ``markdown`` if it is exactly one code span, as CommonMark reads it; else None."""
+    fence = re.match(r"`+", markdown)
+    if fence is None or not markdown.endswith(fence.group(0)) or len(markdown) < 2 * len(fence.group(0)) + 2:
+        return None
+    inner = markdown[len(fence.group(0)) : -len(fence.group(0))]
+    if re.search(rf"(?<!`){fence.group(0)}(?!`)", inner):  # the same fence inside would close it early
+        return None
+    return inner[1:-1] if inner.startswith(" ") and inner.endswith(" ") and inner.strip() else inner
+
+
+@pytest.mark.parametrize(
+    "name",
+    [HOSTILE_NAME, "www.evil.example.npz", "a@b.example.npz", "`tick` ``two``.npz", "``", "line\nbreak.npz", "_i_.npz"],
+)
+def test_a_file_name_that_could_be_markdown_becomes_literal_code(name):
+    from ui.guards import escape_markdown
+
+    assert code_span_content(escape_markdown(name)) == " ".join(name.splitlines())
+
+
+@pytest.mark.parametrize("name", ["weights.npz", "adder_seed_seed0_h16_step16000.npz", "my-weights.2.npz"])
+def test_a_plain_file_name_is_shown_as_it_is(name):
+    from ui.guards import escape_markdown
+
+    assert escape_markdown(name) == name
 
 
 def test_markdown_in_an_uploaded_file_name_is_shown_as_text():
@@ -273,20 +297,18 @@ def test_markdown_in_an_uploaded_file_name_is_shown_as_text():
     app = page_at_upload()
     app.file_uploader(key="weights_upload").upload(HOSTILE_NAME, weights_to_npz_bytes(random_weights(3, seed=2))).run()
     no_exception(app)
-    escaped = escape_markdown(HOSTILE_NAME)
+    literal = escape_markdown(HOSTILE_NAME)
+    assert code_span_content(literal) == HOSTILE_NAME
     places = {
-        "sidebar caption": [caption.value for caption in app.sidebar.caption if escaped in caption.value],
-        "upload message": [success.value for success in app.success if escaped in success.value],
-        "verdict": [verdict(app)] if escaped in verdict(app) else [],
+        "sidebar caption": [caption.value for caption in app.sidebar.caption],
+        "upload message": [success.value for success in app.success],
+        "verdict": [verdict(app)],
     }
-    assert all(places.values()), places
-    for texts in places.values():
-        for text in texts:
-            for character in "[]()!*:$":
-                assert unescaped(text, character) <= text.count(character) - HOSTILE_NAME.count(character) + (
-                    character in "()" and text.startswith("## Your upload (")
-                ), (character, text)
-    assert "www\\.evil" in escaped and "http\\:" in escaped  # autolinks broken too
+    for place, texts in places.items():
+        shown = [text for text in texts if "evil" in text]
+        assert shown, (place, texts)
+        # Wherever the name appears, it appears only as the code span: nothing of it is read as Markdown.
+        assert all(text.count("evil") == literal.count("evil") and literal in text for text in shown), (place, shown)
 
 
 def test_a_refused_upload_does_not_repeat_its_name():

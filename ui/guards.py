@@ -41,13 +41,18 @@ def view_or_warning(what: str) -> Iterator[None]:
         _say_it_failed(what, error)
 
 
-# Every ASCII punctuation character may be backslash-escaped in CommonMark. "." and "," are left alone where
-# they cannot start anything (so "weights.npz" reads the same in the Markdown source); a "." ending a word
-# could end a list marker ("1. "), and the one in "www." would start a live autolink.
-_MARKDOWN_SPECIAL = re.compile(r"[!\"#$%&'()*+\-/:;<=>?@\[\\\]^_`{|}~]|(?<=www)\.|\.(?=\s|$)", re.IGNORECASE)
+# A name like "weights_7.npz" is shown as it is. Anything else goes into a code span, whose content Markdown
+# shows literally: backslash escapes are not enough, because Streamlit still turns "www.x", "http://x" and
+# "a@b.x" into live links after unescaping (checked in Chromium).
+_PLAIN_NAME = re.compile(r"(?!www\.)[A-Za-z0-9][A-Za-z0-9._-]*", re.IGNORECASE)
 
 
 def escape_markdown(text: str) -> str:
-    """``text`` with its Markdown backslash-escaped, for text a visitor supplied (a file name): links, images,
-    emphasis, autolinks (``http:``, ``www.``, ``@``), ``:colour[…]`` and ``$maths$`` show as typed."""
-    return _MARKDOWN_SPECIAL.sub(lambda match: "\\" + match.group(0), str(text))
+    """``text`` (a file name a visitor chose) as Markdown that shows exactly that text: no link, image,
+    autolink, emphasis, ``:colour[…]`` or ``$maths$``. Plain names stay as they are; others become code."""
+    text = " ".join(str(text).splitlines())  # a blank line would end the code span
+    if _PLAIN_NAME.fullmatch(text):
+        return text
+    longest_run = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest_run + 1)
+    return f"{fence} {text} {fence}"  # CommonMark strips one space on each side, so a ` at either end is safe
