@@ -20,6 +20,7 @@ from ui.addition import (
     verdict_ui,
     weights_ui,
 )
+from ui.guards import analysis_or_none, view_or_warning
 from ui.insight import insight_ui
 from ui.model_source import model_source_ui
 from ui.side_by_side import side_by_side_ui
@@ -59,8 +60,9 @@ with st.sidebar:
     source_label, weights = model_source_ui(shipped)
     st.header("Ablation")
     st.caption("Switch hidden units off, or hold them at a value, and watch what breaks.")
-    probe = carry_probe(weights)  # cached per network: fitted once on all 16,384 pairs
-    ablation = ablation_ui(weights.hidden_units, carry_units=probe.top_carry_units)
+    probe = analysis_or_none("The carry probe", carry_probe, weights)  # cached per network: fitted once
+    carry_units = probe.top_carry_units if probe is not None else ()
+    ablation = ablation_ui(weights.hidden_units, carry_units=carry_units)
 
 a, b = operands_ui()
 trace = trace_addition(weights, a, b, ablation=ablation)
@@ -69,7 +71,7 @@ if ablation is not None:
     st.info(f"Ablated network: {describe_ablation(ablation)}. Clear it in the sidebar.", icon="✂️")
 timestep = timestep_ui(trace.timesteps)
 save_to_url(a, b, timestep)  # early, so the address bar is current even while the charts below are drawn
-unfolded_ui(trace, timestep, probe_carry=probe.decode(trace.hidden), highlighted_units=probe.top_carry_units)
+unfolded_ui(trace, timestep, probe.decode(trace.hidden) if probe is not None else None, carry_units)
 
 # One section at a time: Streamlit computes hidden tabs too, and some of these views are heavy.
 sections = ["Inside one step", "The weights", "What did it learn?", "Train it yourself"]
@@ -78,13 +80,14 @@ if weights != shipped:
 if st.session_state.get("section") not in sections:  # first visit, or "Side by side" after going back to shipped
     st.session_state["section"] = sections[0]
 section = st.segmented_control("Look closer", sections, key="section", required=True)
-if section == "Inside one step":
-    step_ui(trace, weights, timestep)
-elif section == "The weights":
-    weights_ui(weights)
-elif section == "What did it learn?":
-    insight_ui(weights, trace, timestep, ablation)
-elif section == "Train it yourself":
-    training_panel_ui()
-elif section == "Side by side":
-    side_by_side_ui(shipped, weights, source_label, a, b)
+with view_or_warning(f"“{section}”"):  # an analysis that cannot run on this network leaves the rest working
+    if section == "Inside one step":
+        step_ui(trace, weights, timestep)
+    elif section == "The weights":
+        weights_ui(weights)
+    elif section == "What did it learn?":
+        insight_ui(weights, trace, timestep, ablation)
+    elif section == "Train it yourself":
+        training_panel_ui()
+    elif section == "Side by side":
+        side_by_side_ui(shipped, weights, source_label, a, b)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from explainer.evaluation import require_finite_sums
 from explainer.network import RNNWeights
 from explainer.paths import PROJECT_ROOT
 
@@ -109,7 +110,25 @@ def _recreate_hint(path: Path) -> str:
                 "python -m explainer.train --recipe seed --seed 0 --out model.keras"
             )
         return f"Recreate it with: {SHIPPED_MODEL_COMMAND}"
+    if path.suffix != ".keras":  # explainer.train would refuse this --out
+        return f"Point {MODEL_PATH_VARIABLE} at a .keras file, or unset it to show the shipped model."
     return f"Recreate it with: python -m explainer.train --recipe seed --seed 0 --out {path}"
+
+
+def _require_model_file(path: Path) -> None:
+    """Raise :class:`ModelFileError` unless ``path`` is a regular file, saying what it is instead.
+
+    A directory or a device (``/dev/zero`` never ends) is not "missing", and must not be read or written to.
+    """
+    if path.is_file():
+        return
+    if not path.exists():
+        raise ModelFileError(f"The model file {path} is missing. {_recreate_hint(path)}")
+    kind = "a directory" if path.is_dir() else "not a regular file (a device, pipe or socket)"
+    raise ModelFileError(
+        f"The model path {path} is {kind}, not a .keras file. Point {MODEL_PATH_VARIABLE} at a .keras file, "
+        "or unset it to show the shipped model."
+    )
 
 
 def load_model(path: str | os.PathLike = SHIPPED_MODEL_PATH) -> keras.Model:
@@ -121,8 +140,7 @@ def load_model(path: str | os.PathLike = SHIPPED_MODEL_PATH) -> keras.Model:
     import keras
 
     path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(f"The model file {path} is missing. {_recreate_hint(path)}")
+    _require_model_file(path)
     try:
         # compile=False: the training metric is not needed to run the network, and this keeps loading
         # independent of the training code. safe_mode stays on (the default).
@@ -171,14 +189,15 @@ def load_weights(path: str | os.PathLike = SHIPPED_MODEL_PATH) -> RNNWeights:
     import h5py  # pinned in requirements.txt; imported here so that importing explainer stays light
 
     path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(f"The model file {path} is missing. {_recreate_hint(path)}")
+    _require_model_file(path)
     try:
         with zipfile.ZipFile(path) as archive:
             _check_architecture(json.loads(archive.read("config.json")))
             with h5py.File(io.BytesIO(archive.read("model.weights.h5")), "r") as weights_file:
                 arrays = {name: np.array(weights_file[dataset]) for name, dataset in _WEIGHT_DATASETS.items()}
-        return RNNWeights(**arrays)
+        weights = RNNWeights(**arrays)
+        require_finite_sums(weights)
+        return weights
     except Exception as error:  # zipfile, json, h5py and our own checks each raise their own kinds
         raise ModelFileError(
             f"The model file {path} could not be read as the adder RNN ({type(error).__name__}: {error}). "

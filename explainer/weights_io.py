@@ -11,15 +11,17 @@ Any real numeric dtype is accepted (they become float64); nothing else may be in
 trained anywhere can be brought to the page.
 
 Why uploads are ``.npz`` only: loading a ``.keras`` file runs Keras's deserialiser, whose ``safe_mode`` has been
-bypassed again and again (CVE-2025-1550, CVE-2025-8747, CVE-2025-9905, CVE-2025-9906, CVE-2026-1462). An
-``.npz`` read with ``allow_pickle=False`` is only ever numbers: no code, no objects. The reader also caps the
-file size and the declared size of every array before decompressing anything, so a small zip cannot expand
-into gigabytes.
+bypassed again and again (CVE-2025-1550, CVE-2025-8747, CVE-2025-9905, CVE-2025-9906, CVE-2026-1462). The
+reader here never unpickles: it parses each ``.npy`` header itself and refuses object dtypes, so an ``.npz`` is
+only ever numbers. It also caps the file size and every member's declared size before decompressing, and
+checks each header's shape and byte count before making an array (numpy would allocate whatever shape a
+header declares), so a small file cannot expand into gigabytes.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import subprocess
 import sys
 import tempfile
@@ -28,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from explainer.evaluation import require_finite_sums
 from explainer.network import MAX_HIDDEN_UNITS, RNNWeights
 
 ARRAY_NAMES = ("input_weights", "recurrent_weights", "output_weights")
@@ -79,12 +82,90 @@ def _check_zip(data: bytes, max_bytes: int) -> None:
         raise _bad(f"The arrays in this .npz would take {declared:,} bytes; weights files are at most {max_bytes:,}.")
 
 
+# numpy writes a header of ~128 bytes for a plain array and refuses to parse one over 10,000 bytes; a
+# header bigger than this is not a plain array of numbers (or is an attack on the parser).
+MAX_NPY_HEADER_BYTES = 10_000
+
+
+def _npy_header(name: str, raw: bytes) -> tuple[np.dtype, tuple[int, ...], bool, int]:
+    """Parse the ``.npy`` header of array ``name``: ``(dtype, shape, fortran_order, data_offset)``.
+
+    Only the header is read: the shape it declares is checked before any array is made, because numpy
+    allocates the declared shape before it reads the data (a 100-byte member can declare 14 TiB).
+    """
+    stream = io.BytesIO(raw)
+    try:
+        version = np.lib.format.read_magic(stream)
+    except ValueError as error:
+        raise _bad(f"The array {name} is not a .npy array ({error}).") from error
+    readers = {(1, 0): (2, np.lib.format.read_array_header_1_0), (2, 0): (4, np.lib.format.read_array_header_2_0)}
+    if version not in readers:  # 3.0 exists only for structured dtypes with non-Latin-1 field names
+        raise _bad(f"The array {name} uses .npy format {version[0]}.{version[1]}; a plain array uses 1.0 or 2.0.")
+    length_size, read_header = readers[version]
+    header_bytes = int.from_bytes(raw[stream.tell() : stream.tell() + length_size], "little")
+    if header_bytes > MAX_NPY_HEADER_BYTES:
+        raise _bad(
+            f"The array {name} has a {header_bytes:,}-byte .npy header; a plain array of numbers has one of "
+            f"~128 bytes (at most {MAX_NPY_HEADER_BYTES:,} are read), so this is not a plain array."
+        )
+    try:
+        shape, fortran_order, dtype = read_header(stream, max_header_size=MAX_NPY_HEADER_BYTES)
+    except Exception as error:  # numpy raises ValueError, but a crafted header reaches ast and dtype parsing too
+        raise _bad(f"The array {name} has a damaged .npy header ({type(error).__name__}: {error}).") from error
+    return dtype, shape, fortran_order, stream.tell()
+
+
+def _expected_shapes(shapes: dict[str, tuple[int, ...]]) -> None:
+    """Refuse shapes other than (2, H), (H, H), (H, 1) with 1 ≤ H ≤ MAX_HIDDEN_UNITS, from the headers alone."""
+    input_shape = shapes["input_weights"]
+    if len(input_shape) != 2 or input_shape[0] != 2 or not 1 <= input_shape[1] <= MAX_HIDDEN_UNITS:
+        raise _bad(f"input_weights has shape {input_shape}; it must be (2, H) with H from 1 to {MAX_HIDDEN_UNITS}.")
+    hidden_units = input_shape[1]
+    expected = {"recurrent_weights": (hidden_units, hidden_units), "output_weights": (hidden_units, 1)}
+    for name, shape in expected.items():
+        if shapes[name] != shape:
+            raise _bad(
+                f"{name} has shape {shapes[name]}; input_weights says H = {hidden_units}, so it must be {shape}."
+            )
+
+
+def _read_arrays(data: bytes) -> dict[str, np.ndarray]:
+    """The three arrays, each made only after its header's dtype, shape and byte count have been checked."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            # Each member's uncompressed size was checked by _check_zip, and zipfile stops reading there.
+            raw = {name: archive.read(f"{name}.npy") for name in ARRAY_NAMES}
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as error:
+        raise _bad(f"This .npz archive is damaged ({type(error).__name__}: {error}).") from error
+    headers = {name: _npy_header(name, raw[name]) for name in ARRAY_NAMES}
+    for name, (dtype, _, _, _) in headers.items():
+        if dtype.hasobject:
+            raise _bad(f"The array {name} holds Python objects (pickled data), which are never loaded.")
+        if dtype.kind not in "fiu" or dtype.shape != ():  # float, signed or unsigned int: not bool, complex, text
+            raise _bad(f"The array {name} has dtype {dtype}; weights must be real numbers.")
+    _expected_shapes({name: header[1] for name, header in headers.items()})
+    arrays = {}
+    for name, (dtype, shape, fortran_order, offset) in headers.items():
+        count = math.prod(shape)
+        held = len(raw[name]) - offset
+        if held != count * dtype.itemsize:
+            raise _bad(
+                f"The array {name} declares shape {shape} ({count * dtype.itemsize:,} bytes of numbers) "
+                f"but holds {held:,} bytes."
+            )
+        values = np.frombuffer(raw[name], dtype=dtype, count=count, offset=offset)
+        arrays[name] = values.reshape(shape, order="F" if fortran_order else "C")
+    return arrays
+
+
 def weights_from_npz_bytes(data: bytes, max_bytes: int = MAX_NPZ_BYTES) -> RNNWeights:
     """Read weights from the bytes of an ``.npz`` file, refusing anything that is not exactly that.
 
     Raises ``ValueError`` with a message fit to show a user when the data is too large, not a zip/``.npz``,
-    holds pickled (object) arrays, lacks an array or has extra ones, has the wrong shapes or a non-numeric
-    dtype, or contains NaN or infinity. Never unpickles (``allow_pickle=False``) and never runs code.
+    holds pickled (object) arrays, lacks an array or has extra ones, declares the wrong shapes or a
+    non-numeric dtype in an array's header, or contains NaN or infinity or values so large that the network's
+    sums overflow (:func:`explainer.evaluation.require_finite_sums`). Never unpickles, never runs code,
+    and never makes an array before its header's shape has been checked: nothing else escapes.
     """
     if isinstance(data, (bytearray, memoryview)):
         data = bytes(data)
@@ -94,41 +175,24 @@ def weights_from_npz_bytes(data: bytes, max_bytes: int = MAX_NPZ_BYTES) -> RNNWe
         raise _bad(f"This file is {len(data):,} bytes; weights files are at most {max_bytes:,} bytes.")
     if not data:
         raise _bad("This file is empty.")
-    _check_zip(data, max_bytes)
-    arrays = {}
-    name = ARRAY_NAMES[0]  # the array being read, for the error message
     try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-            for name in ARRAY_NAMES:
-                arrays[name] = archive[name]
-    except ValueError as error:
-        if "pickle" in str(error).lower():  # numpy: "Object arrays cannot be loaded when allow_pickle=False"
-            raise _bad(f"The array {name} holds Python objects (pickled data), which are never loaded.") from error
-        raise _bad(f"The array {name} cannot be read ({error}).") from error
-    except (OSError, zipfile.BadZipFile, EOFError) as error:
-        raise _bad(f"The array {name} cannot be read ({type(error).__name__}: {error}).") from error
-
-    for name, array in arrays.items():
-        if array.dtype.kind not in "fiu":  # float, signed or unsigned int: refuse bool, complex, text, records
-            raise _bad(f"The array {name} has dtype {array.dtype}; weights must be real numbers.")
-    input_weights = arrays["input_weights"]
-    if input_weights.ndim != 2 or input_weights.shape[0] != 2 or not 1 <= input_weights.shape[1] <= MAX_HIDDEN_UNITS:
-        raise _bad(
-            f"input_weights has shape {input_weights.shape}; it must be (2, H) with H from 1 to {MAX_HIDDEN_UNITS}."
-        )
-    hidden_units = input_weights.shape[1]
-    expected = {"recurrent_weights": (hidden_units, hidden_units), "output_weights": (hidden_units, 1)}
-    for name, shape in expected.items():
-        if arrays[name].shape != shape:
-            raise _bad(
-                f"{name} has shape {arrays[name].shape}; input_weights says H = {hidden_units}, so it must be {shape}."
-            )
-    for name, array in arrays.items():
-        as_float = array.astype(np.float64)
-        if not np.isfinite(as_float).all():
-            raise _bad(f"The array {name} contains NaN or infinite values.")
-        arrays[name] = as_float
-    return RNNWeights(**arrays)
+        _check_zip(data, max_bytes)
+        arrays = _read_arrays(data)
+        for name, array in arrays.items():
+            as_float = array.astype(np.float64)
+            if not np.isfinite(as_float).all():
+                raise _bad(f"The array {name} contains NaN or infinite values.")
+            arrays[name] = as_float
+        weights = RNNWeights(**arrays)
+        try:
+            require_finite_sums(weights)  # finite values can still overflow: ±1e308 + ±1e308
+        except ValueError as error:
+            raise _bad(str(error)) from error
+    except ValueError:
+        raise
+    except Exception as error:  # MemoryError or anything else a crafted file reaches: an upload never ends the page
+        raise _bad(f"This file could not be read ({type(error).__name__}).") from error
+    return weights
 
 
 def model_to_keras_bytes(weights: RNNWeights) -> bytes:
@@ -151,15 +215,18 @@ def weights_from_upload(file_name: str, data: bytes, max_bytes: int = MAX_NPZ_BY
 
     A ``.keras`` file gets its own explanation: it is refused unread, however it was made.
     """
-    name = str(file_name)
-    if name.lower().endswith((".keras", ".h5", ".hdf5", ".pkl", ".pickle", ".pt", ".pth")):
+    # The messages name the kind, not the file: a visitor's file name is theirs to format (the page escapes it).
+    name = str(file_name).lower()
+    refused = (".keras", ".h5", ".hdf5", ".pkl", ".pickle", ".pt", ".pth")
+    if name.endswith(refused):
+        kind = next(suffix for suffix in refused if name.endswith(suffix))
         raise ValueError(
-            f"{name} was not opened: this page loads weights only from .npz files, because loading a Keras or "
-            "pickle file can run code (Keras's safe_mode has been bypassed repeatedly, e.g. CVE-2025-1550). "
-            + _FORMAT_HELP
+            f"This {kind} file was not opened: this page loads weights only from .npz files, because loading a "
+            "Keras or pickle file can run code (Keras's safe_mode has been bypassed repeatedly, e.g. "
+            "CVE-2025-1550). " + _FORMAT_HELP
         )
-    if not name.lower().endswith(".npz"):
-        raise _bad(f"{name} is not an .npz file.")
+    if not name.endswith(".npz"):
+        raise _bad("This file is not an .npz file (its name does not end in .npz).")
     return weights_from_npz_bytes(data, max_bytes)
 
 

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
 import sys
 import textwrap
+import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from explainer import load_weights
 from explainer.paths import PROJECT_ROOT
-from explainer.storage import SHIPPED_MODEL_PATH, file_sha256, read_sidecar
+from explainer.storage import _WEIGHT_DATASETS, SHIPPED_MODEL_PATH, ModelFileError, file_sha256, read_sidecar
 
 # A writer that saves over an existing model but stops inside the write: it has written part of the new
 # file into the temporary path, says so, and waits. The test then kills it with SIGKILL, the way a crash
@@ -80,3 +83,28 @@ def test_a_failing_save_cleans_up_its_temporary_file(tmp_path):
     with pytest.raises(OSError, match="disk full"):
         save_model(Broken(), tmp_path / "model.keras", {})
     assert list(tmp_path.iterdir()) == []
+
+
+def keras_file_with_weights(path: Path, scale: float) -> Path:
+    """The shipped ``.keras`` file with every weight replaced by ``scale`` times its sign, stored as float64."""
+    import h5py
+
+    with zipfile.ZipFile(SHIPPED_MODEL_PATH) as source, zipfile.ZipFile(path, "w") as target:
+        for member in source.infolist():
+            data = source.read(member)
+            if member.filename == "model.weights.h5":
+                buffer = io.BytesIO(data)
+                with h5py.File(buffer, "r+") as weights_file:
+                    for dataset in _WEIGHT_DATASETS.values():
+                        values = np.sign(np.array(weights_file[dataset], dtype=np.float64)) * scale
+                        del weights_file[dataset]
+                        weights_file.create_dataset(dataset, data=values.astype(np.float64))
+                data = buffer.getvalue()
+            target.writestr(member, data)
+    return path
+
+
+def test_a_model_file_whose_sums_overflow_is_refused(tmp_path):
+    with pytest.raises(ModelFileError, match="overflow"):
+        load_weights(keras_file_with_weights(tmp_path / "huge.keras", 1e308))
+    assert load_weights(keras_file_with_weights(tmp_path / "fine.keras", 1.0)).hidden_units == 16

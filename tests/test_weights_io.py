@@ -34,6 +34,31 @@ def npy_bytes(array: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
+def npy_with_header(shape: tuple, dtype: str = "<f8", data: bytes = b"", header_padding: int = 0) -> bytes:
+    """A ``.npy`` member whose header says ``shape`` and ``dtype`` whatever ``data`` really holds."""
+    header = f"{{'descr': '{dtype}', 'fortran_order': False, 'shape': {shape!r}, }}" + " " * header_padding + "\n"
+    if len(header) < 2**16:
+        prefix = b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little")
+    else:
+        prefix = b"\x93NUMPY\x02\x00" + len(header).to_bytes(4, "little")
+    return prefix + header.encode("latin1") + data
+
+
+def npz_of_members(**members: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, member in members.items():
+            archive.writestr(f"{name}.npy", member)
+    return buffer.getvalue()
+
+
+def with_member(name: str, member: bytes) -> bytes:
+    """A valid H = 3 file with one member replaced by raw ``.npy`` bytes."""
+    members = {array_name: npy_bytes(array) for array_name, array in valid_arrays().items()}
+    members[name] = member
+    return npz_of_members(**members)
+
+
 def valid_arrays(hidden_units: int = 3) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(0)
     return {
@@ -114,6 +139,41 @@ BAD_FILES = {
     "empty": (b"", "empty"),
     "too large": (b"PK" + bytes(MAX_NPZ_BYTES), "at most"),
     "truncated zip": (npz_bytes(**valid_arrays())[:-40], "npz"),
+    # A header may declare any shape; numpy allocates it before reading a byte (MemoryError, not ValueError).
+    "header declares (2, 10**12)": (
+        with_member("input_weights", npy_with_header((2, 10**12), data=bytes(48))),
+        r"input_weights has shape \(2, 1000000000000\)",
+    ),
+    "header declares (2, 2**32)": (
+        with_member("input_weights", npy_with_header((2, 2**32), data=bytes(48))),
+        r"input_weights has shape \(2, 4294967296\)",
+    ),
+    "header declares a giant recurrent_weights": (
+        with_member("recurrent_weights", npy_with_header((3, 10**15), data=bytes(72))),
+        "recurrent_weights has shape",
+    ),
+    "header shape larger than its data": (
+        with_member("recurrent_weights", npy_with_header((3, 3), data=bytes(16))),
+        "declares shape",
+    ),
+    "header shape smaller than its data": (
+        with_member("output_weights", npy_with_header((3, 1), data=bytes(8 * 30))),
+        "declares shape",
+    ),
+    "60 KB header": (
+        with_member("input_weights", npy_with_header((2, 3), data=bytes(48), header_padding=60_000)),
+        "60,0..-byte .npy header",
+    ),
+    "header is not a dict": (with_member("input_weights", npy_with_header((2, 3))[:10] + b"[1, 2]\n"), "header"),
+    "not .npy magic": (with_member("input_weights", b"PK\x03\x04" + bytes(60)), "not a .npy array"),
+    "finite but ±1e308, so the sums overflow": (
+        npz_bytes(**{name: 1e308 * np.sign(array) for name, array in valid_arrays().items()}),
+        "overflow",
+    ),
+    "structured dtype": (
+        npz_bytes(**with_replaced("output_weights", np.zeros((3, 1), dtype=[("x", "<f8")]))),
+        "real numbers",
+    ),
 }
 
 
@@ -123,6 +183,14 @@ def test_bad_files_are_refused_with_a_message(case):
     with pytest.raises(ValueError, match=expected_text) as raised:
         weights_from_npz_bytes(data)
     assert "numpy.savez" in str(raised.value)  # every message says how to make a good file
+
+
+def test_no_header_makes_anything_but_a_value_error():
+    # Every way a header can lie about its shape, dtype or length ends as a ValueError with the help text.
+    for shape in [(2, 10**12), (2, 2**32), (2, -1), (2,), (), (2, 3, 10**9), (2, 2**63)]:
+        for dtype in ["<f8", "<i8", "|O", "<U10", "|V8", "<c16", "<f2", ">f8"]:
+            with pytest.raises(ValueError, match=r"numpy\.savez"):
+                weights_from_npz_bytes(with_member("input_weights", npy_with_header(shape, dtype, data=bytes(48))))
 
 
 def test_a_zip_bomb_is_refused_before_decompressing():

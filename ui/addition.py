@@ -7,7 +7,7 @@ import random
 import numpy as np
 import streamlit as st
 
-from explainer import AdditionTrace, RNNWeights, parse_operand
+from explainer import AdditionTrace, RNNWeights, parse_operand, timesteps_for
 from explainer.figures import step_figure, unfolded_figure, weights_figure
 from explainer.plot_style import CARRIED_CONTRIBUTION, CARRY, HIGHLIGHT, INPUT_CONTRIBUTION
 from explainer.tables import step_table, trace_csv, trace_table
@@ -64,9 +64,14 @@ def restore_from_url() -> list[str]:
     set_pair(values["a"], values["b"])
     if "t" in st.query_params:
         try:
-            st.session_state["timestep"] = _parse_timestep(st.query_params["t"])
+            timestep = _parse_timestep(st.query_params["t"])
         except ValueError as error:
             notices.append(f"The link's timestep was not usable ({error}); showing t = 0.")
+        else:
+            last = timesteps_for(values["a"], values["b"]) - 1
+            if timestep > last:
+                notices.append(f"The link's t = {timestep} is past the last column of this sum; showing t = {last}.")
+            st.session_state["timestep"] = min(timestep, last)
     return notices
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from explainer import RNNWeights, evaluate
+from ui.guards import escape_markdown
 from ui.session_networks import (
     PENDING_SOURCE_KEY,
     REPLAY_KEY,
@@ -92,7 +93,7 @@ def model_source_ui(shipped_weights: RNNWeights) -> tuple[str, RNNWeights]:
         )
         return f"Your network (step {checkpoint.step:,})", checkpoint.weights
     if source == SOURCE_UPLOADED:
-        weights = uploaded.weights
-        st.caption(f"{uploaded.name}, H = {weights.hidden_units} · exact on {accuracy_over_all_pairs(weights):.1%}")
-        return f"Your upload ({uploaded.name})", weights
+        weights, name = uploaded.weights, escape_markdown(uploaded.name)  # the name is shown as Markdown
+        st.caption(f"{name}, H = {weights.hidden_units} · exact on {accuracy_over_all_pairs(weights):.1%}")
+        return f"Your upload ({name})", weights
     return SOURCE_SHIPPED, shipped_weights

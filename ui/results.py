@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from explainer.keras_jobs import keras_file_bytes
 from explainer.plot_style import HIGHLIGHT
 from explainer.recipes import TrainingSettings
 from explainer.tables import training_curves_table
 from explainer.training_figures import training_curves_figure
-from explainer.weights_io import model_to_keras_bytes_in_subprocess, weights_to_npz_bytes
+from explainer.weights_io import weights_to_npz_bytes
 from ui.charts import show_chart
 from ui.session_networks import SOURCE_TRAINED, TrainingRun, selected_checkpoint
 
@@ -66,7 +67,7 @@ def _downloads_ui(settings: TrainingSettings, shown) -> None:
     keras_column.download_button(
         f"Download model at step {shown.step:,} (.keras)",
         # Built only when clicked, by a child process: the server itself never imports Keras.
-        lambda: model_to_keras_bytes_in_subprocess(weights),
+        lambda: keras_file_bytes(weights),  # cached per network, and under the server-wide Keras limit
         file_name=f"{stem}.keras",
         mime="application/octet-stream",
         key="download_keras",

@@ -20,6 +20,7 @@ import time
 
 import streamlit as st
 
+from explainer.keras_jobs import keras_child_slots
 from explainer.paths import PROJECT_ROOT
 from explainer.recipes import RECIPE_LEARNING_RATES, TrainingSettings
 from explainer.train_worker import checkpoint_from_record, worker_command
@@ -33,7 +34,6 @@ from ui.session_networks import (
 )
 
 MAX_PAGE_HIDDEN_UNITS = 32
-MAX_CONCURRENT_TRAININGS = 2
 # A page visitor's run must end in minutes, and each checkpoint costs memory (≤ 9 KB at H = 32):
 # seed checks every 1,000 steps (100 checkpoints, ~2 min); fast every 16 (1,250 checkpoints, ~30 s).
 MAX_PAGE_STEPS = {"seed": 100_000, "fast": 20_000}
@@ -45,10 +45,10 @@ RECIPE_DESCRIPTIONS = {
 }
 
 
-@st.cache_resource
 def _training_slots() -> threading.BoundedSemaphore:
-    """Shared by all sessions: at most this many training processes at once (each holds TensorFlow, ~300 MB)."""
-    return threading.BoundedSemaphore(MAX_CONCURRENT_TRAININGS)
+    """Shared by all sessions and by ``.keras`` exports: at most ``ADDITION_UNFOLDED_MAX_TRAININGS`` Keras
+    children at once (each holds TensorFlow, ~0.9 GB)."""
+    return keras_child_slots()
 
 
 def _apply_recipe_defaults() -> None:
