@@ -404,11 +404,6 @@ def server_children(server_pid: int, command_part: bytes) -> dict[int, str]:
 
 
 @pytest.mark.browser
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 16 item 1: a tab closed mid-training leaks its training slot and leaves a zombie; "
-    "flip this when the cleanup no longer depends on the session being alive",
-)
 def test_closing_tabs_mid_training_frees_their_slots_and_leaves_no_zombie():
     from tests.support.browser import launch_chromium, require_browser, streamlit_server, wait_until_healthy
 
