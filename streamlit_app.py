@@ -64,24 +64,45 @@ trace = trace_addition(weights, a, b, hidden_override=hidden_override)
 verdict_ui(trace, "The RNN" if weights == shipped else source_label)
 if hidden_override is not None:
     st.info(f"Ablated network: {describe_ablation(hidden_override)}. Clear it in the sidebar.", icon="✂️")
-timestep = timestep_ui(trace.timesteps)
-save_to_url(a, b, timestep)  # early, so the address bar is current even while the charts below are drawn
-unfolded_ui(trace, timestep, probe_carry=probe.decode(trace.hidden), highlighted_units=probe.top_carry_units)
-
 # One section at a time: Streamlit computes hidden tabs too, and some of these views are heavy.
 sections = ["Inside one step", "The weights", "What did it learn?", "Train it yourself"]
 if weights != shipped:
     sections.append("Side by side")
 if st.session_state.get("section") not in sections:  # first visit, or "Side by side" after going back to shipped
     st.session_state["section"] = sections[0]
-section = st.segmented_control("Look closer", sections, key="section", required=True)
-if section == "Inside one step":
+STEP_SECTION = sections[0]
+
+
+def step_through(section_widget: bool = True) -> tuple[int, str]:
+    """Timestep controls, the address bar, the unfolded addition, the section choice: shared by both paths below."""
+    timestep = timestep_ui(trace.timesteps)
+    save_to_url(a, b, timestep)  # early, so the address bar is current even while the charts below are drawn
+    unfolded_ui(trace, timestep, probe_carry=probe.decode(trace.hidden), highlighted_units=probe.top_carry_units)
+    section = st.segmented_control("Look closer", sections, key="section", required=True)
+    return timestep, section
+
+
+@st.fragment
+def step_through_fragment() -> None:
+    """With "Inside one step" open, a step click (Previous, Next, the slider) reruns only this part: the pair,
+    the verdict and the sidebar cannot change by stepping, so the rest of the page is not rebuilt."""
+    timestep, section = step_through()
+    if section != STEP_SECTION:
+        st.rerun()  # another section reads state drawn outside this fragment: redraw the whole page for it
     step_ui(trace, weights, timestep)
-elif section == "The weights":
-    weights_ui(weights)
-elif section == "What did it learn?":
-    insight_ui(weights, trace, timestep, hidden_override)
-elif section == "Train it yourself":
-    training_panel_ui()
-elif section == "Side by side":
-    side_by_side_ui(shipped, weights, source_label, a, b)
+
+
+if st.session_state["section"] == STEP_SECTION:
+    step_through_fragment()
+else:
+    timestep, section = step_through()
+    if section == STEP_SECTION:
+        step_ui(trace, weights, timestep)
+    elif section == "The weights":
+        weights_ui(weights)
+    elif section == "What did it learn?":
+        insight_ui(weights, trace, timestep, hidden_override)
+    elif section == "Train it yourself":
+        training_panel_ui()
+    elif section == "Side by side":
+        side_by_side_ui(shipped, weights, source_label, a, b)
