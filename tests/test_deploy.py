@@ -54,7 +54,7 @@ async def open_visitor(browser, url: str, index: int) -> Visitor:
     context.set_default_timeout(TIMEOUT_MS)
     page = await context.new_page()
     page.on("websocket", lambda socket: socket.on("close", lambda closed: visitor.closed_sockets.append(closed.url)))
-    response = await page.goto(f"{url}/?a={visitor.a}&b={visitor.b}")
+    response = await page.goto(f"{url}/?a={visitor.a}&b={visitor.b}", wait_until="commit")
     visitor.replica = response.headers["x-replica"]
     visitor.page = page
     await page.get_by_text(visitor.verdict).wait_for()

@@ -1,7 +1,9 @@
 """Forty people at once: concurrent browser sessions against one ``streamlit run`` on loopback.
 
 Each session types its own pair and steps through time; every one must show its own correct verdict and
-step, none may see another's state, and no error element may appear. Bounded: 40 sessions, 1–5 steps each,
+step, none may see another's state, and no error element may appear. Each session is a tab with its own
+Streamlit session; the 40 tabs share 8 browser contexts, so the front end's JavaScript is downloaded 8 times,
+not 40 (see tests/support/sessions.py). Bounded: 40 sessions, 1–5 steps each, at most 8 loading at once,
 every wait has a timeout and the whole run has one. The latency of every wait is recorded: percentiles go to
 ``test-artifacts/load.json`` and to pytest's summary, with how close the slowest wait came to its timeout.
 The duration target (≤ 120 s on a 2-core machine) is checked by ``bench/bench_load.py``, not here.
@@ -23,9 +25,9 @@ pytestmark = pytest.mark.browser
 SESSIONS = 40
 # Every single wait (a page load, a typed pair, a step) may take this long. Runs on this shared 2-core machine
 # measure the slowest wait and record it; the timeout stays several times above it.
-TIMEOUT_MS = 90_000
+TIMEOUT_MS = 180_000
 STAGGER_SECONDS = 0.5  # arrivals spread over 20 s, as a class opening a link does, not all in one millisecond
-TOTAL_TIMEOUT_SECONDS = 480
+TOTAL_TIMEOUT_SECONDS = 540  # under pytest-timeout's 600 s
 
 REPORT: list[str] = []  # read by conftest.py's terminal summary
 
