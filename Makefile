@@ -18,12 +18,12 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 run: $(VENV)/.runtime
 	$(VENV)/bin/streamlit run streamlit_app.py --server.port $(PORT)
 
-# The browser tests need Debian's Chromium. As root it is installed here; otherwise they skip with a
-# reason locally (under CI=true they fail instead).
+# The browser tests need Debian's Chromium, and the deploy test Debian's nginx. As root they are installed here;
+# otherwise those tests skip with a reason locally (under CI=true they fail instead).
 browser:
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
-	  else echo "note: /usr/bin/chromium is missing; run 'sudo apt-get install chromium' for the browser tests"; fi; \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/sbin/nginx ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium nginx >/dev/null; \
+	  else echo "note: run 'sudo apt-get install chromium nginx' for the browser and deploy tests"; fi; \
 	fi
 
 lint: $(VENV)/.dev

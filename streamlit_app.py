@@ -69,25 +69,46 @@ trace = trace_addition(weights, a, b, ablation=ablation)
 verdict_ui(trace, "The RNN" if weights == shipped else source_label)
 if ablation is not None:
     st.info(f"Ablated network: {describe_ablation(ablation)}. Clear it in the sidebar.", icon="✂️")
-timestep = timestep_ui(trace.timesteps)
-save_to_url(a, b, timestep)  # early, so the address bar is current even while the charts below are drawn
-unfolded_ui(trace, timestep, probe.decode(trace.hidden) if probe is not None else None, carry_units)
-
 # One section at a time: Streamlit computes hidden tabs too, and some of these views are heavy.
 sections = ["Inside one step", "The weights", "What did it learn?", "Train it yourself"]
 if weights != shipped:
     sections.append("Side by side")
 if st.session_state.get("section") not in sections:  # first visit, or "Side by side" after going back to shipped
     st.session_state["section"] = sections[0]
-section = st.segmented_control("Look closer", sections, key="section", required=True)
-with view_or_warning(f"“{section}”"):  # an analysis that cannot run on this network leaves the rest working
-    if section == "Inside one step":
-        step_ui(trace, weights, timestep)
-    elif section == "The weights":
-        weights_ui(weights)
-    elif section == "What did it learn?":
-        insight_ui(weights, trace, timestep, ablation)
-    elif section == "Train it yourself":
-        training_panel_ui()
-    elif section == "Side by side":
-        side_by_side_ui(shipped, weights, source_label, a, b)
+STEP_SECTION = sections[0]
+
+
+def step_through() -> tuple[int, str]:
+    """Timestep controls, the address bar, the unfolded addition, the section choice: shared by both paths below."""
+    timestep = timestep_ui(trace.timesteps)
+    save_to_url(a, b, timestep)  # early, so the address bar is current even while the charts below are drawn
+    unfolded_ui(trace, timestep, probe.decode(trace.hidden) if probe is not None else None, carry_units)
+    section = st.segmented_control("Look closer", sections, key="section", required=True)
+    return timestep, section
+
+
+@st.fragment
+def step_through_fragment() -> None:
+    """With "Inside one step" open, a step click (Previous, Next, the slider) reruns only this part: the pair,
+    the verdict and the sidebar cannot change by stepping, so the rest of the page is not rebuilt."""
+    timestep, section = step_through()
+    if section != STEP_SECTION:
+        st.rerun()  # another section reads state drawn outside this fragment: redraw the whole page for it
+    step_ui(trace, weights, timestep)
+
+
+if st.session_state["section"] == STEP_SECTION:
+    step_through_fragment()
+else:
+    timestep, section = step_through()
+    with view_or_warning(f"“{section}”"):  # an analysis that cannot run on this network leaves the rest working
+        if section == STEP_SECTION:
+            step_ui(trace, weights, timestep)
+        elif section == "The weights":
+            weights_ui(weights)
+        elif section == "What did it learn?":
+            insight_ui(weights, trace, timestep, ablation)
+        elif section == "Train it yourself":
+            training_panel_ui()
+        elif section == "Side by side":
+            side_by_side_ui(shipped, weights, source_label, a, b)

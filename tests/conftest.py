@@ -19,9 +19,16 @@ def shipped_weights(shipped_model) -> RNNWeights:
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Say how many bad-input cases the corpus tests tried (the issue asks for the count)."""
+    """Say how many bad-input cases the corpus tests tried, and the load test's latencies (the issues ask)."""
+    import sys
+
     from tests.support.counting import CASES_TRIED
 
+    load_test = sys.modules.get("tests.test_load")
+    if load_test is not None and load_test.REPORT:
+        terminalreporter.section("load test: latency per session wait")
+        for line in load_test.REPORT:
+            terminalreporter.write_line(line)
     if CASES_TRIED:
         terminalreporter.section("bad-input corpus")
         for kind, count in sorted(CASES_TRIED.items()):

@@ -1,0 +1,237 @@
+"""What one click costs: a real ``streamlit run`` driven by Chromium, server CPU read from /proc.
+
+    python -m bench.bench_clicks [--clicks 30] [--changes 10] [--json PATH]
+
+- server CPU per interaction: utime + stime of the server and its children (``/proc/<pid>/stat``)
+  read before an action and again once the page shows its result and the server has gone quiet:
+  a first visit, each "Next ▶" click (median and p95 over ``--clicks``), each change of a number.
+- click → new step visible: measured inside Chromium, from the click event to the moment the page
+  shows "Step t = N reads" (and one animation frame after it), p50 and p95.
+- cold start: ``streamlit run`` launched → the hidden-state heatmap visible in Chromium (the browser is
+  already running: it is the visitor's).
+- capacity: interactions per second one server sustains on this machine's cores, from the CPU per click
+  (2 cores / CPU-seconds per click; the server's script runs hold the GIL, so one process uses ~1 core for
+  them: both figures are printed).
+
+Exits non-zero if a target in ``TARGETS`` is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from tests.support.browser import launch_chromium, streamlit_server, wait_until_healthy
+
+TARGETS = {
+    "next_click_cpu_median_ms": 30.0,
+    "number_change_cpu_median_ms": 60.0,
+    "first_visit_cpu_ms": 300.0,
+    "click_visible_p50_ms": 150.0,
+    "click_visible_p95_ms": 300.0,
+    "cold_start_seconds": 4.0,
+}
+TICK_SECONDS = 1 / os.sysconf("SC_CLK_TCK")
+HEATMAP = ".js-plotly-plot g.hm image"
+TIMEOUT_MS = 60_000
+PAIR = (1_000_000_000_000, 999_999_999_999)  # the "40-bit pair" preset
+
+# Clicks the button whose text is `button`, then resolves with the milliseconds until `expected` is in the
+# page's text, plus one animation frame (the frame that paints it). Runs in the page, so Playwright's own
+# round trips are not counted.
+CLICK_AND_WAIT = """
+async ([button, expected, timeoutMs]) => {
+  const target = [...document.querySelectorAll('button')].find(b => b.innerText.trim() === button);
+  if (!target) throw new Error('no button ' + button);
+  const started = performance.now();
+  const seen = () => document.body.innerText.includes(expected);
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { observer.disconnect(); reject(new Error('timeout: ' + expected)); }, timeoutMs);
+    const observer = new MutationObserver(() => {
+      if (seen()) { observer.disconnect(); clearTimeout(timer); resolve(); }
+    });
+    observer.observe(document.body, {subtree: true, childList: true, characterData: true});
+    target.click();
+  });
+  await new Promise(resolve => requestAnimationFrame(() => resolve()));
+  return performance.now() - started;
+}
+"""
+
+
+def descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it, from /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        pending.extend(children.get(current, []))
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of ``pid`` and its live descendants, plus the reaped children they waited for."""
+    total_ticks = 0
+    for process in descendants(pid):
+        try:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # After the ")" field 3 (state) is index 0: utime, stime, cutime, cstime are fields 14–17.
+        total_ticks += sum(int(value) for value in fields[11:15])
+    return total_ticks * TICK_SECONDS
+
+
+def wait_until_quiet(pid: int, quiet_seconds: float = 0.25, limit_seconds: float = 20.0) -> float:
+    """Wait until the server's CPU counter stops moving for ``quiet_seconds``; returns its reading."""
+    deadline = time.monotonic() + limit_seconds
+    reading = cpu_seconds(pid)
+    still_since = time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.05)  # polling a counter, not waiting for a result
+        now = cpu_seconds(pid)
+        if now != reading:
+            reading, still_since = now, time.monotonic()
+        elif time.monotonic() - still_since >= quiet_seconds:
+            return reading
+    return reading
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, round(fraction * len(ordered)) - 1)]
+
+
+def measure(clicks: int, changes: int) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    results: dict = {}
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        started = time.perf_counter()
+        with streamlit_server() as (url, process):
+            wait_until_healthy(url, process)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(url)
+            page.locator(HEATMAP).first.wait_for(timeout=TIMEOUT_MS)
+            results["cold_start_seconds"] = time.perf_counter() - started
+            page.close()
+            pid = process.pid
+            base_cpu = wait_until_quiet(pid)
+
+            # First visit of a warm server: a new visitor with their own session.
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            page = context.new_page()
+            page.goto(f"{url}/?a={PAIR[0]}&b={PAIR[1]}")  # a 41-step sum: room for 40 "Next" clicks
+            page.get_by_text(f"= {sum(PAIR)} ✓").first.wait_for(timeout=TIMEOUT_MS)
+            page.locator(HEATMAP).first.wait_for(timeout=TIMEOUT_MS)
+            after_visit = wait_until_quiet(pid)
+            results["first_visit_cpu_ms"] = (after_visit - base_cpu) * 1000
+
+            # "Next ▶" clicks, wrapping back to t = 0 with "◀ Previous" clicks when the sum ends (not counted).
+            cpu_per_click, visible_ms = [], []
+            timesteps = sum(PAIR).bit_length()
+            step = 0
+            before = after_visit
+            while len(cpu_per_click) < clicks:
+                if step == timesteps - 1:
+                    while step > 0:
+                        step -= 1
+                        page.evaluate(CLICK_AND_WAIT, ["◀ Previous", f"Step t = {step} reads", TIMEOUT_MS])
+                    before = wait_until_quiet(pid)
+                step += 1
+                visible_ms.append(page.evaluate(CLICK_AND_WAIT, ["Next ▶", f"Step t = {step} reads", TIMEOUT_MS]))
+                after = wait_until_quiet(pid)
+                cpu_per_click.append((after - before) * 1000)
+                before = after
+            results["next_click_cpu_median_ms"] = statistics.median(cpu_per_click)
+            results["next_click_cpu_p95_ms"] = percentile(cpu_per_click, 0.95)
+            results["next_click_cpu_mean_ms"] = statistics.fmean(cpu_per_click)
+            results["click_visible_p50_ms"] = statistics.median(visible_ms)
+            results["click_visible_p95_ms"] = percentile(visible_ms, 0.95)
+            results["clicks"] = len(cpu_per_click)
+
+            # Number changes: type a new a, press Enter, wait for the new verdict.
+            cpu_per_change = []
+            for index in range(changes):
+                a = 1000 + 37 * index
+                box = page.get_by_label("a", exact=True)
+                box.fill(str(a))
+                box.press("Enter")
+                page.get_by_text(f"{a} + {PAIR[1]} = {a + PAIR[1]} ✓").first.wait_for(timeout=TIMEOUT_MS)
+                after = wait_until_quiet(pid)
+                cpu_per_change.append((after - before) * 1000)
+                before = after
+            results["number_change_cpu_median_ms"] = statistics.median(cpu_per_change)
+            results["number_change_cpu_p95_ms"] = percentile(cpu_per_change, 0.95)
+            results["changes"] = len(cpu_per_change)
+            context.close()
+        browser.close()
+    seconds_per_click = max(results["next_click_cpu_mean_ms"], TICK_SECONDS * 1000) / 1000
+    results["capacity_clicks_per_second_1_core"] = 1 / seconds_per_click
+    results["capacity_clicks_per_second_2_cores"] = 2 / seconds_per_click
+    return results
+
+
+def print_table(results: dict) -> None:
+    print("| measure | value | target |")
+    print("|---|---|---|")
+    rows = [
+        ("server CPU, first visit", f"{results['first_visit_cpu_ms']:.0f} ms", "≤ 300 ms"),
+        (
+            f"server CPU per 'Next ▶' click, median / p95 / mean of {results['clicks']}",
+            f"{results['next_click_cpu_median_ms']:.0f} / {results['next_click_cpu_p95_ms']:.0f} / "
+            f"{results['next_click_cpu_mean_ms']:.1f} ms",
+            "median ≤ 30 ms",
+        ),
+        (
+            f"server CPU per number change, median / p95 of {results['changes']}",
+            f"{results['number_change_cpu_median_ms']:.0f} / {results['number_change_cpu_p95_ms']:.0f} ms",
+            "median ≤ 60 ms",
+        ),
+        (
+            "click → new step visible in Chromium, p50 / p95",
+            f"{results['click_visible_p50_ms']:.0f} / {results['click_visible_p95_ms']:.0f} ms",
+            "≤ 150 / ≤ 300 ms",
+        ),
+        ("cold start: `streamlit run` → heatmap in Chromium", f"{results['cold_start_seconds']:.1f} s", "≤ 4 s"),
+        (
+            "capacity: 'Next' clicks per second, one server (1 core / 2 cores)",
+            f"{results['capacity_clicks_per_second_1_core']:.0f} / "
+            f"{results['capacity_clicks_per_second_2_cores']:.0f} per s",
+            "",
+        ),
+    ]
+    for row in rows:
+        print(f"| {' | '.join(row)} |")
+    print(f"(/proc CPU counters tick every {TICK_SECONDS * 1000:.0f} ms; the mean is the finer figure)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clicks", type=int, default=30)
+    parser.add_argument("--changes", type=int, default=10)
+    arguments = parser.parse_args()
+    results = measure(arguments.clicks, arguments.changes)
+    print_table(results)
+    print(json.dumps({"benchmark": "clicks", **results}))
+    missed = [name for name, limit in TARGETS.items() if results[name] > limit]
+    if missed:
+        print(f"missed: {', '.join(missed)}")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

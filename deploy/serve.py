@@ -1,0 +1,182 @@
+"""nginx in front of N ``streamlit run`` replicas, all on loopback, for local use and for the failover test.
+
+    python -m deploy.serve [--replicas 2] [--port 8080]
+
+Starts the replicas on free 127.0.0.1 ports, then nginx (Debian's /usr/sbin/nginx) with ``deploy/nginx.conf.template``
+filled in: its own prefix, pid file, logs and temp directories under a temporary directory, in the foreground,
+as the current user. Ctrl-C stops everything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import getpass
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE = Path(__file__).resolve().parent / "nginx.conf.template"
+NGINX_CANDIDATES = ("/usr/sbin/nginx",)
+AFFINITY_COOKIE = "addition_replica"
+READY_SECONDS = 90.0
+
+
+def find_nginx() -> str | None:
+    """Debian's nginx, or one on PATH."""
+    for candidate in NGINX_CANDIDATES:
+        if os.access(candidate, os.X_OK):
+            return candidate
+    return shutil.which("nginx")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Replica:
+    port: int
+    process: subprocess.Popen
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def kill(self) -> None:
+        """Stop it abruptly, as a crash or an OOM kill would."""
+        self.process.kill()
+        self.process.wait(timeout=30)
+
+
+@dataclass
+class Cluster:
+    url: str
+    replicas: list[Replica]
+    nginx: subprocess.Popen
+    prefix: Path
+
+
+def wait_for(url: str, process: subprocess.Popen, expected: bytes, timeout: float = READY_SECONDS) -> None:
+    """Poll ``url`` until its body is ``expected``; fail early if ``process`` exits."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args[0]} exited with code {process.returncode} before {url} answered")
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as response:
+            if response.read().strip() == expected:
+                return
+        time.sleep(0.1)  # polling interval of a readiness check
+    raise TimeoutError(f"{url} did not answer within {timeout} s")
+
+
+def start_replica(port: int, environment: dict[str, str] | None = None) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "streamlit_app.py",
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+        ],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **(environment or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def nginx_config(prefix: Path, listen_port: int, replica_ports: list[int]) -> str:
+    # Run as the current user: as root, nginx would otherwise hand its workers to "nobody", who cannot use the
+    # temporary directories made here.
+    user_line = f"user {getpass.getuser()};" if os.geteuid() == 0 else ""
+    servers = "\n".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=10s;" for port in replica_ports)
+    text = TEMPLATE.read_text()
+    for placeholder, value in {
+        "{user_line}": user_line,
+        "{prefix}": str(prefix),
+        "{listen}": f"127.0.0.1:{listen_port}",
+        "{servers}": servers,
+        "{cookie}": AFFINITY_COOKIE,
+    }.items():
+        text = text.replace(placeholder, value)
+    return text
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextlib.contextmanager
+def cluster(replicas: int = 2, port: int | None = None, nginx: str | None = None) -> Iterator[Cluster]:
+    """Start ``replicas`` Streamlit processes and nginx in front of them; stop them all on exit."""
+    nginx = nginx or find_nginx()
+    if nginx is None:
+        raise FileNotFoundError("nginx is not installed (Debian: apt-get install nginx)")
+    started: list[subprocess.Popen] = []
+    with tempfile.TemporaryDirectory(prefix="addition-nginx-") as directory:
+        prefix = Path(directory)
+        try:
+            replica_list = []
+            for _ in range(replicas):
+                replica_port = free_port()
+                process = start_replica(replica_port)
+                started.append(process)
+                replica_list.append(Replica(replica_port, process))
+            for replica in replica_list:
+                wait_for(f"http://{replica.address}/_stcore/health", replica.process, b"ok")
+            listen_port = port or free_port()
+            (prefix / "nginx.conf").write_text(nginx_config(prefix, listen_port, [r.port for r in replica_list]))
+            if os.geteuid() == 0:
+                os.chmod(prefix, 0o755)  # nothing secret in here; workers only need to reach the temp dirs
+            proxy = subprocess.Popen(
+                [nginx, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-e", str(prefix / "error.log")],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+            started.append(proxy)
+            url = f"http://127.0.0.1:{listen_port}"
+            wait_for(f"{url}/_stcore/health", proxy, b"ok")
+            yield Cluster(url=url, replicas=replica_list, nginx=proxy, prefix=prefix)
+        finally:
+            for process in reversed(started):
+                _stop(process)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--replicas", type=int, default=2)
+    parser.add_argument("--port", type=int, default=8080)
+    arguments = parser.parse_args()
+    with cluster(arguments.replicas, arguments.port) as running:
+        print(f"{running.url} → " + ", ".join(replica.address for replica in running.replicas), flush=True)
+        print("Ctrl-C stops nginx and the replicas.", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            running.nginx.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,200 @@
+"""Many people at once: concurrent browser sessions, each typing its own pair and stepping through time.
+
+Used by the load test (correctness, with headroom on every wait), the deploy test (through nginx) and
+``bench/bench_load.py`` (the duration target). Every session records how long each of its waits took, so a
+run reports latency percentiles and how close the slowest wait came to its timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGUMENTS, PROJECT_ROOT
+
+ERRORS = "[data-testid='stException'], [data-testid='stAlertContentError']"
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+
+
+def pair_for(session: int) -> tuple[int, int, int]:
+    """A distinct pair and number of steps per session; some sums need 9 or more timesteps."""
+    return session * 13 + 1, session * 29 + 200, session % 5 + 1
+
+
+@dataclass
+class SessionResult:
+    session: int
+    pair: tuple[int, int]
+    steps: int
+    verdicts: list[str] = field(default_factory=list)
+    url: str = ""
+    errors: int = 0
+    closed_sockets: int = 0  # WebSocket connections the page lost (each one means a reconnect)
+    # Seconds each wait took, by kind: "first view", "typing", "step".
+    waits: dict[str, list[float]] = field(default_factory=dict)
+
+    def record(self, kind: str, seconds: float) -> None:
+        self.waits.setdefault(kind, []).append(seconds)
+
+
+async def timed(result: SessionResult, kind: str, awaitable) -> None:
+    started = time.perf_counter()
+    await awaitable
+    result.record(kind, time.perf_counter() - started)
+
+
+async def drive(context, url: str, session: int, timeout_ms: float, arrivals: asyncio.Semaphore) -> SessionResult:
+    """One visitor in its own tab of ``context``: open the page, type a and b, press "Next ▶" ``steps`` times,
+    read what is shown. Every tab is its own Streamlit session (its own WebSocket and state).
+
+    ``arrivals`` bounds how many pages load at once (the first view downloads the whole front end); after that
+    every session stays open and works concurrently with all the others."""
+    a, b, steps = pair_for(session)
+    result = SessionResult(session=session, pair=(a, b), steps=steps)
+    page = await context.new_page()
+    page.set_default_timeout(timeout_ms)
+    lost: list[str] = []  # closed WebSocket URLs, counted only while the session is live (not at its own close)
+    page.on("websocket", lambda socket: socket.on("close", lambda closed: lost.append(closed.url)))
+    try:
+        async with arrivals:
+            await timed(result, "first view", _first_view(page, url))
+        await timed(result, "typing", _type_pair(page, a, b))
+        for step in range(1, steps + 1):
+            await timed(result, "step", _next_step(page, step))
+        # The address bar is updated by a separate message from the server: wait for it, bounded by the timeout.
+        await page.wait_for_function("expected => location.search.includes(expected)", arg=f"t={steps}")
+        result.verdicts = await page.get_by_text(" says ").all_inner_texts()
+        result.url = page.url
+        result.errors = await page.locator(ERRORS).count()
+        result.closed_sockets = len(lost)
+        return result
+    except Exception:
+        result.closed_sockets = len(lost)
+        await _keep_evidence(page, result)
+        raise
+    finally:
+        await page.close()
+
+
+async def _keep_evidence(page, result: SessionResult) -> None:
+    """A failed session leaves what its page showed in test-artifacts/, to tell a slow server from a wrong one."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    stem = ARTIFACTS / f"load-session-{result.session}"
+    try:
+        await page.screenshot(path=f"{stem}.png", timeout=10_000)
+        text = await page.locator("body").inner_text(timeout=10_000)
+    except Exception as error:  # the evidence is a courtesy; the original failure is what gets reported
+        text = f"(could not read the page: {error})"
+    stem.with_suffix(".txt").write_text(f"{result}\nurl: {page.url}\n\n{text}\n")
+
+
+async def _first_view(page, url: str) -> None:
+    await page.goto(url, wait_until="commit")  # then wait for what a person waits for: the verdict
+    await page.get_by_text("The RNN says 50 + 18 = 68").wait_for()
+
+
+async def _type_pair(page, a: int, b: int) -> None:
+    for label, value in (("a", a), ("b", b)):
+        box = page.get_by_label(label, exact=True)
+        await box.fill(str(value))
+        await box.press("Enter")
+    await page.get_by_text(f"The RNN says {a} + {b} = {a + b} ✓").wait_for()
+
+
+async def _next_step(page, step: int) -> None:
+    await page.get_by_role("button", name="Next ▶").click()
+    await page.get_by_text(f"Step t = {step} reads").wait_for()
+
+
+async def run_sessions(
+    url: str,
+    sessions: int,
+    timeout_ms: float,
+    stagger_seconds: float,
+    total_timeout: float,
+    loading_at_once: int = 8,
+    browsers: int = 8,
+) -> tuple[list[SessionResult], float]:
+    """``sessions`` visitors in one Chromium, starting ``stagger_seconds`` apart and at most ``loading_at_once``
+    loading the page at the same moment, then all open and working at once. Returns their results and the
+    wall-clock seconds from the first start to the last finish.
+
+    The visitors share ``browsers`` browser contexts (tabs of the same few "laptops"): each context downloads the
+    front end (~8 MB of JavaScript, Plotly's alone 4.7 MB) once and caches it, as a returning browser does.
+    With one context per visitor, 40 copies of it served by the one Python process are what ran out the
+    timeouts on a loaded 2-core machine, not the app's own work."""
+    from playwright import async_api
+
+    arrivals = asyncio.Semaphore(loading_at_once)
+
+    async with async_api.async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGUMENTS
+        )
+        try:
+            viewport = {"width": 1300, "height": 900}
+            contexts = [await browser.new_context(viewport=viewport) for _ in range(min(browsers, sessions))]
+
+            async def staggered(session: int) -> SessionResult:
+                await asyncio.sleep(session * stagger_seconds)  # people arrive one after another, not in the same ms
+                return await drive(contexts[session % len(contexts)], url, session, timeout_ms, arrivals)
+
+            started = time.perf_counter()
+            results = await asyncio.wait_for(
+                asyncio.gather(*(staggered(session) for session in range(sessions))), timeout=total_timeout
+            )
+            return results, time.perf_counter() - started
+        finally:
+            await browser.close()
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, round(fraction * len(ordered)) - 1)]
+
+
+def summarise(results: list[SessionResult], seconds: float, timeout_ms: float) -> dict:
+    """Latency percentiles per kind of wait, and the slowest wait as a share of its timeout."""
+    summary: dict = {"sessions": len(results), "seconds": seconds, "timeout_seconds": timeout_ms / 1000, "waits": {}}
+    slowest = 0.0
+    for kind in ("first view", "typing", "step"):
+        values = [value for result in results for value in result.waits.get(kind, [])]
+        if not values:
+            continue
+        slowest = max(slowest, *values)
+        summary["waits"][kind] = {
+            "count": len(values),
+            "p50": statistics.median(values),
+            "p95": percentile(values, 0.95),
+            "max": max(values),
+        }
+    summary["slowest_wait_seconds"] = slowest
+    summary["lost_sockets"] = sum(result.closed_sockets for result in results)
+    summary["slowest_wait_share_of_timeout"] = slowest / (timeout_ms / 1000)
+    return summary
+
+
+def summary_lines(summary: dict) -> list[str]:
+    lines = [
+        f"{summary['sessions']} sessions in {summary['seconds']:.1f} s;"
+        f" slowest wait {summary['slowest_wait_seconds']:.1f} s"
+        f" = {summary['slowest_wait_share_of_timeout']:.0%} of its {summary['timeout_seconds']:.0f} s timeout;"
+        f" WebSockets lost: {summary['lost_sockets']}"
+    ]
+    for kind, numbers in summary["waits"].items():
+        lines.append(
+            f"  {kind:<10} n={numbers['count']:<4} p50 {numbers['p50']:.2f} s  p95 {numbers['p95']:.2f} s"
+            f"  max {numbers['max']:.2f} s"
+        )
+    return lines
+
+
+def write_artifact(name: str, summary: dict) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.json"
+    path.write_text(json.dumps(summary, indent=2) + "\n")
+    return path
