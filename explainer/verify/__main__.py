@@ -28,8 +28,6 @@ def default_certificate_path(model_path: str) -> Path:
 
 def verify(model_path: str, time_limit: float = DEFAULT_TIME_LIMIT, certificate_path: str | None = None) -> dict:
     """Everything the command prints, as a dict. Raises ModelFileError for a bad model file."""
-    from explainer.verify.certificate import check_certificate
-    from explainer.verify.invariant import certificate_document, search_invariant
     from explainer.verify.property import PROPERTY
     from explainer.verify.search import bounded_proof, find_counterexample
 
@@ -57,18 +55,9 @@ def verify(model_path: str, time_limit: float = DEFAULT_TIME_LIMIT, certificate_
             "bounded_proof": note,
             "seconds": round(time.perf_counter() - started, 3),
         }
-    for block in (1, 2, 3):
-        if time.perf_counter() > deadline:
-            break
-        outcome = search_invariant(weights, block=block, deadline=deadline)
-        if outcome.invariant is None:
-            tried.append(f"boxes closed under {block} column(s): {outcome.reason}")
-            continue
-        document = certificate_document(outcome.invariant, weights, sha, outcome.statistics)
-        check = check_certificate(document, weights, sha)
-        if not check.valid:
-            tried.append(f"boxes closed under {block} column(s), but the checker refused them: {check.reason}")
-            continue
+    document, attempts = prove(weights, sha, deadline)
+    tried.extend(attempts)
+    if document is not None:
         path = Path(certificate_path) if certificate_path else default_certificate_path(model_path)
         write_json_atomically(path, document)
         return {
@@ -76,11 +65,32 @@ def verify(model_path: str, time_limit: float = DEFAULT_TIME_LIMIT, certificate_
             "verdict": "proved",
             "certificate": str(path),
             "boxes": len(document["boxes"]),
-            "block_columns": block,
-            "pieces_checked": check.leaves,
+            "block_columns": document["block_columns"],
             "seconds": round(time.perf_counter() - started, 3),
         }
     return {**result, "verdict": "unknown", "tried": tried, "seconds": round(time.perf_counter() - started, 3)}
+
+
+def prove(weights, model_sha256: str | None, deadline: float, blocks=(1, 2, 3)) -> tuple[dict | None, list[str]]:
+    """Search for boxes closed under 1, then 2, then 3 columns; a certificate only once the checker accepts it."""
+    from explainer.verify.certificate import check_certificate
+    from explainer.verify.invariant import certificate_document, search_invariant
+
+    tried = []
+    for block in blocks:
+        if time.perf_counter() > deadline:
+            tried.append(f"boxes closed under {block} column(s): not tried, the time limit ran out")
+            continue
+        outcome = search_invariant(weights, block=block, deadline=deadline)
+        if outcome.invariant is None:
+            tried.append(f"boxes closed under {block} column(s): {outcome.reason}")
+            continue
+        document = certificate_document(outcome.invariant, weights, model_sha256, outcome.statistics)
+        check = check_certificate(document, weights, model_sha256)
+        if check.valid:
+            return document, tried
+        tried.append(f"boxes closed under {block} column(s), but the checker refused them: {check.reason}")
+    return None, tried
 
 
 def check(certificate_path: str, model_path: str) -> dict:

@@ -8,6 +8,7 @@ which JSON reads back to the same float64.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from dataclasses import dataclass
@@ -80,6 +81,17 @@ def _leaves(tree: object, low: np.ndarray, high: np.ndarray, boxes: int, where: 
     _leaves(tree[3], right_low, high, boxes, where, out, depth + 1)
 
 
+def content_digest(document: dict) -> str:
+    """sha256 of the certificate's claims (model, k, boxes, transitions) in one canonical JSON spelling.
+
+    It makes any edit visible at once (a moved bound, a changed target); the proof itself is the
+    re-check below, which does not trust the digest.
+    """
+    claims = {key: document.get(key) for key in ("model", "block_columns", "boxes", "transitions")}
+    text = json.dumps(claims, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def check_certificate(document: object, weights, model_sha256: str | None = None, chunk: int = 4096) -> CheckResult:
     """Every step of the certificate, re-checked; ``valid`` only if all hold."""
     try:
@@ -92,6 +104,14 @@ def check_certificate(document: object, weights, model_sha256: str | None = None
 def _check(document, weights, model_sha256, chunk) -> int:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise CertificateError(f"not a certificate of format {FORMAT!r}.")
+    try:
+        digest = content_digest(document)
+    except (TypeError, ValueError) as error:
+        raise CertificateError(f"the certificate cannot be read as JSON claims: {error}") from error
+    if document.get("digest") != digest:
+        raise CertificateError(
+            "the digest does not match the certificate's content: it was edited after it was written."
+        )
     model = document.get("model")
     if not isinstance(model, dict) or model.get("fingerprint") != weights.fingerprint:
         raise CertificateError("the certificate is about other weights (its fingerprint does not match the model's).")

@@ -48,7 +48,7 @@ class SearchOutcome:
     statistics: dict
 
 
-def simulated_states(weights: RNNWeights, block: int, seed: int = 0, sequences: int = 400, columns: int = 64):
+def simulated_states(weights: RNNWeights, block: int, seed: int = 0, sequences: int = 200, columns: int = 64):
     """States after multiples of ``block`` columns on random and patterned sums, with their true carries."""
     rng = np.random.default_rng(seed)
     patterns = rng.integers(0, 4, size=(sequences, columns))
@@ -86,20 +86,17 @@ def search_invariant(
     keys: dict[tuple, int] = {START: 0}
     invariant = Invariant(block, [np.zeros(units)], [np.zeros(units)], [0])
     states, carries = simulated_states(weights, block)
-    for state, carry in zip(states, carries, strict=True):
-        key = state_key(carry, state)
-        if key not in keys:
-            keys[key] = len(invariant.carry)
-            invariant.lower.append(state - padding)
-            invariant.upper.append(state + padding)
-            invariant.carry.append(int(carry))
-        else:
-            index = keys[key]
-            invariant.lower[index] = np.minimum(invariant.lower[index], state - padding)
-            invariant.upper[index] = np.maximum(invariant.upper[index], state + padding)
-    for index in range(1, len(invariant.carry)):
-        invariant.lower[index] = np.clip(invariant.lower[index], 0, 1)
-        invariant.upper[index] = np.clip(invariant.upper[index], 0, 1)
+    codes = np.concatenate([carries[:, None], np.round(states * 2)], axis=1).astype(np.int64)
+    unique, first, inverse = np.unique(codes, axis=0, return_index=True, return_inverse=True)
+    low = np.full((len(unique), units), np.inf)
+    high = np.full((len(unique), units), -np.inf)
+    np.minimum.at(low, inverse.ravel(), states)
+    np.maximum.at(high, inverse.ravel(), states)
+    for index, row in enumerate(first):
+        keys[state_key(carries[row], states[row])] = len(invariant.carry)
+        invariant.lower.append(np.clip(low[index] - padding, 0, 1))
+        invariant.upper.append(np.clip(high[index] + padding, 0, 1))
+        invariant.carry.append(int(carries[row]))
     words = all_words(block)
     word_inputs = COLUMN_PATTERNS[words].astype(np.float64)
     expected = {carry: carry_machine(words, carry) for carry in (0, 1)}
@@ -192,11 +189,12 @@ def _tree(found: list) -> object:
 
 def certificate_document(invariant: Invariant, weights: RNNWeights, model_sha256: str | None, statistics: dict) -> dict:
     """The certificate JSON for a closed invariant (see ``explainer.verify.certificate``)."""
+    from explainer.verify.certificate import content_digest
     from explainer.verify.checker import FORMAT
     from explainer.verify.property import PROPERTY
 
     words = 4**invariant.block_columns
-    return {
+    document = {
         "format": FORMAT,
         "property": PROPERTY,
         "model": {"fingerprint": weights.fingerprint, "sha256": model_sha256, "hidden_units": weights.hidden_units},
@@ -208,3 +206,5 @@ def certificate_document(invariant: Invariant, weights: RNNWeights, model_sha256
         "transitions": [[invariant.trees[(box, word)] for word in range(words)] for box in range(len(invariant.carry))],
         "search": statistics,
     }
+    document["digest"] = content_digest(document)
+    return document
