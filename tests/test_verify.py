@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from explainer.evaluation import evaluate
-from explainer.network import RNNWeights, forward, sigmoid
+from explainer.network import RNNWeights, activate, forward, sigmoid
 from explainer.storage import PROJECT_ROOT, SHIPPED_MODEL_PATH, file_sha256, load_weights
 from explainer.verify.__main__ import check, prove, verify
 from explainer.verify.certificate import check_certificate, content_digest
@@ -74,10 +74,10 @@ def test_no_shorter_counterexample_among_all_short_inputs(shipped_verdict):
         assert "proved only below" in shipped_verdict["bounded_proof"]
 
 
-def test_the_bounded_proof_stops_at_a_failure():
+def test_the_bounded_proof_stops_at_a_failure(shipped_verdict):
     # Proving every output right up to and including the failing column must be impossible.
     weights = load_weights()
-    found = verify(str(SHIPPED_MODEL_PATH), time_limit=20)["counterexample"]
+    found = shipped_verdict["counterexample"]
     assert bounded_proof(weights, found["columns"] + 1).no_counterexample_below <= found["columns"]
 
 
@@ -195,12 +195,25 @@ def test_a_hand_built_carry_machine_is_proved():
 
 
 def brute_force_failures(weights: RNNWeights, rng: np.random.Generator) -> bool:
-    """Any failure on all 65,536 8-bit pairs, or on long patterned and random sums up to 256 columns."""
-    a_values, b_values = np.divmod(np.arange(4**8), 256)
-    bits = np.arange(9)
-    patterns = 2 * ((a_values[:, None] >> bits) & 1) + ((b_values[:, None] >> bits) & 1)
-    if wrong_columns(weights, patterns).any():
-        return True
+    """Any failure on all 65,536 8-bit pairs, or on long patterned and random sums up to 256 columns.
+
+    The pairs run as a tree of shared prefixes (an output depends only on the columns before it), which is
+    the same computation as running each of the 65,536 nine-column sums, twenty times cheaper.
+    """
+    input_parts = COLUMN_PATTERNS.astype(np.float64) @ weights.input_weights  # (4, H)
+    hidden = np.zeros((1, weights.hidden_units))
+    carry = np.zeros(1, dtype=np.int64)
+    for column in range(9):  # 8 columns of bits, then the 9th (00) column that holds the final carry
+        patterns = np.arange(4) if column < 8 else np.zeros(1, dtype=np.int64)
+        hidden = activate(input_parts[patterns][None] + (hidden @ weights.recurrent_weights)[:, None]).reshape(
+            -1, weights.hidden_units
+        )
+        carry = np.repeat(carry, len(patterns))
+        total = np.tile((patterns >> 1) + (patterns & 1), len(carry) // len(patterns)) + carry
+        written = sigmoid(hidden @ weights.output_weights)[:, 0] >= 0.5
+        if (written != (total & 1).astype(bool)).any():
+            return True
+        carry = total >> 1
     columns = 256
     long = rng.integers(0, 4, size=(96, columns))
     for row in range(64):  # a random prefix, then one pattern to the end: where slow drifts show
