@@ -237,6 +237,15 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--out must end in .keras")
 
     if arguments.recipe == "long":
+        given = [
+            name
+            for name in ("max_steps", "hidden_units", "learning_rate")
+            if getattr(arguments, name) != parser.get_default(name)
+        ]
+        if given:
+            parser.error(
+                f"the long recipe fixes its own steps, units and learning rate; drop --{given[0].replace('_', '-')}."
+            )
         return _main_long(arguments, argv)
     total = arguments.max_steps or RECIPES[arguments.recipe].default_max_steps
     progress = tqdm(total=total, unit="step", file=sys.stderr, dynamic_ncols=True)
