@@ -293,3 +293,9 @@ def test_the_command_line_checks_and_rejects(long_verdict, long_certificate, tmp
     not_json.write_text("{")
     completed = run_command("--check", str(not_json), "--model", str(LONG_MODEL_PATH))
     assert completed.returncode == 1 and "Traceback" not in completed.stderr
+
+
+def test_the_shipped_certificate_checks():
+    # assets/model-long.certificate.json is what `python -m explainer.verify --model assets/model-long.keras` wrote.
+    outcome = check(str(LONG_MODEL_PATH.with_suffix(".certificate.json")), str(LONG_MODEL_PATH))
+    assert outcome["valid"] is True, outcome["reason"]

@@ -40,9 +40,10 @@ def sigmoid_band(low: np.ndarray, high: np.ndarray):
     slope ≤ min(σ'(low), σ'(high)) keeps σ(z) − slope·z nondecreasing on [low, high] (σ' is unimodal),
     so it lies between its values at the two ends; these are computed, then widened outwards.
     """
-    sig_low = 1.0 / (1.0 + np.exp(-low))
-    sig_high = 1.0 / (1.0 + np.exp(-high))
-    derivative = np.minimum(sig_low * (1 - sig_low), sig_high * (1 - sig_high))
+    with np.errstate(over="ignore"):  # exp(800) = inf gives σ = 0 or 1 exactly, which is right
+        sig_low, sig_high = 1.0 / (1.0 + np.exp(-low)), 1.0 / (1.0 + np.exp(-high))
+        # σ'(z) = σ(z)·σ(−z), each factor computed without cancellation, so only a few ulps off
+        derivative = np.minimum(sig_low / (1.0 + np.exp(low)), sig_high / (1.0 + np.exp(high)))
     slope = np.maximum(derivative * (1 - 1e-6) - 1e-12, 0.0)  # safely below the true minimum slope
     bottom = down(
         sig_low - SIGMOID_ULPS * (1 + np.abs(sig_low)) - slope * low - 4 * UNIT_ROUNDOFF * np.abs(slope * low) - TINY
