@@ -299,3 +299,14 @@ def test_the_shipped_certificate_checks():
     # assets/model-long.certificate.json is what `python -m explainer.verify --model assets/model-long.keras` wrote.
     outcome = check(str(LONG_MODEL_PATH.with_suffix(".certificate.json")), str(LONG_MODEL_PATH))
     assert outcome["valid"] is True, outcome["reason"]
+
+
+def test_the_checker_does_not_import_the_search():
+    code = (
+        "import sys, explainer.verify.certificate; "
+        "print(sorted(m for m in sys.modules if m.split('.')[-1] in ('invariant', 'zonotope', 'search')))"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=60
+    )
+    assert completed.stdout.strip() == "[]"
