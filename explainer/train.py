@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m explainer.train", description="Train the binary-addition RNN and save it as .keras."
     )
-    parser.add_argument("--recipe", choices=sorted(RECIPES), default="seed")
+    parser.add_argument("--recipe", choices=[*sorted(RECIPES), "long"], default="seed")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--out", required=True, help="where to write the model (.keras); a .json sidecar goes beside it"
@@ -205,6 +205,17 @@ def main(argv: list[str] | None = None) -> int:
     if not arguments.out.endswith(".keras"):
         parser.error("--out must end in .keras")
 
+    if arguments.recipe == "long":
+        given = [
+            name
+            for name in ("max_steps", "hidden_units", "learning_rate")
+            if getattr(arguments, name) != parser.get_default(name)
+        ]
+        if given:
+            parser.error(
+                f"the long recipe fixes its own steps, units and learning rate; drop --{given[0].replace('_', '-')}."
+            )
+        return _main_long(arguments, argv)
     total = arguments.max_steps or RECIPES[arguments.recipe].default_max_steps
     progress = tqdm(total=total, unit="step", file=sys.stderr, dynamic_ncols=True)
 
@@ -243,6 +254,25 @@ def main(argv: list[str] | None = None) -> int:
         "sha256": sidecar["sha256"],
     }
     print(json.dumps(line), flush=True)
+    return 0
+
+
+def _main_long(arguments: argparse.Namespace, argv: list[str] | None) -> int:
+    """``--recipe long``: fine-tune the shipped network on long sums (see ``explainer.long_training``)."""
+    from explainer.long_training import train_long
+    from explainer.storage import save_model
+
+    model, summary = train_long(arguments.seed, log=lambda line: print(line, file=sys.stderr, flush=True))
+    weights = RNNWeights.from_model(model)
+    provenance = {
+        **summary,
+        "command": "python -m explainer.train " + " ".join(sys.argv[1:] if argv is None else argv),
+        "accuracy_7bit_pairs": evaluate(weights).as_dict(),
+        "accuracy_8bit_pairs": evaluate(weights, operand_bits=8).as_dict(),
+        "versions": library_versions(),
+    }
+    sidecar = save_model(model, arguments.out, provenance)
+    print(json.dumps({**summary, "path": arguments.out, "sha256": sidecar["sha256"]}), flush=True)
     return 0
 
 

@@ -1,0 +1,149 @@
+"""``python -m explainer.verify``: prove the network adds at every length, or show the shortest sum it gets wrong.
+
+    python -m explainer.verify --model assets/model-long.keras [--time-limit 30] [--certificate PATH]
+    python -m explainer.verify --check PATH --model assets/model-long.keras
+
+The last line of standard output is one JSON object. Bad arguments exit with status 2 and a message;
+``--check`` exits 0 only when every step of the certificate holds, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+from explainer.storage import ModelFileError, file_sha256, load_weights, write_json_atomically
+
+DEFAULT_TIME_LIMIT = 30.0
+
+
+def default_certificate_path(model_path: str) -> Path:
+    """``assets/model-long.keras`` → ``assets/model-long.certificate.json``."""
+    return Path(model_path).with_suffix(".certificate.json")
+
+
+def verify(model_path: str, time_limit: float = DEFAULT_TIME_LIMIT, certificate_path: str | None = None) -> dict:
+    """Everything the command prints, as a dict. Raises ModelFileError for a bad model file."""
+    from explainer.verify.property import PROPERTY
+    from explainer.verify.search import bounded_proof, find_counterexample
+
+    started = time.perf_counter()
+    deadline = started + time_limit
+    weights = load_weights(model_path)
+    sha = file_sha256(model_path)
+    result = {"model": str(model_path), "fingerprint": weights.fingerprint, "sha256": sha, "property": PROPERTY}
+    tried = []
+    counterexample = find_counterexample(weights, deadline=started + time_limit / 3)
+    cut_short = " (cut short by the time limit)" if time.perf_counter() > started + time_limit / 3 else ""
+    tried.append("a short prefix of any bits, then up to 96 columns of one pattern, then one more column" + cut_short)
+    if counterexample is not None:
+        bounded = bounded_proof(weights, counterexample.columns, deadline=deadline)
+        note = (
+            "every input of fewer columns is proved right"
+            if bounded.no_counterexample_below == counterexample.columns
+            else f"proved only below {bounded.no_counterexample_below} columns ({bounded.stopped_because}); "
+            "a shorter counterexample may exist between that and this one"
+        )
+        return {
+            **result,
+            "verdict": "counterexample",
+            "counterexample": counterexample.as_dict(),
+            "no_counterexample_below": bounded.no_counterexample_below,
+            "bounded_proof": note,
+            "seconds": round(time.perf_counter() - started, 3),
+        }
+    document, attempts = prove(weights, sha, deadline)
+    tried.extend(attempts)
+    if document is not None:
+        path = Path(certificate_path) if certificate_path else default_certificate_path(model_path)
+        try:
+            write_json_atomically(path, document)
+        except OSError as error:  # the proof stands (the checker accepted it in memory); say why there is no file
+            result["certificate_error"] = f"could not write {path}: {error}"
+            path = None
+        return {
+            **result,
+            "verdict": "proved",
+            "certificate": None if path is None else str(path),
+            "boxes": len(document["boxes"]),
+            "block_columns": document["block_columns"],
+            "seconds": round(time.perf_counter() - started, 3),
+        }
+    return {**result, "verdict": "unknown", "tried": tried, "seconds": round(time.perf_counter() - started, 3)}
+
+
+def prove(weights, model_sha256: str | None, deadline: float, blocks=(1, 2, 3)) -> tuple[dict | None, list[str]]:
+    """Search for boxes closed under 1, then 2, then 3 columns; a certificate only once the checker accepts it."""
+    from explainer.verify.certificate import check_certificate
+    from explainer.verify.invariant import certificate_document, search_invariant
+
+    tried = []
+    for block in blocks:
+        if time.perf_counter() > deadline:
+            tried.append(f"boxes closed under {block} column(s): not tried, the time limit ran out")
+            continue
+        outcome = search_invariant(weights, block=block, deadline=deadline)
+        if outcome.invariant is None:
+            tried.append(f"boxes closed under {block} column(s): {outcome.reason}")
+            continue
+        document = certificate_document(outcome.invariant, weights, model_sha256, outcome.statistics)
+        check = check_certificate(document, weights, model_sha256)
+        if check.valid:
+            return document, tried
+        tried.append(f"boxes closed under {block} column(s), but the checker refused them: {check.reason}")
+    return None, tried
+
+
+def check(certificate_path: str, model_path: str) -> dict:
+    """Re-check a certificate against a model file with the separate checker."""
+    from explainer.verify.certificate import check_certificate, load_certificate
+
+    started = time.perf_counter()
+    weights = load_weights(model_path)
+    try:
+        document = load_certificate(certificate_path)
+    except (OSError, ValueError) as error:
+        return {"valid": False, "reason": f"cannot read the certificate {certificate_path}: {error}"}
+    result = check_certificate(document, weights, file_sha256(model_path))
+    return {
+        **result.as_dict(),
+        "certificate": str(certificate_path),
+        "model": str(model_path),
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m explainer.verify",
+        description="Prove that the network adds correctly at every length, or find the shortest sum it gets wrong.",
+    )
+    parser.add_argument("--model", required=True, help="a .keras file of the adder's architecture")
+    parser.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT, help="seconds (default 30)")
+    parser.add_argument("--certificate", help="where to write the certificate when proved")
+    parser.add_argument("--check", metavar="CERTIFICATE", help="re-check this certificate instead of searching")
+    arguments = parser.parse_args(argv)
+    if not math.isfinite(arguments.time_limit) or arguments.time_limit <= 0:
+        parser.error(f"--time-limit must be a positive number of seconds; got {arguments.time_limit}.")
+    if arguments.check is not None and arguments.certificate is not None:
+        parser.error("--certificate names where to write a new certificate; it cannot be used with --check.")
+    try:
+        if arguments.check is not None:
+            if not Path(arguments.check).is_file():
+                parser.error(f"the certificate {arguments.check} does not exist.")
+            outcome = check(arguments.check, arguments.model)
+            print(json.dumps(outcome), flush=True)
+            return 0 if outcome["valid"] else 1
+        outcome = verify(arguments.model, arguments.time_limit, arguments.certificate)
+    except ModelFileError as error:
+        parser.error(str(error))
+    print(json.dumps(outcome), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,185 @@
+"""Certificates: written by the search, read and re-checked by ``checker`` (which never imports the search).
+
+A certificate is JSON: the model it is about (fingerprint of the weights, sha256 of the file), k (columns
+per induction step), the boxes (carry, lower and upper bound per unit) and, per box and per word of k
+columns, a split tree whose leaves name the box each piece lands in. Floats are written with ``repr``,
+which JSON reads back to the same float64.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from explainer.verify.checker import FORMAT, propagate
+
+MAX_BLOCK_COLUMNS = 4
+PATTERN_BITS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
+
+
+class CertificateError(ValueError):
+    """The certificate does not hold; the message says which step failed."""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    valid: bool
+    reason: str
+    leaves: int = 0
+
+    def as_dict(self) -> dict:
+        return {"valid": self.valid, "reason": self.reason, "pieces_checked": self.leaves}
+
+
+def _words(columns: int) -> np.ndarray:
+    index = np.arange(4**columns)
+    return np.stack([(index // 4 ** (columns - 1 - column)) % 4 for column in range(columns)], axis=1)
+
+
+def _addition(word: np.ndarray, carry: int) -> tuple[list[int], int]:
+    bits = []
+    for pattern in word:
+        total = (int(pattern) >> 1) + (int(pattern) & 1) + carry
+        bits.append(total & 1)
+        carry = int(total >= 2)
+    return bits, carry
+
+
+def _number_list(value: object, length: int, what: str) -> np.ndarray:
+    if not isinstance(value, list) or len(value) != length:
+        raise CertificateError(f"{what} must be a list of {length} numbers.")
+    if not all(isinstance(item, (int, float)) and not isinstance(item, bool) for item in value):
+        raise CertificateError(f"{what} must hold only numbers.")
+    array = np.array(value, dtype=np.float64)
+    if not np.isfinite(array).all():
+        raise CertificateError(f"{what} holds a non-finite number.")
+    return array
+
+
+def _leaves(tree: object, low: np.ndarray, high: np.ndarray, boxes: int, where: str, out: list, depth: int = 0):
+    """Walk a split tree; each split must cut its piece strictly inside, so the two halves cover it."""
+    if depth > 64:
+        raise CertificateError(f"{where}: split tree deeper than 64.")
+    if isinstance(tree, int) and not isinstance(tree, bool):
+        if not 0 <= tree < boxes:
+            raise CertificateError(f"{where}: target box {tree} does not exist.")
+        out.append((low, high, tree))
+        return
+    if not (isinstance(tree, list) and len(tree) == 4 and isinstance(tree[0], int) and isinstance(tree[1], float)):
+        raise CertificateError(f"{where}: a node must be a box index or [unit, value, left, right].")
+    unit, value = tree[0], tree[1]
+    if not (0 <= unit < low.size and math.isfinite(value) and low[unit] < value < high[unit]):
+        raise CertificateError(f"{where}: the cut unit {unit} at {value!r} is not inside its piece.")
+    left_high, right_low = high.copy(), low.copy()
+    left_high[unit] = value
+    right_low[unit] = value
+    _leaves(tree[2], low, left_high, boxes, where, out, depth + 1)
+    _leaves(tree[3], right_low, high, boxes, where, out, depth + 1)
+
+
+def content_digest(document: dict) -> str:
+    """sha256 of the certificate's claims (model, k, boxes, transitions) in one canonical JSON spelling.
+
+    It makes any edit visible at once (a moved bound, a changed target); the proof itself is the
+    re-check below, which does not trust the digest.
+    """
+    claims = {key: document.get(key) for key in ("model", "block_columns", "boxes", "transitions")}
+    text = json.dumps(claims, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def check_certificate(document: object, weights, model_sha256: str | None = None, chunk: int = 4096) -> CheckResult:
+    """Every step of the certificate, re-checked; ``valid`` only if all hold."""
+    try:
+        leaves = _check(document, weights, model_sha256, chunk)
+    except CertificateError as error:
+        return CheckResult(False, str(error))
+    return CheckResult(True, "every step holds", leaves)
+
+
+def _check(document, weights, model_sha256, chunk) -> int:
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise CertificateError(f"not a certificate of format {FORMAT!r}.")
+    try:
+        digest = content_digest(document)
+    except (TypeError, ValueError) as error:
+        raise CertificateError(f"the certificate cannot be read as JSON claims: {error}") from error
+    if document.get("digest") != digest:
+        raise CertificateError(
+            "the digest does not match the certificate's content: it was edited after it was written."
+        )
+    model = document.get("model")
+    if not isinstance(model, dict) or model.get("fingerprint") != weights.fingerprint:
+        raise CertificateError("the certificate is about other weights (its fingerprint does not match the model's).")
+    if model_sha256 is not None and model.get("sha256") != model_sha256:
+        raise CertificateError("the certificate names another model file (its sha256 does not match).")
+    units = weights.hidden_units
+    block = document.get("block_columns")
+    if not (isinstance(block, int) and not isinstance(block, bool) and 1 <= block <= MAX_BLOCK_COLUMNS):
+        raise CertificateError(f"block_columns must be a whole number from 1 to {MAX_BLOCK_COLUMNS}.")
+    boxes = document.get("boxes")
+    if not isinstance(boxes, list) or not boxes:
+        raise CertificateError("boxes must be a non-empty list.")
+    lower, upper, carry = [], [], []
+    for index, box in enumerate(boxes):
+        if not isinstance(box, dict) or box.get("carry") not in (0, 1) or isinstance(box.get("carry"), bool):
+            raise CertificateError(f"box {index} must have carry 0 or 1.")
+        lower.append(_number_list(box.get("lower"), units, f"box {index} lower"))
+        upper.append(_number_list(box.get("upper"), units, f"box {index} upper"))
+        if (lower[-1] > upper[-1]).any():
+            raise CertificateError(f"box {index} has a lower bound above its upper bound.")
+        carry.append(box["carry"])
+    lower, upper, carry = np.array(lower), np.array(upper), np.array(carry)
+    if not ((carry == 0) & (lower <= 0).all(axis=1) & (upper >= 0).all(axis=1)).any():
+        raise CertificateError("no carry-0 box holds the starting state h = 0.")
+    words = _words(block)
+    transitions = document.get("transitions")
+    if not isinstance(transitions, list) or len(transitions) != len(boxes):
+        raise CertificateError("transitions must hold one list per box.")
+    pieces = []  # (source box, word, low, high, target)
+    for box, per_word in enumerate(transitions):
+        if not isinstance(per_word, list) or len(per_word) != len(words):
+            raise CertificateError(f"box {box} must have one split tree per word of {block} columns ({len(words)}).")
+        for word, tree in enumerate(per_word):
+            found: list = []
+            _leaves(tree, lower[box], upper[box], len(boxes), f"box {box}, word {word}", found)
+            pieces.extend((box, word, low, high, target) for low, high, target in found)
+    expected = {(c, w): _addition(words[w], c) for c in (0, 1) for w in range(len(words))}
+    for start in range(0, len(pieces), chunk):
+        part = pieces[start : start + chunk]
+        sources = np.array([piece[0] for piece in part])
+        word_ids = np.array([piece[1] for piece in part])
+        targets = np.array([piece[4] for piece in part])
+        bits = np.array([expected[(carry[s], w)][0] for s, w in zip(sources, word_ids, strict=True)])
+        after = np.array([expected[(carry[s], w)][1] for s, w in zip(sources, word_ids, strict=True)])
+        logits, hull = propagate(
+            weights, np.array([p[2] for p in part]), np.array([p[3] for p in part]), PATTERN_BITS[words[word_ids]]
+        )
+        right = np.where(bits == 1, logits[..., 0] > 0, logits[..., 1] < 0)
+        if not right.all():
+            where = int(np.argwhere(~right)[0][0])
+            raise CertificateError(
+                f"box {sources[where]}, word {word_ids[where]}: an output is not proved right on one piece."
+            )
+        wrong_carry = carry[targets] != after
+        if wrong_carry.any():
+            where = int(np.flatnonzero(wrong_carry)[0])
+            raise CertificateError(f"box {sources[where]}, word {word_ids[where]}: lands in a box of the wrong carry.")
+        low = np.maximum(hull[..., 0], 0.0)  # hidden states are sigmoids: always inside [0, 1]
+        high = np.minimum(hull[..., 1], 1.0)
+        inside = (low >= lower[targets]).all(axis=1) & (high <= upper[targets]).all(axis=1)
+        if not inside.all():
+            where = int(np.flatnonzero(~inside)[0])
+            raise CertificateError(
+                f"box {sources[where]}, word {word_ids[where]}: a piece's image is not inside box {targets[where]}."
+            )
+    return len(pieces)
+
+
+def load_certificate(path) -> dict:
+    with open(path) as handle:
+        return json.load(handle)
