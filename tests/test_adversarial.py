@@ -27,6 +27,7 @@ from streamlit.testing.v1 import AppTest
 from explainer.network import RNNWeights
 from explainer.weights_io import weights_to_npz_bytes
 from tests.support.networks import random_weights
+from ui.session_networks import UploadedWeights
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 APP = str(PROJECT_ROOT / "streamlit_app.py")
@@ -111,12 +112,12 @@ def test_a_hostile_upload_is_refused_with_a_message_and_the_earlier_upload_survi
     app = page_at_upload()
     good = random_weights(3, seed=1)
     app.file_uploader(key="weights_upload").upload("good.npz", weights_to_npz_bytes(good)).run()
-    assert app.session_state["uploaded_weights"]["weights"] == good
+    assert app.session_state["uploaded_weights"].weights == good
     app.file_uploader(key="weights_upload").upload("hostile.npz", data).run()
     no_exception(app)
     errors = [error.value for error in app.error]
     assert any(expected in error for error in errors), errors
-    assert app.session_state["uploaded_weights"]["weights"] == good  # what the visitor had is still there
+    assert app.session_state["uploaded_weights"].weights == good  # what the visitor had is still there
     assert verdict(app).startswith("## Your upload")
 
 
@@ -132,7 +133,7 @@ VIEWS = ["Carry probe", "State space", "Extracted machine", "Ablation", "Correct
 def page_with_huge_weights() -> AppTest:
     """The loaders refuse such weights, so they are put into the session directly, as a bug elsewhere might."""
     app = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    app.session_state["uploaded_weights"] = {"weights": huge_weights(), "name": "huge.npz"}
+    app.session_state["uploaded_weights"] = UploadedWeights(huge_weights(), "huge.npz")
     app.session_state["pending_model_source"] = "Uploaded weights"
     return app.run()
 
