@@ -3,7 +3,7 @@
     python -m bench.bench_load [--sessions 40]
 
 The same sessions as ``tests/test_load.py`` (each types its own pair and steps 1–5 times, arriving 0.5 s
-apart, all open at once, tabs of 8 contexts in one Chromium), timed: the whole run, and each kind of wait
+apart, all open at once, tabs of 8 Chromium processes), timed: the whole run, and each kind of wait
 (p50 / p95 / max).
 Target: 40 sessions complete in ≤ 120 s on a 2-core machine.
 """
