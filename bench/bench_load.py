@@ -26,10 +26,13 @@ STAGGER_SECONDS = 0.5
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=40)
+    parser.add_argument("--browsers", type=int, default=8, help="Chromium processes the sessions are spread over")
     arguments = parser.parse_args()
     with streamlit_server() as (url, process):
         wait_until_healthy(url, process)
-        results, seconds = asyncio.run(run_sessions(url, arguments.sessions, TIMEOUT_MS, STAGGER_SECONDS, 600))
+        results, seconds = asyncio.run(
+            run_sessions(url, arguments.sessions, TIMEOUT_MS, STAGGER_SECONDS, 600, browsers=arguments.browsers)
+        )
     summary = summarise(results, seconds, TIMEOUT_MS)
     print("| measure | value | target |")
     print("|---|---|---|")
