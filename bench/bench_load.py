@@ -3,7 +3,7 @@
     python -m bench.bench_load [--sessions 40]
 
 The same sessions as ``tests/test_load.py`` (each types its own pair and steps 1–5 times, arriving 0.5 s
-apart, all open at once, tabs of 8 contexts in one Chromium), timed: the whole run, and each kind of wait
+apart, all open at once, tabs of 8 Chromium processes), timed: the whole run, and each kind of wait
 (p50 / p95 / max).
 Target: 40 sessions complete in ≤ 120 s on a 2-core machine.
 """
@@ -26,10 +26,13 @@ STAGGER_SECONDS = 0.5
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=40)
+    parser.add_argument("--browsers", type=int, default=8, help="Chromium processes the sessions are spread over")
     arguments = parser.parse_args()
     with streamlit_server() as (url, process):
         wait_until_healthy(url, process)
-        results, seconds = asyncio.run(run_sessions(url, arguments.sessions, TIMEOUT_MS, STAGGER_SECONDS, 600))
+        results, seconds = asyncio.run(
+            run_sessions(url, arguments.sessions, TIMEOUT_MS, STAGGER_SECONDS, 600, browsers=arguments.browsers)
+        )
     summary = summarise(results, seconds, TIMEOUT_MS)
     print("| measure | value | target |")
     print("|---|---|---|")

@@ -2,7 +2,7 @@
 
 Each session types its own pair and steps through time; every one must show its own correct verdict and
 step, none may see another's state, and no error element may appear. Each session is a tab with its own
-Streamlit session; the 40 tabs share 8 browser contexts, so the front end's JavaScript is downloaded 8 times,
+Streamlit session; the 40 tabs are spread over 8 Chromium processes, so the front end is downloaded 8 times,
 not 40 (see tests/support/sessions.py). Bounded: 40 sessions, 1–5 steps each, at most 8 loading at once,
 every wait has a timeout and the whole run has one. The latency of every wait is recorded: percentiles go to
 ``test-artifacts/load.json`` and to pytest's summary, with how close the slowest wait came to its timeout.

@@ -119,25 +119,29 @@ async def run_sessions(
     loading_at_once: int = 8,
     browsers: int = 8,
 ) -> tuple[list[SessionResult], float]:
-    """``sessions`` visitors in one Chromium, starting ``stagger_seconds`` apart and at most ``loading_at_once``
-    loading the page at the same moment, then all open and working at once. Returns their results and the
-    wall-clock seconds from the first start to the last finish.
+    """``sessions`` visitors in ``browsers`` Chromium processes, starting ``stagger_seconds`` apart and at most
+    ``loading_at_once`` loading the page at the same moment, then all open and working at once. Returns their
+    results and the wall-clock seconds from the first start to the last finish.
 
-    The visitors share ``browsers`` browser contexts (tabs of the same few "laptops"): each context downloads the
-    front end (~8 MB of JavaScript, Plotly's alone 4.7 MB) once and caches it, as a returning browser does.
-    With one context per visitor, 40 copies of it served by the one Python process are what ran out the
-    timeouts on a loaded 2-core machine, not the app's own work."""
+    The visitors are tabs of ``browsers`` separate Chromium processes (a few "laptops"): each downloads the front
+    end (~8 MB of JavaScript, Plotly's alone 4.7 MB) once and caches it, and each has its own GPU/compositor
+    process. With all 40 visitors in one Chromium, pages stopped drawing lazily loaded widgets (the number boxes)
+    for minutes on a loaded 2-core machine while the server answered in milliseconds."""
     from playwright import async_api
 
     arrivals = asyncio.Semaphore(loading_at_once)
 
     async with async_api.async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGUMENTS
-        )
+        launched = []
         try:
+            for _ in range(min(browsers, sessions)):
+                launched.append(
+                    await playwright.chromium.launch(
+                        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGUMENTS
+                    )
+                )
             viewport = {"width": 1300, "height": 900}
-            contexts = [await browser.new_context(viewport=viewport) for _ in range(min(browsers, sessions))]
+            contexts = [await browser.new_context(viewport=viewport) for browser in launched]
 
             async def staggered(session: int) -> SessionResult:
                 await asyncio.sleep(session * stagger_seconds)  # people arrive one after another, not in the same ms
@@ -149,7 +153,8 @@ async def run_sessions(
             )
             return results, time.perf_counter() - started
         finally:
-            await browser.close()
+            for browser in launched:
+                await browser.close()
 
 
 def percentile(values: list[float], fraction: float) -> float:
