@@ -7,6 +7,7 @@ ablating the carry units breaks addition, and the network adds long numbers it n
 
 from __future__ import annotations
 
+import hypothesis
 import numpy as np
 import plotly.graph_objects as go
 import pytest
@@ -174,6 +175,50 @@ def test_minimise_merges_redundant_states_into_the_carry_machine():
     assert mapping.tolist() == [0, 0, 1, 1]
     equivalent, pairing, counterexample = analysis.compare_machines(minimal, carry)
     assert equivalent and pairing == {0: 0, 1: 1} and counterexample is None
+
+
+def test_minimise_keeps_the_outputs_of_transitions_into_a_state_with_no_observed_successors():
+    # State C0 is reached on every input but was never seen to move on: it must not merge with "never seen".
+    raw = analysis.MealyMachine(("s", "C0"), 0, np.array([[1, 1, 1, 1], [-1] * 4]), np.array([[0, 1, 1, 0], [-1] * 4]))
+    minimal, _ = analysis.minimise(raw)
+    symbols = np.array([[0], [1], [2], [3]])
+    assert minimal.run(symbols)[:, 0].tolist() == raw.run(symbols)[:, 0].tolist() == [0, 1, 1, 0]
+
+
+def _observed_runs(machine: analysis.MealyMachine, length: int):
+    """Every input sequence up to ``length`` along observed transitions, with the outputs written."""
+    frontier = [((), (), machine.start)]
+    for _ in range(length):
+        grown = []
+        for symbols, outputs, state in frontier:
+            for symbol in range(4):
+                target = int(machine.next_state[state, symbol])
+                if target >= 0:
+                    grown.append(((*symbols, symbol), (*outputs, int(machine.output[state, symbol])), target))
+        yield from grown
+        frontier = grown
+
+
+@hypothesis.settings(max_examples=150, deadline=None)
+@hypothesis.given(data=hypothesis.strategies.data())
+def test_minimise_agrees_with_the_raw_machine_on_every_observed_sequence(data):
+    strategies = hypothesis.strategies
+    count = data.draw(strategies.integers(1, 6))
+    next_state = np.array(
+        data.draw(strategies.lists(strategies.integers(-1, count - 1), min_size=4 * count, max_size=4 * count))
+    ).reshape(count, 4)
+    output = np.array(
+        data.draw(strategies.lists(strategies.integers(0, 1), min_size=4 * count, max_size=4 * count))
+    ).reshape(count, 4)
+    output = np.where(next_state >= 0, output, -1)
+    raw = analysis.MealyMachine(tuple(f"C{i}" for i in range(count)), 0, next_state, output)
+    minimal, _ = analysis.minimise(raw)
+    assert minimal.state_count <= count
+    for symbols, outputs, _ in _observed_runs(raw, 4):
+        assert tuple(minimal.run(np.array([symbols]))[0].tolist()) == outputs, symbols
+    # …and the minimal machine answers nowhere the raw one was not observed.
+    for symbols, _, _ in _observed_runs(minimal, 4):
+        assert (raw.run(np.array([symbols]))[0] >= 0).all(), symbols
 
 
 def test_compare_machines_gives_a_shortest_counterexample():

@@ -93,8 +93,10 @@ def minimise(machine: MealyMachine) -> tuple[MealyMachine, np.ndarray]:
     """The smallest machine with the same behaviour, by partition refinement (Moore's algorithm).
 
     Unreachable states are dropped first; undefined transitions are treated as going to a sink that
-    answers nothing, so only states that are undefined in the same places can merge. States are numbered
-    in breadth-first order from the start. Returns ``(minimal machine, block of each original state or −1)``.
+    answers nothing, so only states that are undefined in the same places can merge. The sink never merges
+    with a real state (even one with no observed successors), so every observed transition keeps its output.
+    States are numbered in breadth-first order from the start.
+    Returns ``(minimal machine, block of each original state or −1)``.
     """
     count = machine.state_count
     sink = count  # an extra state for "never seen"
@@ -107,8 +109,10 @@ def minimise(machine: MealyMachine) -> tuple[MealyMachine, np.ndarray]:
                 reachable.add(int(target))
                 queue.append(int(target))
     alive = sorted(reachable)
-    # Start from "same outputs on every input", then split blocks until successors agree as well.
-    block = {state: tuple(output[state]) for state in alive}
+    # Start from "same outputs on every input", then split blocks until successors agree as well. The sink
+    # starts in a block of its own: a real state with no observed successors answers nothing too, but the
+    # transitions *into* it were observed, and merging it with "never seen" would erase their outputs.
+    block = {state: (state == sink, tuple(output[state])) for state in alive}
     while True:
         signature = {state: (block[state], tuple(block[int(t)] for t in next_state[state])) for state in alive}
         labels = {value: index for index, value in enumerate(sorted(set(signature.values()), key=repr))}
