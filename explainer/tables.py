@@ -34,7 +34,9 @@ def trace_table(trace: AdditionTrace) -> pd.DataFrame:
 
 
 def step_table(trace: AdditionTrace, timestep: int) -> pd.DataFrame:
-    """One row per hidden unit at ``timestep``: input part, recurrent part, their sum and h_t."""
+    """One row per hidden unit at ``timestep``: input part, recurrent part, their sum, h_t and how h_t was set
+    (σ(pre-activation), or held by the ablation: then h_t is not σ of the sum next to it)."""
+    held = trace.held_units
     return pd.DataFrame(
         {
             "unit": range(trace.hidden_units),
@@ -42,6 +44,7 @@ def step_table(trace: AdditionTrace, timestep: int) -> pd.DataFrame:
             "h_{t-1}·W_h": trace.recurrent_part[timestep].round(4),
             "pre-activation": (trace.input_part[timestep] + trace.recurrent_part[timestep]).round(4),
             "h_t": trace.hidden[timestep].round(4),
+            "h_t is": ["held by the ablation" if held[unit] else "σ(pre-activation)" for unit in range(held.size)],
         }
     )
 

@@ -295,3 +295,13 @@ def test_the_weights_caption_names_the_colours_the_chart_draws(app):
     assert negative != positive
     (caption,) = [caption.value for caption in app.caption if "learned numbers" in caption.value]
     assert f"{positive.capitalize()} is positive, {negative} negative" in caption
+
+
+def test_inside_one_step_never_writes_a_held_unit_as_sigma_of_its_sum():
+    # Zeroing 3, 10, 7, 11 used to print "unit 10: σ(−2.523) = 0.0000" on 50 + 18 at t = 1 (σ(−2.523) = 0.0743).
+    app = start({"a": "50", "b": "18", "t": "1", "ablate": "3,10,7,11"})
+    no_exception(app)
+    latex = [element.value for element in app.latex]
+    for argument, value in re.findall(r"\\sigma\(([+-][0-9.]+)\) = ([0-9.]+)", " ".join(latex)):
+        assert abs(1 / (1 + 2.718281828459045 ** -float(argument)) - float(value)) < 2e-4, latex
+    assert any("held by the ablation" in line for line in latex)

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
-from explainer import trace_addition
-from explainer.figures import ADDITION_ROWS, step_figure, timestep_labels, unfolded_figure, weights_figure
+from explainer import analysis, trace_addition
+from explainer.figures import (
+    ADDITION_ROWS,
+    step_equations,
+    step_figure,
+    timestep_labels,
+    unfolded_figure,
+    weights_figure,
+)
 from explainer.tables import step_table, trace_csv, trace_table
+from ui.addition import PRESETS
 
 
 @pytest.fixture(scope="module")
@@ -122,3 +132,56 @@ def test_compact_mode_shortens_the_text_for_half_width_columns(trace):
     assert all(len(text) == 4 for text in np.array(full.text)[row])  # "0.97"
     assert all(len(text) == 3 for text in np.array(compact.text)[row])  # "1.0"
     assert compact.textfont.size < full.textfont.size
+
+
+# --------------------------------------------------------------------------------------------------
+# An ablated unit is shown as held, never as h = σ(pre-activation) (issue 15).
+# --------------------------------------------------------------------------------------------------
+
+# "σ(x) = y" as the worked example writes it (LaTeX), and "σ(sum) = y" as the step figure's hover does.
+_LATEX_SIGMA = re.compile(r"\\sigma\(([+-][0-9.]+)\) = ([0-9.]+)")
+_CARRY_UNITS_ZEROED = {3, 10, 7, 11}
+
+
+def sigma(value: float) -> float:
+    return 1.0 / (1.0 + np.exp(-value))
+
+
+def assert_every_sigma_equation_holds(lines: list[str]) -> int:
+    """Each written σ(x) = y must hold (to the printed rounding); returns how many were checked."""
+    checked = 0
+    for line in lines:
+        for argument, value in _LATEX_SIGMA.findall(line):
+            assert abs(sigma(float(argument)) - float(value)) < 2e-4, line
+            checked += 1
+    return checked
+
+
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_no_step_shows_a_held_unit_as_computed(shipped_weights, preset):
+    (a, b), _ = PRESETS[preset]
+    ablation = analysis.make_ablation(16, _CARRY_UNITS_ZEROED)
+    trace = trace_addition(shipped_weights, a, b, ablation=ablation)
+    for timestep in range(trace.timesteps):
+        lines = step_equations(trace, timestep)
+        assert assert_every_sigma_equation_holds(lines) == 2, lines  # the worked unit and the output
+        held_line = next(line for line in lines if "held by the ablation" in line)
+        assert all(str(unit) in held_line for unit in _CARRY_UNITS_ZEROED)
+        table = step_table(trace, timestep)
+        computed = table["h_t is"] == "σ(pre-activation)"
+        assert computed.sum() == 12 and (table.loc[~computed, "unit"].isin(_CARRY_UNITS_ZEROED)).all()
+        np.testing.assert_allclose(table.loc[computed, "h_t"], sigma(table.loc[computed, "pre-activation"]), atol=2e-4)
+        markers = traces_by_name(step_figure(trace, shipped_weights, timestep))["sum → h_t = σ(sum) unless held"]
+        for label, total, outcome in zip(markers.y, markers.x, markers.customdata, strict=True):
+            unit = int(label.split()[1])
+            if unit in _CARRY_UNITS_ZEROED:
+                assert label.endswith("(held)") and outcome.startswith("held at 0 by the ablation")
+            else:
+                assert float(outcome.rsplit("= ", 1)[1]) == pytest.approx(sigma(total), abs=1e-4)
+
+
+def test_the_worked_example_of_50_plus_18_at_t1_with_the_carry_units_zeroed(shipped_weights):
+    trace = trace_addition(shipped_weights, 50, 18, ablation=analysis.make_ablation(16, _CARRY_UNITS_ZEROED))
+    lines = step_equations(trace, 1)
+    assert not any(r"\text{unit 10: }" in line for line in lines)  # unit 10 is held: it is not the worked example
+    assert any(r"\text{units 3, 7, 10, 11: } h_{1} = 0" in line for line in lines)

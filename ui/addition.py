@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from explainer import AdditionTrace, RNNWeights, parse_operand, timesteps_for
-from explainer.figures import step_figure, unfolded_figure, weights_figure
+from explainer.figures import step_equations, step_figure, unfolded_figure, weights_figure
 from explainer.plot_style import CARRIED_CONTRIBUTION, CARRY, HIGHLIGHT, INPUT_CONTRIBUTION
 from explainer.tables import step_table, trace_csv, trace_table
 from ui.charts import show_chart
@@ -222,27 +222,12 @@ def unfolded_ui(
 def step_ui(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> None:
     """The equation of one step with its real numbers, split into what came in now and what was carried."""
     bits = trace.input_bits[timestep]
-    input_total = trace.input_part[timestep]
-    recurrent_total = trace.recurrent_part[timestep]
-    logit = float(trace.output_logit[timestep])
     st.markdown(
         f"**Step t = {timestep}** reads the 2^{timestep} column: a bit {bits[0]}, b bit {bits[1]}"
         f" (true carry in {trace.carry_in[timestep]}, true sum bit {trace.sum_bits[timestep]})."
     )
-    # The unit that leans most on memory at this step makes the abstract equation concrete.
-    unit = int(np.argmax(np.abs(recurrent_total))) if timestep > 0 else int(np.argmax(np.abs(input_total)))
-    preactivation = input_total[unit] + recurrent_total[unit]
-    st.latex(rf"h_t = \sigma(x_t W_x + h_{{t-1}} W_h), \quad x_{{{timestep}}} = [{bits[0]}, {bits[1]}]")
-    st.latex(
-        rf"\text{{unit {unit}: }} h_{{{timestep}}} = \sigma(\underbrace{{{input_total[unit]:+.3f}}}_{{\text{{input}}}}"
-        rf" \underbrace{{{recurrent_total[unit]:+.3f}}}_{{\text{{recurrent}}}}) = \sigma({preactivation:+.3f})"
-        rf" = {trace.hidden[timestep, unit]:.4f}"
-    )
-    probability = trace.output_probability[timestep]
-    st.latex(
-        rf"o_{{{timestep}}} = \sigma(h_{{{timestep}}} W_o) = \sigma({logit:+.3f}) = {probability:.4f}"
-        rf"\;\Rightarrow\; \text{{bit}} = {trace.predicted_bits[timestep]}"
-    )
+    for line in step_equations(trace, timestep):
+        st.latex(line)
     show_chart(
         step_figure(trace, weights, timestep),
         key="step_chart",
