@@ -69,7 +69,9 @@ def probe_units_figure(unit_importance: Sequence[float], top_units: Sequence[int
             hovertemplate="unit %{x}: %{y:.3f}<extra></extra>",
         )
     )
-    figure.update_layout(**LAYOUT, title=f"Which units hold the carry ({CARRY.name}: the most carry-tied)", height=300)
+    figure.update_layout(
+        **LAYOUT, title=f"Which units the probe reads the carry from ({CARRY.name}: the carry units)", height=300
+    )
     figure.update_yaxes(range=[0, max(float(importance.max()), 1e-9) * 1.1], title="|probe weight| × spread")
     figure.update_xaxes(title="hidden unit")
     return figure

@@ -99,6 +99,34 @@ def test_probe_ranks_every_unit_once_and_names_the_top(shipped_weights):
     assert (np.diff(importance) <= 0).all()
 
 
+def test_an_all_zero_network_has_no_carry_units():
+    # Every importance is 0: ">= half the largest" would select every unit. Nothing is named instead.
+    silent = RNNWeights(np.zeros((2, 16)), np.zeros((16, 16)), np.zeros((16, 1)))
+    probe = analysis.carry_probe(silent)
+    assert probe.top_carry_units == ()
+    assert probe.carry_units_sentence().startswith("No carry units are named")
+
+
+def test_a_probe_that_does_not_read_the_carry_names_no_units():
+    weights = random_weights(1, seed=0)  # one untrained unit: the probe is right on ~50–62% of pair-steps
+    probe = analysis.carry_probe(weights)
+    assert probe.accuracy_by_timestep.min() < analysis.CARRY_PROBE_MIN_ACCURACY
+    assert not probe.reads_the_carry and probe.top_carry_units == ()
+    sentence = probe.carry_units_sentence()
+    worst = int(np.argmin(probe.accuracy_by_timestep))
+    assert f"{probe.accuracy_by_timestep[worst]:.1%} of pairs at t = {worst}" in sentence
+    assert analysis.CARRY_UNIT_CRITERION in sentence
+
+
+def test_the_shipped_probe_names_its_carry_units_by_the_stated_criterion(shipped_weights):
+    probe = analysis.carry_probe(shipped_weights)
+    assert probe.reads_the_carry
+    largest = probe.unit_importance.max()
+    expected = {unit for unit in range(16) if probe.unit_importance[unit] >= analysis.CARRY_UNIT_SHARE * largest}
+    assert set(probe.top_carry_units) == expected
+    assert probe.carry_units_sentence().startswith("Carry units 3, 10, 7, 11: named because")
+
+
 def test_first_disagreement():
     assert analysis.first_disagreement([0, 1, 1, 0], [0, 1, 1, 0]) is None
     assert analysis.first_disagreement([0, 1, 0, 0], [0, 1, 1, 1]) == 2

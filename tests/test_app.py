@@ -305,3 +305,16 @@ def test_inside_one_step_never_writes_a_held_unit_as_sigma_of_its_sum():
     for argument, value in re.findall(r"\\sigma\(([+-][0-9.]+)\) = ([0-9.]+)", " ".join(latex)):
         assert abs(1 / (1 + 2.718281828459045 ** -float(argument)) - float(value)) < 2e-4, latex
     assert any("held by the ablation" in line for line in latex)
+
+
+def test_an_uploaded_network_whose_probe_reads_no_carry_gets_no_carry_units():
+    from explainer.weights_io import weights_to_npz_bytes
+    from tests.support.networks import random_weights
+
+    app = start({"a": "99", "b": "37"})
+    app.segmented_control(key="section").set_value("Train it yourself").run()
+    app.file_uploader(key="weights_upload").upload("one.npz", weights_to_npz_bytes(random_weights(1, seed=0))).run()
+    no_exception(app)
+    assert app.radio(key="model_source").value == "Uploaded weights"
+    assert not [button for button in app.button if button.key == "ablate_carry_units"]
+    assert any("No carry units are named" in caption.value for caption in app.caption)

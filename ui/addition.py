@@ -187,8 +187,12 @@ def unfolded_ui(
     timestep: int,
     probe_carry: np.ndarray | None = None,
     highlighted_units: tuple[int, ...] = (),
+    carry_units_note: str = "",
 ) -> None:
-    """The unfolded addition with the heatmap and output strip under it, columns aligned."""
+    """The unfolded addition with the heatmap and output strip under it, columns aligned.
+
+    ``carry_units_note`` (e.g. ``CarryProbe.carry_units_sentence()``) says why no units are outlined, if none are.
+    """
     show_chart(
         unfolded_figure(trace, timestep, probe_carry, highlighted_units),
         key="unfolded_chart",
@@ -201,6 +205,8 @@ def unfolded_ui(
             f" Units {names} ({CARRY.name} dotted outlines) are the ones a linear probe leans on most to read the "
             "carry; the probe's reading is the row under the true carry."
         )
+    elif carry_units_note:
+        carry_note = " " + carry_units_note
     st.caption(
         "**What to look for:** read right to left, like a written sum. Where the carry row shows 1, some units "
         "switch and hold until the carry is used: that is the network's memory." + carry_note + " The bottom strip "

@@ -81,15 +81,18 @@ def _look_for(text: str) -> None:
 def _probe_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation | None) -> None:
     probe = carry_probe(weights)
     _look_for(
-        "one straight cut through the 16 hidden numbers separates 'carry' from 'no carry' at every step. If "
-        f"every bar reaches 100%, the network keeps an explicit carry, and the {CARRY.name} units are where it lives."
+        f"one straight cut through the {weights.hidden_units} hidden numbers separates 'carry' from 'no carry' at "
+        f"every step. If every bar reaches 100%, the carry can be read off the hidden state in one line, and the "
+        f"{CARRY.name} units are the ones the probe reads it from most. Reading is not using: the Ablation view "
+        "shows what happens when they are switched off."
     )
     decoded = probe.decode(trace.hidden)
     columns = st.columns(3)
     columns[0].metric("Probe accuracy, all steps", f"{probe.accuracy:.2%}")
-    columns[1].metric("Carry units", ", ".join(str(unit) for unit in probe.top_carry_units))
+    columns[1].metric("Carry units", ", ".join(str(unit) for unit in probe.top_carry_units) or "none")
     disagreement = first_disagreement(decoded, trace.carry_out)
     columns[2].metric("This pair", "agrees" if disagreement is None else f"differs at t={disagreement}")
+    st.caption(probe.carry_units_sentence())
     if ablation is not None:
         st.caption(
             f"The probe is fitted on the intact network; here it reads the ablated run ({describe_ablation(ablation)})."

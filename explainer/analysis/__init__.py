@@ -47,7 +47,14 @@ from explainer.analysis.machine import (
     minimise,
     symbols_to_pair,
 )
-from explainer.analysis.probe import CarryProbe, carry_probe, first_disagreement
+from explainer.analysis.probe import (
+    CARRY_PROBE_MIN_ACCURACY,
+    CARRY_UNIT_CRITERION,
+    CARRY_UNIT_SHARE,
+    CarryProbe,
+    carry_probe,
+    first_disagreement,
+)
 from explainer.analysis.state_space import MAX_STATE_SPACE_POINTS, StateSpace, state_space
 
 
@@ -66,6 +73,9 @@ def clear_caches() -> None:
 
 __all__ = [
     "CARRY_MACHINE",
+    "CARRY_PROBE_MIN_ACCURACY",
+    "CARRY_UNIT_CRITERION",
+    "CARRY_UNIT_SHARE",
     "DEFAULT_LENGTHS",
     "INPUT_SYMBOLS",
     "KMEANS_SAMPLE",
