@@ -11,6 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from explainer.analysis.probe import PROBE_CARRY_IN
 from explainer.network import RNNWeights, sigmoid
 from explainer.plot_style import (
     ACTIVATION_SCALE,
@@ -63,7 +64,7 @@ def _addition_cells(
         shifted = [None, *probe[:-1]]
         truth = trace.carry_in.tolist()
         first_wrong = next((step for step in range(trace.timesteps) if shifted[step] not in (None, truth[step])), None)
-        rows.insert(1, "probe's carry")
+        rows.insert(1, PROBE_CARRY_IN)  # read from h_{t−1}: see PROBE_CARRY_IN_LABEL
         texts.insert(1, ["·" if bit is None else str(bit) for bit in shifted])
         shades.insert(1, [2 if step == first_wrong else (1 if bit == 1 else 0) for step, bit in enumerate(shifted)])
     return rows, texts, shades
@@ -81,9 +82,10 @@ def unfolded_figure(
     - Top: the addition as written by hand (rows ``ADDITION_ROWS``), one column per timestep.
     - Middle: ``trace.hidden`` as a units × timesteps heatmap, fixed range [0, 1].
     - Bottom: ``trace.output_probability`` as a one-row strip on the same scale.
-    ``timestep`` outlines that column in all three; ``probe_carry`` (T,) adds the carry a linear probe
-    reads out of h_t; ``highlighted_units`` marks those units' rows. ``compact`` suits half-width columns:
-    smaller text and probabilities to one decimal, so neighbouring cells do not overlap.
+    ``timestep`` outlines that column in all three; ``probe_carry`` (T,) is the carry out a linear probe
+    reads from each h_t, written one column to the left as the probe's carry in (read from h_{t−1});
+    ``highlighted_units`` marks those units' rows. ``compact`` suits half-width columns: smaller text and
+    probabilities to one decimal, so neighbouring cells do not overlap.
     """
     probability_format = ".1f" if compact else ".2f"
     timesteps, units = trace.timesteps, trace.hidden_units

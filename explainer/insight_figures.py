@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from explainer.analysis.probe import PROBE_CARRY_OUT, PROBE_CARRY_OUT_LABEL
 from explainer.plot_style import (
     ACCURACY,
     CARRY,
@@ -88,7 +89,7 @@ def carry_rows_figure(
     decoded = as_vector(decoded_carry, "decoded_carry").astype(int)
     if truth.shape != decoded.shape:
         raise ValueError(f"true_carry and decoded_carry must have the same length; got {truth.size}, {decoded.size}.")
-    rows = ["true carry out", "probe's carry"]
+    rows = ["true carry out", PROBE_CARRY_OUT]
     text = [[str(bit) for bit in truth], [str(bit) for bit in decoded]]
     if probe_score is not None:
         score = as_vector(probe_score, "probe_score")
@@ -118,7 +119,7 @@ def carry_rows_figure(
             type="rect", x0=first - 0.5, x1=first + 0.5, y0=-0.5, y1=1.5, line={"color": WRONG.hex, "width": 3}
         )
         figure.add_annotation(x=first, y=1.5, text="first disagreement", showarrow=False, yshift=12)
-    figure.update_layout(**LAYOUT, title="True carry vs the probe's reading", height=230)
+    figure.update_layout(**LAYOUT, title=f"True carry out vs the {PROBE_CARRY_OUT_LABEL}", height=230)
     figure.update_yaxes(autorange="reversed")
     return figure
 

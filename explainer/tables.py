@@ -7,14 +7,20 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from explainer.analysis.ablation import describe_ablation
 from explainer.analysis.length import LengthAccuracy
 from explainer.analysis.logit_split import LogitSplit
-from explainer.analysis.probe import CarryProbe
+from explainer.analysis.probe import PROBE_CARRY_IN_LABEL, PROBE_CARRY_OUT_LABEL, CarryProbe
 from explainer.trace import AdditionTrace
 
 
-def trace_table(trace: AdditionTrace) -> pd.DataFrame:
-    """One row per timestep (least significant first): bits, carries, output and every hidden unit."""
+def trace_table(trace: AdditionTrace, probe_carry: np.ndarray | None = None) -> pd.DataFrame:
+    """One row per timestep (least significant first): bits, carries, output and every hidden unit.
+
+    ``probe_carry`` (T,), the carry out a probe reads from each h_t, adds both probe columns: the carry in
+    read from h_{t−1} (empty at t = 0) and the carry out read from h_t. The ``ablation`` column says which
+    units were held in this run ("no ablation" if none), on every row, so a saved CSV says what it shows.
+    """
     table = pd.DataFrame(
         {
             "timestep": range(trace.timesteps),
@@ -29,6 +35,11 @@ def trace_table(trace: AdditionTrace) -> pd.DataFrame:
             "correct": trace.correct,
         }
     )
+    if probe_carry is not None:
+        carry_out = pd.array([int(bit) for bit in probe_carry], dtype="Int8")
+        table.insert(5, PROBE_CARRY_IN_LABEL, pd.array([None, *carry_out[:-1]], dtype="Int8"))
+        table.insert(8, PROBE_CARRY_OUT_LABEL, carry_out)  # after the true carry out
+    table["ablation"] = describe_ablation(trace.ablation)
     hidden = pd.DataFrame(trace.hidden.round(6), columns=[f"h unit {unit}" for unit in range(trace.hidden_units)])
     return pd.concat([table, hidden], axis=1)
 
@@ -49,9 +60,9 @@ def step_table(trace: AdditionTrace, timestep: int) -> pd.DataFrame:
     )
 
 
-def trace_csv(trace: AdditionTrace) -> str:
+def trace_csv(trace: AdditionTrace, probe_carry: np.ndarray | None = None) -> str:
     """The trace as CSV text, with a comment-free header row so spreadsheets open it directly."""
-    return trace_table(trace).to_csv(index=False)
+    return trace_table(trace, probe_carry).to_csv(index=False)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -65,7 +76,7 @@ def probe_pair_table(trace: AdditionTrace, probe: CarryProbe) -> pd.DataFrame:
         {
             "timestep": range(trace.timesteps),
             "true carry out": trace.carry_out,
-            "probe's carry": probe.decode(trace.hidden),
+            PROBE_CARRY_OUT_LABEL: probe.decode(trace.hidden),
             "probe score": np.round(probe.score(trace.hidden), 3),
         }
     )

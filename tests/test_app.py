@@ -318,3 +318,11 @@ def test_an_uploaded_network_whose_probe_reads_no_carry_gets_no_carry_units():
     assert app.radio(key="model_source").value == "Uploaded weights"
     assert not [button for button in app.button if button.key == "ablate_carry_units"]
     assert any("No carry units are named" in caption.value for caption in app.caption)
+
+
+def test_the_main_view_names_the_probes_carry_in_and_reads_the_final_carry_out():
+    app = start({"a": "255", "b": "255"})
+    no_exception(app)
+    (caption,) = [caption.value for caption in app.caption if "final carry out" in caption.value]
+    assert "The row 'probe's carry in' is what the probe reads from h_(t−1)" in caption
+    assert "From the last state h_8 it reads a final carry out of 0 (true: 0)." in caption

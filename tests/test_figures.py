@@ -87,7 +87,7 @@ def test_the_probe_row_marks_its_first_disagreement(trace):
     probe = trace.carry_out.copy()
     probe[2] = 1 - probe[2]  # the probe misreads the carry out of column 2, i.e. into column 3
     addition = traces_by_name(unfolded_figure(trace, probe_carry=probe))["addition"]
-    row = list(addition.y).index("probe's carry")
+    row = list(addition.y).index(analysis.PROBE_CARRY_IN)
     shades = np.array(addition.z)[row]
     assert shades[3] == 2 and (np.delete(shades, 3) != 2).all()
     assert np.array(addition.text)[row][0] == "·"  # nothing carries into column 0
@@ -185,3 +185,45 @@ def test_the_worked_example_of_50_plus_18_at_t1_with_the_carry_units_zeroed(ship
     lines = step_equations(trace, 1)
     assert not any(r"\text{unit 10: }" in line for line in lines)  # unit 10 is held: it is not the worked example
     assert any(r"\text{units 3, 7, 10, 11: } h_{1} = 0" in line for line in lines)
+
+
+# --------------------------------------------------------------------------------------------------
+# "probe's carry" means one thing: carry in (read from h_{t−1}) or carry out (read from h_t) (issue 15).
+# --------------------------------------------------------------------------------------------------
+
+
+def test_the_two_probe_readings_have_two_names_everywhere(shipped_weights, trace):
+    from pathlib import Path
+
+    from explainer.insight_figures import carry_rows_figure
+    from explainer.tables import probe_pair_table
+
+    probe = analysis.carry_probe(shipped_weights)
+    carry_out = probe.decode(trace.hidden)
+    addition = traces_by_name(unfolded_figure(trace, probe_carry=carry_out))["addition"]
+    assert analysis.PROBE_CARRY_IN in list(addition.y) and analysis.PROBE_CARRY_OUT not in list(addition.y)
+    assert list(carry_rows_figure(trace.carry_out, carry_out).data[0].y) == ["true carry out", analysis.PROBE_CARRY_OUT]
+    assert analysis.PROBE_CARRY_OUT_LABEL in probe_pair_table(trace, probe).columns
+    # No label anywhere says just "probe's carry" without saying which one.
+    root = Path(__file__).resolve().parent.parent
+    for path in [*root.glob("ui/*.py"), *root.glob("explainer/**/*.py"), root / "streamlit_app.py"]:
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"probe's carry(?! (in|out|bits))", text), path
+
+
+def test_the_csv_has_both_probe_readings_and_says_whether_the_run_was_ablated(shipped_weights):
+    probe = analysis.carry_probe(shipped_weights)
+    ablation = analysis.make_ablation(16, {3, 7})
+    for run_with, expected in ((None, "no ablation"), (ablation, "units 3, 7 zeroed")):
+        trace = trace_addition(shipped_weights, 50, 18, ablation=run_with)
+        carry_out = probe.decode(trace.hidden)
+        table = trace_table(trace, carry_out)
+        assert table[analysis.PROBE_CARRY_OUT_LABEL].tolist() == carry_out.tolist()  # the last state's reading too
+        carry_in = table[analysis.PROBE_CARRY_IN_LABEL]
+        assert carry_in.isna().tolist() == [True] + [False] * (trace.timesteps - 1)
+        assert carry_in[1:].tolist() == carry_out[:-1].tolist()
+        assert (table["ablation"] == expected).all()
+        header = trace_csv(trace, carry_out).splitlines()[0].split(",")
+        assert header.index(analysis.PROBE_CARRY_IN_LABEL) == header.index("carry in") + 1
+        assert header.index(analysis.PROBE_CARRY_OUT_LABEL) == header.index("carry out") + 1
+        assert "ablation" in header

@@ -8,6 +8,7 @@ import numpy as np
 import streamlit as st
 
 from explainer import AdditionTrace, RNNWeights, parse_operand, timesteps_for
+from explainer.analysis.probe import PROBE_CARRY_IN
 from explainer.figures import step_equations, step_figure, unfolded_figure, weights_figure
 from explainer.plot_style import CARRIED_CONTRIBUTION, CARRY, HIGHLIGHT, INPUT_CONTRIBUTION
 from explainer.tables import step_table, trace_csv, trace_table
@@ -202,11 +203,17 @@ def unfolded_ui(
     if highlighted_units:
         names = ", ".join(str(unit) for unit in highlighted_units)
         carry_note = (
-            f" Units {names} ({CARRY.name} dotted outlines) are the ones a linear probe leans on most to read the "
-            "carry; the probe's reading is the row under the true carry."
+            f" Units {names} ({CARRY.name} dotted outlines) are the ones a linear probe reads the carry from most."
         )
     elif carry_units_note:
         carry_note = " " + carry_units_note
+    if probe_carry is not None:
+        last = trace.timesteps - 1
+        carry_note += (
+            f" The row '{PROBE_CARRY_IN}' is what the probe reads from h_(t−1), the state before column t: the carry "
+            f"coming in (· at t = 0, where there is no state yet). From the last state h_{last} it reads a final "
+            f"carry out of {int(probe_carry[last])} (true: {int(trace.carry_out[last])})."
+        )
     st.caption(
         "**What to look for:** read right to left, like a written sum. Where the carry row shows 1, some units "
         "switch and hold until the carry is used: that is the network's memory." + carry_note + " The bottom strip "
@@ -214,10 +221,10 @@ def unfolded_ui(
         "you chose."
     )
     with st.expander("The same as a table (for screen readers), and a CSV download"):
-        st.dataframe(trace_table(trace), hide_index=True, key="trace_table")
+        st.dataframe(trace_table(trace, probe_carry), hide_index=True, key="trace_table")
         st.download_button(
             "Download this trace as CSV",
-            trace_csv(trace),
+            trace_csv(trace, probe_carry),
             file_name=f"trace_{trace.a}_plus_{trace.b}.csv",
             mime="text/csv",
             key="download_trace_csv",

@@ -100,7 +100,7 @@ def _probe_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation | 
     show_chart(
         carry_rows_figure(trace.carry_out, decoded, probe.score(trace.hidden)),
         key="insight_probe_rows",
-        alt="The true carry out of each column and the probe's reading of it, for the current pair.",
+        alt="The true carry out of each column and the probe's carry out, read from h_t, for the current pair.",
     )
     show_chart(
         probe_accuracy_figure(probe.accuracy_by_timestep),

@@ -11,6 +11,12 @@ from explainer.analysis.exhaustive import exhaustive_states, weighted_mean
 from explainer.encoding import TRAINING_OPERAND_BITS
 from explainer.network import RNNWeights, read_only
 
+# The probe reads two different quantities depending on which state it looks at; each has one name everywhere.
+PROBE_CARRY_IN = "probe's carry in"  # read from h_{t−1}: the carry arriving at column t (nothing at t = 0)
+PROBE_CARRY_OUT = "probe's carry out"  # read from h_t: the carry leaving column t
+PROBE_CARRY_IN_LABEL = f"{PROBE_CARRY_IN} (read from h_{{t−1}})"
+PROBE_CARRY_OUT_LABEL = f"{PROBE_CARRY_OUT} (read from h_t)"
+
 # When does the probe name "carry units"? Only when it actually reads the carry: at least this accurate at
 # every timestep…
 CARRY_PROBE_MIN_ACCURACY = 0.99
