@@ -127,6 +127,20 @@ def ablation_bits_table(intact: AdditionTrace, ablated: AdditionTrace) -> pd.Dat
     )
 
 
+def seed_runs_table(runs: Sequence, kept_seed: int) -> pd.DataFrame:
+    """One row per k-means seed of the extracted machine (``ExtractedMachine.seed_runs``): what each gave."""
+    return pd.DataFrame(
+        {
+            "k-means seed": [run.seed for run in runs],
+            "clusters": [run.cluster_count for run in runs],
+            "raw machine fidelity, 16,384 pairs": [round(run.raw_fidelity_7bit, 4) for run in runs],
+            "states after minimising": [run.minimal_states for run in runs],
+            "the carry machine": [run.equivalent for run in runs],
+            "kept": [run.seed == kept_seed for run in runs],
+        }
+    )
+
+
 def wrong_pairs_table(grid: np.ndarray) -> pd.DataFrame:
     """Every pair of a correctness grid with a wrong bit: a, b and how many bits are wrong."""
     wrong_a, wrong_b = np.nonzero(grid)

@@ -51,6 +51,7 @@ from explainer.tables import (
     probe_accuracy_table,
     probe_pair_table,
     probe_units_table,
+    seed_runs_table,
     state_space_path_table,
     wrong_pairs_table,
 )
@@ -161,12 +162,16 @@ def _machine_view(weights: RNNWeights, ablation: Ablation | None) -> None:
         )
     else:
         st.caption(f"{machine.minimal.state_count} states are too many to draw legibly; the table has them all.")
+    network_exact_8bit = float((correctness_grid(weights, 8, ablation) == 0).mean())
     st.caption(
-        f"Fidelity: the share of pairs on which the machine, run on its own, writes exactly the network's bits. "
-        f"{machine.consistency:.1%} of the observed cluster-to-cluster steps agree with the table's majority."
+        f"{machine.fidelity_sentence(network_exact_8bit)} {machine.consistency:.1%} of the observed "
+        "cluster-to-cluster steps agree with the table's majority."
     )
+    st.caption(machine.stability_sentence())
     with st.expander("The transition table, next to written addition"):
         show_table(pd.DataFrame(machine.comparison_records()), key="insight_machine_table")
+    with st.expander("Every k-means seed"):
+        show_table(seed_runs_table(machine.seed_runs, machine.seed), key="insight_machine_seeds_table")
 
 
 def _ablation_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation | None) -> None:
