@@ -141,6 +141,21 @@ def seed_runs_table(runs: Sequence, kept_seed: int) -> pd.DataFrame:
     )
 
 
+def unit_ablation_table(rows: Sequence, carry_units: Sequence[int] = ()) -> pd.DataFrame:
+    """One row per unit (``every_unit_ablated``): exact accuracy with it zeroed and with it held at its mean."""
+    return pd.DataFrame(
+        {
+            "unit": [row.unit for row in rows],
+            "carry unit": [row.unit in carry_units for row in rows],
+            "mean value": [round(row.mean, 3) for row in rows],
+            "zeroed: exact, 16,384 pairs": [round(row.zeroed_7bit, 4) for row in rows],
+            "zeroed: exact, 65,536 8-bit pairs": [round(row.zeroed_8bit, 4) for row in rows],
+            "held at mean: exact, 16,384 pairs": [round(row.at_mean_7bit, 4) for row in rows],
+            "held at mean: exact, 65,536 8-bit pairs": [round(row.at_mean_8bit, 4) for row in rows],
+        }
+    )
+
+
 def wrong_pairs_table(grid: np.ndarray) -> pd.DataFrame:
     """Every pair of a correctness grid with a wrong bit: a, b and how many bits are wrong."""
     wrong_a, wrong_b = np.nonzero(grid)

@@ -339,6 +339,53 @@ def test_zeroing_a_unit_that_does_nothing_changes_nothing(shipped_weights):
     assert (analysis.correctness_grid(widened, 8, override) == 0).all()
 
 
+@pytest.mark.parametrize("zeroed, clamped", [({3, 10, 7, 11}, {}), ({2}, {}), ((), {11: 0.2}), ({5}, {1: 0.9})])
+def test_exact_accuracies_equal_evaluate(shipped_weights, zeroed, clamped):
+    ablation = analysis.make_ablation(16, zeroed, clamped)
+    exact_7bit, exact_8bit = analysis.exact_accuracies(shipped_weights, ablation)
+    assert exact_7bit == evaluate(shipped_weights, 7, ablation).exact_accuracy
+    assert exact_8bit == evaluate(shipped_weights, 8, ablation).exact_accuracy
+
+
+def test_every_unit_is_zeroed_and_held_at_its_mean_side_by_side(shipped_weights):
+    rows = analysis.every_unit_ablated(shipped_weights)
+    means = analysis.carry_probe(shipped_weights).unit_mean
+    assert [row.unit for row in rows] == list(range(16))
+    for row in (rows[2], rows[15]):  # checked against the plain evaluation of all pairs
+        zeroed, at_mean = (
+            analysis.make_ablation(16, {row.unit}),
+            analysis.make_ablation(16, clamped={row.unit: means[row.unit]}),
+        )
+        assert row.zeroed_7bit == evaluate(shipped_weights, 7, zeroed).exact_accuracy
+        assert row.at_mean_8bit == evaluate(shipped_weights, 8, at_mean).exact_accuracy
+    # Zeroing a unit and holding it at its mean are different interventions, and they give different answers.
+    assert rows[2].zeroed_7bit < 1.0 == rows[2].at_mean_7bit
+    sentence = analysis.every_unit_sentence(rows, (3, 10, 7, 11))
+    worst = min(rows, key=lambda row: row.zeroed_7bit)
+    assert sentence.startswith(
+        f"Zeroed alone, the units that break addition most are {worst.unit} ({worst.zeroed_7bit:.1%})"
+    )
+
+
+def test_error_locations_are_computed_from_every_pair_step(shipped_weights):
+    ablation = analysis.make_ablation(16, {3, 10, 7, 11})
+    found = analysis.error_locations(shipped_weights, ablation)
+    inputs, targets = exhaustive_dataset(7)
+    wrong = (forward(shipped_weights, inputs, ablation).output_probability >= 0.5) != (targets[..., 0] == 1)
+    carry_in = np.zeros(wrong.shape, dtype=bool)  # the true carry into each column, from the bits themselves
+    carry = np.zeros(len(inputs), dtype=np.int64)
+    for step in range(inputs.shape[1]):
+        carry_in[:, step] = carry == 1
+        carry = (inputs[:, step, 0].astype(np.int64) + inputs[:, step, 1].astype(np.int64) + carry) >> 1
+    assert found.wrong_bits == wrong.sum()
+    assert found.share_in_carry_columns == pytest.approx(wrong[carry_in].sum() / wrong.sum())
+    assert found.wrong_rate_with_carry == pytest.approx(wrong[carry_in].mean())
+    assert found.wrong_rate_without_carry == pytest.approx(wrong[~carry_in].mean())
+    assert found.carry_column_share == pytest.approx(carry_in.mean())
+    assert f"{found.share_in_carry_columns:.1%} of them are in columns where a carry comes in" in found.sentence()
+    assert analysis.error_locations(shipped_weights, None).sentence() == "Every bit of the 16,384 pairs is still right."
+
+
 def test_ablation_and_its_key():
     assert analysis.make_ablation(16) is None
     ablation = analysis.make_ablation(16, {3, 7}, {5: 0.9})

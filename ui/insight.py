@@ -23,6 +23,9 @@ from explainer.analysis import (
     carry_probe,
     correctness_grid,
     describe_ablation,
+    error_locations,
+    every_unit_ablated,
+    every_unit_sentence,
     extract_machine,
     first_disagreement,
     logit_split,
@@ -53,6 +56,7 @@ from explainer.tables import (
     probe_units_table,
     seed_runs_table,
     state_space_path_table,
+    unit_ablation_table,
     wrong_pairs_table,
 )
 from ui.addition import set_pair
@@ -174,13 +178,25 @@ def _machine_view(weights: RNNWeights, ablation: Ablation | None) -> None:
         show_table(seed_runs_table(machine.seed_runs, machine.seed), key="insight_machine_seeds_table")
 
 
+def _every_unit_ui(weights: RNNWeights) -> None:
+    """Like with like: every unit alone, zeroed and held at its mean (on request: 32 runs over all pairs)."""
+    if not st.toggle("Compare every unit alone: zeroed, and held at its mean", key="ablation_every_unit"):
+        return
+    rows = every_unit_ablated(weights)
+    carry_units = carry_probe(weights).top_carry_units
+    st.caption(every_unit_sentence(rows, carry_units))
+    show_table(unit_ablation_table(rows, carry_units), key="insight_every_unit_table")
+
+
 def _ablation_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation | None) -> None:
     _look_for(
-        "zero the carry units and the network forgets carries: bits flip exactly where a carry should arrive, "
-        "and exact accuracy collapses. Zero a unit that does little and almost nothing changes."
+        "zero units and see where the wrong bits fall. If they pile up in the columns a carry comes into, far "
+        "above those columns' share of all columns, the zeroed units carry the carry. Zeroing cuts a unit off; "
+        "holding it at its mean keeps its average push and removes only its variation."
     )
     if ablation is None:
         st.info("Nothing is ablated yet. Pick units to zero or clamp in the ablation controls.")
+        _every_unit_ui(weights)
         return
     intact = trace_addition(weights, trace.a, trace.b, trace.timesteps)
     columns = st.columns(3)
@@ -190,7 +206,7 @@ def _ablation_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation
         column.metric(f"Exact, {label}", f"{after:.2%}", delta=f"{after - before:+.2%}")
     flipped = np.flatnonzero(intact.predicted_bits != trace.predicted_bits)
     columns[2].metric("Bits flipped in this pair", int(flipped.size))
-    st.caption(f"Ablation: {describe_ablation(ablation)}.")
+    st.caption(f"Ablation: {describe_ablation(ablation)}. {error_locations(weights, ablation).sentence()}")
     show_chart(
         ablation_bits_figure(trace.sum_bits, intact.predicted_bits, trace.predicted_bits),
         key="insight_ablation_bits",
@@ -198,6 +214,7 @@ def _ablation_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation
     )
     with st.expander("The bits as a table (for screen readers)"):
         show_table(ablation_bits_table(intact, trace), key="insight_ablation_table")
+    _every_unit_ui(weights)
 
 
 def _load_pair(a_value: int, b_value: int) -> None:

@@ -5,6 +5,7 @@ operands) through :mod:`explainer.analysis.exhaustive` and is cached per network
 :class:`Ablation`:
 
 - :mod:`~explainer.analysis.ablation`: which units are held, and its URL form (``?ablate=3,7&clamp=5:0.9``)
+- :mod:`~explainer.analysis.ablation_effects`: every unit zeroed and held at its mean; where errors fall
 - :mod:`~explainer.analysis.exhaustive`: every pair at once, as a prefix tree
 - :mod:`~explainer.analysis.probe`: the carry probe
 - :mod:`~explainer.analysis.state_space`: the state space (PCA)
@@ -14,13 +15,21 @@ operands) through :mod:`explainer.analysis.exhaustive` and is cached per network
 - :mod:`~explainer.analysis.logit_split`: the logit split
 """
 
-from explainer.analysis import correctness, exhaustive, length, machine
+from explainer.analysis import ablation_effects, correctness, exhaustive, length, machine
 from explainer.analysis.ablation import (
     Ablation,
     describe_ablation,
     format_ablation_query,
     make_ablation,
     parse_ablation_query,
+)
+from explainer.analysis.ablation_effects import (
+    ErrorLocations,
+    UnitAblation,
+    error_locations,
+    every_unit_ablated,
+    every_unit_sentence,
+    exact_accuracies,
 )
 from explainer.analysis.correctness import correctness_grid
 from explainer.analysis.exhaustive import (
@@ -74,6 +83,7 @@ def clear_caches() -> None:
         machine._extract_machine,
         correctness._correctness_grid,
         length._accuracy_by_length,
+        ablation_effects.every_unit_ablated,
     ):
         cached.cache_clear()
 
@@ -96,6 +106,7 @@ __all__ = [
     "PROBE_CARRY_OUT_LABEL",
     "Ablation",
     "CarryProbe",
+    "ErrorLocations",
     "ExhaustiveStates",
     "ExtractedMachine",
     "LengthAccuracy",
@@ -103,12 +114,17 @@ __all__ = [
     "MealyMachine",
     "SeedRun",
     "StateSpace",
+    "UnitAblation",
     "accuracy_by_length",
     "carry_probe",
     "clear_caches",
     "compare_machines",
     "correctness_grid",
     "describe_ablation",
+    "error_locations",
+    "every_unit_ablated",
+    "every_unit_sentence",
+    "exact_accuracies",
     "exhaustive_states",
     "extract_machine",
     "first_disagreement",
