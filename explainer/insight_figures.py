@@ -29,6 +29,7 @@ from explainer.plot_style import (
     NEUTRAL,
     WRONG,
     as_vector,
+    text_colour_on,
     time_axis,
 )
 
@@ -285,6 +286,7 @@ def machine_diagram_figure(
             font={"size": 12},
             bgcolor="rgba(255,255,255,0.85)",
         )
+    fills = [ACCURACY.hex if state != start else NEUTRAL.hex for state in range(count)]
     figure.add_trace(
         go.Scatter(
             x=positions[:, 0],
@@ -292,7 +294,9 @@ def machine_diagram_figure(
             mode="markers+text",
             text=list(state_names),
             textposition="middle center",
-            marker={"size": 70, "color": [ACCURACY.hex if state != start else NEUTRAL.hex for state in range(count)]},
+            # Each label in black or white, whichever contrasts more with its circle (WCAG: at least 4.5:1).
+            textfont={"color": [text_colour_on(fill) for fill in fills], "size": 13},
+            marker={"size": 70, "color": fills},
             hovertemplate="%{text}<extra></extra>",
             showlegend=False,
         )

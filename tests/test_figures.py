@@ -227,3 +227,40 @@ def test_the_csv_has_both_probe_readings_and_says_whether_the_run_was_ablated(sh
         assert header.index(analysis.PROBE_CARRY_IN_LABEL) == header.index("carry in") + 1
         assert header.index(analysis.PROBE_CARRY_OUT_LABEL) == header.index("carry out") + 1
         assert "ablation" in header
+
+
+# --------------------------------------------------------------------------------------------------
+# Captions that every reader can use (issue 14): alt text on every chart, readable state labels.
+# --------------------------------------------------------------------------------------------------
+
+
+def test_every_chart_on_the_page_has_a_text_alternative():
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    calls = 0
+    for path in [*root.glob("ui/*.py"), root / "streamlit_app.py"]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name == "plotly_chart":
+                assert path.name == "charts.py", f"{path.name}:{node.lineno} draws a chart without show_chart"
+            if name == "show_chart":
+                calls += 1
+                assert "alt" in [keyword.arg for keyword in node.keywords], f"{path.name}:{node.lineno} has no alt"
+    assert calls >= 15
+
+
+def test_the_machine_diagrams_state_labels_are_readable_on_their_circles(shipped_weights):
+    from explainer.insight_figures import machine_diagram_figure
+    from explainer.plot_style import contrast_ratio
+
+    machine = analysis.extract_machine(shipped_weights).minimal
+    figure = machine_diagram_figure(machine.state_names, machine.next_state, machine.output, machine.start)
+    (states,) = [panel for panel in figure.data if panel.mode == "markers+text"]
+    assert list(states.text) == list(machine.state_names)
+    for text_colour, fill in zip(states.textfont.color, states.marker.color, strict=True):
+        assert contrast_ratio(text_colour, fill) >= 4.5, (text_colour, fill)
+    assert contrast_ratio("#000000", "#ffffff") == pytest.approx(21.0)
