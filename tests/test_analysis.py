@@ -598,3 +598,36 @@ def test_every_analysis_runs_on_small_untrained_networks(hidden_units):
     assert analysis.correctness_grid(weights).shape == (128, 128)
     assert len(analysis.accuracy_by_length(weights)) > 0
     analysis.logit_split(weights, trace, 3)
+
+
+def test_the_readmes_what_it_learned_says_what_the_code_computes(shipped_weights):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## What it learned")[1].split("\n## ")[0]
+    probe = analysis.carry_probe(shipped_weights)
+    assert f"within {probe.margin:.3f} of the" in section
+    assert (
+        "**" + ", ".join(str(unit) for unit in probe.top_carry_units[:-1]) + f" and {probe.top_carry_units[-1]}**"
+        in section
+    )
+    ablation = analysis.make_ablation(16, set(probe.top_carry_units))
+    exact_7bit, exact_8bit = analysis.exact_accuracies(shipped_weights, ablation)
+    assert f"to {exact_7bit:.1%} (16,384 pairs) and {exact_8bit:.1%} (65,536 8-bit pairs)" in section
+    errors = analysis.error_locations(shipped_weights, ablation)
+    assert f"{errors.share_in_carry_columns:.1%} of the {errors.wrong_bits:,} wrong bits" in section
+    assert f"wrong {errors.wrong_rate_with_carry:.1%} of the time where a carry comes in, " in section
+    assert f"{errors.wrong_rate_without_carry:.1%} where none does" in section
+    rows = analysis.every_unit_ablated(shipped_weights)
+    for unit in probe.top_carry_units:
+        assert f"{unit} → {rows[unit].zeroed_7bit:.1%}" in section
+    untouched = [row.unit for row in rows if row.at_mean_7bit == 1.0 and row.at_mean_8bit == 1.0]
+    assert f"{len(untouched)} of 16 units\n  ({', '.join(str(unit) for unit in untouched)})" in section
+    machine = analysis.extract_machine(shipped_weights)
+    carry_seeds = sum(run.equivalent for run in machine.seed_runs)
+    assert (
+        f"{carry_seeds} of {len(machine.seed_runs)} seeds give a table that minimises to the **2-state carry" in section
+    )
+    counts = ", ".join(str(count) for count in sorted(run.cluster_count for run in machine.seed_runs))
+    assert f"Cluster counts: {counts}." in section
+    assert f"seed {machine.seed}'s {machine.cluster_count} clusters" in section

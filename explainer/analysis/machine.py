@@ -240,13 +240,10 @@ class ExtractedMachine:
         )
         others = [run for run in runs if run.minimal_key != self._kept_run.minimal_key]
         if others:
-            sentence += (
-                "; the others minimise to "
-                + ", ".join(
-                    f"{run.minimal_states} (seed {run.seed}{', the carry machine' if run.equivalent else ''})"
-                    for run in others
-                )
-                + " states"
+            sentence += "; the others minimise to " + ", ".join(
+                f"{run.minimal_states} state{'s' if run.minimal_states != 1 else ''} (seed {run.seed}"
+                f"{', the carry machine' if run.equivalent else ''})"
+                for run in others
             )
         counts = sorted(run.cluster_count for run in runs)
         sentence += (
