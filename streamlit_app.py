@@ -82,7 +82,13 @@ def step_through() -> tuple[int, str]:
     """Timestep controls, the address bar, the unfolded addition, the section choice: shared by both paths below."""
     timestep = timestep_ui(trace.timesteps)
     save_to_url(a, b, timestep)  # early, so the address bar is current even while the charts below are drawn
-    unfolded_ui(trace, timestep, probe.decode(trace.hidden) if probe is not None else None, carry_units)
+    unfolded_ui(
+        trace,
+        timestep,
+        probe.decode(trace.hidden) if probe is not None else None,
+        carry_units,
+        carry_units_note=probe.carry_units_sentence() if probe is not None else "",
+    )
     section = st.segmented_control("Look closer", sections, key="section", required=True)
     return timestep, section
 

@@ -11,7 +11,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from explainer.network import RNNWeights
+from explainer.analysis.probe import PROBE_CARRY_IN
+from explainer.network import RNNWeights, sigmoid
 from explainer.plot_style import (
     ACTIVATION_SCALE,
     AXIS_GRID,
@@ -63,7 +64,7 @@ def _addition_cells(
         shifted = [None, *probe[:-1]]
         truth = trace.carry_in.tolist()
         first_wrong = next((step for step in range(trace.timesteps) if shifted[step] not in (None, truth[step])), None)
-        rows.insert(1, "probe's carry")
+        rows.insert(1, PROBE_CARRY_IN)  # read from h_{t−1}: see PROBE_CARRY_IN_LABEL
         texts.insert(1, ["·" if bit is None else str(bit) for bit in shifted])
         shades.insert(1, [2 if step == first_wrong else (1 if bit == 1 else 0) for step, bit in enumerate(shifted)])
     return rows, texts, shades
@@ -81,9 +82,10 @@ def unfolded_figure(
     - Top: the addition as written by hand (rows ``ADDITION_ROWS``), one column per timestep.
     - Middle: ``trace.hidden`` as a units × timesteps heatmap, fixed range [0, 1].
     - Bottom: ``trace.output_probability`` as a one-row strip on the same scale.
-    ``timestep`` outlines that column in all three; ``probe_carry`` (T,) adds the carry a linear probe
-    reads out of h_t; ``highlighted_units`` marks those units' rows. ``compact`` suits half-width columns:
-    smaller text and probabilities to one decimal, so neighbouring cells do not overlap.
+    ``timestep`` outlines that column in all three; ``probe_carry`` (T,) is the carry out a linear probe
+    reads from each h_t, written one column to the left as the probe's carry in (read from h_{t−1});
+    ``highlighted_units`` marks those units' rows. ``compact`` suits half-width columns: smaller text and
+    probabilities to one decimal, so neighbouring cells do not overlap.
     """
     probability_format = ".1f" if compact else ".2f"
     timesteps, units = trace.timesteps, trace.hidden_units
@@ -206,19 +208,74 @@ def _outline_column(figure: go.Figure, timestep: int) -> None:
         )
 
 
+def _check_timestep(trace: AdditionTrace, timestep: int) -> None:
+    if not 0 <= timestep < trace.timesteps:
+        raise ValueError(f"timestep must be between 0 and {trace.timesteps - 1}; got {timestep}.")
+
+
+def _unit_list(units: np.ndarray) -> str:
+    return f"unit{'s' if len(units) > 1 else ''} {', '.join(str(int(unit)) for unit in units)}"
+
+
+def step_equations(trace: AdditionTrace, timestep: int) -> list[str]:
+    """The equations of step ``timestep`` with their real numbers, as LaTeX lines for the worked example.
+
+    One computed unit is written out in full: the one that leans most on memory (at t = 0, on the bits).
+    Units an ablation holds are never written as σ(…): their value is set, not computed, and a line says so.
+    """
+    _check_timestep(trace, timestep)
+    bits = trace.input_bits[timestep]
+    input_total, recurrent_total = trace.input_part[timestep], trace.recurrent_part[timestep]
+    held = trace.held_units
+    lines = [rf"h_t = \sigma(x_t W_x + h_{{t-1}} W_h), \quad x_{{{timestep}}} = [{bits[0]}, {bits[1]}]"]
+    computed = np.flatnonzero(~held)
+    if computed.size:
+        drive = np.abs(recurrent_total if timestep > 0 else input_total)
+        unit = int(computed[np.argmax(drive[computed])])
+        preactivation = input_total[unit] + recurrent_total[unit]
+        lines.append(
+            rf"\text{{unit {unit}: }} h_{{{timestep}}} = "
+            rf"\sigma(\underbrace{{{input_total[unit]:+.3f}}}_{{\text{{input}}}}"
+            rf" \underbrace{{{recurrent_total[unit]:+.3f}}}_{{\text{{recurrent}}}}) = \sigma({preactivation:+.3f})"
+            rf" = {trace.hidden[timestep, unit]:.4f}"
+        )
+    values = trace.hidden[timestep]
+    for value in sorted({float(values[unit]) for unit in np.flatnonzero(held)}):
+        units = np.flatnonzero(held & (values == value))
+        lines.append(
+            rf"\text{{{_unit_list(units)}: }} h_{{{timestep}}} = {value:g}"
+            r"\quad\text{(held by the ablation: set, not computed)}"
+        )
+    logit, probability = float(trace.output_logit[timestep]), trace.output_probability[timestep]
+    lines.append(
+        rf"o_{{{timestep}}} = \sigma(h_{{{timestep}}} W_o) = \sigma({logit:+.3f}) = {probability:.4f}"
+        rf"\;\Rightarrow\; \text{{bit}} = {trace.predicted_bits[timestep]}"
+    )
+    return lines
+
+
 def step_figure(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> go.Figure:
     """What happens inside step ``timestep``, unit by unit.
 
     Left: each unit's pre-activation split into the input part ``x_t·W_x`` and the recurrent part
-    ``h_{t-1}·W_h`` (stacked bars; their sum is marked, and ``h_t`` = σ(sum) is given in the hover).
+    ``h_{t-1}·W_h`` (stacked bars; their sum is marked, and ``h_t`` = σ(sum) is given in the hover, or for a
+    unit an ablation holds, the value it is held at: labelled "(held)").
     Right: each unit's push on the output, ``h_t[unit] · W_o[unit]``; the pushes add up to the logit.
     """
-    if not 0 <= timestep < trace.timesteps:
-        raise ValueError(f"timestep must be between 0 and {trace.timesteps - 1}; got {timestep}.")
-    units = [f"unit {unit}" for unit in range(trace.hidden_units)]
+    _check_timestep(trace, timestep)
+    held = trace.held_units
+    # A held unit's value is set by the ablation, not σ(sum): its label and hover say so.
+    units = [f"unit {unit} (held)" if held[unit] else f"unit {unit}" for unit in range(trace.hidden_units)]
     input_part = trace.input_part[timestep]
     recurrent_part = trace.recurrent_part[timestep]
     hidden = trace.hidden[timestep]
+    preactivation = input_part + recurrent_part
+    outcome = [
+        f"held at {hidden[unit]:g} by the ablation (σ(sum) would be {sigmoid(preactivation[unit]):.4f})"
+        if held[unit]
+        else f"h_t = σ(sum) = {hidden[unit]:.4f}"
+        for unit in range(trace.hidden_units)
+    ]
     pushes = hidden * weights.output_weights[:, 0]  # (H,)
     figure = make_subplots(
         rows=1,
@@ -243,12 +300,12 @@ def step_figure(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> go.
     figure.add_trace(
         go.Scatter(
             y=units,
-            x=input_part + recurrent_part,
+            x=preactivation,
             mode="markers",
             marker={"symbol": "line-ns", "size": 14, "line": {"width": 3, "color": INK}},
-            name="sum → h_t = σ(sum)",
-            customdata=hidden,
-            hovertemplate="%{y}: sum %{x:+.3f} → h_t = %{customdata:.4f}<extra></extra>",
+            name="sum → h_t = σ(sum)" + (" unless held" if held.any() else ""),
+            customdata=outcome,
+            hovertemplate="%{y}: sum %{x:+.3f} → %{customdata}<extra></extra>",
         ),
         row=1,
         col=1,

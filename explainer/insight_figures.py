@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from explainer.analysis.probe import PROBE_CARRY_OUT, PROBE_CARRY_OUT_LABEL
 from explainer.plot_style import (
     ACCURACY,
     CARRY,
@@ -28,6 +29,7 @@ from explainer.plot_style import (
     NEUTRAL,
     WRONG,
     as_vector,
+    text_colour_on,
     time_axis,
 )
 
@@ -69,7 +71,9 @@ def probe_units_figure(unit_importance: Sequence[float], top_units: Sequence[int
             hovertemplate="unit %{x}: %{y:.3f}<extra></extra>",
         )
     )
-    figure.update_layout(**LAYOUT, title=f"Which units hold the carry ({CARRY.name}: the most carry-tied)", height=300)
+    figure.update_layout(
+        **LAYOUT, title=f"Which units the probe reads the carry from ({CARRY.name}: the carry units)", height=300
+    )
     figure.update_yaxes(range=[0, max(float(importance.max()), 1e-9) * 1.1], title="|probe weight| × spread")
     figure.update_xaxes(title="hidden unit")
     return figure
@@ -86,7 +90,7 @@ def carry_rows_figure(
     decoded = as_vector(decoded_carry, "decoded_carry").astype(int)
     if truth.shape != decoded.shape:
         raise ValueError(f"true_carry and decoded_carry must have the same length; got {truth.size}, {decoded.size}.")
-    rows = ["true carry out", "probe's carry"]
+    rows = ["true carry out", PROBE_CARRY_OUT]
     text = [[str(bit) for bit in truth], [str(bit) for bit in decoded]]
     if probe_score is not None:
         score = as_vector(probe_score, "probe_score")
@@ -116,7 +120,7 @@ def carry_rows_figure(
             type="rect", x0=first - 0.5, x1=first + 0.5, y0=-0.5, y1=1.5, line={"color": WRONG.hex, "width": 3}
         )
         figure.add_annotation(x=first, y=1.5, text="first disagreement", showarrow=False, yshift=12)
-    figure.update_layout(**LAYOUT, title="True carry vs the probe's reading", height=230)
+    figure.update_layout(**LAYOUT, title=f"True carry out vs the {PROBE_CARRY_OUT_LABEL}", height=230)
     figure.update_yaxes(autorange="reversed")
     return figure
 
@@ -282,6 +286,7 @@ def machine_diagram_figure(
             font={"size": 12},
             bgcolor="rgba(255,255,255,0.85)",
         )
+    fills = [ACCURACY.hex if state != start else NEUTRAL.hex for state in range(count)]
     figure.add_trace(
         go.Scatter(
             x=positions[:, 0],
@@ -289,7 +294,9 @@ def machine_diagram_figure(
             mode="markers+text",
             text=list(state_names),
             textposition="middle center",
-            marker={"size": 70, "color": [ACCURACY.hex if state != start else NEUTRAL.hex for state in range(count)]},
+            # Each label in black or white, whichever contrasts more with its circle (WCAG: at least 4.5:1).
+            textfont={"color": [text_colour_on(fill) for fill in fills], "size": 13},
+            marker={"size": 70, "color": fills},
             hovertemplate="%{text}<extra></extra>",
             showlegend=False,
         )

@@ -55,6 +55,24 @@ FONT = {"family": "Inter, Helvetica, Arial, sans-serif", "size": 13}
 LAYOUT = {"template": "plotly_white", "margin": {"l": 60, "r": 20, "t": 50, "b": 50}, "font": FONT}
 
 
+def _relative_luminance(colour: str) -> float:
+    """WCAG 2 relative luminance of a ``#rrggbb`` colour."""
+    channels = [int(colour.lstrip("#")[index : index + 2], 16) / 255 for index in (0, 2, 4)]
+    linear = [value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4 for value in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """WCAG 2 contrast ratio of two ``#rrggbb`` colours: 1 (none) to 21 (black on white); text needs ≥ 4.5."""
+    lighter, darker = sorted((_relative_luminance(first), _relative_luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def text_colour_on(fill: str) -> str:
+    """Black or white, whichever reads better on ``fill`` (e.g. a state's label on its circle)."""
+    return INK if contrast_ratio(INK, fill) >= contrast_ratio("#ffffff", fill) else "#ffffff"
+
+
 def subplot_layout(height: int, left_margin: int = 60, legend_y: float | None = None) -> dict:
     """Font, margins and (if ``legend_y`` is given) a horizontal legend under the plot, for subplot figures."""
     layout = {"height": height, "margin": {"l": left_margin, "r": 20, "t": 40, "b": 50}, "font": FONT}

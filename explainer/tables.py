@@ -7,14 +7,20 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from explainer.analysis.ablation import describe_ablation
 from explainer.analysis.length import LengthAccuracy
 from explainer.analysis.logit_split import LogitSplit
-from explainer.analysis.probe import CarryProbe
+from explainer.analysis.probe import PROBE_CARRY_IN_LABEL, PROBE_CARRY_OUT_LABEL, CarryProbe
 from explainer.trace import AdditionTrace
 
 
-def trace_table(trace: AdditionTrace) -> pd.DataFrame:
-    """One row per timestep (least significant first): bits, carries, output and every hidden unit."""
+def trace_table(trace: AdditionTrace, probe_carry: np.ndarray | None = None) -> pd.DataFrame:
+    """One row per timestep (least significant first): bits, carries, output and every hidden unit.
+
+    ``probe_carry`` (T,), the carry out a probe reads from each h_t, adds both probe columns: the carry in
+    read from h_{t−1} (empty at t = 0) and the carry out read from h_t. The ``ablation`` column says which
+    units were held in this run ("no ablation" if none), on every row, so a saved CSV says what it shows.
+    """
     table = pd.DataFrame(
         {
             "timestep": range(trace.timesteps),
@@ -29,12 +35,19 @@ def trace_table(trace: AdditionTrace) -> pd.DataFrame:
             "correct": trace.correct,
         }
     )
+    if probe_carry is not None:
+        carry_out = pd.array([int(bit) for bit in probe_carry], dtype="Int8")
+        table.insert(5, PROBE_CARRY_IN_LABEL, pd.array([None, *carry_out[:-1]], dtype="Int8"))
+        table.insert(8, PROBE_CARRY_OUT_LABEL, carry_out)  # after the true carry out
+    table["ablation"] = describe_ablation(trace.ablation)
     hidden = pd.DataFrame(trace.hidden.round(6), columns=[f"h unit {unit}" for unit in range(trace.hidden_units)])
     return pd.concat([table, hidden], axis=1)
 
 
 def step_table(trace: AdditionTrace, timestep: int) -> pd.DataFrame:
-    """One row per hidden unit at ``timestep``: input part, recurrent part, their sum and h_t."""
+    """One row per hidden unit at ``timestep``: input part, recurrent part, their sum, h_t and how h_t was set
+    (σ(pre-activation), or held by the ablation: then h_t is not σ of the sum next to it)."""
+    held = trace.held_units
     return pd.DataFrame(
         {
             "unit": range(trace.hidden_units),
@@ -42,13 +55,14 @@ def step_table(trace: AdditionTrace, timestep: int) -> pd.DataFrame:
             "h_{t-1}·W_h": trace.recurrent_part[timestep].round(4),
             "pre-activation": (trace.input_part[timestep] + trace.recurrent_part[timestep]).round(4),
             "h_t": trace.hidden[timestep].round(4),
+            "h_t is": ["held by the ablation" if held[unit] else "σ(pre-activation)" for unit in range(held.size)],
         }
     )
 
 
-def trace_csv(trace: AdditionTrace) -> str:
+def trace_csv(trace: AdditionTrace, probe_carry: np.ndarray | None = None) -> str:
     """The trace as CSV text, with a comment-free header row so spreadsheets open it directly."""
-    return trace_table(trace).to_csv(index=False)
+    return trace_table(trace, probe_carry).to_csv(index=False)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -62,7 +76,7 @@ def probe_pair_table(trace: AdditionTrace, probe: CarryProbe) -> pd.DataFrame:
         {
             "timestep": range(trace.timesteps),
             "true carry out": trace.carry_out,
-            "probe's carry": probe.decode(trace.hidden),
+            PROBE_CARRY_OUT_LABEL: probe.decode(trace.hidden),
             "probe score": np.round(probe.score(trace.hidden), 3),
         }
     )
@@ -109,6 +123,35 @@ def ablation_bits_table(intact: AdditionTrace, ablated: AdditionTrace) -> pd.Dat
             "intact bit": intact.predicted_bits,
             "ablated bit": ablated.predicted_bits,
             "flipped": intact.predicted_bits != ablated.predicted_bits,
+        }
+    )
+
+
+def seed_runs_table(runs: Sequence, kept_seed: int) -> pd.DataFrame:
+    """One row per k-means seed of the extracted machine (``ExtractedMachine.seed_runs``): what each gave."""
+    return pd.DataFrame(
+        {
+            "k-means seed": [run.seed for run in runs],
+            "clusters": [run.cluster_count for run in runs],
+            "raw machine fidelity, 16,384 pairs": [round(run.raw_fidelity_7bit, 4) for run in runs],
+            "states after minimising": [run.minimal_states for run in runs],
+            "the carry machine": [run.equivalent for run in runs],
+            "kept": [run.seed == kept_seed for run in runs],
+        }
+    )
+
+
+def unit_ablation_table(rows: Sequence, carry_units: Sequence[int] = ()) -> pd.DataFrame:
+    """One row per unit (``every_unit_ablated``): exact accuracy with it zeroed and with it held at its mean."""
+    return pd.DataFrame(
+        {
+            "unit": [row.unit for row in rows],
+            "carry unit": [row.unit in carry_units for row in rows],
+            "mean value": [round(row.mean, 3) for row in rows],
+            "zeroed: exact, 16,384 pairs": [round(row.zeroed_7bit, 4) for row in rows],
+            "zeroed: exact, 65,536 8-bit pairs": [round(row.zeroed_8bit, 4) for row in rows],
+            "held at mean: exact, 16,384 pairs": [round(row.at_mean_7bit, 4) for row in rows],
+            "held at mean: exact, 65,536 8-bit pairs": [round(row.at_mean_8bit, 4) for row in rows],
         }
     )
 

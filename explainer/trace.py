@@ -35,6 +35,15 @@ class AdditionTrace:
     predicted_bits: np.ndarray  # (T,) int8: o_t rounded (≥ 0.5 → 1)
     correct: np.ndarray  # (T,) bool: predicted bit == true sum bit
     predicted_sum: int
+    ablation: Ablation | None = None  # units held at a value (set, not computed) in this run
+
+    @property
+    def held_units(self) -> np.ndarray:
+        """(H,) bool: the units this run's ablation held at a value instead of computing σ(pre-activation)."""
+        if self.ablation is None:
+            return np.zeros(self.hidden_units, dtype=bool)
+        mask, _ = self.ablation.mask_and_values()
+        return mask
 
     @property
     def true_sum(self) -> int:
@@ -109,4 +118,5 @@ def trace_addition(
         predicted_bits=read_only(predicted_bits),
         correct=read_only(predicted_bits == sum_bits),
         predicted_sum=bits_to_int(predicted_bits),
+        ablation=ablation,
     )

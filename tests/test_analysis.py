@@ -7,6 +7,7 @@ ablating the carry units breaks addition, and the network adds long numbers it n
 
 from __future__ import annotations
 
+import hypothesis
 import numpy as np
 import plotly.graph_objects as go
 import pytest
@@ -98,6 +99,34 @@ def test_probe_ranks_every_unit_once_and_names_the_top(shipped_weights):
     assert (np.diff(importance) <= 0).all()
 
 
+def test_an_all_zero_network_has_no_carry_units():
+    # Every importance is 0: ">= half the largest" would select every unit. Nothing is named instead.
+    silent = RNNWeights(np.zeros((2, 16)), np.zeros((16, 16)), np.zeros((16, 1)))
+    probe = analysis.carry_probe(silent)
+    assert probe.top_carry_units == ()
+    assert probe.carry_units_sentence().startswith("No carry units are named")
+
+
+def test_a_probe_that_does_not_read_the_carry_names_no_units():
+    weights = random_weights(1, seed=0)  # one untrained unit: the probe is right on ~50–62% of pair-steps
+    probe = analysis.carry_probe(weights)
+    assert probe.accuracy_by_timestep.min() < analysis.CARRY_PROBE_MIN_ACCURACY
+    assert not probe.reads_the_carry and probe.top_carry_units == ()
+    sentence = probe.carry_units_sentence()
+    worst = int(np.argmin(probe.accuracy_by_timestep))
+    assert f"{probe.accuracy_by_timestep[worst]:.1%} of pairs at t = {worst}" in sentence
+    assert analysis.CARRY_UNIT_CRITERION in sentence
+
+
+def test_the_shipped_probe_names_its_carry_units_by_the_stated_criterion(shipped_weights):
+    probe = analysis.carry_probe(shipped_weights)
+    assert probe.reads_the_carry
+    largest = probe.unit_importance.max()
+    expected = {unit for unit in range(16) if probe.unit_importance[unit] >= analysis.CARRY_UNIT_SHARE * largest}
+    assert set(probe.top_carry_units) == expected
+    assert probe.carry_units_sentence().startswith("Carry units 3, 10, 7, 11: named because")
+
+
 def test_first_disagreement():
     assert analysis.first_disagreement([0, 1, 1, 0], [0, 1, 1, 0]) is None
     assert analysis.first_disagreement([0, 1, 0, 0], [0, 1, 1, 1]) == 2
@@ -152,6 +181,42 @@ def test_extracted_machine_is_the_carry_machine_with_full_fidelity(shipped_weigh
     assert all(row["output bit"] == row["written addition: output bit"] for row in records)
 
 
+def test_the_machine_does_not_hang_on_one_k_means_seed(shipped_weights):
+    # Seed 3 alone minimises to a 4-state machine that is not the carry machine: one seed can be unlucky.
+    unlucky = analysis.extract_machine(shipped_weights, seeds=(3,))
+    assert not unlucky.equivalent_to_carry_machine
+    machine = analysis.extract_machine(shipped_weights)
+    runs = machine.seed_runs
+    assert [run.seed for run in runs] == list(analysis.MACHINE_SEEDS) == list(range(10))
+    carry = [run for run in runs if run.equivalent]
+    assert len(carry) > len(runs) / 2 and machine.equivalent_to_carry_machine
+    # The stated choice: most common minimal machine, then best raw fidelity, then fewest clusters.
+    assert machine.seed == min(carry, key=lambda run: (-run.raw_fidelity_7bit, run.cluster_count, run.seed)).seed
+    sentence = machine.stability_sentence()
+    assert sentence.startswith(f"k-means with 10 seeds (0–9): {len(carry)} of 10 give a machine that minimises to")
+    assert f"Kept: seed {machine.seed}'s {machine.cluster_count} clusters" in sentence
+    for run in runs:
+        assert str(run.cluster_count) in sentence.split("Cluster counts: ")[1]
+
+
+def test_fidelity_of_the_carry_machine_is_the_networks_exact_accuracy_and_the_raw_machine_is_measured(
+    shipped_weights,
+):
+    for ablation in (None, analysis.make_ablation(16, {2})):  # unit 2 zeroed: 97% exact
+        machine = analysis.extract_machine(shipped_weights, ablation)
+        exact = float((analysis.correctness_grid(shipped_weights, 8, ablation) == 0).mean())
+        if machine.equivalent_to_carry_machine:
+            assert machine.fidelity_8bit == pytest.approx(exact)
+            assert "not an independent test" in machine.fidelity_sentence(exact)
+        # The raw machine's fidelity, checked by running it on the encoded pairs themselves.
+        inputs, _ = exhaustive_dataset(8)
+        symbols = (2 * inputs[..., 0] + inputs[..., 1]).astype(np.int64)
+        network_bits = forward(shipped_weights, inputs, ablation).output_probability >= 0.5
+        raw_right = (machine.raw.run(symbols) == network_bits).all(axis=1).mean()
+        assert machine.raw_fidelity_8bit == pytest.approx(raw_right)
+        assert f"{machine.raw_fidelity_8bit:.2%} of the 65,536 8-bit pairs" in machine.fidelity_sentence(exact)
+
+
 @pytest.mark.parametrize("operand_bits", [7, 8])
 def test_machine_fidelity_checked_directly_against_the_network(shipped_weights, operand_bits):
     """Run the machine on the encoded pairs themselves (no prefix tree) and compare with the forward pass."""
@@ -174,6 +239,50 @@ def test_minimise_merges_redundant_states_into_the_carry_machine():
     assert mapping.tolist() == [0, 0, 1, 1]
     equivalent, pairing, counterexample = analysis.compare_machines(minimal, carry)
     assert equivalent and pairing == {0: 0, 1: 1} and counterexample is None
+
+
+def test_minimise_keeps_the_outputs_of_transitions_into_a_state_with_no_observed_successors():
+    # State C0 is reached on every input but was never seen to move on: it must not merge with "never seen".
+    raw = analysis.MealyMachine(("s", "C0"), 0, np.array([[1, 1, 1, 1], [-1] * 4]), np.array([[0, 1, 1, 0], [-1] * 4]))
+    minimal, _ = analysis.minimise(raw)
+    symbols = np.array([[0], [1], [2], [3]])
+    assert minimal.run(symbols)[:, 0].tolist() == raw.run(symbols)[:, 0].tolist() == [0, 1, 1, 0]
+
+
+def _observed_runs(machine: analysis.MealyMachine, length: int):
+    """Every input sequence up to ``length`` along observed transitions, with the outputs written."""
+    frontier = [((), (), machine.start)]
+    for _ in range(length):
+        grown = []
+        for symbols, outputs, state in frontier:
+            for symbol in range(4):
+                target = int(machine.next_state[state, symbol])
+                if target >= 0:
+                    grown.append(((*symbols, symbol), (*outputs, int(machine.output[state, symbol])), target))
+        yield from grown
+        frontier = grown
+
+
+@hypothesis.settings(max_examples=150, deadline=None)
+@hypothesis.given(data=hypothesis.strategies.data())
+def test_minimise_agrees_with_the_raw_machine_on_every_observed_sequence(data):
+    strategies = hypothesis.strategies
+    count = data.draw(strategies.integers(1, 6))
+    next_state = np.array(
+        data.draw(strategies.lists(strategies.integers(-1, count - 1), min_size=4 * count, max_size=4 * count))
+    ).reshape(count, 4)
+    output = np.array(
+        data.draw(strategies.lists(strategies.integers(0, 1), min_size=4 * count, max_size=4 * count))
+    ).reshape(count, 4)
+    output = np.where(next_state >= 0, output, -1)
+    raw = analysis.MealyMachine(tuple(f"C{i}" for i in range(count)), 0, next_state, output)
+    minimal, _ = analysis.minimise(raw)
+    assert minimal.state_count <= count
+    for symbols, outputs, _ in _observed_runs(raw, 4):
+        assert tuple(minimal.run(np.array([symbols]))[0].tolist()) == outputs, symbols
+    # …and the minimal machine answers nowhere the raw one was not observed.
+    for symbols, _, _ in _observed_runs(minimal, 4):
+        assert (raw.run(np.array([symbols]))[0] >= 0).all(), symbols
 
 
 def test_compare_machines_gives_a_shortest_counterexample():
@@ -228,6 +337,53 @@ def test_zeroing_a_unit_that_does_nothing_changes_nothing(shipped_weights):
     override = analysis.make_ablation(17, {16})
     assert evaluate(widened, 7, override).exact_accuracy == 1.0
     assert (analysis.correctness_grid(widened, 8, override) == 0).all()
+
+
+@pytest.mark.parametrize("zeroed, clamped", [({3, 10, 7, 11}, {}), ({2}, {}), ((), {11: 0.2}), ({5}, {1: 0.9})])
+def test_exact_accuracies_equal_evaluate(shipped_weights, zeroed, clamped):
+    ablation = analysis.make_ablation(16, zeroed, clamped)
+    exact_7bit, exact_8bit = analysis.exact_accuracies(shipped_weights, ablation)
+    assert exact_7bit == evaluate(shipped_weights, 7, ablation).exact_accuracy
+    assert exact_8bit == evaluate(shipped_weights, 8, ablation).exact_accuracy
+
+
+def test_every_unit_is_zeroed_and_held_at_its_mean_side_by_side(shipped_weights):
+    rows = analysis.every_unit_ablated(shipped_weights)
+    means = analysis.carry_probe(shipped_weights).unit_mean
+    assert [row.unit for row in rows] == list(range(16))
+    for row in (rows[2], rows[15]):  # checked against the plain evaluation of all pairs
+        zeroed, at_mean = (
+            analysis.make_ablation(16, {row.unit}),
+            analysis.make_ablation(16, clamped={row.unit: means[row.unit]}),
+        )
+        assert row.zeroed_7bit == evaluate(shipped_weights, 7, zeroed).exact_accuracy
+        assert row.at_mean_8bit == evaluate(shipped_weights, 8, at_mean).exact_accuracy
+    # Zeroing a unit and holding it at its mean are different interventions, and they give different answers.
+    assert rows[2].zeroed_7bit < 1.0 == rows[2].at_mean_7bit
+    sentence = analysis.every_unit_sentence(rows, (3, 10, 7, 11))
+    worst = min(rows, key=lambda row: row.zeroed_7bit)
+    assert sentence.startswith(
+        f"Zeroed alone, the units that break addition most are {worst.unit} ({worst.zeroed_7bit:.1%})"
+    )
+
+
+def test_error_locations_are_computed_from_every_pair_step(shipped_weights):
+    ablation = analysis.make_ablation(16, {3, 10, 7, 11})
+    found = analysis.error_locations(shipped_weights, ablation)
+    inputs, targets = exhaustive_dataset(7)
+    wrong = (forward(shipped_weights, inputs, ablation).output_probability >= 0.5) != (targets[..., 0] == 1)
+    carry_in = np.zeros(wrong.shape, dtype=bool)  # the true carry into each column, from the bits themselves
+    carry = np.zeros(len(inputs), dtype=np.int64)
+    for step in range(inputs.shape[1]):
+        carry_in[:, step] = carry == 1
+        carry = (inputs[:, step, 0].astype(np.int64) + inputs[:, step, 1].astype(np.int64) + carry) >> 1
+    assert found.wrong_bits == wrong.sum()
+    assert found.share_in_carry_columns == pytest.approx(wrong[carry_in].sum() / wrong.sum())
+    assert found.wrong_rate_with_carry == pytest.approx(wrong[carry_in].mean())
+    assert found.wrong_rate_without_carry == pytest.approx(wrong[~carry_in].mean())
+    assert found.carry_column_share == pytest.approx(carry_in.mean())
+    assert f"{found.share_in_carry_columns:.1%} of them are in columns where a carry comes in" in found.sentence()
+    assert analysis.error_locations(shipped_weights, None).sentence() == "Every bit of the 16,384 pairs is still right."
 
 
 def test_ablation_and_its_key():
@@ -442,3 +598,36 @@ def test_every_analysis_runs_on_small_untrained_networks(hidden_units):
     assert analysis.correctness_grid(weights).shape == (128, 128)
     assert len(analysis.accuracy_by_length(weights)) > 0
     analysis.logit_split(weights, trace, 3)
+
+
+def test_the_readmes_what_it_learned_says_what_the_code_computes(shipped_weights):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## What it learned")[1].split("\n## ")[0]
+    probe = analysis.carry_probe(shipped_weights)
+    assert f"within {probe.margin:.3f} of the" in section
+    assert (
+        "**" + ", ".join(str(unit) for unit in probe.top_carry_units[:-1]) + f" and {probe.top_carry_units[-1]}**"
+        in section
+    )
+    ablation = analysis.make_ablation(16, set(probe.top_carry_units))
+    exact_7bit, exact_8bit = analysis.exact_accuracies(shipped_weights, ablation)
+    assert f"to {exact_7bit:.1%} (16,384 pairs) and {exact_8bit:.1%} (65,536 8-bit pairs)" in section
+    errors = analysis.error_locations(shipped_weights, ablation)
+    assert f"{errors.share_in_carry_columns:.1%} of the {errors.wrong_bits:,} wrong bits" in section
+    assert f"wrong {errors.wrong_rate_with_carry:.1%} of the time where a carry comes in, " in section
+    assert f"{errors.wrong_rate_without_carry:.1%} where none does" in section
+    rows = analysis.every_unit_ablated(shipped_weights)
+    for unit in probe.top_carry_units:
+        assert f"{unit} → {rows[unit].zeroed_7bit:.1%}" in section
+    untouched = [row.unit for row in rows if row.at_mean_7bit == 1.0 and row.at_mean_8bit == 1.0]
+    assert f"{len(untouched)} of 16 units\n  ({', '.join(str(unit) for unit in untouched)})" in section
+    machine = analysis.extract_machine(shipped_weights)
+    carry_seeds = sum(run.equivalent for run in machine.seed_runs)
+    assert (
+        f"{carry_seeds} of {len(machine.seed_runs)} seeds give a table that minimises to the **2-state carry" in section
+    )
+    counts = ", ".join(str(count) for count in sorted(run.cluster_count for run in machine.seed_runs))
+    assert f"Cluster counts: {counts}." in section
+    assert f"seed {machine.seed}'s {machine.cluster_count} clusters" in section

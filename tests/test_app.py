@@ -295,3 +295,34 @@ def test_the_weights_caption_names_the_colours_the_chart_draws(app):
     assert negative != positive
     (caption,) = [caption.value for caption in app.caption if "learned numbers" in caption.value]
     assert f"{positive.capitalize()} is positive, {negative} negative" in caption
+
+
+def test_inside_one_step_never_writes_a_held_unit_as_sigma_of_its_sum():
+    # Zeroing 3, 10, 7, 11 used to print "unit 10: σ(−2.523) = 0.0000" on 50 + 18 at t = 1 (σ(−2.523) = 0.0743).
+    app = start({"a": "50", "b": "18", "t": "1", "ablate": "3,10,7,11"})
+    no_exception(app)
+    latex = [element.value for element in app.latex]
+    for argument, value in re.findall(r"\\sigma\(([+-][0-9.]+)\) = ([0-9.]+)", " ".join(latex)):
+        assert abs(1 / (1 + 2.718281828459045 ** -float(argument)) - float(value)) < 2e-4, latex
+    assert any("held by the ablation" in line for line in latex)
+
+
+def test_an_uploaded_network_whose_probe_reads_no_carry_gets_no_carry_units():
+    from explainer.weights_io import weights_to_npz_bytes
+    from tests.support.networks import random_weights
+
+    app = start({"a": "99", "b": "37"})
+    app.segmented_control(key="section").set_value("Train it yourself").run()
+    app.file_uploader(key="weights_upload").upload("one.npz", weights_to_npz_bytes(random_weights(1, seed=0))).run()
+    no_exception(app)
+    assert app.radio(key="model_source").value == "Uploaded weights"
+    assert not [button for button in app.button if button.key == "ablate_carry_units"]
+    assert any("No carry units are named" in caption.value for caption in app.caption)
+
+
+def test_the_main_view_names_the_probes_carry_in_and_reads_the_final_carry_out():
+    app = start({"a": "255", "b": "255"})
+    no_exception(app)
+    (caption,) = [caption.value for caption in app.caption if "final carry out" in caption.value]
+    assert "The row 'probe's carry in' is what the probe reads from h_(t−1)" in caption
+    assert "From the last state h_8 it reads a final carry out of 0 (true: 0)." in caption

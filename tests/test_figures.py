@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
-from explainer import trace_addition
-from explainer.figures import ADDITION_ROWS, step_figure, timestep_labels, unfolded_figure, weights_figure
+from explainer import analysis, trace_addition
+from explainer.figures import (
+    ADDITION_ROWS,
+    step_equations,
+    step_figure,
+    timestep_labels,
+    unfolded_figure,
+    weights_figure,
+)
 from explainer.tables import step_table, trace_csv, trace_table
+from ui.addition import PRESETS
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +87,7 @@ def test_the_probe_row_marks_its_first_disagreement(trace):
     probe = trace.carry_out.copy()
     probe[2] = 1 - probe[2]  # the probe misreads the carry out of column 2, i.e. into column 3
     addition = traces_by_name(unfolded_figure(trace, probe_carry=probe))["addition"]
-    row = list(addition.y).index("probe's carry")
+    row = list(addition.y).index(analysis.PROBE_CARRY_IN)
     shades = np.array(addition.z)[row]
     assert shades[3] == 2 and (np.delete(shades, 3) != 2).all()
     assert np.array(addition.text)[row][0] == "·"  # nothing carries into column 0
@@ -122,3 +132,135 @@ def test_compact_mode_shortens_the_text_for_half_width_columns(trace):
     assert all(len(text) == 4 for text in np.array(full.text)[row])  # "0.97"
     assert all(len(text) == 3 for text in np.array(compact.text)[row])  # "1.0"
     assert compact.textfont.size < full.textfont.size
+
+
+# --------------------------------------------------------------------------------------------------
+# An ablated unit is shown as held, never as h = σ(pre-activation) (issue 15).
+# --------------------------------------------------------------------------------------------------
+
+# "σ(x) = y" as the worked example writes it (LaTeX), and "σ(sum) = y" as the step figure's hover does.
+_LATEX_SIGMA = re.compile(r"\\sigma\(([+-][0-9.]+)\) = ([0-9.]+)")
+_CARRY_UNITS_ZEROED = {3, 10, 7, 11}
+
+
+def sigma(value: float) -> float:
+    return 1.0 / (1.0 + np.exp(-value))
+
+
+def assert_every_sigma_equation_holds(lines: list[str]) -> int:
+    """Each written σ(x) = y must hold (to the printed rounding); returns how many were checked."""
+    checked = 0
+    for line in lines:
+        for argument, value in _LATEX_SIGMA.findall(line):
+            assert abs(sigma(float(argument)) - float(value)) < 2e-4, line
+            checked += 1
+    return checked
+
+
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_no_step_shows_a_held_unit_as_computed(shipped_weights, preset):
+    (a, b), _ = PRESETS[preset]
+    ablation = analysis.make_ablation(16, _CARRY_UNITS_ZEROED)
+    trace = trace_addition(shipped_weights, a, b, ablation=ablation)
+    for timestep in range(trace.timesteps):
+        lines = step_equations(trace, timestep)
+        assert assert_every_sigma_equation_holds(lines) == 2, lines  # the worked unit and the output
+        held_line = next(line for line in lines if "held by the ablation" in line)
+        assert all(str(unit) in held_line for unit in _CARRY_UNITS_ZEROED)
+        table = step_table(trace, timestep)
+        computed = table["h_t is"] == "σ(pre-activation)"
+        assert computed.sum() == 12 and (table.loc[~computed, "unit"].isin(_CARRY_UNITS_ZEROED)).all()
+        np.testing.assert_allclose(table.loc[computed, "h_t"], sigma(table.loc[computed, "pre-activation"]), atol=2e-4)
+        markers = traces_by_name(step_figure(trace, shipped_weights, timestep))["sum → h_t = σ(sum) unless held"]
+        for label, total, outcome in zip(markers.y, markers.x, markers.customdata, strict=True):
+            unit = int(label.split()[1])
+            if unit in _CARRY_UNITS_ZEROED:
+                assert label.endswith("(held)") and outcome.startswith("held at 0 by the ablation")
+            else:
+                assert float(outcome.rsplit("= ", 1)[1]) == pytest.approx(sigma(total), abs=1e-4)
+
+
+def test_the_worked_example_of_50_plus_18_at_t1_with_the_carry_units_zeroed(shipped_weights):
+    trace = trace_addition(shipped_weights, 50, 18, ablation=analysis.make_ablation(16, _CARRY_UNITS_ZEROED))
+    lines = step_equations(trace, 1)
+    assert not any(r"\text{unit 10: }" in line for line in lines)  # unit 10 is held: it is not the worked example
+    assert any(r"\text{units 3, 7, 10, 11: } h_{1} = 0" in line for line in lines)
+
+
+# --------------------------------------------------------------------------------------------------
+# "probe's carry" means one thing: carry in (read from h_{t−1}) or carry out (read from h_t) (issue 15).
+# --------------------------------------------------------------------------------------------------
+
+
+def test_the_two_probe_readings_have_two_names_everywhere(shipped_weights, trace):
+    from pathlib import Path
+
+    from explainer.insight_figures import carry_rows_figure
+    from explainer.tables import probe_pair_table
+
+    probe = analysis.carry_probe(shipped_weights)
+    carry_out = probe.decode(trace.hidden)
+    addition = traces_by_name(unfolded_figure(trace, probe_carry=carry_out))["addition"]
+    assert analysis.PROBE_CARRY_IN in list(addition.y) and analysis.PROBE_CARRY_OUT not in list(addition.y)
+    assert list(carry_rows_figure(trace.carry_out, carry_out).data[0].y) == ["true carry out", analysis.PROBE_CARRY_OUT]
+    assert analysis.PROBE_CARRY_OUT_LABEL in probe_pair_table(trace, probe).columns
+    # No label anywhere says just "probe's carry" without saying which one.
+    root = Path(__file__).resolve().parent.parent
+    for path in [*root.glob("ui/*.py"), *root.glob("explainer/**/*.py"), root / "streamlit_app.py"]:
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"probe's carry(?! (in|out|bits))", text), path
+
+
+def test_the_csv_has_both_probe_readings_and_says_whether_the_run_was_ablated(shipped_weights):
+    probe = analysis.carry_probe(shipped_weights)
+    ablation = analysis.make_ablation(16, {3, 7})
+    for run_with, expected in ((None, "no ablation"), (ablation, "units 3, 7 zeroed")):
+        trace = trace_addition(shipped_weights, 50, 18, ablation=run_with)
+        carry_out = probe.decode(trace.hidden)
+        table = trace_table(trace, carry_out)
+        assert table[analysis.PROBE_CARRY_OUT_LABEL].tolist() == carry_out.tolist()  # the last state's reading too
+        carry_in = table[analysis.PROBE_CARRY_IN_LABEL]
+        assert carry_in.isna().tolist() == [True] + [False] * (trace.timesteps - 1)
+        assert carry_in[1:].tolist() == carry_out[:-1].tolist()
+        assert (table["ablation"] == expected).all()
+        header = trace_csv(trace, carry_out).splitlines()[0].split(",")
+        assert header.index(analysis.PROBE_CARRY_IN_LABEL) == header.index("carry in") + 1
+        assert header.index(analysis.PROBE_CARRY_OUT_LABEL) == header.index("carry out") + 1
+        assert "ablation" in header
+
+
+# --------------------------------------------------------------------------------------------------
+# Captions that every reader can use (issue 14): alt text on every chart, readable state labels.
+# --------------------------------------------------------------------------------------------------
+
+
+def test_every_chart_on_the_page_has_a_text_alternative():
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    calls = 0
+    for path in [*root.glob("ui/*.py"), root / "streamlit_app.py"]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name == "plotly_chart":
+                assert path.name == "charts.py", f"{path.name}:{node.lineno} draws a chart without show_chart"
+            if name == "show_chart":
+                calls += 1
+                assert "alt" in [keyword.arg for keyword in node.keywords], f"{path.name}:{node.lineno} has no alt"
+    assert calls >= 15
+
+
+def test_the_machine_diagrams_state_labels_are_readable_on_their_circles(shipped_weights):
+    from explainer.insight_figures import machine_diagram_figure
+    from explainer.plot_style import contrast_ratio
+
+    machine = analysis.extract_machine(shipped_weights).minimal
+    figure = machine_diagram_figure(machine.state_names, machine.next_state, machine.output, machine.start)
+    (states,) = [panel for panel in figure.data if panel.mode == "markers+text"]
+    assert list(states.text) == list(machine.state_names)
+    for text_colour, fill in zip(states.textfont.color, states.marker.color, strict=True):
+        assert contrast_ratio(text_colour, fill) >= 4.5, (text_colour, fill)
+    assert contrast_ratio("#000000", "#ffffff") == pytest.approx(21.0)

@@ -113,3 +113,20 @@ def test_correctness_map_loads_a_wrong_pair_into_the_main_view():
     assert page["loaded"] == f"{a_value} + {b_value}"
     assert app.text_input(key="a_text").value == str(a_value)
     assert int(page["answer"]) != a_value + b_value  # a wrong pair, as the picker promised
+
+
+def test_the_ablation_view_says_where_the_errors_fall_from_the_data_and_compares_every_unit():
+    from explainer import load_weights
+    from explainer.analysis import error_locations, make_ablation
+
+    app = run_app(ablate="3,7,10,11")
+    app.segmented_control(key="insight_view").set_value("Ablation").run()
+    captions = " ".join(caption.value for caption in app.caption)
+    assert "exactly where" not in captions  # the old claim, now a computed share
+    expected = error_locations(load_weights(), make_ablation(16, {3, 7, 10, 11})).sentence()
+    assert expected in captions and "of them are in columns where a carry comes in" in expected
+    app.toggle(key="ablation_every_unit").set_value(True).run()
+    assert not app.exception
+    (table,) = [frame for frame in app.dataframe if "held at mean: exact, 16,384 pairs" in frame.value.columns]
+    assert len(table.value) == 16
+    assert "zeroed: exact, 16,384 pairs" in table.value.columns

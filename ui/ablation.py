@@ -10,7 +10,13 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from explainer.analysis import Ablation, format_ablation_query, make_ablation, parse_ablation_query
+from explainer.analysis import (
+    CARRY_UNIT_CRITERION,
+    Ablation,
+    format_ablation_query,
+    make_ablation,
+    parse_ablation_query,
+)
 
 
 def _clamp_key(unit: int) -> str:
@@ -88,7 +94,7 @@ def ablation_ui(hidden_units: int, carry_units: Sequence[int] = ()) -> Ablation 
             key="ablate_carry_units",
             on_click=_zero_units,
             args=(tuple(int(unit) for unit in carry_units),),
-            help="The units the carry probe leans on most.",
+            help=f"The units the carry probe reads the carry from most: {CARRY_UNIT_CRITERION}.",
             width="stretch",
         )
     st.button(

@@ -8,7 +8,8 @@ import numpy as np
 import streamlit as st
 
 from explainer import AdditionTrace, RNNWeights, parse_operand, timesteps_for
-from explainer.figures import step_figure, unfolded_figure, weights_figure
+from explainer.analysis.probe import PROBE_CARRY_IN
+from explainer.figures import step_equations, step_figure, unfolded_figure, weights_figure
 from explainer.plot_style import CARRIED_CONTRIBUTION, CARRY, HIGHLIGHT, INPUT_CONTRIBUTION
 from explainer.tables import step_table, trace_csv, trace_table
 from ui.charts import show_chart
@@ -187,8 +188,12 @@ def unfolded_ui(
     timestep: int,
     probe_carry: np.ndarray | None = None,
     highlighted_units: tuple[int, ...] = (),
+    carry_units_note: str = "",
 ) -> None:
-    """The unfolded addition with the heatmap and output strip under it, columns aligned."""
+    """The unfolded addition with the heatmap and output strip under it, columns aligned.
+
+    ``carry_units_note`` (e.g. ``CarryProbe.carry_units_sentence()``) says why no units are outlined, if none are.
+    """
     show_chart(
         unfolded_figure(trace, timestep, probe_carry, highlighted_units),
         key="unfolded_chart",
@@ -198,8 +203,16 @@ def unfolded_ui(
     if highlighted_units:
         names = ", ".join(str(unit) for unit in highlighted_units)
         carry_note = (
-            f" Units {names} ({CARRY.name} dotted outlines) are the ones a linear probe leans on most to read the "
-            "carry; the probe's reading is the row under the true carry."
+            f" Units {names} ({CARRY.name} dotted outlines) are the ones a linear probe reads the carry from most."
+        )
+    elif carry_units_note:
+        carry_note = " " + carry_units_note
+    if probe_carry is not None:
+        last = trace.timesteps - 1
+        carry_note += (
+            f" The row '{PROBE_CARRY_IN}' is what the probe reads from h_(t−1), the state before column t: the carry "
+            f"coming in (· at t = 0, where there is no state yet). From the last state h_{last} it reads a final "
+            f"carry out of {int(probe_carry[last])} (true: {int(trace.carry_out[last])})."
         )
     st.caption(
         "**What to look for:** read right to left, like a written sum. Where the carry row shows 1, some units "
@@ -208,10 +221,10 @@ def unfolded_ui(
         "you chose."
     )
     with st.expander("The same as a table (for screen readers), and a CSV download"):
-        st.dataframe(trace_table(trace), hide_index=True, key="trace_table")
+        st.dataframe(trace_table(trace, probe_carry), hide_index=True, key="trace_table")
         st.download_button(
             "Download this trace as CSV",
-            trace_csv(trace),
+            trace_csv(trace, probe_carry),
             file_name=f"trace_{trace.a}_plus_{trace.b}.csv",
             mime="text/csv",
             key="download_trace_csv",
@@ -222,27 +235,12 @@ def unfolded_ui(
 def step_ui(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> None:
     """The equation of one step with its real numbers, split into what came in now and what was carried."""
     bits = trace.input_bits[timestep]
-    input_total = trace.input_part[timestep]
-    recurrent_total = trace.recurrent_part[timestep]
-    logit = float(trace.output_logit[timestep])
     st.markdown(
         f"**Step t = {timestep}** reads the 2^{timestep} column: a bit {bits[0]}, b bit {bits[1]}"
         f" (true carry in {trace.carry_in[timestep]}, true sum bit {trace.sum_bits[timestep]})."
     )
-    # The unit that leans most on memory at this step makes the abstract equation concrete.
-    unit = int(np.argmax(np.abs(recurrent_total))) if timestep > 0 else int(np.argmax(np.abs(input_total)))
-    preactivation = input_total[unit] + recurrent_total[unit]
-    st.latex(rf"h_t = \sigma(x_t W_x + h_{{t-1}} W_h), \quad x_{{{timestep}}} = [{bits[0]}, {bits[1]}]")
-    st.latex(
-        rf"\text{{unit {unit}: }} h_{{{timestep}}} = \sigma(\underbrace{{{input_total[unit]:+.3f}}}_{{\text{{input}}}}"
-        rf" \underbrace{{{recurrent_total[unit]:+.3f}}}_{{\text{{recurrent}}}}) = \sigma({preactivation:+.3f})"
-        rf" = {trace.hidden[timestep, unit]:.4f}"
-    )
-    probability = trace.output_probability[timestep]
-    st.latex(
-        rf"o_{{{timestep}}} = \sigma(h_{{{timestep}}} W_o) = \sigma({logit:+.3f}) = {probability:.4f}"
-        rf"\;\Rightarrow\; \text{{bit}} = {trace.predicted_bits[timestep]}"
-    )
+    for line in step_equations(trace, timestep):
+        st.latex(line)
     show_chart(
         step_figure(trace, weights, timestep),
         key="step_chart",

@@ -10,12 +10,11 @@ import streamlit as st
 CHART_CONFIG = {"displayModeBar": False}
 
 
-def show_chart(figure: go.Figure, key: str, alt: str | None = None) -> None:
-    """Draw ``figure`` with the page's chart settings; ``alt`` describes it to screen readers."""
-    if alt is None:
-        st.plotly_chart(figure, key=key, config=CHART_CONFIG)
-    else:
-        st.plotly_chart(figure, key=key, config=CHART_CONFIG, alt=alt)
+def show_chart(figure: go.Figure, key: str, *, alt: str) -> None:
+    """Draw ``figure`` with the page's chart settings; ``alt`` (required) describes it to screen readers."""
+    if not alt.strip():
+        raise ValueError(f"chart {key!r} needs a text alternative (alt).")
+    st.plotly_chart(figure, key=key, config=CHART_CONFIG, alt=alt)
 
 
 def show_table(table, key: str) -> None:

@@ -23,6 +23,9 @@ from explainer.analysis import (
     carry_probe,
     correctness_grid,
     describe_ablation,
+    error_locations,
+    every_unit_ablated,
+    every_unit_sentence,
     extract_machine,
     first_disagreement,
     logit_split,
@@ -51,7 +54,9 @@ from explainer.tables import (
     probe_accuracy_table,
     probe_pair_table,
     probe_units_table,
+    seed_runs_table,
     state_space_path_table,
+    unit_ablation_table,
     wrong_pairs_table,
 )
 from ui.addition import set_pair
@@ -81,15 +86,18 @@ def _look_for(text: str) -> None:
 def _probe_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation | None) -> None:
     probe = carry_probe(weights)
     _look_for(
-        "one straight cut through the 16 hidden numbers separates 'carry' from 'no carry' at every step. If "
-        f"every bar reaches 100%, the network keeps an explicit carry, and the {CARRY.name} units are where it lives."
+        f"one straight cut through the {weights.hidden_units} hidden numbers separates 'carry' from 'no carry' at "
+        f"every step. If every bar reaches 100%, the carry can be read off the hidden state in one line, and the "
+        f"{CARRY.name} units are the ones the probe reads it from most. Reading is not using: the Ablation view "
+        "shows what happens when they are switched off."
     )
     decoded = probe.decode(trace.hidden)
     columns = st.columns(3)
     columns[0].metric("Probe accuracy, all steps", f"{probe.accuracy:.2%}")
-    columns[1].metric("Carry units", ", ".join(str(unit) for unit in probe.top_carry_units))
+    columns[1].metric("Carry units", ", ".join(str(unit) for unit in probe.top_carry_units) or "none")
     disagreement = first_disagreement(decoded, trace.carry_out)
     columns[2].metric("This pair", "agrees" if disagreement is None else f"differs at t={disagreement}")
+    st.caption(probe.carry_units_sentence())
     if ablation is not None:
         st.caption(
             f"The probe is fitted on the intact network; here it reads the ablated run ({describe_ablation(ablation)})."
@@ -97,7 +105,7 @@ def _probe_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation | 
     show_chart(
         carry_rows_figure(trace.carry_out, decoded, probe.score(trace.hidden)),
         key="insight_probe_rows",
-        alt="The true carry out of each column and the probe's reading of it, for the current pair.",
+        alt="The true carry out of each column and the probe's carry out, read from h_t, for the current pair.",
     )
     show_chart(
         probe_accuracy_figure(probe.accuracy_by_timestep),
@@ -158,21 +166,37 @@ def _machine_view(weights: RNNWeights, ablation: Ablation | None) -> None:
         )
     else:
         st.caption(f"{machine.minimal.state_count} states are too many to draw legibly; the table has them all.")
+    network_exact_8bit = float((correctness_grid(weights, 8, ablation) == 0).mean())
     st.caption(
-        f"Fidelity: the share of pairs on which the machine, run on its own, writes exactly the network's bits. "
-        f"{machine.consistency:.1%} of the observed cluster-to-cluster steps agree with the table's majority."
+        f"{machine.fidelity_sentence(network_exact_8bit)} {machine.consistency:.1%} of the observed "
+        "cluster-to-cluster steps agree with the table's majority."
     )
+    st.caption(machine.stability_sentence())
     with st.expander("The transition table, next to written addition"):
         show_table(pd.DataFrame(machine.comparison_records()), key="insight_machine_table")
+    with st.expander("Every k-means seed"):
+        show_table(seed_runs_table(machine.seed_runs, machine.seed), key="insight_machine_seeds_table")
+
+
+def _every_unit_ui(weights: RNNWeights) -> None:
+    """Like with like: every unit alone, zeroed and held at its mean (on request: 32 runs over all pairs)."""
+    if not st.toggle("Compare every unit alone: zeroed, and held at its mean", key="ablation_every_unit"):
+        return
+    rows = every_unit_ablated(weights)
+    carry_units = carry_probe(weights).top_carry_units
+    st.caption(every_unit_sentence(rows, carry_units))
+    show_table(unit_ablation_table(rows, carry_units), key="insight_every_unit_table")
 
 
 def _ablation_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation | None) -> None:
     _look_for(
-        "zero the carry units and the network forgets carries: bits flip exactly where a carry should arrive, "
-        "and exact accuracy collapses. Zero a unit that does little and almost nothing changes."
+        "zero units and see where the wrong bits fall. If they pile up in the columns a carry comes into, far "
+        "above those columns' share of all columns, the zeroed units carry the carry. Zeroing cuts a unit off; "
+        "holding it at its mean keeps its average push and removes only its variation."
     )
     if ablation is None:
         st.info("Nothing is ablated yet. Pick units to zero or clamp in the ablation controls.")
+        _every_unit_ui(weights)
         return
     intact = trace_addition(weights, trace.a, trace.b, trace.timesteps)
     columns = st.columns(3)
@@ -182,7 +206,7 @@ def _ablation_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation
         column.metric(f"Exact, {label}", f"{after:.2%}", delta=f"{after - before:+.2%}")
     flipped = np.flatnonzero(intact.predicted_bits != trace.predicted_bits)
     columns[2].metric("Bits flipped in this pair", int(flipped.size))
-    st.caption(f"Ablation: {describe_ablation(ablation)}.")
+    st.caption(f"Ablation: {describe_ablation(ablation)}. {error_locations(weights, ablation).sentence()}")
     show_chart(
         ablation_bits_figure(trace.sum_bits, intact.predicted_bits, trace.predicted_bits),
         key="insight_ablation_bits",
@@ -190,6 +214,7 @@ def _ablation_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation
     )
     with st.expander("The bits as a table (for screen readers)"):
         show_table(ablation_bits_table(intact, trace), key="insight_ablation_table")
+    _every_unit_ui(weights)
 
 
 def _load_pair(a_value: int, b_value: int) -> None:

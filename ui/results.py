@@ -38,6 +38,7 @@ def run_results_ui(run: TrainingRun) -> None:
             selected_step=shown.step,
         ),
         key="training_curves_chart",
+        alt="Training loss, exact accuracy and bit accuracy against training step, with the shown checkpoint marked.",
     )
     with st.expander("The curves as a table (for screen readers)"):
         st.dataframe(training_curves_table(checkpoints), hide_index=True, key="training_curves_table")

@@ -26,6 +26,10 @@ def side_by_side_ui(shipped_weights: RNNWeights, other_weights: RNNWeights, othe
             st.caption(
                 f"H = {weights.hidden_units} · exact on {accuracy_over_all_pairs(weights):.1%} of all 16,384 pairs"
             )
-            show_chart(unfolded_figure(trace, compact=True), key=f"side_by_side_{key}_chart")
+            show_chart(
+                unfolded_figure(trace, compact=True),
+                key=f"side_by_side_{key}_chart",
+                alt=f"{label}: column addition with its hidden-state heatmap and output probability under each column.",
+            )
             with st.expander("As a table (for screen readers)"):
                 st.dataframe(trace_table(trace), hide_index=True, key=f"side_by_side_{key}_table")

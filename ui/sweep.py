@@ -27,7 +27,11 @@ def sweep_ui(path: str | Path = DEFAULT_SWEEP_PATH) -> None:
     except ValueError as error:
         st.warning(str(error), icon="⚠️")
         return
-    show_chart(sweep_figure(sweep["runs"], sweep["max_steps"]), key="sweep_chart")
+    show_chart(
+        sweep_figure(sweep["runs"], sweep["max_steps"]),
+        key="sweep_chart",
+        alt="Steps each training run took to add every pair exactly, by hidden size and seed; runs that never did.",
+    )
     st.dataframe(summarize_runs(sweep["runs"]), hide_index=True, key="sweep_table")
     st.caption(
         f"{len(sweep['runs'])} runs of the {sweep['recipe']} recipe, each stopped at {sweep['max_steps']:,} steps, "

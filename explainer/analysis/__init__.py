@@ -5,6 +5,7 @@ operands) through :mod:`explainer.analysis.exhaustive` and is cached per network
 :class:`Ablation`:
 
 - :mod:`~explainer.analysis.ablation`: which units are held, and its URL form (``?ablate=3,7&clamp=5:0.9``)
+- :mod:`~explainer.analysis.ablation_effects`: every unit zeroed and held at its mean; where errors fall
 - :mod:`~explainer.analysis.exhaustive`: every pair at once, as a prefix tree
 - :mod:`~explainer.analysis.probe`: the carry probe
 - :mod:`~explainer.analysis.state_space`: the state space (PCA)
@@ -14,13 +15,21 @@ operands) through :mod:`explainer.analysis.exhaustive` and is cached per network
 - :mod:`~explainer.analysis.logit_split`: the logit split
 """
 
-from explainer.analysis import correctness, exhaustive, length, machine
+from explainer.analysis import ablation_effects, correctness, exhaustive, length, machine
 from explainer.analysis.ablation import (
     Ablation,
     describe_ablation,
     format_ablation_query,
     make_ablation,
     parse_ablation_query,
+)
+from explainer.analysis.ablation_effects import (
+    ErrorLocations,
+    UnitAblation,
+    error_locations,
+    every_unit_ablated,
+    every_unit_sentence,
+    exact_accuracies,
 )
 from explainer.analysis.correctness import correctness_grid
 from explainer.analysis.exhaustive import (
@@ -39,15 +48,29 @@ from explainer.analysis.logit_split import LogitSplit, logit_split
 from explainer.analysis.machine import (
     CARRY_MACHINE,
     KMEANS_SAMPLE,
+    MACHINE_CHOICE,
+    MACHINE_SEEDS,
     ExtractedMachine,
     MealyMachine,
+    SeedRun,
     compare_machines,
     extract_machine,
     machine_fidelity,
     minimise,
     symbols_to_pair,
 )
-from explainer.analysis.probe import CarryProbe, carry_probe, first_disagreement
+from explainer.analysis.probe import (
+    CARRY_PROBE_MIN_ACCURACY,
+    CARRY_UNIT_CRITERION,
+    CARRY_UNIT_SHARE,
+    PROBE_CARRY_IN,
+    PROBE_CARRY_IN_LABEL,
+    PROBE_CARRY_OUT,
+    PROBE_CARRY_OUT_LABEL,
+    CarryProbe,
+    carry_probe,
+    first_disagreement,
+)
 from explainer.analysis.state_space import MAX_STATE_SPACE_POINTS, StateSpace, state_space
 
 
@@ -60,31 +83,48 @@ def clear_caches() -> None:
         machine._extract_machine,
         correctness._correctness_grid,
         length._accuracy_by_length,
+        ablation_effects.every_unit_ablated,
     ):
         cached.cache_clear()
 
 
 __all__ = [
     "CARRY_MACHINE",
+    "CARRY_PROBE_MIN_ACCURACY",
+    "CARRY_UNIT_CRITERION",
+    "CARRY_UNIT_SHARE",
     "DEFAULT_LENGTHS",
     "INPUT_SYMBOLS",
     "KMEANS_SAMPLE",
+    "MACHINE_CHOICE",
+    "MACHINE_SEEDS",
     "MAX_EXHAUSTIVE_OPERAND_BITS",
     "MAX_STATE_SPACE_POINTS",
+    "PROBE_CARRY_IN",
+    "PROBE_CARRY_IN_LABEL",
+    "PROBE_CARRY_OUT",
+    "PROBE_CARRY_OUT_LABEL",
     "Ablation",
     "CarryProbe",
+    "ErrorLocations",
     "ExhaustiveStates",
     "ExtractedMachine",
     "LengthAccuracy",
     "LogitSplit",
     "MealyMachine",
+    "SeedRun",
     "StateSpace",
+    "UnitAblation",
     "accuracy_by_length",
     "carry_probe",
     "clear_caches",
     "compare_machines",
     "correctness_grid",
     "describe_ablation",
+    "error_locations",
+    "every_unit_ablated",
+    "every_unit_sentence",
+    "exact_accuracies",
     "exhaustive_states",
     "extract_machine",
     "first_disagreement",

@@ -11,6 +11,22 @@ from explainer.analysis.exhaustive import exhaustive_states, weighted_mean
 from explainer.encoding import TRAINING_OPERAND_BITS
 from explainer.network import RNNWeights, read_only
 
+# The probe reads two different quantities depending on which state it looks at; each has one name everywhere.
+PROBE_CARRY_IN = "probe's carry in"  # read from h_{t−1}: the carry arriving at column t (nothing at t = 0)
+PROBE_CARRY_OUT = "probe's carry out"  # read from h_t: the carry leaving column t
+PROBE_CARRY_IN_LABEL = f"{PROBE_CARRY_IN} (read from h_{{t−1}})"
+PROBE_CARRY_OUT_LABEL = f"{PROBE_CARRY_OUT} (read from h_t)"
+
+# When does the probe name "carry units"? Only when it actually reads the carry: at least this accurate at
+# every timestep…
+CARRY_PROBE_MIN_ACCURACY = 0.99
+# …and then the units whose importance is at least this share of the largest (which must be above zero).
+CARRY_UNIT_SHARE = 0.5
+CARRY_UNIT_CRITERION = (
+    f"the probe is at least {CARRY_PROBE_MIN_ACCURACY:.0%} accurate at every timestep, and a unit's importance "
+    f"is at least {CARRY_UNIT_SHARE:g} × the largest"
+)
+
 
 @dataclass(frozen=True, eq=False)
 class CarryProbe:
@@ -26,11 +42,30 @@ class CarryProbe:
     accuracy_by_timestep: np.ndarray  # (T,) T = 8
     unit_importance: np.ndarray  # (H,) |coefficient| × the unit's standard deviation
     ranked_units: tuple[int, ...]  # every unit, most carry-tied first
-    top_carry_units: tuple[int, ...]  # units whose importance is at least half the largest
+    top_carry_units: tuple[int, ...]  # the carry units by CARRY_UNIT_CRITERION; () when the probe does not read it
     unit_mean: np.ndarray  # (H,) average activity: the natural value to clamp a unit to
     margin: float  # smallest distance of any score from the ½ threshold (how cleanly it separates)
 
     threshold: float = 0.5
+
+    @property
+    def reads_the_carry(self) -> bool:
+        """Is the probe accurate enough at every timestep to name units (``CARRY_PROBE_MIN_ACCURACY``)?"""
+        return bool(self.accuracy_by_timestep.min() >= CARRY_PROBE_MIN_ACCURACY)
+
+    def carry_units_sentence(self) -> str:
+        """Which units are named as carry units and why, or why none are: for captions."""
+        if self.top_carry_units:
+            units = ", ".join(str(unit) for unit in self.top_carry_units)
+            return f"Carry units {units}: named because {CARRY_UNIT_CRITERION}."
+        if not self.reads_the_carry:
+            worst = int(np.argmin(self.accuracy_by_timestep))
+            return (
+                f"No carry units are named: the probe reads the carry on only "
+                f"{self.accuracy_by_timestep[worst]:.1%} of pairs at t = {worst} (units are named only when "
+                f"{CARRY_UNIT_CRITERION})."
+            )
+        return "No carry units are named: no unit moves the probe (every importance is 0)."
 
     def score(self, hidden: np.ndarray) -> np.ndarray:
         """Probe score for hidden states ``(…, H)`` → ``(…)``; ≥ 0.5 reads as carry 1."""
@@ -72,7 +107,13 @@ def carry_probe(weights: RNNWeights) -> CarryProbe:
     spread = np.sqrt(((hidden - mean) ** 2 * weight[:, None]).sum(0) / weight.sum())
     importance = np.abs(coefficients) * spread
     ranked = tuple(int(unit) for unit in np.argsort(-importance, kind="stable"))
-    top = tuple(unit for unit in ranked if importance[unit] >= 0.5 * importance.max())
+    reads = bool(by_step.min() >= CARRY_PROBE_MIN_ACCURACY)
+    largest = float(importance.max())
+    top = (
+        tuple(unit for unit in ranked if importance[unit] >= CARRY_UNIT_SHARE * largest)
+        if reads and largest > 0
+        else ()
+    )
     return CarryProbe(
         coefficients=read_only(coefficients),
         intercept=intercept,

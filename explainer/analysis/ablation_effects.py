@@ -1,0 +1,133 @@
+"""What ablations do: every unit zeroed and held at its mean, side by side, and where an ablation's errors fall.
+
+Causal claims on the page ("the carry is kept in these units") rest on these interventions, so both kinds
+are measured the same way for every unit: a reader can compare like with like.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from explainer.analysis.ablation import Ablation, make_ablation
+from explainer.analysis.exhaustive import INPUT_SYMBOLS, exhaustive_states, weighted_mean
+from explainer.analysis.probe import carry_probe
+from explainer.encoding import TRAINING_OPERAND_BITS
+from explainer.network import RNNWeights, activate, check_ablation, output_logit, sigmoid
+
+_ALL_OPERAND_BITS = 8  # one run over all 65,536 8-bit pairs also gives the 16,384 7-bit pairs (column 7 is 0 + 0)
+
+
+def exact_accuracies(weights: RNNWeights, ablation: Ablation | None) -> tuple[float, float]:
+    """Exact accuracy ``(on the 16,384 7-bit pairs, on the 65,536 8-bit pairs)`` of ``weights`` under ``ablation``.
+
+    One pass over the 8-bit prefix tree, keeping only whether each prefix is still right, so that 32 ablations
+    cost little and do not push the page's analyses out of the :func:`exhaustive_states` cache. A 7-bit pair is
+    an 8-bit prefix whose column 7 is 0 + 0, and its 8 columns are exactly that prefix's first 8 steps.
+    """
+    check_ablation(weights, ablation)
+    previous = np.zeros((1, weights.hidden_units))
+    right = np.ones(1, dtype=bool)
+    carry = np.zeros(1, dtype=np.int64)
+    exact_7bit = np.nan
+    for step in range(_ALL_OPERAND_BITS + 1):
+        recurrent = previous @ weights.recurrent_weights  # (L, H): shared by the four columns that follow
+        if step < _ALL_OPERAND_BITS:
+            columns = np.array(INPUT_SYMBOLS, dtype=np.float64) @ weights.input_weights  # (4, H)
+            current = activate((columns[:, None, :] + recurrent[None]).reshape(-1, weights.hidden_units), ablation)
+            symbols = np.repeat(np.arange(4), previous.shape[0])
+            right, carry = np.tile(right, 4), np.tile(carry, 4)
+        else:  # the final carry's own column: 0 + 0
+            current = activate(recurrent, ablation)
+            symbols = np.zeros(previous.shape[0], dtype=np.int64)
+        column_sum = (symbols >> 1) + (symbols & 1) + carry
+        predicted = sigmoid(output_logit(weights, current)) >= 0.5
+        right = right & (predicted == (column_sum & 1).astype(bool))
+        carry = column_sum >> 1
+        if step == TRAINING_OPERAND_BITS:  # step 7: the 7-bit pairs end here, with column 7 = 0 + 0
+            exact_7bit = float(right[symbols == 0].mean())
+        previous = current
+    return exact_7bit, float(right.mean())
+
+
+@dataclass(frozen=True)
+class UnitAblation:
+    """One unit zeroed, and the same unit held at its mean activity, with exact accuracy on 7- and 8-bit pairs."""
+
+    unit: int
+    mean: float  # the unit's average activity over every step of the 16,384 pairs (the intact network)
+    zeroed_7bit: float
+    zeroed_8bit: float
+    at_mean_7bit: float
+    at_mean_8bit: float
+
+
+@lru_cache(maxsize=8)
+def every_unit_ablated(weights: RNNWeights) -> tuple[UnitAblation, ...]:
+    """Every unit alone, zeroed and held at its mean (cached per network)."""
+    means = carry_probe(weights).unit_mean
+    rows = []
+    for unit in range(weights.hidden_units):
+        zeroed = exact_accuracies(weights, make_ablation(weights.hidden_units, {unit}))
+        at_mean = exact_accuracies(weights, make_ablation(weights.hidden_units, clamped={unit: float(means[unit])}))
+        rows.append(UnitAblation(unit, float(means[unit]), *zeroed, *at_mean))
+    return tuple(rows)
+
+
+def every_unit_sentence(rows: tuple[UnitAblation, ...], carry_units: tuple[int, ...]) -> str:
+    """The table of :func:`every_unit_ablated` in two sentences, for a caption: the numbers are the table's."""
+    worst = sorted(rows, key=lambda row: (row.zeroed_7bit, row.unit))[:3]
+    sentence = "Zeroed alone, the units that break addition most are " + ", ".join(
+        f"{row.unit} ({row.zeroed_7bit:.1%})" for row in worst
+    )
+    sentence += " exact on the 16,384 pairs"
+    if carry_units:
+        by_unit = {row.unit: row for row in rows}
+        sentence += "; the carry units " + ", ".join(
+            f"{unit} ({by_unit[unit].zeroed_7bit:.1%})" for unit in carry_units
+        )
+    untouched = [row.unit for row in rows if row.at_mean_7bit == 1.0 and row.at_mean_8bit == 1.0]
+    sentence += f". Held at its mean, {len(untouched)} of {len(rows)} units leave every 7- and 8-bit pair exact" + (
+        f" ({', '.join(str(unit) for unit in untouched)})." if untouched else "."
+    )
+    return sentence
+
+
+@dataclass(frozen=True)
+class ErrorLocations:
+    """Where the wrong bits of a run over the 16,384 7-bit pairs fall: columns a carry comes into, or not."""
+
+    wrong_bits: int
+    share_in_carry_columns: float  # of the wrong bits, the share in columns with carry in = 1 (nan if none wrong)
+    carry_column_share: float  # of all columns, the share with carry in = 1: the share by chance alone
+    wrong_rate_with_carry: float  # P(bit wrong | a carry comes in)
+    wrong_rate_without_carry: float  # P(bit wrong | no carry comes in)
+
+    def sentence(self) -> str:
+        """The numbers in words, for a caption."""
+        if self.wrong_bits == 0:
+            return "Every bit of the 16,384 pairs is still right."
+        return (
+            f"{self.wrong_bits:,} bits of the 16,384 pairs are wrong; {self.share_in_carry_columns:.1%} of them are in "
+            f"columns where a carry comes in (such columns are {self.carry_column_share:.1%} of all). A bit is "
+            f"wrong {self.wrong_rate_with_carry:.1%} of the time where a carry comes in and "
+            f"{self.wrong_rate_without_carry:.1%} where none does."
+        )
+
+
+def error_locations(weights: RNNWeights, ablation: Ablation | None) -> ErrorLocations:
+    """Where the wrong bits fall over the 16,384 7-bit pairs (every pair-step counted once)."""
+    states = exhaustive_states(weights, TRAINING_OPERAND_BITS, ablation)
+    weight = states.weight.astype(np.float64)
+    wrong = (states.predicted_bit != states.true_bit).astype(np.float64)
+    carried = states.carry_in == 1
+    wrong_total = float((wrong * weight).sum())
+    return ErrorLocations(
+        wrong_bits=round(wrong_total),
+        share_in_carry_columns=float((wrong * weight)[carried].sum() / wrong_total) if wrong_total else float("nan"),
+        carry_column_share=weighted_mean(carried, weight),
+        wrong_rate_with_carry=weighted_mean(wrong[carried], weight[carried]),
+        wrong_rate_without_carry=weighted_mean(wrong[~carried], weight[~carried]),
+    )
