@@ -301,6 +301,7 @@ def run_command(*arguments: str) -> subprocess.CompletedProcess:
         (("--model", "no/such/model.keras"), "missing"),
         (("--model", "assets/model.keras", "--time-limit", "-1"), "--time-limit"),
         (("--model", "assets/model.keras", "--time-limit", "soon"), "--time-limit"),
+        (("--model", "assets/model.keras", "--max-pieces", "0"), "--max-pieces"),
         (("--model", "assets/model.keras", "--check", "no/such/certificate.json"), "does not exist"),
         (("--model", "assets/model.json"), "could not be read"),
     ],
