@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from explainer.storage import SHIPPED_MODEL_PATH, load_weights
 from explainer.weights_io import model_to_keras_bytes_in_subprocess
@@ -31,6 +32,17 @@ for path in sys.argv[1:]:
     loaded[path] = [weight.tolist() for weight in model.get_weights()]
 assert "explainer" not in sys.modules, "the plain load imported explainer"
 print(json.dumps({"explainer_imported": "explainer" in sys.modules, "weights": loaded}))
+"""
+
+
+# `python -m explainer.train --recipe long --seed 0 --out PATH`, with the stages cut to two steps.
+TRAIN_LONG_BRIEFLY = """
+import sys
+import explainer.long_training
+from explainer.train import main
+
+explainer.long_training.STAGES = ((1, 5.0), (1, 30.0))
+sys.exit(main(["--recipe", "long", "--seed", "0", "--out", sys.argv[1]]))
 """
 
 
@@ -62,8 +74,21 @@ def test_every_keras_file_the_project_writes_loads_with_plain_keras(tmp_path):
     # 2. The page's ".keras" download, made the way the page makes it (in a child process).
     downloaded = tmp_path / "downloaded.keras"
     downloaded.write_bytes(model_to_keras_bytes_in_subprocess(load_weights(SHIPPED_MODEL_PATH)))
-    # 3. The shipped asset.
-    paths = [SHIPPED_MODEL_PATH, trained, downloaded]
+    # 3. A model made by the long recipe's command (two steps instead of 3,500: the saving is the same code).
+    long_trained = tmp_path / "long.keras"
+    completed = subprocess.run(
+        [sys.executable, "-c", TRAIN_LONG_BRIEFLY, str(long_trained)],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    # 4. Every shipped asset.
+    assets = sorted((PROJECT_ROOT / "assets").glob("*.keras"))
+    assert SHIPPED_MODEL_PATH in assets and len(assets) >= 2  # the seed network and model-long.keras
+    paths = [*assets, trained, downloaded, long_trained]
 
     result = load_plainly(paths, tmp_path)
 
@@ -76,9 +101,10 @@ def test_every_keras_file_the_project_writes_loads_with_plain_keras(tmp_path):
         assert np.array_equal(output_weights, expected.output_weights)
 
 
-def test_the_shipped_file_carries_no_compile_state():
+@pytest.mark.parametrize("path", sorted((PROJECT_ROOT / "assets").glob("*.keras")), ids=lambda path: path.name)
+def test_the_shipped_files_carry_no_compile_state(path):
     """The cause of the old failure, checked directly: no metric, loss or optimizer is stored in the file."""
-    with zipfile.ZipFile(SHIPPED_MODEL_PATH) as archive:
+    with zipfile.ZipFile(path) as archive:
         config = json.loads(archive.read("config.json"))
         weights_file = archive.read("model.weights.h5")
     assert not config.get("compile_config")

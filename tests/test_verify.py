@@ -10,7 +10,6 @@ import copy
 import json
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -25,6 +24,10 @@ from explainer.verify.search import bounded_proof
 
 LONG_MODEL_PATH = PROJECT_ROOT / "assets" / "model-long.keras"
 BRUTE_FORCE_COLUMNS = 8  # 4**8 = 65,536 inputs, every prefix of them checked column by column
+# The searches below are bounded by work, not by the clock, so a loaded machine cannot flip a verdict: the time
+# limits are only a safety net far above what the work takes (under 3 s of CPU for each network here).
+SAFETY_SECONDS = 600
+PROOF_BUDGET = 5_000  # pieces per block length: the long network needs 136, the hand-built machine 32
 
 
 def wrong_columns(weights: RNNWeights, patterns: np.ndarray) -> np.ndarray:
@@ -36,13 +39,15 @@ def wrong_columns(weights: RNNWeights, patterns: np.ndarray) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def shipped_verdict() -> dict:
-    return verify(str(SHIPPED_MODEL_PATH), time_limit=20)
+    return verify(str(SHIPPED_MODEL_PATH), time_limit=SAFETY_SECONDS)
 
 
 @pytest.fixture(scope="module")
 def long_verdict(tmp_path_factory) -> dict:
     certificate = tmp_path_factory.mktemp("certificates") / "long.json"
-    return verify(str(LONG_MODEL_PATH), time_limit=30, certificate_path=str(certificate))
+    return verify(
+        str(LONG_MODEL_PATH), time_limit=SAFETY_SECONDS, certificate_path=str(certificate), max_pieces=PROOF_BUDGET
+    )
 
 
 @pytest.fixture(scope="module")
@@ -189,13 +194,13 @@ def test_a_hand_built_carry_machine_is_proved():
     weights = carry_machine_weights()
     assert np.abs(weights.recurrent_weights).max() >= 60  # large weights
     assert evaluate(weights, operand_bits=8).exact_accuracy == 1.0
-    document, tried = prove(weights, None, time.perf_counter() + 20)
+    document, tried = prove(weights, None, None, max_pieces=PROOF_BUDGET)
     assert document is not None, tried
     assert check_certificate(json.loads(json.dumps(document)), weights).valid
 
 
-def brute_force_failures(weights: RNNWeights, rng: np.random.Generator) -> bool:
-    """Any failure on all 65,536 8-bit pairs, or on long patterned and random sums up to 256 columns.
+def shortest_failure_in_short_sums(weights: RNNWeights) -> int | None:
+    """The fewest columns over which some 8-bit pair (any bits, then the 9th column) is wrong, or None.
 
     The pairs run as a tree of shared prefixes (an output depends only on the columns before it), which is
     the same computation as running each of the 65,536 nine-column sums, twenty times cheaper.
@@ -212,8 +217,15 @@ def brute_force_failures(weights: RNNWeights, rng: np.random.Generator) -> bool:
         total = np.tile((patterns >> 1) + (patterns & 1), len(carry) // len(patterns)) + carry
         written = sigmoid(hidden @ weights.output_weights)[:, 0] >= 0.5
         if (written != (total & 1).astype(bool)).any():
-            return True
+            return column + 1
         carry = total >> 1
+    return None
+
+
+def brute_force_failures(weights: RNNWeights, rng: np.random.Generator) -> bool:
+    """Any failure on all 65,536 8-bit pairs, or on long patterned and random sums up to 256 columns."""
+    if shortest_failure_in_short_sums(weights) is not None:
+        return True
     columns = 256
     long = rng.integers(0, 4, size=(96, columns))
     for row in range(64):  # a random prefix, then one pattern to the end: where slow drifts show
@@ -221,12 +233,11 @@ def brute_force_failures(weights: RNNWeights, rng: np.random.Generator) -> bool:
     return bool(wrong_columns(weights, long).any())
 
 
-def test_no_mutant_with_a_failure_is_ever_proved():
-    base = load_weights(LONG_MODEL_PATH)
-    rng = np.random.default_rng(2026)
-    counts = {"proved": 0, "failing": 0, "not proved": 0}
+def mutants(base: RNNWeights, count: int, seed: int):
+    """``count`` perturbed copies of ``base``: relative noise on every weight, or a few weights moved a lot."""
+    rng = np.random.default_rng(seed)
     scales = (0.003, 0.03, 0.1, 0.3, 1.0)
-    for mutant in range(100):
+    for mutant in range(count):
         scale = scales[mutant % len(scales)]
         arrays = [base.input_weights, base.recurrent_weights, base.output_weights]
         if mutant % 2:  # relative noise on every weight
@@ -237,9 +248,18 @@ def test_no_mutant_with_a_failure_is_ever_proved():
                 which = arrays[int(rng.integers(0, 3))]
                 index = tuple(int(rng.integers(0, size)) for size in which.shape)
                 which[index] += scale * 10 * rng.standard_normal()
-        weights = RNNWeights(*arrays)
+        yield mutant, scale, RNNWeights(*arrays), rng
+
+
+# A mutant's search stops after this many pieces: a work budget, so the counts below are the same on any machine.
+MUTANT_BUDGET = 2_000
+
+
+def test_no_mutant_with_a_failure_is_ever_proved():
+    counts = {"proved": 0, "failing": 0, "not proved": 0}
+    for mutant, scale, weights, rng in mutants(load_weights(LONG_MODEL_PATH), 100, seed=2026):
         failing = brute_force_failures(weights, rng)
-        document, _ = prove(weights, None, time.perf_counter() + 0.6, blocks=(1,))
+        document, _ = prove(weights, None, None, blocks=(1,), max_pieces=MUTANT_BUDGET)
         if document is not None:
             assert not failing, f"mutant {mutant} (scale {scale}) was proved but fails"
             counts["proved"] += 1
@@ -247,6 +267,21 @@ def test_no_mutant_with_a_failure_is_ever_proved():
             counts["failing" if failing else "not proved"] += 1
     print(f"mutants: {counts}")
     assert counts["proved"] > 0 and counts["failing"] > 0  # both kinds occur, so the check has teeth
+
+
+def test_the_bounded_proof_never_claims_past_a_known_failure():
+    # Mutants of both shipped networks whose shortest failure among the 8-bit pairs brute force finds: the
+    # bounded proof must stop at or before that column count, never claim that nothing shorter fails.
+    checked = 0
+    for path in (SHIPPED_MODEL_PATH, LONG_MODEL_PATH):
+        for _, _, weights, _ in mutants(load_weights(path), 20, seed=7):
+            shortest = shortest_failure_in_short_sums(weights)
+            if shortest is None:
+                continue
+            bounded = bounded_proof(weights, BRUTE_FORCE_COLUMNS + 1)
+            assert bounded.no_counterexample_below <= shortest, (bounded, shortest)
+            checked += 1
+    assert checked >= 10  # enough mutants fail early for the check to have teeth
 
 
 def run_command(*arguments: str) -> subprocess.CompletedProcess:
@@ -266,6 +301,7 @@ def run_command(*arguments: str) -> subprocess.CompletedProcess:
         (("--model", "no/such/model.keras"), "missing"),
         (("--model", "assets/model.keras", "--time-limit", "-1"), "--time-limit"),
         (("--model", "assets/model.keras", "--time-limit", "soon"), "--time-limit"),
+        (("--model", "assets/model.keras", "--max-pieces", "0"), "--max-pieces"),
         (("--model", "assets/model.keras", "--check", "no/such/certificate.json"), "does not exist"),
         (("--model", "assets/model.json"), "could not be read"),
     ],

@@ -26,8 +26,16 @@ def default_certificate_path(model_path: str) -> Path:
     return Path(model_path).with_suffix(".certificate.json")
 
 
-def verify(model_path: str, time_limit: float = DEFAULT_TIME_LIMIT, certificate_path: str | None = None) -> dict:
-    """Everything the command prints, as a dict. Raises ModelFileError for a bad model file."""
+def verify(
+    model_path: str,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+    certificate_path: str | None = None,
+    max_pieces: int | None = None,
+) -> dict:
+    """Everything the command prints, as a dict. Raises ModelFileError for a bad model file.
+
+    ``max_pieces`` bounds the proof search's work (per block length) independently of the clock.
+    """
     from explainer.verify.property import PROPERTY
     from explainer.verify.search import bounded_proof, find_counterexample
 
@@ -56,7 +64,7 @@ def verify(model_path: str, time_limit: float = DEFAULT_TIME_LIMIT, certificate_
             "bounded_proof": note,
             "seconds": round(time.perf_counter() - started, 3),
         }
-    document, attempts = prove(weights, sha, deadline)
+    document, attempts = prove(weights, sha, deadline, max_pieces=max_pieces)
     tried.extend(attempts)
     if document is not None:
         path = Path(certificate_path) if certificate_path else default_certificate_path(model_path)
@@ -76,17 +84,23 @@ def verify(model_path: str, time_limit: float = DEFAULT_TIME_LIMIT, certificate_
     return {**result, "verdict": "unknown", "tried": tried, "seconds": round(time.perf_counter() - started, 3)}
 
 
-def prove(weights, model_sha256: str | None, deadline: float, blocks=(1, 2, 3)) -> tuple[dict | None, list[str]]:
-    """Search for boxes closed under 1, then 2, then 3 columns; a certificate only once the checker accepts it."""
+def prove(
+    weights, model_sha256: str | None, deadline: float | None, blocks=(1, 2, 3), max_pieces: int | None = None
+) -> tuple[dict | None, list[str]]:
+    """Search for boxes closed under 1, then 2, then 3 columns; a certificate only once the checker accepts it.
+
+    ``deadline`` (a ``time.perf_counter()`` value, or None) and ``max_pieces`` (pieces per block length, or
+    None) bound the search: the second is a work budget, the same on a loaded machine as on an idle one.
+    """
     from explainer.verify.certificate import check_certificate
     from explainer.verify.invariant import certificate_document, search_invariant
 
     tried = []
     for block in blocks:
-        if time.perf_counter() > deadline:
+        if deadline is not None and time.perf_counter() > deadline:
             tried.append(f"boxes closed under {block} column(s): not tried, the time limit ran out")
             continue
-        outcome = search_invariant(weights, block=block, deadline=deadline)
+        outcome = search_invariant(weights, block=block, deadline=deadline, max_pieces=max_pieces)
         if outcome.invariant is None:
             tried.append(f"boxes closed under {block} column(s): {outcome.reason}")
             continue
@@ -124,11 +138,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--model", required=True, help="a .keras file of the adder's architecture")
     parser.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT, help="seconds (default 30)")
+    parser.add_argument(
+        "--max-pieces",
+        type=int,
+        help="a work budget for the proof search (pieces checked per block length), the same on any machine",
+    )
     parser.add_argument("--certificate", help="where to write the certificate when proved")
     parser.add_argument("--check", metavar="CERTIFICATE", help="re-check this certificate instead of searching")
     arguments = parser.parse_args(argv)
     if not math.isfinite(arguments.time_limit) or arguments.time_limit <= 0:
         parser.error(f"--time-limit must be a positive number of seconds; got {arguments.time_limit}.")
+    if arguments.max_pieces is not None and arguments.max_pieces < 1:
+        parser.error(f"--max-pieces must be a positive whole number; got {arguments.max_pieces}.")
     if arguments.check is not None and arguments.certificate is not None:
         parser.error("--certificate names where to write a new certificate; it cannot be used with --check.")
     try:
@@ -138,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
             outcome = check(arguments.check, arguments.model)
             print(json.dumps(outcome), flush=True)
             return 0 if outcome["valid"] else 1
-        outcome = verify(arguments.model, arguments.time_limit, arguments.certificate)
+        outcome = verify(arguments.model, arguments.time_limit, arguments.certificate, arguments.max_pieces)
     except ModelFileError as error:
         parser.error(str(error))
     print(json.dumps(outcome), flush=True)

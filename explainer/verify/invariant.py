@@ -79,8 +79,13 @@ def search_invariant(
     max_boxes: int = 400,
     max_rounds: int = 40,
     deadline: float | None = None,
+    max_pieces: int | None = None,
 ) -> SearchOutcome:
-    """Grow boxes round by round until a round changes nothing, or give up with a reason."""
+    """Grow boxes round by round until a round changes nothing, or give up with a reason.
+
+    ``max_pieces`` is a work budget (pieces sent through a block, counted as they are checked): unlike
+    ``deadline``, it stops at the same point on a loaded machine as on an idle one.
+    """
     started = time.perf_counter()
     units = weights.hidden_units
     keys: dict[tuple, int] = {START: 0}
@@ -120,6 +125,8 @@ def search_invariant(
         while pending:
             if deadline is not None and time.perf_counter() > deadline:
                 return stop("the time limit ran out while closing the invariant")
+            if max_pieces is not None and statistics["pieces_checked"] + len(pending) > max_pieces:
+                return stop(f"the work budget of {max_pieces} pieces ran out while closing the invariant")
             boxes = np.array([piece[0] for piece in pending])
             word_ids = np.array([piece[1] for piece in pending])
             run = run_boxes(
