@@ -16,7 +16,7 @@ settings (exit status 2). TensorFlow's own chatter goes to stderr.
 A warm worker (``--wait-for-settings``) imports TensorFlow first, says ``{"ready": true}``, then reads one line
 of settings as JSON on stdin (see :func:`settings_line`) and trains exactly as above. Starting TensorFlow
 costs seconds; a server keeps one such worker waiting so that pressing Train shows a checkpoint at once.
-End of input before the settings means "not needed": it exits 0.
+End of input before the settings, or none within ``WARM_IDLE_SECONDS``, means "not needed": it exits 0.
 """
 
 from __future__ import annotations
@@ -101,7 +101,15 @@ def settings_line(settings: TrainingSettings) -> str:
     )
 
 
+WARM_IDLE_SECONDS = 600  # a warm worker nobody needed for this long exits (its server starts another when asked)
+
+
 def _settings_from_stdin() -> argparse.Namespace | None:
+    import select
+
+    ready, _, _ = select.select([sys.stdin], [], [], WARM_IDLE_SECONDS)
+    if not ready:
+        return None
     line = sys.stdin.readline()
     if not line.strip():
         return None
@@ -129,9 +137,13 @@ def main(argv: list[str] | None = None) -> int:
     from explainer.train import train  # imports TensorFlow, in this process only
 
     if arguments.wait_for_settings:
-        # A throwaway step warms TensorFlow's kernels and thread pools too; train() reseeds everything, so the
-        # real run's weights are the same as in a fresh process (tests/test_live_training.py checks).
-        train("fast", seed=0, max_steps=1)
+        import select
+
+        # A throwaway step warms TensorFlow's kernels and thread pools too (unless the settings are already
+        # here: then that would only delay them); train() reseeds everything, so the real run's weights are
+        # the same as in a fresh process (tests/test_live_training.py checks).
+        if not select.select([sys.stdin], [], [], 0)[0]:
+            train("fast", seed=0, max_steps=1)
         sys.stdout.write(json.dumps({"ready": True}) + "\n")
         sys.stdout.flush()
         arguments = _settings_from_stdin()

@@ -7,7 +7,9 @@ A Train press makes a :class:`TrainingRun` and a background thread that
    in about a second), or starts a fresh child (:mod:`explainer.train_worker`);
 3. appends each checkpoint to ``run.checkpoints`` as it arrives (compact float32 arrays, at most
    :data:`MAX_KEPT_CHECKPOINTS` per run: older ones are thinned to every other), which the page polls;
-4. however it ends, kills and reaps the child and gives the slot back, then starts a new warm worker.
+4. however it ends, kills and reaps the child and gives the slot back.
+
+A warm worker is prepared when a page shows the training section (:func:`prepare_warm_worker`).
 
 Stop (:meth:`TrainingRun.stop`) works at any moment and keeps the checkpoints. A run whose browser session has
 gone (``is_alive`` false for :data:`SESSION_GONE_GRACE` seconds: a closed tab) is stopped by a monitor thread,
@@ -163,6 +165,10 @@ def prepare_warm_worker() -> None:
     global _warm
     slots = keras_jobs.keras_child_slots()
     with _lock:
+        if _warm is not None and _warm.poll() is not None:  # it idled out (or died): reap it, free its slot
+            _warm.wait()
+            _warm = None
+            slots.release()
         if _warm is not None or _queue:
             return
         if not slots.acquire(blocking=False):
@@ -286,7 +292,6 @@ def _train(run: TrainingRun) -> None:
         keras_jobs.keras_child_slots().release()
         with _lock:
             _active.discard(run)
-        prepare_warm_worker()  # the next visitor's Train starts at once
 
 
 def _read_checkpoints(run: TrainingRun, process: subprocess.Popen) -> dict | None:

@@ -181,6 +181,10 @@ def training_controls_ui() -> TrainingRun | None:
 
 
 def warm_up_training() -> None:
-    """Opening this section is a sign Train may come next: have a worker with TensorFlow started ready."""
+    """Opening this section (not while training here) is a sign Train may come next: have a worker with
+    TensorFlow started ready. At most one per server, and it holds one of the training slots."""
+    latest = latest_run()
+    if latest is not None and latest.active:
+        return
     with contextlib.suppress(SettingsError):  # a bad limit is shown when Train is pressed
         prepare_warm_worker()
