@@ -24,16 +24,18 @@ def test_a_warm_worker_trains_the_same_weights_as_a_fresh_child():
     fresh = subprocess.run(
         worker_command(SETTINGS), cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600, check=True
     )
-    warm = subprocess.run(
-        warm_worker_command(),
-        input=settings_line(SETTINGS) + "\n",
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=True,
+    # Settings sent only after "ready": the worker has run its throwaway warm-up step first.
+    worker = subprocess.Popen(
+        warm_worker_command(), cwd=PROJECT_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
-    assert warm.stdout.splitlines()[0] == '{"ready": true}'
+    try:
+        assert worker.stdout.readline().strip() == '{"ready": true}'
+        output, _ = worker.communicate(settings_line(SETTINGS) + "\n", timeout=600)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+    warm = subprocess.CompletedProcess(worker.args, worker.returncode, output)
     expected, got = checkpoints_of(fresh.stdout), checkpoints_of(warm.stdout)
     assert [record["step"] for record in got] == [0, 16, 32, 48]
     for record in (*expected, *got):
