@@ -102,3 +102,17 @@ def test_a_link_to_a_section_or_view_that_is_not_there_gives_a_notice(query, exp
     app = start(query)
     assert any(expected in warning.value for warning in app.warning), [warning.value for warning in app.warning]
     assert app.segmented_control(key="section").value in {"Inside one step", "What did it learn?"}
+
+
+def test_a_bad_training_limit_is_explained_on_the_page_not_as_a_traceback(monkeypatch):
+    import explainer.keras_jobs as keras_jobs
+
+    monkeypatch.setenv("ADDITION_UNFOLDED_MAX_TRAININGS", "lots")
+    monkeypatch.setattr(keras_jobs, "_slots", None)  # read again, as a fresh server would
+    app = AppTest.from_file("apps/training_app.py", default_timeout=60)
+    app.run()
+    app.button(key="train_button").click().run()
+    assert not app.exception
+    errors = [error.value for error in app.error]
+    assert any("ADDITION_UNFOLDED_MAX_TRAININGS must be a whole number from 1 to 16" in error for error in errors)
+    assert "training_runs" not in app.session_state  # nothing queued that could never run
