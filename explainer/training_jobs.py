@@ -127,17 +127,19 @@ def waiting_count() -> int:
 def _ensure_monitor() -> None:
     global _monitor
     with _lock:
-        if _monitor is None or not _monitor.is_alive():
+        if _monitor is None:  # it clears this itself, under the lock, when it ends
             _monitor = threading.Thread(target=_watch_sessions, name="training-monitor", daemon=True)
             _monitor.start()
 
 
 def _watch_sessions() -> None:
     """Stop the runs whose browser session has gone; ends when no run is active."""
+    global _monitor
     while True:
         with _lock:
             runs = list(_active)
             if not runs:
+                _monitor = None
                 return
         for run in runs:
             if run._session_gone():
