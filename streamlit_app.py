@@ -21,8 +21,11 @@ from ui.addition import (
     weights_ui,
 )
 from ui.guards import analysis_or_none, view_or_warning
-from ui.insight import insight_ui
+from ui.insight import VIEWS, insight_ui
+from ui.live import live_updates_ui
 from ui.model_source import model_source_ui
+from ui.persist import keep_widget_values, restore_view_from_url, save_view_to_url
+from ui.playback import advance_columns, play_controls_ui, play_interval
 from ui.side_by_side import side_by_side_ui
 from ui.training import training_panel_ui
 
@@ -50,11 +53,13 @@ except ModelFileError as error:
     st.code(SHIPPED_MODEL_COMMAND, language="bash")
     st.stop()
 
+keep_widget_values()  # settings and views survive a switch of section
 for notice in restore_from_url():
     st.warning(notice, icon="🔗")
 
 with st.sidebar:
     st.header("Network")
+    live_updates_ui()  # while this session trains (or replays): redraw at each new checkpoint
     # The shipped network, or one this visitor trained (at any replayed checkpoint) or uploaded. Everything
     # below uses `weights`, so every view follows the choice.
     source_label, weights = model_source_ui(shipped)
@@ -73,14 +78,19 @@ if ablation is not None:
 sections = ["Inside one step", "The weights", "What did it learn?", "Train it yourself"]
 if weights != shipped:
     sections.append("Side by side")
+for notice in restore_view_from_url(sections, VIEWS, {"Side by side": "needs a network you trained or uploaded"}):
+    st.warning(notice, icon="🔗")
 if st.session_state.get("section") not in sections:  # first visit, or "Side by side" after going back to shipped
     st.session_state["section"] = sections[0]
 STEP_SECTION = sections[0]
+SHOWN_SECTION = st.session_state["section"]
+PLAY_EVERY = play_interval("columns")  # seconds per frame while ▶ plays the columns, else None
 
 
 def step_through() -> tuple[int, str]:
     """Timestep controls, the address bar, the unfolded addition, the section choice: shared by both paths below."""
     timestep = timestep_ui(trace.timesteps)
+    play_controls_ui("columns", "▶ Play through the columns")
     save_to_url(a, b, timestep)  # early, so the address bar is current even while the charts below are drawn
     unfolded_ui(
         trace,
@@ -93,20 +103,19 @@ def step_through() -> tuple[int, str]:
     return timestep, section
 
 
-@st.fragment
+@st.fragment(run_every=PLAY_EVERY)
 def step_through_fragment() -> None:
-    """With "Inside one step" open, a step click (Previous, Next, the slider) reruns only this part: the pair,
-    the verdict and the sidebar cannot change by stepping, so the rest of the page is not rebuilt."""
+    """With "Inside one step" open, or while ▶ plays the columns, a step (a click, or a frame) reruns only this
+    part: the pair, the verdict and the sidebar cannot change by stepping, so the rest of the page is not rebuilt."""
+    advance_columns(trace.timesteps)
     timestep, section = step_through()
-    if section != STEP_SECTION:
-        st.rerun()  # another section reads state drawn outside this fragment: redraw the whole page for it
-    step_ui(trace, weights, timestep)
+    if section != SHOWN_SECTION or play_interval("columns") != PLAY_EVERY:
+        st.rerun()  # another section, or play started/stopped: redraw the whole page for it
+    if section == STEP_SECTION:
+        step_ui(trace, weights, timestep)
 
 
-if st.session_state["section"] == STEP_SECTION:
-    step_through_fragment()
-else:
-    timestep, section = step_through()
+def section_ui(section: str, timestep: int) -> None:
     with view_or_warning(f"“{section}”"):  # an analysis that cannot run on this network leaves the rest working
         if section == STEP_SECTION:
             step_ui(trace, weights, timestep)
@@ -118,3 +127,12 @@ else:
             training_panel_ui()
         elif section == "Side by side":
             side_by_side_ui(shipped, weights, source_label, a, b)
+
+
+if SHOWN_SECTION == STEP_SECTION or PLAY_EVERY is not None:
+    step_through_fragment()
+    if SHOWN_SECTION != STEP_SECTION:  # while playing, the section below keeps the column it was drawn at
+        section_ui(SHOWN_SECTION, st.session_state["timestep"])
+else:
+    section_ui(*reversed(step_through()))
+save_view_to_url(SHOWN_SECTION, st.session_state.get("insight_view") if SHOWN_SECTION == "What did it learn?" else None)

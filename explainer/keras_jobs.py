@@ -13,9 +13,10 @@ sessions. Nothing here imports streamlit or Keras.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from explainer.network import RNNWeights
 from explainer.settings import max_trainings
@@ -27,6 +28,7 @@ _slots: threading.BoundedSemaphore | None = None  # made on first use, sized by 
 _lock = threading.Lock()  # guards _slots, _kept and _running
 _kept: OrderedDict[str, bytes] = OrderedDict()  # fingerprint → .keras bytes, least recently used first
 _running: dict[str, threading.Event] = {}  # fingerprint → set when its export ends (either way)
+_idle_slot_holders: list[Callable[[], bool]] = []  # each frees a slot held by something idle; True if it did
 
 
 def keras_child_slots() -> threading.BoundedSemaphore:
@@ -40,6 +42,25 @@ def keras_child_slots() -> threading.BoundedSemaphore:
         if _slots is None:
             _slots = threading.BoundedSemaphore(max_trainings())
         return _slots
+
+
+def register_idle_slot_holder(release: Callable[[], bool]) -> None:
+    """``release()`` frees a slot that something idle holds (the warm training worker) and says whether it did."""
+    _idle_slot_holders.append(release)
+
+
+@contextlib.contextmanager
+def keras_slot() -> Iterator[None]:
+    """Hold one Keras slot for the ``with`` body. While none is free, an idle holder gives its slot up."""
+    slots = keras_child_slots()
+    while not slots.acquire(timeout=0.25):
+        for release in list(_idle_slot_holders):
+            if release():
+                break
+    try:
+        yield
+    finally:
+        slots.release()
 
 
 def keras_file_bytes(
@@ -60,7 +81,7 @@ def keras_file_bytes(
             running.wait()  # then it is in the cache, or that export failed and this request makes its own
             continue
         try:
-            with keras_child_slots():
+            with keras_slot():
                 data = export(weights)
             with _lock:
                 _kept[key] = data

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from explainer.network import RNNWeights
 
 
@@ -49,13 +51,41 @@ class TrainingSettings:
         return f"{self.recipe}, seed {self.seed}, H = {self.hidden_units}, lr {self.learning_rate:g}"
 
 
-@dataclass(frozen=True)
-class Checkpoint:
-    """The state of a training run at one exhaustive check. ``weights`` is 304 numbers for H = 16."""
+def _compact(array: np.ndarray) -> np.ndarray:
+    """``array`` as float32 when that loses nothing (Keras trains in float32, so a checkpoint always can),
+    else as it is: half the memory, the same weights."""
+    narrow = array.astype(np.float32)
+    return narrow if np.array_equal(narrow, array) else array
 
-    step: int
-    loss: float  # mean training loss over the steps since the previous checkpoint (nan at step 0)
-    exact_accuracy: float  # over all 16,384 pairs with a, b < 128
-    bit_accuracy: float
-    train_seconds: float
-    weights: RNNWeights
+
+class Checkpoint:
+    """The state of a training run at one exhaustive check. ``weights`` is 304 numbers for H = 16.
+
+    A session keeps hundreds of these per run, so the weights are held as three compact arrays and an
+    :class:`RNNWeights` (float64, with its fingerprint) is made only when asked for: bit for bit the same.
+    """
+
+    __slots__ = ("_arrays", "bit_accuracy", "exact_accuracy", "loss", "step", "train_seconds")
+
+    def __init__(
+        self, step: int, loss: float, exact_accuracy: float, bit_accuracy: float, train_seconds: float, weights
+    ) -> None:
+        self.step = step
+        self.loss = loss  # mean training loss over the steps since the previous checkpoint (nan at step 0)
+        self.exact_accuracy = exact_accuracy  # over all 16,384 pairs with a, b < 128
+        self.bit_accuracy = bit_accuracy
+        self.train_seconds = train_seconds
+        self._arrays = tuple(
+            _compact(array) for array in (weights.input_weights, weights.recurrent_weights, weights.output_weights)
+        )
+
+    @property
+    def weights(self) -> RNNWeights:
+        return RNNWeights(*self._arrays)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(array.nbytes for array in self._arrays)
+
+    def __repr__(self) -> str:
+        return f"Checkpoint(step={self.step}, exact_accuracy={self.exact_accuracy:.3f})"

@@ -12,6 +12,11 @@ Why a separate process rather than calling :func:`explainer.train.train` in the 
 Protocol: one JSON object per line on stdout. ``{"checkpoint": {...}}`` after every exhaustive check (see
 :func:`checkpoint_to_json`), then ``{"done": {...result summary...}}``, or ``{"error": "message"}`` for bad
 settings (exit status 2). TensorFlow's own chatter goes to stderr.
+
+A warm worker (``--wait-for-settings``) imports TensorFlow first, says ``{"ready": true}``, then reads one line
+of settings as JSON on stdin (see :func:`settings_line`) and trains exactly as above. Starting TensorFlow
+costs seconds; a server keeps one such worker waiting so that pressing Train shows a checkpoint at once.
+End of input before the settings, or none within ``WARM_IDLE_SECONDS``, means "not needed": it exits 0.
 """
 
 from __future__ import annotations
@@ -78,16 +83,72 @@ def worker_command(settings: TrainingSettings) -> list[str]:
     ]
 
 
+def warm_worker_command() -> list[str]:
+    """The argument list of a warm worker: TensorFlow started, settings read from stdin later."""
+    return [sys.executable, "-m", "explainer.train_worker", "--wait-for-settings"]
+
+
+def settings_line(settings: TrainingSettings) -> str:
+    """What a warm worker reads on stdin: the same settings as :func:`worker_command`, as one JSON line."""
+    return json.dumps(
+        {
+            "recipe": settings.recipe,
+            "seed": settings.seed,
+            "hidden_units": settings.hidden_units,
+            "learning_rate": float(settings.learning_rate),
+            "max_steps": settings.max_steps,
+        }
+    )
+
+
+WARM_IDLE_SECONDS = 600  # a warm worker nobody needed for this long exits (its server starts another when asked)
+
+
+def _settings_from_stdin() -> argparse.Namespace | None:
+    import select
+
+    ready, _, _ = select.select([sys.stdin], [], [], WARM_IDLE_SECONDS)
+    if not ready:
+        return None
+    line = sys.stdin.readline()
+    if not line.strip():
+        return None
+    values = json.loads(line)
+    return argparse.Namespace(**{name: values[name] for name in TrainingSettings.__dataclass_fields__})
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m explainer.train_worker", description=__doc__.splitlines()[0])
-    parser.add_argument("--recipe", required=True)  # checked by train(): a bad one gets an {"error": ...} line
-    parser.add_argument("--seed", type=int, required=True)
-    parser.add_argument("--hidden-units", type=int, required=True)
-    parser.add_argument("--learning-rate", type=float, required=True)
-    parser.add_argument("--max-steps", type=int, required=True)
+    parser.add_argument("--wait-for-settings", action="store_true", help="start TensorFlow, then read settings")
+    parser.add_argument("--recipe")  # checked by train(): a bad one gets an {"error": ...} line
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--hidden-units", type=int)
+    parser.add_argument("--learning-rate", type=float)
+    parser.add_argument("--max-steps", type=int)
     arguments = parser.parse_args(argv)
+    missing = [
+        name
+        for name in ("recipe", "seed", "hidden_units", "learning_rate", "max_steps")
+        if getattr(arguments, name) is None
+    ]
+    if missing and not arguments.wait_for_settings:
+        parser.error(f"missing --{missing[0].replace('_', '-')}")
 
     from explainer.train import train  # imports TensorFlow, in this process only
+
+    if arguments.wait_for_settings:
+        import select
+
+        # A throwaway step warms TensorFlow's kernels and thread pools too (unless the settings are already
+        # here: then that would only delay them); train() reseeds everything, so the real run's weights are
+        # the same as in a fresh process (tests/test_live_training.py checks).
+        if not select.select([sys.stdin], [], [], 0)[0]:
+            train("fast", seed=0, max_steps=1)
+        sys.stdout.write(json.dumps({"ready": True}) + "\n")
+        sys.stdout.flush()
+        arguments = _settings_from_stdin()
+        if arguments is None:
+            return 0
 
     def emit(checkpoint) -> None:
         sys.stdout.write(checkpoint_to_json(checkpoint) + "\n")

@@ -429,7 +429,8 @@ def test_closing_tabs_mid_training_frees_their_slots_and_leaves_no_zombie():
             tabs = [start_training(browser, url) for _ in range(2)]
             for _, page in tabs:
                 page.get_by_text("/ 20,000 · loss").first.wait_for()
-            assert len(server_children(process.pid, b"explainer.train_worker")) == 2
+            closed_children = server_children(process.pid, b"explainer.train_worker")
+            assert len(closed_children) == 2
             for context, _ in tabs:
                 context.close()
             # Another visitor, seconds later, must be able to train: both slots are free again.
@@ -438,7 +439,8 @@ def test_closing_tabs_mid_training_frees_their_slots_and_leaves_no_zombie():
             assert not page.get_by_text("Other visitors are training").count()
             children = server_children(process.pid, b"explainer.train_worker")
             assert "Z" not in children.values(), children  # the closed tabs' children were reaped
-            assert len(children) == 1, children  # only the new run's child
+            assert not set(children) & set(closed_children), children  # and are gone: only the new run's child
+            assert len(children) == 1, children
             context.close()
         finally:
             browser.close()

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from explainer import MAX_OPERAND
+from tests.support.training import train_and_wait
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 TIMEOUT = 60  # importing the stack (Streamlit, Plotly, pandas) takes seconds on this machine
@@ -218,7 +219,7 @@ def test_training_in_the_page_switches_every_view_to_the_new_network():
     app.segmented_control(key="section").set_value("Train it yourself").run()
     app.selectbox(key="train_recipe").set_value("fast").run()
     app.number_input(key="train_max_steps").set_value(64).run()
-    app.button(key="train_button").click().run(timeout=180)
+    train_and_wait(app, timeout=180)
     no_exception(app)
     assert app.radio(key="model_source").value == "Trained in this session"
     line = verdict(app)
@@ -238,10 +239,10 @@ def test_a_second_training_run_keeps_the_first():
     app.segmented_control(key="section").set_value("Train it yourself").run()
     app.selectbox(key="train_recipe").set_value("fast").run()
     app.number_input(key="train_max_steps").set_value(32).run()
-    app.button(key="train_button").click().run(timeout=180)
+    train_and_wait(app, timeout=180)
     first = verdict(app)
     app.number_input(key="train_seed").set_value(1).run()
-    app.button(key="train_button").click().run(timeout=180)
+    train_and_wait(app, timeout=180)
     no_exception(app)
     runs = app.selectbox(key="selected_run")
     assert runs.options == [

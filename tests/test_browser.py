@@ -136,14 +136,16 @@ def test_stop_ends_training_and_keeps_the_checkpoints(browser):
         page.get_by_text("Train it yourself", exact=True).first.click()
         page.get_by_role("button", name="Train", exact=True).click()  # seed recipe, 20,000 steps by default
         page.get_by_text("step 1,000 / 20,000").first.wait_for()
-        assert len(training_children(process.pid)) == 1
+        # Its child (a warm worker the section had started, or a fresh one); another warm one may start later.
+        children = training_children(process.pid)
+        assert len(children) == 1
         page.get_by_role("button", name="Stop", exact=True).click()
         page.get_by_text("Training stopped at step").first.wait_for()
         assert page.get_by_text("Your network (step").first.is_visible()  # the partial network is shown
         for _ in range(100):  # the child is killed at once; give the kernel a moment to reap it
-            if not training_children(process.pid):
+            if not set(children) & set(training_children(process.pid)):
                 break
             page.wait_for_timeout(100)
-        assert training_children(process.pid) == []
+        assert not set(children) & set(training_children(process.pid))  # killed and reaped: no zombie either
         assert page.locator("[data-testid='stException']").count() == 0
         context.close()

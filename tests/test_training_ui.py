@@ -22,6 +22,7 @@ from explainer.paths import PROJECT_ROOT
 from explainer.recipes import RECIPE_CHECK_EVERY, RECIPE_LEARNING_RATES
 from explainer.train_worker import checkpoint_from_record
 from explainer.weights_io import MAX_NPZ_BYTES, weights_to_npz_bytes
+from tests.support.training import train_and_wait
 
 APP = "apps/training_app.py"
 TIMEOUT = 300  # seconds: a training run starts TensorFlow in a fresh process
@@ -46,7 +47,7 @@ def trained_app() -> AppTest:
     app = fresh_app()
     app.selectbox(key="train_recipe").set_value("fast").run()
     app.number_input(key="train_max_steps").set_value(TRAIN_STEPS)
-    app.button(key="train_button").click().run()
+    train_and_wait(app)
     assert not app.exception
     return app
 

@@ -8,7 +8,9 @@ import streamlit as st
 
 from explainer import RNNWeights, evaluate
 from ui.guards import escape_markdown
+from ui.playback import play_controls_ui
 from ui.session_networks import (
+    FOLLOW_LIVE_KEY,
     PENDING_SOURCE_KEY,
     REPLAY_KEY,
     SELECTED_RUN_KEY,
@@ -16,11 +18,11 @@ from ui.session_networks import (
     SOURCE_TRAINED,
     SOURCE_UPLOADED,
     UPLOADED_KEY,
+    latest_run,
     runs_with_checkpoints,
     selected_checkpoint,
     selected_run,
 )
-from ui.training_run import settle_interrupted_run
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -38,7 +40,11 @@ def model_source_ui(shipped_weights: RNNWeights) -> tuple[str, RNNWeights]:
     """Choose the network the whole page shows: shipped, trained in this session (at a replayed checkpoint),
     or uploaded. Meant for the sidebar. Returns a label for headings and the weights to use everywhere.
     """
-    settle_interrupted_run()
+    latest = latest_run()
+    if st.session_state.get(FOLLOW_LIVE_KEY) and latest is not None and (latest.checkpoints or not latest.active):
+        del st.session_state[FOLLOW_LIVE_KEY]  # Train was pressed: show the new run from its first checkpoint on
+        if latest.checkpoints:
+            st.session_state[PENDING_SOURCE_KEY] = SOURCE_TRAINED
     run = selected_run()
     uploaded = st.session_state.get(UPLOADED_KEY)
     options = [SOURCE_SHIPPED]
@@ -74,7 +80,7 @@ def model_source_ui(shipped_weights: RNNWeights) -> tuple[str, RNNWeights]:
             )
             run = selected_run()
         steps = [checkpoint.step for checkpoint in run.checkpoints]
-        if st.session_state.get(REPLAY_KEY) not in steps:
+        if st.session_state.get(REPLAY_KEY) not in steps or run.active:  # while it trains: the newest
             st.session_state[REPLAY_KEY] = steps[-1]
         if len(steps) > 1:
             st.select_slider(
@@ -82,8 +88,12 @@ def model_source_ui(shipped_weights: RNNWeights) -> tuple[str, RNNWeights]:
                 options=steps,
                 key=REPLAY_KEY,
                 format_func=lambda step: f"step {step:,}",
-                help="Every view on the page shows the network as it was at this step of training.",
+                disabled=run.active,
+                help="Every view on the page shows the network as it was at this step of training "
+                "(while it trains: the newest checkpoint).",
             )
+            if not run.active:
+                play_controls_ui("replay", "▶ Play the replay")
         checkpoint = selected_checkpoint(run)
         settings = run.settings
         st.caption(

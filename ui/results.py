@@ -25,7 +25,7 @@ def run_results_ui(run: TrainingRun) -> None:
         st.success(run.outcome, icon="🏁")
     elif run.status == "stopped":
         st.info(
-            f"Training stopped at step {checkpoints[-1].step:,} (a click interrupts it). "
+            f"Training stopped at step {checkpoints[-1].step:,}. "
             f"The {len(checkpoints)} checkpoints so far are kept; replay them from the sidebar.",
             icon="⏹️",
         )

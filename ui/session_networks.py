@@ -7,14 +7,13 @@ replace an earlier one; only past ``MAX_KEPT_RUNS`` is the oldest dropped, with 
 
 from __future__ import annotations
 
-import subprocess
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import streamlit as st
 
 from explainer.network import RNNWeights
-from explainer.recipes import Checkpoint, TrainingSettings
+from explainer.recipes import Checkpoint
+from explainer.training_jobs import TrainingRun
 
 SOURCE_SHIPPED = "Shipped model"
 SOURCE_TRAINED = "Trained in this session"
@@ -23,24 +22,10 @@ SOURCE_UPLOADED = "Uploaded weights"
 RUNS_KEY = "training_runs"  # list of TrainingRun, newest last
 SELECTED_RUN_KEY = "selected_run"  # index into the runs that have checkpoints, chosen in the sidebar
 REPLAY_KEY = "replay_checkpoint"  # the step the replay slider points at
-MAX_KEPT_RUNS = 5  # per session; a run holds at most ~11 MB of checkpoints (1,250 at H = 32)
+MAX_KEPT_RUNS = 5  # per session; a run holds at most ~1.8 MB of checkpoints (400 at H = 32, float32)
 UPLOADED_KEY = "uploaded_weights"  # UploadedWeights
 PENDING_SOURCE_KEY = "pending_model_source"  # set before a rerun; applied before the radio is drawn
-
-
-@dataclass(eq=False)
-class TrainingRun:
-    """One training run of this session. ``status`` is "running", "finished", "stopped" or "failed"."""
-
-    settings: TrainingSettings
-    checkpoints: list[Checkpoint] = field(default_factory=list)  # appended as they arrive: nothing is lost
-    status: str = "running"
-    process: subprocess.Popen | None = None  # the training child while it runs
-    outcome: str = ""  # a finished run's one-line summary
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # guards ``status``
-
-    def describe(self) -> str:
-        return f"{self.settings.describe()} · {self.checkpoints[-1].step:,} steps"
+FOLLOW_LIVE_KEY = "follow_live_run"  # set by Train: show the new run as soon as it has a checkpoint
 
 
 @dataclass(frozen=True)

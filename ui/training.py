@@ -13,34 +13,29 @@ import streamlit as st
 
 from explainer.sweep import DEFAULT_SWEEP_PATH
 from ui.results import run_results_ui
-from ui.session_networks import latest_run, selected_run
+from ui.session_networks import selected_run
 from ui.sweep import sweep_ui
-from ui.training_run import settings_ui, settle_interrupted_run, train_in_page
+from ui.training_run import settings_ui, training_controls_ui, warm_up_training
 from ui.upload import upload_ui
 
 
 def training_panel_ui(sweep_path: str | Path = DEFAULT_SWEEP_PATH) -> None:
     """The “Train it yourself” section for the main area: settings, Train/Stop, live progress, the run's
     curves (marked at the replayed checkpoint), downloads, upload, and the sweep chart (from ``sweep_path``)."""
-    settle_interrupted_run()
-    settings = settings_ui()
-    train_column, stop_column, _ = st.columns([2, 2, 8])
-    train_pressed = train_column.button("Train", key="train_button", type="primary", width="stretch")
-    # Clickable only while this run trains; the click itself is what interrupts it (see ui.training_run).
-    stop_column.button("Stop", key="stop_button", disabled=not train_pressed, width="stretch")
-    if train_pressed:
-        train_in_page(settings)
+    settings_ui()
+    warm_up_training()
+    latest = training_controls_ui()
     run = selected_run()
     if run is not None:
         run_results_ui(run)
     notice = st.session_state.pop("dropped_run_notice", None)
     if notice:
         st.info(notice, icon="🗂️")
-    latest = latest_run()
-    if run is None and latest is not None and latest.status == "failed":
-        st.error("The last training run could not start; check the settings above.", icon="✋")
-    else:
-        st.caption("Nothing trains until you press Train. The network you train stays in your browser session.")
+    if latest is None or not latest.active:
+        st.caption(
+            "Nothing trains until you press Train. While it trains, the whole page keeps working and follows the "
+            "newest checkpoint; the network you train stays in your browser session."
+        )
     with st.expander("Upload weights"):
         upload_ui()
     with st.expander("How often does training find the carry? (a sweep over seeds and sizes)"):

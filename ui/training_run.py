@@ -1,54 +1,51 @@
-"""One training run in the page: its settings, the child process that trains, live progress, and Stop.
+"""One training run in the page: its settings, Train and Stop, and where it stands (queue, progress, outcome).
 
-Training happens in a child process (:mod:`explainer.train_worker`), so the server never imports Keras.
-How Stop works: Streamlit runs the page script once per interaction. The run in which Train was pressed
-reads the child's checkpoints as they arrive; any click during it (Stop, or any other widget) asks for a
-new run. Streamlit starts that run at once and stops the old one only at its next ``st.*`` call (the
-progress update after the child's next checkpoint), so the new run, finding the run still "running", kills
-the child itself and marks it "stopped"; the old run's ``finally`` does the same if it gets there first.
-Either way the checkpoints are already in session state: nothing the user made is lost.
+Training belongs to the server, not to a script run (:mod:`explainer.training_jobs`): Train (a button
+callback) queues a run whose background thread trains it in a child process and appends the checkpoints to
+the run, which lives in this session's state. The page stays usable meanwhile; :mod:`ui.live` polls the run
+and redraws the page at each new checkpoint. Stop works at any moment and keeps the checkpoints; leaving the
+section does not stop anything; a closed tab stops its run within seconds (the run asks Streamlit's runtime
+whether this session is still connected).
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
-import subprocess
-import tempfile
-import threading
-import time
 
 import streamlit as st
 
-from explainer.keras_jobs import keras_child_slots
-from explainer.paths import PROJECT_ROOT
 from explainer.recipes import RECIPE_LEARNING_RATES, TrainingSettings
-from explainer.train_worker import checkpoint_from_record, worker_command
-from ui.session_networks import (
-    MAX_KEPT_RUNS,
-    PENDING_SOURCE_KEY,
-    RUNS_KEY,
-    SOURCE_TRAINED,
-    TrainingRun,
-    latest_run,
-)
+from explainer.settings import SettingsError
+from explainer.training_jobs import prepare_warm_worker, start_training
+from ui.session_networks import FOLLOW_LIVE_KEY, MAX_KEPT_RUNS, RUNS_KEY, TrainingRun, latest_run
 
 MAX_PAGE_HIDDEN_UNITS = 32
-# A page visitor's run must end in minutes, and each checkpoint costs memory (≤ 9 KB at H = 32):
-# seed checks every 1,000 steps (100 checkpoints, ~2 min); fast every 16 (1,250 checkpoints, ~30 s).
+# A page visitor's run must end in minutes: seed checks every 1,000 steps (100 checkpoints, ~2 min); fast
+# every 16 (1,250 checks, ~30 s; a run keeps at most 400 checkpoints, thinned evenly).
 MAX_PAGE_STEPS = {"seed": 100_000, "fast": 20_000}
 # Seed 0 of the seed recipe solves at 16,000 steps; fast usually needs a few hundred.
 PAGE_DEFAULT_STEPS = {"seed": 20_000, "fast": 2_000}
 RECIPE_DESCRIPTIONS = {
     "seed": "seed — the blog's: plain SGD, one random pair per step (slow; ~15 s to solve from seed 0)",
-    "fast": "fast — Adam on mini-batches of 32 (a few hundred steps, about a second once TensorFlow has started)",
+    "fast": "fast — Adam on mini-batches of 32 (a few hundred steps, about a second)",
 }
+SETTINGS_KEYS = ("train_recipe", "train_seed", "train_hidden_units", "train_learning_rate", "train_max_steps")
 
 
-def _training_slots() -> threading.BoundedSemaphore:
-    """Shared by all sessions and by ``.keras`` exports: at most ``ADDITION_UNFOLDED_MAX_TRAININGS`` Keras
-    children at once (each holds TensorFlow, ~0.9 GB)."""
-    return keras_child_slots()
+def _session_is_connected():
+    """A check the run's thread can call: is this browser session still connected to the server?
+
+    Uses Streamlit's runtime (``Runtime.is_active_session``, safe from any thread): a closed tab's session is
+    no longer active. Without a runtime (AppTest) there is no tab to close, so it always says yes.
+    """
+    from streamlit.runtime import Runtime
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    context = get_script_run_ctx()
+    if context is None or not Runtime.exists():
+        return lambda: True
+    runtime, session_id = Runtime.instance(), context.session_id
+    return lambda: runtime.is_active_session(session_id)
 
 
 def _apply_recipe_defaults() -> None:
@@ -100,68 +97,27 @@ def settings_ui() -> TrainingSettings:
     )
 
 
-def _start_worker(settings: TrainingSettings, error_log) -> subprocess.Popen:
-    # stderr (TensorFlow's start-up messages) goes to a file: an unread pipe could fill up and stall the child.
-    return subprocess.Popen(
-        worker_command(settings), cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=error_log, text=True, bufsize=1
+def _settings_from_state() -> TrainingSettings:
+    recipe = st.session_state["train_recipe"]
+    return TrainingSettings(
+        recipe=recipe,
+        seed=int(st.session_state["train_seed"]),
+        hidden_units=int(st.session_state["train_hidden_units"]),
+        learning_rate=float(st.session_state["train_learning_rate"]),
+        max_steps=min(int(st.session_state["train_max_steps"]), MAX_PAGE_STEPS[recipe]),
     )
 
 
-def _end_run(run: TrainingRun, status: str) -> bool:
-    """Move a run out of "running" (once: the trainer and a later script run may race) and kill its child.
-
-    Makes no ``st.*`` call, so it works after the browser session is gone. Returns True for the caller that
-    made the change.
-    """
-    with run.lock:
-        if run.process is not None and run.process.poll() is None:
-            run.process.kill()
-        if run.status != "running":
-            return False
-        run.status = status
-        return True
-
-
-def _finish_run(run: TrainingRun, status: str) -> bool:
-    """:func:`_end_run`, then show a run that made checkpoints on the page. Returns what ``_end_run`` does."""
-    changed = _end_run(run, status)
-    if changed and run.checkpoints:
-        st.session_state[PENDING_SOURCE_KEY] = SOURCE_TRAINED
-    return changed
-
-
-def _clean_up_run(run: TrainingRun, slots: threading.BoundedSemaphore) -> None:
-    """After a training run, however it ended: kill and reap the child, give back the slot, then tell the page.
-
-    Once a browser tab closes, every ``st.*`` call (``st.session_state`` too) raises. So the cleanup that
-    other visitors depend on comes first, each step guarded so one failure cannot skip the next, and the
-    session is touched last, also guarded: a slot must never leak with the session that held it.
-    """
-    changed = False
-    with contextlib.suppress(Exception):  # the wait and the release below must still happen
-        changed = _end_run(run, "stopped")  # interrupted here (or the session ended): kill the child, keep the rest
-    if run.process is not None:
-        with contextlib.suppress(Exception):  # the release below must still happen
-            run.process.wait(timeout=60)  # reap it (killed above, so this is quick)
-    slots.release()
-    if changed and run.checkpoints:
-        with contextlib.suppress(Exception):  # the session is gone: nobody is left to show the run to
-            st.session_state[PENDING_SOURCE_KEY] = SOURCE_TRAINED
-
-
-def settle_interrupted_run() -> None:
-    """A run still marked "running" at the start of a script run was interrupted by the click that started
-    this one. Streamlit starts the new run without waiting for the old one to unwind (which it does only at
-    its next ``st.*`` call, after the child's next checkpoint), so stop the child from here, at once."""
-    run = latest_run()  # only the newest run can still be training
-    if run is not None and run.status == "running":
-        _finish_run(run, "stopped")
-
-
-def train_in_page(settings: TrainingSettings) -> None:
-    """Train in a child process (see :mod:`explainer.train_worker`) with live progress, recording each
-    checkpoint in session state as it arrives."""
-    run = TrainingRun(settings)
+def _press_train() -> None:
+    """Train's callback (it runs before the page is drawn, so this very run already shows the run as live)."""
+    latest = latest_run()
+    if latest is not None and latest.active:  # one run at a time per session
+        return
+    try:
+        run = start_training(_settings_from_state(), is_alive=_session_is_connected())
+    except SettingsError as error:  # a bad ADDITION_UNFOLDED_MAX_TRAININGS: say so on the page
+        st.session_state["training_settings_error"] = str(error)
+        return
     runs = st.session_state.setdefault(RUNS_KEY, [])
     runs.append(run)  # earlier runs stay selectable in the sidebar
     if len(runs) > MAX_KEPT_RUNS:
@@ -171,49 +127,64 @@ def train_in_page(settings: TrainingSettings) -> None:
             f"({dropped.describe() if dropped.checkpoints else 'no checkpoints'}) was let go. "
             "Download a run's weights to keep it."
         )
-    slots = _training_slots()
-    with tempfile.TemporaryFile() as error_log, st.status("Training…", expanded=True) as status:
-        progress = st.progress(0.0, text="Starting TensorFlow in a separate process (a few seconds)…")
-        waited = 0.0
-        while not slots.acquire(timeout=0.5):  # each st call below is a point where Stop can interrupt
-            waited += 0.5
-            progress.progress(0.0, text=f"Other visitors are training; yours starts next ({waited:.0f} s).")
-        try:
-            started = time.perf_counter()
-            with run.lock:
-                if run.status != "running":  # stopped while waiting for a slot
-                    return
-                run.process = process = _start_worker(settings, error_log)
-            summary = None
-            for line in process.stdout:
-                message = json.loads(line)
-                if "error" in message:
-                    _finish_run(run, "failed")
-                    status.update(label=f"Training could not start: {message['error']}", state="error")
-                    break
-                if "done" in message:
-                    summary = message["done"]
-                    continue
-                checkpoint = checkpoint_from_record(message["checkpoint"])
-                run.checkpoints.append(checkpoint)  # before any st call: an interruption must not lose it
-                progress.progress(
-                    min(checkpoint.step / settings.max_steps, 1.0),
-                    text=(
-                        f"step {checkpoint.step:,} / {settings.max_steps:,} · loss {checkpoint.loss:.4f} · "
-                        f"exact on {checkpoint.exact_accuracy:.1%} of all pairs"
-                    ),
-                )
-            process.wait()
-            if summary is not None and _finish_run(run, "finished"):
-                outcome = "found the carry: every pair right" if summary["solved"] else "stopped at the step limit"
-                run.outcome = f"Trained {summary['steps']:,} steps in {time.perf_counter() - started:.1f} s: {outcome}."
-                status.update(label=run.outcome, state="complete", expanded=False)
-            elif _finish_run(run, "failed"):  # the child died on its own (a stopped run is already "stopped")
-                error_log.seek(0)
-                last_lines = error_log.read().decode(errors="replace").strip().splitlines()[-3:]
-                status.update(label=f"Training ended unexpectedly (exit status {process.returncode}).", state="error")
-                st.code("\n".join(last_lines) or "(no error output)", language="text")
-        finally:
-            _clean_up_run(run, slots)
-    if run.status == "finished":
-        st.rerun()  # redraw the whole page (sidebar included) with the new network selected
+    st.session_state[FOLLOW_LIVE_KEY] = True
+
+
+def _press_stop() -> None:
+    run = latest_run()
+    if run is not None:
+        run.stop()
+
+
+def training_controls_ui() -> TrainingRun | None:
+    """Train and Stop (Cancel while waiting), and where the newest run stands. Returns that run, if any."""
+    run = latest_run()
+    active = run is not None and run.active
+    train_column, stop_column, _ = st.columns([2, 2, 8])
+    train_column.button(
+        "Train", key="train_button", type="primary", width="stretch", disabled=active, on_click=_press_train
+    )
+    waiting = active and run.status == "waiting"
+    stop_column.button(
+        "Cancel" if waiting else "Stop", key="stop_button", disabled=not active, width="stretch", on_click=_press_stop
+    )
+    error = st.session_state.pop("training_settings_error", None)
+    if error:
+        st.error(f"Training is not available on this server: {error}", icon="🚫")
+        return run
+    if run is None:
+        return None
+    if run.status == "waiting":
+        position = run.queue_position()
+        place = "next" if position in (None, 1) else f"when the {position - 1} ahead of you have had their turn"
+        st.info(
+            f"Other visitors are training; yours starts {place} (place {position or 1} in the queue). "
+            "Cancel leaves the queue.",
+            icon="⏳",
+        )
+    elif run.status == "running":
+        checkpoints = run.checkpoints
+        if not checkpoints:
+            st.progress(0.0, text="Starting training…")
+        else:
+            last = checkpoints[-1]
+            st.progress(
+                min(last.step / run.settings.max_steps, 1.0),
+                text=(
+                    f"step {last.step:,} / {run.settings.max_steps:,} · loss {last.loss:.4f} · "
+                    f"exact on {last.exact_accuracy:.1%} of all pairs"
+                ),
+            )
+    elif run.status == "failed":
+        st.error(run.outcome or "The last training run could not start; check the settings above.", icon="✋")
+    return run
+
+
+def warm_up_training() -> None:
+    """Opening this section (not while training here) is a sign Train may come next: have a worker with
+    TensorFlow started ready. At most one per server, and it holds one of the training slots."""
+    latest = latest_run()
+    if latest is not None and latest.active:
+        return
+    with contextlib.suppress(SettingsError):  # a bad limit is shown when Train is pressed
+        prepare_warm_worker()

@@ -1,0 +1,71 @@
+"""The clock of the page: while this session's run trains, or its replay plays, a small fragment in the sidebar
+reruns every fraction of a second and redraws the page when there is something new.
+
+It costs one short server run per tick (reading a few attributes of the run); the whole page is redrawn
+only when a checkpoint arrived, the run moved in the queue or ended, or a replay frame is due. The run
+itself is trained by a server thread (:mod:`explainer.training_jobs`), so none of this is needed for
+training to go on: leaving the section, or the page being busy, changes nothing there.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.playback import frame_due, play_interval, stop
+from ui.session_networks import REPLAY_KEY, SOURCE_TRAINED, latest_run, selected_run
+
+POLL_SECONDS = 0.3  # while training: a checkpoint is on screen at most this long after it arrives
+SEEN_KEY = "live_seen"  # what the page last drew: (run, checkpoints, status, place in the queue)
+
+
+def _state() -> tuple | None:
+    run = latest_run()
+    if run is None:
+        return None
+    return (
+        id(run),
+        len(run.checkpoints),
+        run.checkpoints[-1].step if run.checkpoints else -1,
+        run.status,
+        (run.queue_position() if run.status == "waiting" else None),
+    )
+
+
+def _advance_replay() -> None:
+    """Move the replay one checkpoint on (back to the first after the last), before its slider is drawn."""
+    run = selected_run()
+    if run is None or st.session_state.get("model_source") != SOURCE_TRAINED or run.active:
+        stop("replay")
+        return
+    steps = [checkpoint.step for checkpoint in run.checkpoints]
+    current = st.session_state.get(REPLAY_KEY)
+    index = steps.index(current) + 1 if current in steps else 0
+    st.session_state[REPLAY_KEY] = steps[index % len(steps)]
+
+
+def _in_fragment_run() -> bool:
+    """True when only fragments rerun (a tick), not the whole page."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    context = get_script_run_ctx()
+    return context is not None and bool(context.fragment_ids_this_run)
+
+
+def _tick() -> None:
+    if not _in_fragment_run():  # drawn with the page, which is already current
+        return
+    if st.session_state.get(SEEN_KEY) != _state() or play_interval("replay") is not None:
+        st.rerun(scope="app")
+
+
+def live_updates_ui() -> None:
+    """Call at the top of the sidebar, before the network is chosen: records what this run will draw, moves
+    a playing replay on, and starts the clock while there is something to follow."""
+    st.session_state[SEEN_KEY] = _state()
+    run = latest_run()
+    training = run is not None and run.active
+    if play_interval("replay") is not None and frame_due("replay"):
+        _advance_replay()
+    interval = POLL_SECONDS if training else play_interval("replay")
+    if interval is not None:
+        st.fragment(run_every=interval)(_tick)()
