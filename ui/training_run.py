@@ -168,10 +168,11 @@ def training_controls_ui() -> TrainingRun | None:
             st.progress(0.0, text="Starting training…")
         else:
             last = checkpoints[-1]
+            loss = "–" if last.loss != last.loss else f"{last.loss:.4f}"  # nan at step 0: nothing trained yet
             st.progress(
                 min(last.step / run.settings.max_steps, 1.0),
                 text=(
-                    f"step {last.step:,} / {run.settings.max_steps:,} · loss {last.loss:.4f} · "
+                    f"step {last.step:,} / {run.settings.max_steps:,} · loss {loss} · "
                     f"exact on {last.exact_accuracy:.1%} of all pairs"
                 ),
             )
