@@ -51,8 +51,9 @@ class Gathering:
     """Every session stays open until all of them have done their part, so the last reads happen with every
     session connected at once (and after everyone else typed their own pair)."""
 
-    def __init__(self, sessions: int) -> None:
+    def __init__(self, sessions: int, limit_seconds: float) -> None:
         self.waiting = sessions
+        self.limit_seconds = limit_seconds  # the whole run's limit: the last session may start near its end
         self.everyone_done = asyncio.Event()
 
     def done(self) -> None:
@@ -96,7 +97,7 @@ async def drive(
                 await page.wait_for_function("expected => location.search.includes(expected)", arg=f"t={steps}")
         finally:
             gathering.done()  # a failed session must not keep the others waiting
-        await asyncio.wait_for(gathering.everyone_done.wait(), timeout=timeout_ms / 1000)
+        await asyncio.wait_for(gathering.everyone_done.wait(), timeout=gathering.limit_seconds)
         result.verdicts = await page.get_by_text(" says ").all_inner_texts()
         await page.get_by_text(f"Step t = {steps} reads").wait_for()  # still its own step, after all the others
         result.url = page.url
@@ -164,7 +165,7 @@ async def run_sessions(
 
     arrivals = asyncio.Semaphore(loading_at_once)
     active = asyncio.Semaphore(active_at_once or sessions)
-    gathering = Gathering(sessions)
+    gathering = Gathering(sessions, total_timeout)
 
     async with async_api.async_playwright() as playwright:
         launched = []
@@ -175,7 +176,7 @@ async def run_sessions(
                         executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGUMENTS
                     )
                 )
-            viewport = {"width": 1300, "height": 900}
+            viewport = {"width": 1024, "height": 768}  # a small laptop: less to paint per chart
             contexts = [await browser.new_context(viewport=viewport) for browser in launched]
 
             async def staggered(session: int) -> SessionResult:
