@@ -311,11 +311,12 @@ def figure_spec(figure: go.Figure) -> dict:
     return figure.__reduce__()[1][0]
 
 
-def figure_from_spec(spec: dict) -> go.Figure:
-    """A new figure on a copy of ``spec`` (from :func:`figure_spec`). ``spec`` was validated when its figure was
-    built; Plotly would check every property again (make_subplots and update_layout alone cost ~10 ms per
-    figure, on every click), so the copy is not re-validated. Traces added to it are validated as they are made."""
-    return go.Figure(copy.deepcopy(spec), _validate=False)
+def figure_from_spec(spec: dict, private: bool = False) -> go.Figure:
+    """A new figure on a copy of ``spec`` (from :func:`figure_spec`), or on ``spec`` itself if it is ``private``
+    (e.g. just unpickled from a cache: nothing else holds it). ``spec`` was validated when its figure was built;
+    Plotly would check every property again (make_subplots and update_layout alone cost ~10 ms per figure, on
+    every click), so it is not re-validated. Traces added to the figure are validated as they are made."""
+    return go.Figure(spec if private else copy.deepcopy(spec), _validate=False)
 
 
 def weights_figure(weights: RNNWeights) -> go.Figure:

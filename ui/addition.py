@@ -215,10 +215,11 @@ def unfolded_ui(
     highlighted_units: tuple[int, ...] = (),
 ) -> None:
     """The unfolded addition with the heatmap and output strip under it, columns aligned."""
+    # st.cache_data hands out a fresh copy (unpickled) on every call: this session's own to change.
     spec = _unfolded_spec(_trace_digest(trace, probe_carry), trace, probe_carry, tuple(highlighted_units))
-    spec["layout"]["shapes"] = [*column_outlines(timestep), *spec["layout"].get("shapes", ())]  # on a fresh copy
+    spec["layout"]["shapes"] = [*column_outlines(timestep), *spec["layout"].get("shapes", ())]
     show_chart(
-        figure_from_spec(spec),
+        figure_from_spec(spec, private=True),
         key="unfolded_chart",
         alt="Column addition with the hidden-state heatmap and output probability under each column.",
     )
