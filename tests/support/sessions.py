@@ -52,6 +52,7 @@ class Gathering:
     session connected at once (and after everyone else typed their own pair)."""
 
     def __init__(self, sessions: int, limit_seconds: float) -> None:
+        self.started: list[SessionResult] = []  # every session's result as it fills in, for a report on a timeout
         self.waiting = sessions
         self.limit_seconds = limit_seconds  # the whole run's limit: the last session may start near its end
         self.everyone_done = asyncio.Event()
@@ -81,6 +82,7 @@ async def drive(
     so all sessions are open together at the end and each is read then."""
     a, b, steps = pair_for(session)
     result = SessionResult(session=session, pair=(a, b), steps=steps)
+    gathering.started.append(result)
     page = await context.new_page()
     page.set_default_timeout(timeout_ms)
     lost: list[str] = []  # closed WebSocket URLs, counted only while the session is live (not at its own close)
@@ -186,9 +188,18 @@ async def run_sessions(
                 )
 
             started = time.perf_counter()
-            results = await asyncio.wait_for(
-                asyncio.gather(*(staggered(session) for session in range(sessions))), timeout=total_timeout
-            )
+            try:
+                results = await asyncio.wait_for(
+                    asyncio.gather(*(staggered(session) for session in range(sessions))), timeout=total_timeout
+                )
+            except TimeoutError:
+                # Say how far the run got, to tell a slow machine from a stuck session.
+                partial = summarise(gathering.started, time.perf_counter() - started, timeout_ms)
+                done = sum(len(result.waits.get("step", [])) == result.steps for result in gathering.started)
+                raise TimeoutError(
+                    f"{done} of {sessions} sessions had typed and stepped after {total_timeout:.0f} s (the whole run's "
+                    f"limit); waits so far: {json.dumps(partial['waits'])}"
+                ) from None
             return results, time.perf_counter() - started
         finally:
             for browser in launched:
