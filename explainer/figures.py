@@ -7,6 +7,9 @@ carry) moves left, as it does on paper.
 
 from __future__ import annotations
 
+import copy
+import functools
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -91,14 +94,7 @@ def unfolded_figure(
     timesteps, units = trace.timesteps, trace.hidden_units
     steps = np.arange(timesteps)
     rows, texts, shades = _addition_cells(trace, probe_carry, probability_format)
-    figure = make_subplots(
-        rows=3,
-        cols=1,
-        shared_xaxes=True,
-        vertical_spacing=0.05,
-        row_heights=[len(rows), max(units, 4) * 0.9, 1.2],
-        subplot_titles=("The addition, column by column", f"Hidden state h_t ({units} units)", "Output o_t"),
-    )
+    figure = figure_from_spec(_unfolded_frame(len(rows), units, timesteps))
     figure.add_trace(
         go.Heatmap(
             x=steps,
@@ -154,28 +150,6 @@ def unfolded_figure(
         row=3,
         col=1,
     )
-    figure.update_layout(
-        coloraxis={
-            "colorscale": ACTIVATION_SCALE,
-            "cmin": 0.0,
-            "cmax": 1.0,
-            "colorbar": {"title": "value", "len": 0.6, "y": 0.4},
-        },
-        height=260 + 22 * (len(rows) + units),
-        margin={"l": 110, "r": 20, "t": 40, "b": 40},
-        font=FONT,
-        plot_bgcolor="white",
-    )
-    for row in (1, 2, 3):
-        figure.update_yaxes(autorange="reversed", row=row, col=1, showgrid=False)
-        # Reversed: t = 0 (the 2⁰ column) on the right, as in a written addition.
-        figure.update_xaxes(autorange="reversed", row=row, col=1, showgrid=False, tickmode="array", tickvals=steps)
-    figure.update_xaxes(
-        ticktext=timestep_labels(timesteps),
-        row=3,
-        col=1,
-        title_text="← time runs this way: the carry moves left, as on paper",
-    )
     if timestep is not None:
         _outline_column(figure, timestep)
     for unit in highlighted_units:
@@ -192,20 +166,65 @@ def unfolded_figure(
     return figure
 
 
+@functools.lru_cache(maxsize=64)
+def _unfolded_frame(addition_rows: int, units: int, timesteps: int) -> dict:
+    """Everything in the unfolded figure that depends only on its size: panels, axes, colour axis, titles."""
+    steps = np.arange(timesteps)
+    figure = make_subplots(
+        rows=3,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.05,
+        row_heights=[addition_rows, max(units, 4) * 0.9, 1.2],
+        subplot_titles=("The addition, column by column", f"Hidden state h_t ({units} units)", "Output o_t"),
+    )
+    figure.update_layout(
+        coloraxis={
+            "colorscale": ACTIVATION_SCALE,
+            "cmin": 0.0,
+            "cmax": 1.0,
+            "colorbar": {"title": "value", "len": 0.6, "y": 0.4},
+        },
+        height=260 + 22 * (addition_rows + units),
+        margin={"l": 110, "r": 20, "t": 40, "b": 40},
+        font=FONT,
+        plot_bgcolor="white",
+    )
+    for row in (1, 2, 3):
+        figure.update_yaxes(autorange="reversed", row=row, col=1, showgrid=False)
+        # Reversed: t = 0 (the 2⁰ column) on the right, as in a written addition.
+        figure.update_xaxes(autorange="reversed", row=row, col=1, showgrid=False, tickmode="array", tickvals=steps)
+    figure.update_xaxes(
+        ticktext=timestep_labels(timesteps),
+        row=3,
+        col=1,
+        title_text="← time runs this way: the carry moves left, as on paper",
+    )
+    return figure_spec(figure)
+
+
 def _outline_column(figure: go.Figure, timestep: int) -> None:
-    """Draw one rectangle per panel around column ``timestep``, so the chosen step stands out everywhere."""
-    for axis in ("", "2", "3"):
-        figure.add_shape(
-            type="rect",
-            xref=f"x{axis}",
-            yref=f"y{axis} domain",
-            x0=timestep - 0.5,
-            x1=timestep + 0.5,
-            y0=0,
-            y1=1,
-            line={"color": HIGHLIGHT.hex, "width": 3},
-            fillcolor="rgba(0,0,0,0)",
-        )
+    for shape in column_outlines(timestep):
+        figure.add_shape(**shape)
+
+
+def column_outlines(timestep: int) -> list[dict]:
+    """One rectangle per panel of the unfolded figure around column ``timestep``, so the chosen step stands out
+    everywhere. As Plotly JSON shapes: the page adds them to a cached figure of the same trace on each click."""
+    return [
+        {
+            "type": "rect",
+            "xref": f"x{axis}",
+            "yref": f"y{axis} domain",
+            "x0": timestep - 0.5,
+            "x1": timestep + 0.5,
+            "y0": 0,
+            "y1": 1,
+            "line": {"color": HIGHLIGHT.hex, "width": 3},
+            "fillcolor": "rgba(0,0,0,0)",
+        }
+        for axis in ("", "2", "3")
+    ]
 
 
 def _check_timestep(trace: AdditionTrace, timestep: int) -> None:
@@ -277,16 +296,8 @@ def step_figure(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> go.
         for unit in range(trace.hidden_units)
     ]
     pushes = hidden * weights.output_weights[:, 0]  # (H,)
-    figure = make_subplots(
-        rows=1,
-        cols=2,
-        shared_yaxes=True,
-        horizontal_spacing=0.04,
-        subplot_titles=(
-            "Pre-activation: input part + recurrent part",
-            f"Push on the output: h_t × W_o (sum {pushes.sum():+.2f})",
-        ),
-    )
+    figure = figure_from_spec(_step_frame(trace.hidden_units))
+    figure.layout.annotations[1].text = f"{PUSH_TITLE} (sum {pushes.sum():+.2f})"
     hover = "%{y}: %{x:+.3f}<extra>%{fullData.name}</extra>"
     for part, name, colour in (
         (input_part, "x_t·W_x (the bits now)", INPUT_CONTRIBUTION),
@@ -322,9 +333,25 @@ def step_figure(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> go.
         row=1,
         col=2,
     )
+    return figure
+
+
+PUSH_TITLE = "Push on the output: h_t × W_o"
+
+
+@functools.lru_cache(maxsize=16)
+def _step_frame(units: int) -> dict:
+    """Everything in the step figure that does not depend on the timestep: panels, axes, titles, legend."""
+    figure = make_subplots(
+        rows=1,
+        cols=2,
+        shared_yaxes=True,
+        horizontal_spacing=0.04,
+        subplot_titles=("Pre-activation: input part + recurrent part", PUSH_TITLE),
+    )
     figure.update_layout(
         barmode="relative",
-        height=170 + 24 * trace.hidden_units,
+        height=170 + 24 * units,
         margin={"l": 70, "r": 20, "t": 50, "b": 30},
         font=FONT,
         legend={"orientation": "h", "y": -0.08},
@@ -332,7 +359,21 @@ def step_figure(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> go.
     )
     figure.update_yaxes(autorange="reversed")
     figure.update_xaxes(zeroline=True, zerolinecolor=AXIS_ZERO, gridcolor=AXIS_GRID)
-    return figure
+    return figure_spec(figure)
+
+
+def figure_spec(figure: go.Figure) -> dict:
+    """``figure`` as plain Plotly JSON (picklable, cacheable) that keeps its subplot grid, so
+    ``add_trace(row=, col=)`` still works on a copy: the form Plotly itself uses to pickle a figure."""
+    return figure.__reduce__()[1][0]
+
+
+def figure_from_spec(spec: dict, private: bool = False) -> go.Figure:
+    """A new figure on a copy of ``spec`` (from :func:`figure_spec`), or on ``spec`` itself if it is ``private``
+    (e.g. just unpickled from a cache: nothing else holds it). ``spec`` was validated when its figure was built;
+    Plotly would check every property again (make_subplots and update_layout alone cost ~10 ms per figure, on
+    every click), so it is not re-validated. Traces added to the figure are validated as they are made."""
+    return go.Figure(spec if private else copy.deepcopy(spec), _validate=False)
 
 
 def weights_figure(weights: RNNWeights) -> go.Figure:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 
 import numpy as np
@@ -9,7 +10,15 @@ import streamlit as st
 
 from explainer import AdditionTrace, RNNWeights, parse_operand, timesteps_for
 from explainer.analysis.probe import PROBE_CARRY_IN
-from explainer.figures import step_equations, step_figure, unfolded_figure, weights_figure
+from explainer.figures import (
+    column_outlines,
+    figure_from_spec,
+    figure_spec,
+    step_equations,
+    step_figure,
+    unfolded_figure,
+    weights_figure,
+)
 from explainer.plot_style import CARRIED_CONTRIBUTION, CARRY, HIGHLIGHT, INPUT_CONTRIBUTION
 from explainer.tables import step_table, trace_csv, trace_table
 from ui.charts import show_chart
@@ -183,6 +192,24 @@ def timestep_ui(timesteps: int) -> int:
     return int(timestep)
 
 
+def _trace_digest(trace: AdditionTrace, probe_carry: np.ndarray | None) -> str:
+    """What the unfolded figure of ``trace`` is drawn from: the bits, every h_t and o_t (so the network and any
+    ablation), and the probe's reading."""
+    digest = hashlib.blake2b(f"{trace.a}+{trace.b}".encode(), digest_size=16)
+    for array in (trace.input_bits, trace.hidden, trace.output_probability, probe_carry):
+        digest.update(b"-" if array is None else np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _unfolded_spec(
+    digest: str, _trace: AdditionTrace, _probe_carry: np.ndarray | None, highlighted_units: tuple[int, ...]
+) -> dict:
+    """The unfolded figure of one trace without the timestep's outline, built once per trace (keyed by
+    ``digest``): a step click then only adds the outline, instead of building the whole figure again."""
+    return figure_spec(unfolded_figure(_trace, None, _probe_carry, highlighted_units))
+
+
 def unfolded_ui(
     trace: AdditionTrace,
     timestep: int,
@@ -194,8 +221,11 @@ def unfolded_ui(
 
     ``carry_units_note`` (e.g. ``CarryProbe.carry_units_sentence()``) says why no units are outlined, if none are.
     """
+    # st.cache_data hands out a fresh copy (unpickled) on every call: this session's own to change.
+    spec = _unfolded_spec(_trace_digest(trace, probe_carry), trace, probe_carry, tuple(highlighted_units))
+    spec["layout"]["shapes"] = [*column_outlines(timestep), *spec["layout"].get("shapes", ())]
     show_chart(
-        unfolded_figure(trace, timestep, probe_carry, highlighted_units),
+        figure_from_spec(spec, private=True),
         key="unfolded_chart",
         alt="Column addition with the hidden-state heatmap and output probability under each column.",
     )
@@ -220,11 +250,16 @@ def unfolded_ui(
         f"is the network's confidence that the sum bit is 1; the column outlined in {HIGHLIGHT.name} is the step "
         "you chose."
     )
-    with st.expander("The same as a table (for screen readers), and a CSV download"):
-        st.dataframe(trace_table(trace, probe_carry), hide_index=True, key="trace_table")
-        st.download_button(
+    # Built only while open (a step click does not redo a table that does not change with the step); the CSV
+    # only when downloaded.
+    table = st.expander(
+        "The same as a table (for screen readers), and a CSV download", key="trace_table_open", on_change="rerun"
+    )
+    if table.open:
+        table.dataframe(trace_table(trace, probe_carry), hide_index=True, key="trace_table")
+        table.download_button(
             "Download this trace as CSV",
-            trace_csv(trace, probe_carry),
+            lambda: trace_csv(trace, probe_carry),
             file_name=f"trace_{trace.a}_plus_{trace.b}.csv",
             mime="text/csv",
             key="download_trace_csv",
@@ -251,8 +286,9 @@ def step_ui(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> None:
         f"{CARRIED_CONTRIBUTION.name} bar (h_(t−1)·W_h) is large are driven by memory rather than by the bits in "
         f"front of them ({INPUT_CONTRIBUTION.name}, x_t·W_x): the carry."
     )
-    with st.expander("These numbers as a table"):
-        st.dataframe(step_table(trace, timestep), hide_index=True, key="step_table")
+    table = st.expander("These numbers as a table", key="step_table_open", on_change="rerun")
+    if table.open:  # built only while open
+        table.dataframe(step_table(trace, timestep), hide_index=True, key="step_table")
 
 
 def weights_ui(weights: RNNWeights) -> None:

@@ -47,27 +47,61 @@ async def timed(result: SessionResult, kind: str, awaitable) -> None:
     result.record(kind, time.perf_counter() - started)
 
 
-async def drive(context, url: str, session: int, timeout_ms: float, arrivals: asyncio.Semaphore) -> SessionResult:
-    """One visitor in its own tab of ``context``: open the page, type a and b, press "Next ▶" ``steps`` times,
-    read what is shown. Every tab is its own Streamlit session (its own WebSocket and state).
+class Gathering:
+    """Every session stays open until all of them have done their part, so the last reads happen with every
+    session connected at once (and after everyone else typed their own pair)."""
 
-    ``arrivals`` bounds how many pages load at once (the first view downloads the whole front end); after that
-    every session stays open and works concurrently with all the others."""
+    def __init__(self, sessions: int, limit_seconds: float) -> None:
+        self.started: list[SessionResult] = []  # every session's result as it fills in, for a report on a timeout
+        self.waiting = sessions
+        self.limit_seconds = limit_seconds  # the whole run's limit: the last session may start near its end
+        self.everyone_done = asyncio.Event()
+
+    def done(self) -> None:
+        self.waiting -= 1
+        if self.waiting == 0:
+            self.everyone_done.set()
+
+
+async def drive(
+    context,
+    url: str,
+    session: int,
+    timeout_ms: float,
+    arrivals: asyncio.Semaphore,
+    active: asyncio.Semaphore,
+    gathering: Gathering,
+) -> SessionResult:
+    """One visitor in its own tab of ``context``: open the page, type a and b, press "Next ▶" ``steps`` times,
+    then, once every session has done so, read what is shown. Every tab is its own Streamlit session (its own
+    WebSocket and state).
+
+    ``arrivals`` bounds how many pages load at once (the first view downloads the whole front end) and ``active``
+    how many tabs type and step at once: the browsers draw every chart of every active tab, and 40 tabs drawing
+    Plotly at once starve a 2-core machine. A tab that has done its part stays open and connected until all have,
+    so all sessions are open together at the end and each is read then."""
     a, b, steps = pair_for(session)
     result = SessionResult(session=session, pair=(a, b), steps=steps)
+    gathering.started.append(result)
     page = await context.new_page()
     page.set_default_timeout(timeout_ms)
     lost: list[str] = []  # closed WebSocket URLs, counted only while the session is live (not at its own close)
     page.on("websocket", lambda socket: socket.on("close", lambda closed: lost.append(closed.url)))
     try:
-        async with arrivals:
-            await timed(result, "first view", _first_view(page, url))
-        await timed(result, "typing", _type_pair(page, a, b))
-        for step in range(1, steps + 1):
-            await timed(result, "step", _next_step(page, step))
-        # The address bar is updated by a separate message from the server: wait for it, bounded by the timeout.
-        await page.wait_for_function("expected => location.search.includes(expected)", arg=f"t={steps}")
+        try:
+            async with active:
+                async with arrivals:
+                    await timed(result, "first view", _first_view(page, url))
+                await timed(result, "typing", _type_pair(page, a, b))
+                for step in range(1, steps + 1):
+                    await timed(result, "step", _next_step(page, step))
+                # The address bar is updated by a separate message from the server: wait for it (bounded).
+                await page.wait_for_function("expected => location.search.includes(expected)", arg=f"t={steps}")
+        finally:
+            gathering.done()  # a failed session must not keep the others waiting
+        await asyncio.wait_for(gathering.everyone_done.wait(), timeout=gathering.limit_seconds)
         result.verdicts = await page.get_by_text(" says ").all_inner_texts()
+        await page.get_by_text(f"Step t = {steps} reads").wait_for()  # still its own step, after all the others
         result.url = page.url
         result.errors = await page.locator(ERRORS).count()
         result.closed_sockets = len(lost)
@@ -118,10 +152,12 @@ async def run_sessions(
     total_timeout: float,
     loading_at_once: int = 8,
     browsers: int = 8,
+    active_at_once: int | None = None,
 ) -> tuple[list[SessionResult], float]:
-    """``sessions`` visitors in ``browsers`` Chromium processes, starting ``stagger_seconds`` apart and at most
-    ``loading_at_once`` loading the page at the same moment, then all open and working at once. Returns their
-    results and the wall-clock seconds from the first start to the last finish.
+    """``sessions`` visitors in ``browsers`` Chromium processes, starting ``stagger_seconds`` apart, at most
+    ``loading_at_once`` loading the page at the same moment and at most ``active_at_once`` (default: all) loading,
+    typing or stepping at once; every one stays open until all are done. Returns their results and the
+    wall-clock seconds from the first start to the last finish.
 
     The visitors are tabs of ``browsers`` separate Chromium processes (a few "laptops"): each downloads the front
     end (~8 MB of JavaScript, Plotly's alone 4.7 MB) once and caches it, and each has its own GPU/compositor
@@ -130,6 +166,8 @@ async def run_sessions(
     from playwright import async_api
 
     arrivals = asyncio.Semaphore(loading_at_once)
+    active = asyncio.Semaphore(active_at_once or sessions)
+    gathering = Gathering(sessions, total_timeout)
 
     async with async_api.async_playwright() as playwright:
         launched = []
@@ -140,17 +178,28 @@ async def run_sessions(
                         executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGUMENTS
                     )
                 )
-            viewport = {"width": 1300, "height": 900}
+            viewport = {"width": 1024, "height": 768}  # a small laptop: less to paint per chart
             contexts = [await browser.new_context(viewport=viewport) for browser in launched]
 
             async def staggered(session: int) -> SessionResult:
                 await asyncio.sleep(session * stagger_seconds)  # people arrive one after another, not in the same ms
-                return await drive(contexts[session % len(contexts)], url, session, timeout_ms, arrivals)
+                return await drive(
+                    contexts[session % len(contexts)], url, session, timeout_ms, arrivals, active, gathering
+                )
 
             started = time.perf_counter()
-            results = await asyncio.wait_for(
-                asyncio.gather(*(staggered(session) for session in range(sessions))), timeout=total_timeout
-            )
+            try:
+                results = await asyncio.wait_for(
+                    asyncio.gather(*(staggered(session) for session in range(sessions))), timeout=total_timeout
+                )
+            except TimeoutError:
+                # Say how far the run got, to tell a slow machine from a stuck session.
+                partial = summarise(gathering.started, time.perf_counter() - started, timeout_ms)
+                done = sum(len(result.waits.get("step", [])) == result.steps for result in gathering.started)
+                raise TimeoutError(
+                    f"{done} of {sessions} sessions had typed and stepped after {total_timeout:.0f} s (the whole run's "
+                    f"limit); waits so far: {json.dumps(partial['waits'])}"
+                ) from None
             return results, time.perf_counter() - started
         finally:
             for browser in launched:
