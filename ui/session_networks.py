@@ -17,6 +17,7 @@ from explainer.network import RNNWeights
 from explainer.recipes import Checkpoint, TrainingSettings
 
 SOURCE_SHIPPED = "Shipped model"
+SOURCE_LONG = "Shipped long-sums model"  # assets/model-long.keras: proved to add at every length
 SOURCE_TRAINED = "Trained in this session"
 SOURCE_UPLOADED = "Uploaded weights"
 
