@@ -78,6 +78,12 @@ def _load_counterexample(a: int, b: int, columns: int) -> None:
     set_columns(a, b, columns)
 
 
+def _cuts(count: int) -> str:
+    if count == 0:
+        return "No box had to be cut."
+    return f"{count:,} cut{'s' if count > 1 else ''} split a box where its outputs could not be proved whole."
+
+
 def _checked_ui(verdict: Verdict) -> None:
     """What was checked, in words and numbers."""
     origin = (
@@ -100,7 +106,7 @@ def _checked_ui(verdict: Verdict) -> None:
             f"every box, for each of the {4**block} words of {block} column(s), the verifier proved (with zonotopes, "
             "for every state in the box at once) that the bits written are written addition's and that the next "
             "state lands in a box of the right carry. By induction, every output at every length is right. "
-            f"{search.get('cuts', 0)} cut(s) split a box where its outputs could not be proved whole. The "
+            f"{_cuts(search.get('cuts', 0))} The "
             "certificate was re-checked by the verifier's separate checker (its own arithmetic, rounding outwards) "
             f"when this server read it. Verdict {origin}."
         )
@@ -188,15 +194,23 @@ def proof_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation | N
     """The verdict first, then the property, what was checked, and the abstract states (if proved)."""
     verdict = network_verdict(weights)
     if verdict.kind == "proved":
-        st.success(f"**{verdict.headline}**", icon="✅")
+        st.success(f"**{verdict.headline}**", icon=":material/verified:")
     elif verdict.kind == "counterexample":
-        st.error(f"**{verdict.headline}**", icon="❌")
+        st.error(f"**{verdict.headline}**", icon=":material/cancel:")
     else:
-        st.warning(f"**{verdict.headline}**", icon="❔")
+        st.warning(f"**{verdict.headline}**", icon=":material/help:")
     st.markdown(f"**The property:** {PROPERTY}")
     st.caption(
-        "**What to look for:** a proof covers every sum of every length, which no sample can. A network that "
-        "fails shows the shortest sum found; load it and step to the wrong column."
+        "**What to look for:** a proof covers every sum of every length, which no sample can. "
+        + (
+            "Load the sum it gets wrong and step to the wrong column: often a leading zero column, which only "
+            "more columns than the sum needs can show."
+            if verdict.kind == "counterexample"
+            else "The boxes below are the proof: every reachable hidden state lies in one of them, and each box "
+            "knows its carry."
+            if verdict.kind == "proved"
+            else "Neither was reached here; the list says what was tried."
+        )
     )
     if ablation is not None:
         st.info("The verdict is about the intact network: the sidebar's ablation is not verified.", icon="✂️")
