@@ -52,7 +52,7 @@ def abstract_states_figure(lower: object, upper: object, carries: Sequence[int])
         for label, carry in zip(labels, carries, strict=True)
     ]
     figure = make_subplots(
-        rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04, subplot_titles=("lower bound", "upper bound")
+        rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.06, subplot_titles=("lower", "upper")
     )
     for column, (values, name) in enumerate(((lower, "lower"), (upper, "upper")), start=1):
         figure.add_trace(
@@ -73,7 +73,8 @@ def abstract_states_figure(lower: object, upper: object, carries: Sequence[int])
             row=1,
             col=column,
         )
-        figure.update_xaxes(title_text="unit", tickmode="linear", dtick=1 if units <= 16 else 4, row=1, col=column)
+        # Every fifth unit: legible on a phone too (each panel is under 100 px wide there); hover names each cell.
+        figure.update_xaxes(title_text="unit", tickmode="linear", dtick=5, row=1, col=column)
     figure.update_yaxes(
         tickmode="array", tickvals=list(range(boxes)), ticktext=tick_text, autorange="reversed", row=1, col=1
     )
