@@ -322,3 +322,10 @@ def test_the_figure_and_tables_show_every_box_and_transition():
     assert leaf_targets([0, 0.5, [1, 0.2, 3, 4], 5]) == [3, 4, 5]
     with pytest.raises(ValueError):
         abstract_states_figure(lower, upper[:1], carries)
+
+
+def test_weights_the_verifier_cannot_handle_give_unknown_not_an_error():
+    from tests.test_adversarial import huge_weights
+
+    verdict = verdict_in_child(huge_weights(), time_limit=2.0)  # ±1e308: every sum overflows
+    assert verdict.kind == "unknown" and verdict.tried

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explainer import AdditionTrace, RNNWeights
+from explainer import AdditionTrace, RNNWeights, timesteps_for
 from explainer.analysis import Ablation
 from explainer.proof_figures import abstract_states_figure, abstract_states_table, transitions_table
 from explainer.proof_verdict import PAGE_TIME_LIMIT, Verdict, VerdictStore, read_verdict_file, verdict_in_child
@@ -99,7 +99,7 @@ def _checked_ui(verdict: Verdict) -> None:
         columns[0].metric("Abstract states (boxes)", len(certificate["boxes"]))
         columns[1].metric("Words per step", f"{4**block} ({block} column{'s' if block > 1 else ''})")
         columns[2].metric("Pieces checked", f"{search.get('pieces_checked', 0):,}")
-        columns[3].metric("Verifier time", f"{verdict.seconds:.1f} s")
+        columns[3].metric("Verifier time (when run)", f"{verdict.seconds:.1f} s")
         st.markdown(
             f"Every hidden state the network reaches after a multiple of k = {block} column(s) lies in one of "
             f"{len(certificate['boxes'])} boxes, each labelled with a carry, and h = 0 lies in a carry-0 box. From "
@@ -117,7 +117,7 @@ def _checked_ui(verdict: Verdict) -> None:
         metrics = st.columns(3)
         metrics[0].metric("Counterexample", f"{example['a']} + {example['b']}")
         metrics[1].metric("No failure below (proved)", f"{verdict.no_counterexample_below} columns")
-        metrics[2].metric("Verifier time", f"{verdict.seconds:.1f} s")
+        metrics[2].metric("Verifier time (when run)", f"{verdict.seconds:.1f} s")
         st.markdown(
             f"Over {columns} columns the network writes **{example['network_sum']}**; the low {columns} bits of "
             f"{example['a']} + {example['b']} are {true_low}. Found by following the network's attractors: a short "
@@ -133,10 +133,9 @@ def _checked_ui(verdict: Verdict) -> None:
         else:
             st.warning(
                 f"**Bounded proof:** every input of fewer than {below} columns is proved right, but the proof stops "
-                f"there ({verdict.bounded_proof or 'it could not go further'}). So a shorter failure, of "
-                f"{below} to {columns - 1} columns, is not ruled out: {columns} is the shortest *found*, not a "
-                "proved minimum.",
-                icon="⚠️",
+                f"there. So a shorter failure, of {below} to {columns - 1} columns, is not ruled out: {columns} is "
+                "the shortest *found*, not a proved minimum.",
+                icon=":material/warning:",
             )
     else:
         st.markdown(f"Neither a proof nor a counterexample was reached. Verdict {origin}. What was tried:")
@@ -153,6 +152,12 @@ def _this_pair_ui(verdict: Verdict, trace: AdditionTrace) -> None:
         args=(example["a"], example["b"], columns),
         type="primary",
     )
+    needed = timesteps_for(example["a"], example["b"])
+    if needed < columns:
+        st.caption(
+            f"The sum needs only {needed} columns; the button runs it over {columns}, so the network's mistake in "
+            "a leading zero column shows (the property covers every padding)."
+        )
     if (trace.a, trace.b, trace.timesteps) == (example["a"], example["b"], columns):
         wrong = [str(step) for step in range(trace.timesteps) if not trace.correct[step]]
         if wrong:
@@ -203,8 +208,7 @@ def proof_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation | N
     st.caption(
         "**What to look for:** a proof covers every sum of every length, which no sample can. "
         + (
-            "Load the sum it gets wrong and step to the wrong column: often a leading zero column, which only "
-            "more columns than the sum needs can show."
+            "Load the sum it gets wrong and step to the wrong column."
             if verdict.kind == "counterexample"
             else "The boxes below are the proof: every reachable hidden state lies in one of them, and each box "
             "knows its carry."
