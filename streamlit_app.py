@@ -8,9 +8,10 @@ import streamlit as st
 
 from explainer import ModelFileError, RNNWeights, load_weights, trace_addition
 from explainer.analysis import carry_probe, describe_ablation
-from explainer.storage import SHIPPED_MODEL_COMMAND, page_model_path
+from explainer.storage import LONG_MODEL_PATH, SHIPPED_MODEL_COMMAND, page_model_path
 from ui.ablation import ablation_ui
 from ui.addition import (
+    columns_ui,
     operands_ui,
     restore_from_url,
     save_to_url,
@@ -54,6 +55,11 @@ except ModelFileError as error:
     st.stop()
 
 keep_widget_values()  # settings and views survive a switch of section
+try:  # the second shipped network is optional: without it the picker offers only the first
+    long_sums = shipped_weights(str(LONG_MODEL_PATH))
+except ModelFileError:
+    long_sums = None
+
 for notice in restore_from_url():
     st.warning(notice, icon="🔗")
 
@@ -62,7 +68,7 @@ with st.sidebar:
     live_updates_ui()  # while this session trains (or replays): redraw at each new checkpoint
     # The shipped network, or one this visitor trained (at any replayed checkpoint) or uploaded. Everything
     # below uses `weights`, so every view follows the choice.
-    source_label, weights = model_source_ui(shipped)
+    source_label, weights = model_source_ui(shipped, long_sums)
     st.header("Ablation")
     st.caption("Switch hidden units off, or hold them at a value, and watch what breaks.")
     probe = analysis_or_none("The carry probe", carry_probe, weights)  # cached per network: fitted once
@@ -70,7 +76,8 @@ with st.sidebar:
     ablation = ablation_ui(weights.hidden_units, carry_units=carry_units)
 
 a, b = operands_ui()
-trace = trace_addition(weights, a, b, ablation=ablation)
+columns = columns_ui(a, b)
+trace = trace_addition(weights, a, b, columns, ablation=ablation)
 verdict_ui(trace, "The RNN" if weights == shipped else source_label)
 if ablation is not None:
     st.info(f"Ablated network: {describe_ablation(ablation)}. Clear it in the sidebar.", icon="✂️")
@@ -91,7 +98,7 @@ def step_through() -> tuple[int, str]:
     """Timestep controls, the address bar, the unfolded addition, the section choice: shared by both paths below."""
     timestep = timestep_ui(trace.timesteps)
     play_controls_ui("columns", "▶ Play through the columns")
-    save_to_url(a, b, timestep)  # early, so the address bar is current even while the charts below are drawn
+    save_to_url(a, b, timestep, columns)  # early, so the address bar is current even while the charts below are drawn
     unfolded_ui(
         trace,
         timestep,

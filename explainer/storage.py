@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 SHIPPED_MODEL_PATH = PROJECT_ROOT / "assets" / "model.keras"
 # The exact command that produced the shipped model; the README and every load error repeat it.
 SHIPPED_MODEL_COMMAND = "python -m explainer.train --recipe seed --seed 0 --out assets/model.keras"
+# The second shipped network: the same architecture, fine-tuned on long sums until the verifier proves it.
+LONG_MODEL_PATH = PROJECT_ROOT / "assets" / "model-long.keras"
+LONG_MODEL_COMMAND = "python -m explainer.train --recipe long --seed 0 --out assets/model-long.keras"
 
 
 # Deployments (and the fault tests) can point the page at another model file with this variable.

@@ -36,6 +36,10 @@ PRESETS = {
     ),
 }
 RANDOM_OPERAND_LIMIT = 256  # random pairs stay in the 8-bit range the blog's network was built for
+# A pair can run over more columns than its sum needs (leading zero columns), so that a network's failure in
+# such a column can be seen: the property the verifier proves covers every padding. Bounded to keep a rerun cheap.
+MAX_COLUMNS = 128
+COLUMNS_KEY = "columns"  # the number box; ``columns_pair`` records the pair it was chosen for
 
 
 def set_pair(a: int, b: int) -> None:
@@ -43,6 +47,25 @@ def set_pair(a: int, b: int) -> None:
     run before the widgets are drawn, so they may set widget state."""
     st.session_state["a_text"] = str(a)
     st.session_state["b_text"] = str(b)
+
+
+def set_columns(a: int, b: int, columns: int) -> None:
+    """Run ``a + b`` over ``columns`` columns (for button callbacks, with :func:`set_pair`)."""
+    st.session_state[COLUMNS_KEY] = int(columns)
+    st.session_state["columns_pair"] = (a, b)
+
+
+def _parse_columns(text: str, a: int, b: int) -> int:
+    """``?n=…``: a whole number of columns, at least what ``a + b`` needs and at most :data:`MAX_COLUMNS`."""
+    needed = timesteps_for(a, b)
+    if not (text.isascii() and text.isdigit()) or len(text) > 3:
+        raise ValueError(f"n must be a number of columns such as 18; got {text[:40]!r}")
+    columns = int(text)
+    if columns < needed:
+        raise ValueError(f"{a} + {b} needs at least {needed} columns; n = {columns} is fewer")
+    if columns > MAX_COLUMNS:
+        raise ValueError(f"at most {MAX_COLUMNS} columns; n = {columns} is more")
+    return columns
 
 
 def _set_random_pair() -> None:
@@ -72,25 +95,67 @@ def restore_from_url() -> list[str]:
             except ValueError as error:
                 notices.append(f"The link's {name} was not usable ({error}) so {name} = {values[name]} is shown.")
     set_pair(values["a"], values["b"])
+    columns = timesteps_for(values["a"], values["b"])
+    if "n" in st.query_params:
+        try:
+            columns = _parse_columns(st.query_params["n"], values["a"], values["b"])
+        except ValueError as error:
+            notices.append(f"The link's column count was not usable ({error}), so {columns} columns are shown.")
+    set_columns(values["a"], values["b"], columns)
     if "t" in st.query_params:
         try:
             timestep = _parse_timestep(st.query_params["t"])
         except ValueError as error:
             notices.append(f"The link's timestep was not usable ({error}); showing t = 0.")
         else:
-            last = timesteps_for(values["a"], values["b"]) - 1
+            last = columns - 1
             if timestep > last:
                 notices.append(f"The link's t = {timestep} is past the last column of this sum; showing t = {last}.")
             st.session_state["timestep"] = min(timestep, last)
     return notices
 
 
-def save_to_url(a: int, b: int, timestep: int) -> None:
-    """Keep the address bar shareable: opening it restores this view. Other parameters are left alone."""
+def save_to_url(a: int, b: int, timestep: int, columns: int | None = None) -> None:
+    """Keep the address bar shareable: opening it restores this view. Other parameters are left alone.
+
+    ``n`` (the column count) is written only when it differs from what the sum needs, so ordinary links stay short.
+    """
     wanted = {"a": str(a), "b": str(b), "t": str(timestep)}
     for name, value in wanted.items():
         if st.query_params.get(name) != value:
             st.query_params[name] = value
+    if columns is not None and columns != timesteps_for(a, b):
+        if st.query_params.get("n") != str(columns):
+            st.query_params["n"] = str(columns)
+    elif "n" in st.query_params:
+        del st.query_params["n"]
+
+
+def columns_ui(a: int, b: int) -> int:
+    """How many columns (timesteps) ``a + b`` runs over: by default what its sum needs, max(8, bit length).
+
+    A new pair starts at its default. Fewer columns than the sum needs are refused with a message (the sum
+    would not fit); more show leading zero columns. Returns the column count to run.
+    """
+    needed = timesteps_for(a, b)
+    if st.session_state.get("columns_pair") != (a, b) or COLUMNS_KEY not in st.session_state:
+        set_columns(a, b, needed)
+    column_input, column_note = st.columns([3, 9], vertical_alignment="bottom")
+    columns = column_input.number_input(
+        "Columns (timesteps)",
+        min_value=1,
+        max_value=MAX_COLUMNS,
+        step=1,
+        key=COLUMNS_KEY,
+        help=f"Run the pair over more columns than its sum needs (leading zero columns), up to {MAX_COLUMNS}. "
+        f"{a} + {b} needs {needed}.",
+    )
+    if columns < needed:
+        column_note.warning(f"{a} + {b} needs at least {needed} columns, so {needed} are shown.", icon="✋")
+        return needed
+    if columns > needed:
+        column_note.caption(f"{columns - needed} leading zero column(s) beyond the {needed} this sum needs.")
+    return int(columns)
 
 
 def operands_ui() -> tuple[int, int]:

@@ -1,4 +1,5 @@
-"""Which network the whole page shows: the shipped one, one trained in this session (at a replayed
+"""Which network the whole page shows: one of the two shipped ones (``assets/model.keras``, or
+``assets/model-long.keras``, fine-tuned on long sums), one trained in this session (at a replayed
 checkpoint), or uploaded weights. The shipped weights come from ``st.cache_resource``, are read-only
 (:class:`RNNWeights`) and are never written."""
 
@@ -14,6 +15,7 @@ from ui.session_networks import (
     PENDING_SOURCE_KEY,
     REPLAY_KEY,
     SELECTED_RUN_KEY,
+    SOURCE_LONG,
     SOURCE_SHIPPED,
     SOURCE_TRAINED,
     SOURCE_UPLOADED,
@@ -36,9 +38,10 @@ def accuracy_over_all_pairs(weights: RNNWeights) -> float:
     return _exact_accuracy(weights.fingerprint, weights)
 
 
-def model_source_ui(shipped_weights: RNNWeights) -> tuple[str, RNNWeights]:
-    """Choose the network the whole page shows: shipped, trained in this session (at a replayed checkpoint),
-    or uploaded. Meant for the sidebar. Returns a label for headings and the weights to use everywhere.
+def model_source_ui(shipped_weights: RNNWeights, long_weights: RNNWeights | None = None) -> tuple[str, RNNWeights]:
+    """Choose the network the whole page shows: shipped, the shipped long-sums network (``long_weights``, if it
+    loaded), trained in this session (at a replayed checkpoint), or uploaded. Meant for the sidebar. Returns a
+    label for headings and the weights to use everywhere.
     """
     latest = latest_run()
     if st.session_state.get(FOLLOW_LIVE_KEY) and latest is not None and (latest.checkpoints or not latest.active):
@@ -48,6 +51,8 @@ def model_source_ui(shipped_weights: RNNWeights) -> tuple[str, RNNWeights]:
     run = selected_run()
     uploaded = st.session_state.get(UPLOADED_KEY)
     options = [SOURCE_SHIPPED]
+    if long_weights is not None:
+        options.append(SOURCE_LONG)
     if run is not None:
         options.append(SOURCE_TRAINED)
     if uploaded is not None:
@@ -65,8 +70,13 @@ def model_source_ui(shipped_weights: RNNWeights) -> tuple[str, RNNWeights]:
         "Network shown on this page",
         options,
         key="model_source",
-        help="Train a network or upload weights (in “Train it yourself”) and they appear here.",
+        help="The shipped model learned from 8-column sums; the long-sums one was fine-tuned on sums of 8–48 "
+        "columns until the verifier could prove it. Train a network or upload weights (in “Train it yourself”) "
+        "and they appear here too.",
     )
+    if source == SOURCE_LONG:
+        st.caption("assets/model-long.keras: the same 304-weight network, fine-tuned on long sums.")
+        return SOURCE_LONG, long_weights
     if source == SOURCE_TRAINED:
         runs = runs_with_checkpoints()
         if len(runs) > 1:

@@ -16,6 +16,7 @@ from explainer.recipes import Checkpoint
 from explainer.training_jobs import TrainingRun
 
 SOURCE_SHIPPED = "Shipped model"
+SOURCE_LONG = "Shipped long-sums model"  # assets/model-long.keras: proved to add at every length
 SOURCE_TRAINED = "Trained in this session"
 SOURCE_UPLOADED = "Uploaded weights"
 

@@ -1,0 +1,336 @@
+"""The verifier's verdict on a network, for the page: read beside a shipped model, or computed under a budget.
+
+``python -m explainer.verify`` (``explainer/verify/``) proves that a network adds at every length or finds a
+sum it gets wrong. The page needs that answer for
+
+- the two shipped networks: precomputed, one JSON file beside each model (:func:`verdict_file_path`), written by
+
+      python -m explainer.proof_verdict --model assets/model.keras
+      python -m explainer.proof_verdict --model assets/model-long.keras
+
+  which runs the verifier (the same ``verify`` as the command line) and writes its JSON object, so a page
+  view costs a file read, not a proof search;
+- a network trained or uploaded in the page: :func:`verdict_in_child` runs the same search on the weights in
+  a child process (the search is Python loops over numpy, which would hold the page process's GIL for
+  seconds and stall every other visitor), under a time limit, at most :data:`MAX_VERIFIER_CHILDREN` at once
+  per server process.
+
+A :class:`Verdict` is what the page shows; it is parsed from the verifier's JSON, so the two paths agree.
+Nothing here imports streamlit or Keras.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from explainer.network import RNNWeights
+from explainer.paths import PROJECT_ROOT
+from explainer.storage import load_weights, write_json_atomically
+from explainer.weights_io import weights_from_npz_bytes, weights_to_npz_bytes
+
+PAGE_TIME_LIMIT = 10.0  # seconds of search for a network made in the page (the verifier's own limit)
+CHILD_GRACE = 20.0  # on top of the limit: starting Python and numpy, writing the answer, a loaded machine
+MAX_VERIFIER_CHILDREN = 2  # per server process: each is one busy core for up to PAGE_TIME_LIMIT seconds
+_children = threading.BoundedSemaphore(MAX_VERIFIER_CHILDREN)
+
+
+def verdict_file_path(model_path: str | os.PathLike) -> Path:
+    """``assets/model.keras`` → ``assets/model.verdict.json``: where a model's precomputed verdict lives."""
+    return Path(model_path).with_suffix(".verdict.json")
+
+
+def certificate_file_path(model_path: str | os.PathLike) -> Path:
+    """``assets/model-long.keras`` → ``assets/model-long.certificate.json`` (the verifier's default)."""
+    return Path(model_path).with_suffix(".certificate.json")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the verifier concluded about one network (``fingerprint``), in the page's terms.
+
+    ``kind`` is "proved", "counterexample" or "unknown". A counterexample is ``(a, b, columns)`` with the sum
+    the network wrote over those columns; ``no_counterexample_below`` is the bounded proof (every input of
+    fewer columns is proved right). ``certificate`` is the certificate document when proved (its boxes and
+    transitions are the abstract states the page draws), else ``None``.
+    """
+
+    kind: str
+    fingerprint: str
+    property: str
+    seconds: float
+    source: str  # how the page got it: "precomputed" or "computed in the page"
+    counterexample: dict | None = None
+    no_counterexample_below: int | None = None
+    bounded_proof: str = ""
+    tried: tuple[str, ...] = ()
+    certificate: dict | None = None
+
+    @property
+    def headline(self) -> str:
+        """The verdict in one line: "Proved for every length" / "Wrong from N columns on: a + b" / "Unknown"."""
+        if self.kind == "proved":
+            return "Proved for every length"
+        if self.kind == "counterexample":
+            example = self.counterexample
+            return f"Wrong from {example['columns']} columns on: {example['a']} + {example['b']}"
+        return "Unknown: neither proved nor refuted in the time limit"
+
+    @property
+    def short(self) -> str:
+        """For other views' captions: "proved for every length" / "wrong from 18 columns on (1 + 131070)"."""
+        if self.kind == "proved":
+            return "proved for every length"
+        if self.kind == "counterexample":
+            example = self.counterexample
+            return f"wrong from {example['columns']} columns on ({example['a']} + {example['b']})"
+        return "not settled (the verifier ran out of time)"
+
+    @property
+    def bounded_proof_reaches_counterexample(self) -> bool:
+        """Whether "no input of fewer columns fails" is proved right up to the counterexample's length."""
+        return (
+            self.kind == "counterexample"
+            and self.no_counterexample_below is not None
+            and self.no_counterexample_below >= self.counterexample["columns"]
+        )
+
+
+def verdict_from_json(document: dict, source: str, certificate: dict | None = None) -> Verdict:
+    """A :class:`Verdict` from the verifier's JSON object. Raises ``ValueError`` if it is not one."""
+    kind = document.get("verdict")
+    if kind not in ("proved", "counterexample", "unknown") or not isinstance(document.get("fingerprint"), str):
+        raise ValueError("not a verdict of python -m explainer.verify (no verdict or fingerprint).")
+    counterexample = document.get("counterexample") if kind == "counterexample" else None
+    if kind == "counterexample" and not (
+        isinstance(counterexample, dict)
+        and all(isinstance(counterexample.get(name), int) for name in ("a", "b", "columns", "network_sum"))
+    ):
+        raise ValueError("a counterexample verdict must name a, b, columns and network_sum.")
+    below = document.get("no_counterexample_below")
+    return Verdict(
+        kind=kind,
+        fingerprint=document["fingerprint"],
+        property=str(document.get("property", "")),
+        seconds=float(document.get("seconds", 0.0)),
+        source=source,
+        counterexample=counterexample,
+        no_counterexample_below=below if isinstance(below, int) else None,
+        bounded_proof=str(document.get("bounded_proof", "")),
+        tried=tuple(str(item) for item in document.get("tried", ())),
+        certificate=certificate if kind == "proved" else None,
+    )
+
+
+def read_verdict_file(model_path: str | os.PathLike, weights: RNNWeights) -> Verdict | None:
+    """The precomputed verdict beside ``model_path``, if there is one for exactly these weights.
+
+    A missing, unreadable or stale file (other weights' fingerprint) gives ``None``: the page then computes it.
+    A "proved" verdict comes with the certificate beside the model, re-checked here by the verifier's separate
+    checker (~0.1 s, once per server process when the caller caches it); without a valid one it is ``None``.
+    """
+    try:
+        document = json.loads(verdict_file_path(model_path).read_text())
+        verdict = verdict_from_json(document, "precomputed")
+    except (OSError, ValueError):
+        return None
+    if verdict.fingerprint != weights.fingerprint:
+        return None
+    if verdict.kind != "proved":
+        return verdict
+    from explainer.verify.certificate import check_certificate, load_certificate
+
+    try:
+        certificate = load_certificate(certificate_file_path(model_path))
+    except (OSError, ValueError):
+        return None
+    if not check_certificate(certificate, weights).valid:
+        return None
+    return verdict_from_json(document, "precomputed", certificate)
+
+
+def verify_weights(weights: RNNWeights, time_limit: float, certificate_path: Path) -> dict:
+    """The verifier's search on ``weights`` (not a file), in the command line's JSON shape.
+
+    The same steps and time split as ``explainer.verify.__main__.verify``: a third of the limit for the
+    counterexample search, then the bounded proof below it, or else the proof search.
+    """
+    from explainer.verify.__main__ import prove
+    from explainer.verify.property import PROPERTY
+    from explainer.verify.search import bounded_proof, find_counterexample
+
+    started = time.perf_counter()
+    deadline = started + time_limit
+    result = {"model": "weights from the page", "fingerprint": weights.fingerprint, "property": PROPERTY}
+    tried = ["a short prefix of any bits, then up to 96 columns of one pattern, then one more column"]
+    counterexample = find_counterexample(weights, deadline=started + time_limit / 3)
+    if counterexample is not None:
+        bounded = bounded_proof(weights, counterexample.columns, deadline=deadline)
+        note = (
+            "every input of fewer columns is proved right"
+            if bounded.no_counterexample_below == counterexample.columns
+            else f"proved only below {bounded.no_counterexample_below} columns ({bounded.stopped_because}); "
+            "a shorter counterexample may exist between that and this one"
+        )
+        return {
+            **result,
+            "verdict": "counterexample",
+            "counterexample": counterexample.as_dict(),
+            "no_counterexample_below": bounded.no_counterexample_below,
+            "bounded_proof": note,
+            "seconds": round(time.perf_counter() - started, 3),
+        }
+    document, attempts = prove(weights, None, deadline)
+    tried.extend(attempts)
+    if document is not None:
+        write_json_atomically(certificate_path, document)
+        return {
+            **result,
+            "verdict": "proved",
+            "certificate": str(certificate_path),
+            "seconds": round(time.perf_counter() - started, 3),
+        }
+    return {**result, "verdict": "unknown", "tried": tried, "seconds": round(time.perf_counter() - started, 3)}
+
+
+def verdict_in_child(weights: RNNWeights, time_limit: float = PAGE_TIME_LIMIT) -> Verdict:
+    """Run :func:`verify_weights` in a child process (``python -m explainer.proof_verdict --child``).
+
+    Waits for one of :data:`MAX_VERIFIER_CHILDREN` slots. A child that dies or overruns gives an "unknown"
+    verdict saying so; nothing raises for a network the verifier cannot handle.
+    """
+    with _children, tempfile.TemporaryDirectory(prefix="addition-verify-") as folder:
+        certificate_path = Path(folder) / "certificate.json"
+        command = [
+            sys.executable,
+            "-m",
+            "explainer.proof_verdict",
+            "--child",
+            "--time-limit",
+            str(time_limit),
+            "--certificate",
+            str(certificate_path),
+        ]
+        started = time.perf_counter()
+        try:
+            finished = subprocess.run(
+                command,
+                input=weights_to_npz_bytes(weights),
+                capture_output=True,
+                timeout=time_limit + CHILD_GRACE,
+                cwd=PROJECT_ROOT,
+                check=False,
+            )
+            lines = finished.stdout.decode(errors="replace").strip().splitlines()
+            document = json.loads(lines[-1]) if finished.returncode == 0 and lines else None
+        except (subprocess.TimeoutExpired, ValueError):
+            document = None
+        if document is None:
+            return Verdict(
+                kind="unknown",
+                fingerprint=weights.fingerprint,
+                property="",
+                seconds=round(time.perf_counter() - started, 3),
+                source="computed in the page",
+                tried=("the verifier's process did not finish with an answer",),
+            )
+        certificate = None
+        if document.get("verdict") == "proved":
+            certificate = json.loads(certificate_path.read_text())
+        return verdict_from_json(document, "computed in the page", certificate)
+
+
+class VerdictStore:
+    """Verdicts computed in the page, one per network fingerprint, shared by every session of a server process.
+
+    :meth:`get_or_compute` computes a network's verdict once: a second request for the same network while it
+    runs waits for that one. :meth:`known` answers without computing (for views that only name the verdict).
+    Keeps the newest :data:`KEPT_VERDICTS`.
+    """
+
+    KEPT_VERDICTS = 64
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._kept: OrderedDict[str, Verdict] = OrderedDict()
+        self._running: dict[str, threading.Event] = {}
+
+    def known(self, fingerprint: str) -> Verdict | None:
+        with self._lock:
+            return self._kept.get(fingerprint)
+
+    def get_or_compute(self, weights: RNNWeights, compute: Callable[[RNNWeights], Verdict]) -> Verdict:
+        key = weights.fingerprint
+        while True:  # ends: each pass returns, or waits for a computation that is running and then ends
+            with self._lock:
+                if key in self._kept:
+                    self._kept.move_to_end(key)
+                    return self._kept[key]
+                running = self._running.get(key)
+                if running is None:
+                    self._running[key] = done = threading.Event()
+            if running is not None:
+                running.wait()
+                continue
+            try:
+                verdict = compute(weights)
+                with self._lock:
+                    self._kept[key] = verdict
+                    while len(self._kept) > self.KEPT_VERDICTS:
+                        self._kept.popitem(last=False)
+                return verdict
+            finally:
+                with self._lock:
+                    del self._running[key]
+                done.set()
+
+
+def _child(time_limit: float, certificate_path: str) -> int:
+    weights = weights_from_npz_bytes(sys.stdin.buffer.read())
+    print(json.dumps(verify_weights(weights, time_limit, Path(certificate_path))), flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m explainer.proof_verdict",
+        description="Run the verifier on a model file and write its verdict beside it (<model>.verdict.json).",
+    )
+    parser.add_argument("--model", help="a .keras file of the adder's architecture")
+    parser.add_argument("--time-limit", type=float, default=30.0, help="seconds (default 30)")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)  # the page's child: npz on stdin
+    parser.add_argument("--certificate", help=argparse.SUPPRESS)
+    arguments = parser.parse_args(argv)
+    if not (np.isfinite(arguments.time_limit) and arguments.time_limit > 0):
+        parser.error(f"--time-limit must be a positive number of seconds; got {arguments.time_limit}.")
+    if arguments.child:
+        return _child(arguments.time_limit, arguments.certificate)
+    if arguments.model is None:
+        parser.error("--model is required.")
+    from explainer.storage import ModelFileError
+    from explainer.verify.__main__ import verify
+
+    try:
+        load_weights(arguments.model)
+        outcome = verify(arguments.model, arguments.time_limit, str(certificate_file_path(arguments.model)))
+    except ModelFileError as error:
+        parser.error(str(error))
+    write_json_atomically(verdict_file_path(arguments.model), outcome)
+    print(json.dumps(outcome), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,227 @@
+""" "Proof at every length": what the verifier (``explainer/verify/``) concluded about the network shown.
+
+Samples cannot show that a network adds every sum; the verifier either proves it (boxes of hidden states
+closed under every column pattern: the abstract states drawn here) or finds a sum it gets wrong. The
+verdict comes from :mod:`explainer.proof_verdict`:
+
+- for the two shipped networks, precomputed beside each model (``assets/*.verdict.json``), read once per
+  server process (a proved one's certificate re-checked by the separate checker then);
+- for a network trained or uploaded in the page, computed when a visitor opens this view, in a child
+  process under :data:`explainer.proof_verdict.PAGE_TIME_LIMIT`, once per network for the whole server.
+
+Other views name the verdict with :func:`verdict_sentence`, which never starts a computation.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from explainer import AdditionTrace, RNNWeights, timesteps_for
+from explainer.analysis import Ablation
+from explainer.proof_figures import abstract_states_figure, abstract_states_table, transitions_table
+from explainer.proof_verdict import PAGE_TIME_LIMIT, Verdict, VerdictStore, read_verdict_file, verdict_in_child
+from explainer.storage import LONG_MODEL_PATH, load_weights, page_model_path
+from explainer.verify import PROPERTY
+from ui.addition import set_columns, set_pair
+from ui.charts import show_chart, show_table
+
+VIEW_NAME = "Proof at every length"
+
+
+@st.cache_resource(show_spinner=False)
+def _verdict_store() -> VerdictStore:
+    """One store per server process: a network made in the page is verified once, whoever opens the view."""
+    return VerdictStore()
+
+
+@st.cache_resource(show_spinner=False)
+def _precomputed(model_path: str, fingerprint: str) -> Verdict | None:
+    """The verdict file beside ``model_path``, if it is about the network ``fingerprint``; read once per process."""
+    try:
+        weights = load_weights(model_path)
+    except Exception:  # a missing or damaged model file: the page says so elsewhere; here there is just no verdict
+        return None
+    if weights.fingerprint != fingerprint:
+        return None
+    return read_verdict_file(model_path, weights)
+
+
+def known_verdict(weights: RNNWeights) -> Verdict | None:
+    """The verdict on ``weights`` if it is already known (shipped, or computed earlier), without computing it."""
+    for path in (page_model_path(), LONG_MODEL_PATH):
+        verdict = _precomputed(str(path), weights.fingerprint)
+        if verdict is not None:
+            return verdict
+    return _verdict_store().known(weights.fingerprint)
+
+
+def network_verdict(weights: RNNWeights) -> Verdict:
+    """The verdict on ``weights``: known, or computed now (behind a spinner, at most the time limit + start-up)."""
+    verdict = known_verdict(weights)
+    if verdict is not None:
+        return verdict
+    with st.spinner(f"Running the verifier on this network (at most {PAGE_TIME_LIMIT:.0f} s)…", show_time=True):
+        return _verdict_store().get_or_compute(weights, verdict_in_child)
+
+
+def verdict_sentence(weights: RNNWeights) -> str:
+    """For other views' captions: ``"Proof: wrong from 18 columns on (1 + 131070)."`` or why there is none yet."""
+    verdict = known_verdict(weights)
+    if verdict is None:
+        return f"Proof: not run yet for this network (open “{VIEW_NAME}”)."
+    return f"Proof: {verdict.short}."
+
+
+def _load_counterexample(a: int, b: int, columns: int) -> None:
+    """Button callback: the counterexample goes into the number boxes, with its column count."""
+    set_pair(a, b)
+    set_columns(a, b, columns)
+
+
+def _cuts(count: int) -> str:
+    if count == 0:
+        return "No box had to be cut."
+    return f"{count:,} cut{'s' if count > 1 else ''} split a box where its outputs could not be proved whole."
+
+
+def _checked_ui(verdict: Verdict) -> None:
+    """What was checked, in words and numbers."""
+    origin = (
+        "precomputed by `python -m explainer.proof_verdict` and read beside the model"
+        if verdict.source == "precomputed"
+        else f"computed in this page, with a time limit of {PAGE_TIME_LIMIT:.0f} s"
+    )
+    if verdict.kind == "proved":
+        certificate = verdict.certificate
+        search = certificate.get("search", {})
+        block = certificate["block_columns"]
+        columns = st.columns(4)
+        columns[0].metric("Abstract states (boxes)", len(certificate["boxes"]))
+        columns[1].metric("Words per step", f"{4**block} ({block} column{'s' if block > 1 else ''})")
+        columns[2].metric("Pieces checked", f"{search.get('pieces_checked', 0):,}")
+        columns[3].metric("Verifier time (when run)", f"{verdict.seconds:.1f} s")
+        st.markdown(
+            f"Every hidden state the network reaches after a multiple of k = {block} column(s) lies in one of "
+            f"{len(certificate['boxes'])} boxes, each labelled with a carry, and h = 0 lies in a carry-0 box. From "
+            f"every box, for each of the {4**block} words of {block} column(s), the verifier proved (with zonotopes, "
+            "for every state in the box at once) that the bits written are written addition's and that the next "
+            "state lands in a box of the right carry. By induction, every output at every length is right. "
+            f"{_cuts(search.get('cuts', 0))} The "
+            "certificate was re-checked by the verifier's separate checker (its own arithmetic, rounding outwards) "
+            f"when this server read it. Verdict {origin}."
+        )
+    elif verdict.kind == "counterexample":
+        example = verdict.counterexample
+        columns = example["columns"]
+        true_low = (example["a"] + example["b"]) % 2**columns
+        metrics = st.columns(3)
+        metrics[0].metric("Counterexample", f"{example['a']} + {example['b']}")
+        metrics[1].metric("No failure below (proved)", f"{verdict.no_counterexample_below} columns")
+        metrics[2].metric("Verifier time (when run)", f"{verdict.seconds:.1f} s")
+        st.markdown(
+            f"Over {columns} columns the network writes **{example['network_sum']}**; the low {columns} bits of "
+            f"{example['a']} + {example['b']} are {true_low}. Found by following the network's attractors: a short "
+            "prefix of any bits, then a long run of one column pattern, then one more column; confirmed by "
+            f"really running the network. Verdict {origin}."
+        )
+        below = verdict.no_counterexample_below
+        if verdict.bounded_proof_reaches_counterexample:
+            st.markdown(
+                f"**Bounded proof:** every input of fewer than {columns} columns is proved right (boxes run forward "
+                f"from h = 0, every column pattern), so {columns} columns is the shortest failure."
+            )
+        else:
+            st.warning(
+                f"**Bounded proof:** every input of fewer than {below} columns is proved right, but the proof stops "
+                f"there. So a shorter failure, of {below} to {columns - 1} columns, is not ruled out: {columns} is "
+                "the shortest *found*, not a proved minimum.",
+                icon=":material/warning:",
+            )
+    else:
+        st.markdown(f"Neither a proof nor a counterexample was reached. Verdict {origin}. What was tried:")
+        st.markdown("\n".join(f"- {attempt}" for attempt in verdict.tried) or "- (nothing reported)")
+
+
+def _this_pair_ui(verdict: Verdict, trace: AdditionTrace) -> None:
+    example = verdict.counterexample
+    columns = example["columns"]
+    st.button(
+        f"Load {example['a']} + {example['b']} over {columns} columns into the boxes",
+        key="proof_load_counterexample",
+        on_click=_load_counterexample,
+        args=(example["a"], example["b"], columns),
+        type="primary",
+    )
+    needed = timesteps_for(example["a"], example["b"])
+    if needed < columns:
+        st.caption(
+            f"The sum needs only {needed} columns; the button runs it over {columns}, so the network's mistake in "
+            "a leading zero column shows (the property covers every padding)."
+        )
+    if (trace.a, trace.b, trace.timesteps) == (example["a"], example["b"], columns):
+        wrong = [str(step) for step in range(trace.timesteps) if not trace.correct[step]]
+        if wrong:
+            st.markdown(
+                f"On the page now: {trace.a} + {trace.b} over {columns} columns → the network writes "
+                f"{trace.predicted_sum} ✗, wrong in column {', '.join(wrong)} (t = {', '.join(wrong)}). Step to it "
+                "with the slider above."
+            )
+        else:  # an ablation in the sidebar changes the network the page runs
+            st.markdown(f"On the page now: {trace.a} + {trace.b} over {columns} columns, with every bit right here.")
+
+
+def _abstract_states_ui(certificate: dict) -> None:
+    boxes = certificate["boxes"]
+    lower = [box["lower"] for box in boxes]
+    upper = [box["upper"] for box in boxes]
+    carries = [box["carry"] for box in boxes]
+    show_chart(
+        abstract_states_figure(lower, upper, carries),
+        key="proof_states_chart",
+        alt="Heatmaps of each abstract state's lower and upper bound on every hidden unit, one row per box, "
+        "labelled with its carry.",
+    )
+    st.caption(
+        "**What to look for:** a unit whose two bounds are both dark (near 0) or both light (near 1) is pinned "
+        "in that box; where the lower bound is dark and the upper light the box leaves the unit free. Boxes of "
+        "carry 0 and carry 1 differ in the units that hold the carry."
+    )
+    with st.expander("The abstract states as a table (for screen readers)"):
+        show_table(abstract_states_table(lower, upper, carries), key="proof_states_table")
+    with st.expander("The transitions: from each box, after each word, the box it lands in"):
+        show_table(
+            transitions_table(certificate["transitions"], carries, certificate["block_columns"]),
+            key="proof_transitions_table",
+        )
+
+
+def proof_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation | None) -> None:
+    """The verdict first, then the property, what was checked, and the abstract states (if proved)."""
+    verdict = network_verdict(weights)
+    if verdict.kind == "proved":
+        st.success(f"**{verdict.headline}**", icon=":material/verified:")
+    elif verdict.kind == "counterexample":
+        st.error(f"**{verdict.headline}**", icon=":material/cancel:")
+    else:
+        st.warning(f"**{verdict.headline}**", icon=":material/help:")
+    st.markdown(f"**The property:** {PROPERTY}")
+    st.caption(
+        "**What to look for:** a proof covers every sum of every length, which no sample can. "
+        + (
+            "Load the sum it gets wrong and step to the wrong column."
+            if verdict.kind == "counterexample"
+            else "The boxes below are the proof: every reachable hidden state lies in one of them, and each box "
+            "knows its carry."
+            if verdict.kind == "proved"
+            else "Neither was reached here; the list says what was tried."
+        )
+    )
+    if ablation is not None:
+        st.info("The verdict is about the intact network: the sidebar's ablation is not verified.", icon="✂️")
+    if verdict.kind == "counterexample":
+        _this_pair_ui(verdict, trace)
+    _checked_ui(verdict)
+    if verdict.kind == "proved":
+        _abstract_states_ui(verdict.certificate)
+    elif verdict.kind == "counterexample":
+        st.caption("No abstract states: there is no invariant to draw for a network that gets a sum wrong.")
