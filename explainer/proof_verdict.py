@@ -161,50 +161,6 @@ def read_verdict_file(model_path: str | os.PathLike, weights: RNNWeights) -> Ver
     return verdict_from_json(document, "precomputed", certificate)
 
 
-def verify_weights(weights: RNNWeights, time_limit: float, certificate_path: Path) -> dict:
-    """The verifier's search on ``weights`` (not a file), in the command line's JSON shape.
-
-    The same steps and time split as ``explainer.verify.__main__.verify``: a third of the limit for the
-    counterexample search, then the bounded proof below it, or else the proof search.
-    """
-    from explainer.verify.__main__ import prove
-    from explainer.verify.property import PROPERTY
-    from explainer.verify.search import bounded_proof, find_counterexample
-
-    started = time.perf_counter()
-    deadline = started + time_limit
-    result = {"model": "weights from the page", "fingerprint": weights.fingerprint, "property": PROPERTY}
-    tried = ["a short prefix of any bits, then up to 96 columns of one pattern, then one more column"]
-    counterexample = find_counterexample(weights, deadline=started + time_limit / 3)
-    if counterexample is not None:
-        bounded = bounded_proof(weights, counterexample.columns, deadline=deadline)
-        note = (
-            "every input of fewer columns is proved right"
-            if bounded.no_counterexample_below == counterexample.columns
-            else f"proved only below {bounded.no_counterexample_below} columns ({bounded.stopped_because}); "
-            "a shorter counterexample may exist between that and this one"
-        )
-        return {
-            **result,
-            "verdict": "counterexample",
-            "counterexample": counterexample.as_dict(),
-            "no_counterexample_below": bounded.no_counterexample_below,
-            "bounded_proof": note,
-            "seconds": round(time.perf_counter() - started, 3),
-        }
-    document, attempts = prove(weights, None, deadline)
-    tried.extend(attempts)
-    if document is not None:
-        write_json_atomically(certificate_path, document)
-        return {
-            **result,
-            "verdict": "proved",
-            "certificate": str(certificate_path),
-            "seconds": round(time.perf_counter() - started, 3),
-        }
-    return {**result, "verdict": "unknown", "tried": tried, "seconds": round(time.perf_counter() - started, 3)}
-
-
 def verdict_in_child(weights: RNNWeights, time_limit: float = PAGE_TIME_LIMIT) -> Verdict:
     """Run :func:`verify_weights` in a child process (``python -m explainer.proof_verdict --child``).
 
@@ -299,7 +255,10 @@ class VerdictStore:
 
 def _child(time_limit: float, certificate_path: str) -> int:
     weights = weights_from_npz_bytes(sys.stdin.buffer.read())
-    print(json.dumps(verify_weights(weights, time_limit, Path(certificate_path))), flush=True)
+    from explainer.verify.run import verify_weights
+
+    outcome = verify_weights(weights, time_limit, Path(certificate_path), result={"model": "weights from the page"})
+    print(json.dumps(outcome), flush=True)
     return 0
 
 

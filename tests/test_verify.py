@@ -17,9 +17,10 @@ import pytest
 from explainer.evaluation import evaluate
 from explainer.network import RNNWeights, activate, forward, sigmoid
 from explainer.storage import PROJECT_ROOT, SHIPPED_MODEL_PATH, file_sha256, load_weights
-from explainer.verify.__main__ import check, prove, verify
+from explainer.verify.__main__ import check, verify
 from explainer.verify.certificate import check_certificate, content_digest
 from explainer.verify.property import COLUMN_PATTERNS, all_words, carry_machine, network_sum_bits
+from explainer.verify.run import prove
 from explainer.verify.search import bounded_proof
 
 LONG_MODEL_PATH = PROJECT_ROOT / "assets" / "model-long.keras"

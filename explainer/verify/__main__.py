@@ -16,7 +16,8 @@ import sys
 import time
 from pathlib import Path
 
-from explainer.storage import ModelFileError, file_sha256, load_weights, write_json_atomically
+from explainer.storage import ModelFileError, file_sha256, load_weights
+from explainer.verify.run import verify_weights
 
 DEFAULT_TIME_LIMIT = 30.0
 
@@ -36,80 +37,12 @@ def verify(
 
     ``max_pieces`` bounds the proof search's work (per block length) independently of the clock.
     """
-    from explainer.verify.property import PROPERTY
-    from explainer.verify.search import bounded_proof, find_counterexample
-
-    started = time.perf_counter()
-    deadline = started + time_limit
     weights = load_weights(model_path)
     sha = file_sha256(model_path)
-    result = {"model": str(model_path), "fingerprint": weights.fingerprint, "sha256": sha, "property": PROPERTY}
-    tried = []
-    counterexample = find_counterexample(weights, deadline=started + time_limit / 3)
-    cut_short = " (cut short by the time limit)" if time.perf_counter() > started + time_limit / 3 else ""
-    tried.append("a short prefix of any bits, then up to 96 columns of one pattern, then one more column" + cut_short)
-    if counterexample is not None:
-        bounded = bounded_proof(weights, counterexample.columns, deadline=deadline)
-        note = (
-            "every input of fewer columns is proved right"
-            if bounded.no_counterexample_below == counterexample.columns
-            else f"proved only below {bounded.no_counterexample_below} columns ({bounded.stopped_because}); "
-            "a shorter counterexample may exist between that and this one"
-        )
-        return {
-            **result,
-            "verdict": "counterexample",
-            "counterexample": counterexample.as_dict(),
-            "no_counterexample_below": bounded.no_counterexample_below,
-            "bounded_proof": note,
-            "seconds": round(time.perf_counter() - started, 3),
-        }
-    document, attempts = prove(weights, sha, deadline, max_pieces=max_pieces)
-    tried.extend(attempts)
-    if document is not None:
-        path = Path(certificate_path) if certificate_path else default_certificate_path(model_path)
-        try:
-            write_json_atomically(path, document)
-        except OSError as error:  # the proof stands (the checker accepted it in memory); say why there is no file
-            result["certificate_error"] = f"could not write {path}: {error}"
-            path = None
-        return {
-            **result,
-            "verdict": "proved",
-            "certificate": None if path is None else str(path),
-            "boxes": len(document["boxes"]),
-            "block_columns": document["block_columns"],
-            "seconds": round(time.perf_counter() - started, 3),
-        }
-    return {**result, "verdict": "unknown", "tried": tried, "seconds": round(time.perf_counter() - started, 3)}
-
-
-def prove(
-    weights, model_sha256: str | None, deadline: float | None, blocks=(1, 2, 3), max_pieces: int | None = None
-) -> tuple[dict | None, list[str]]:
-    """Search for boxes closed under 1, then 2, then 3 columns; a certificate only once the checker accepts it.
-
-    ``deadline`` (a ``time.perf_counter()`` value, or None) and ``max_pieces`` (pieces per block length, or
-    None) bound the search: the second is a work budget, the same on a loaded machine as on an idle one.
-    """
-    from explainer.verify.certificate import check_certificate
-    from explainer.verify.invariant import certificate_document, search_invariant
-
-    tried = []
-    for block in blocks:
-        if deadline is not None and time.perf_counter() > deadline:
-            tried.append(f"boxes closed under {block} column(s): not tried, the time limit ran out")
-            continue
-        outcome = search_invariant(weights, block=block, deadline=deadline, max_pieces=max_pieces)
-        if outcome.invariant is None:
-            tried.append(f"boxes closed under {block} column(s): {outcome.reason}")
-            continue
-        document = certificate_document(outcome.invariant, weights, model_sha256, outcome.statistics)
-        check = check_certificate(document, weights, model_sha256)
-        if check.valid:
-            return document, tried
-        tried.append(f"boxes closed under {block} column(s), but the checker refused them: {check.reason}")
-    return None, tried
+    path = Path(certificate_path) if certificate_path else default_certificate_path(model_path)
+    return verify_weights(
+        weights, time_limit, path, model_sha256=sha, max_pieces=max_pieces, result={"model": str(model_path)}
+    )
 
 
 def check(certificate_path: str, model_path: str) -> dict:
