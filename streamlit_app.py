@@ -12,6 +12,7 @@ from explainer.storage import SHIPPED_MODEL_COMMAND, page_model_path
 from ui.ablation import ablation_ui
 from ui.addition import (
     operands_ui,
+    presets_ui,
     restore_from_url,
     save_to_url,
     step_ui,
@@ -24,6 +25,7 @@ from ui.guards import analysis_or_none, view_or_warning
 from ui.insight import insight_ui
 from ui.model_source import model_source_ui
 from ui.side_by_side import side_by_side_ui
+from ui.tour import tour_button, tour_from_url, tour_ui
 from ui.training import training_panel_ui
 
 st.set_page_config(page_title="Addition, unfolded", page_icon="➕", layout="wide")
@@ -50,10 +52,12 @@ except ModelFileError as error:
     st.code(SHIPPED_MODEL_COMMAND, language="bash")
     st.stop()
 
-for notice in restore_from_url():
-    st.warning(notice, icon="🔗")
+for notice in [*restore_from_url(), tour_from_url(shipped)]:  # a link's tour stop wins over its pair and timestep
+    if notice:
+        st.warning(notice, icon="🔗")
 
 with st.sidebar:
+    tour_button(shipped)
     st.header("Network")
     # The shipped network, or one this visitor trained (at any replayed checkpoint) or uploaded. Everything
     # below uses `weights`, so every view follows the choice.
@@ -64,11 +68,13 @@ with st.sidebar:
     carry_units = probe.top_carry_units if probe is not None else ()
     ablation = ablation_ui(weights.hidden_units, carry_units=carry_units)
 
+tour_ui(weights)
 a, b = operands_ui()
 trace = trace_addition(weights, a, b, ablation=ablation)
 verdict_ui(trace, "The RNN" if weights == shipped else source_label)
 if ablation is not None:
     st.info(f"Ablated network: {describe_ablation(ablation)}. Clear it in the sidebar.", icon="✂️")
+presets_ui()  # under the verdict, so a phone shows the answer before the seven preset buttons
 # One section at a time: Streamlit computes hidden tabs too, and some of these views are heavy.
 sections = ["Inside one step", "The weights", "What did it learn?", "Train it yourself"]
 if weights != shipped:

@@ -32,12 +32,26 @@ from explainer.trace import AdditionTrace
 
 # Rows of the unfolded addition, top to bottom, as written by hand plus what the network said.
 ADDITION_ROWS = ("carry in", "a", "b", "a + b", "RNN P(1)", "RNN bit", "right?")
+# About this many probability labels ("0.97") fit side by side across the page's chart; past it they would run
+# into one unreadable band, so only every k-th is written (plus the chosen and any wrong column), the rest in hover.
+PROBABILITY_LABELS_FIT = 24
+
+
+def labelled_columns(timesteps: int, keep: tuple[int, ...] = ()) -> np.ndarray:
+    """The columns whose probability (and timestep tick) is written on a chart of ``timesteps`` columns.
+
+    All of them up to ``PROBABILITY_LABELS_FIT``; beyond, every k-th from t = 0 so at most that many fit, plus
+    the columns in ``keep``. The thinned-out values stay in each cell's hover and in the table.
+    """
+    every = -(-timesteps // PROBABILITY_LABELS_FIT)  # ceiling division
+    shown = set(range(0, timesteps, every)) | {step for step in keep if 0 <= step < timesteps}
+    return np.array(sorted(shown), dtype=int)
 
 
 def _addition_cells(
     trace: AdditionTrace, probe_carry: np.ndarray | None, probability_format: str = ".2f"
 ) -> tuple[list[str], list, list]:
-    """Row names, cell texts and cell shades for the unfolded addition (rows × T)."""
+    """Row names, cell texts and cell shades for the unfolded addition (rows × T), every value written."""
     rows = list(ADDITION_ROWS)
     texts = [
         [str(bit) for bit in trace.carry_in],
@@ -89,6 +103,18 @@ def unfolded_figure(
     timesteps, units = trace.timesteps, trace.hidden_units
     steps = np.arange(timesteps)
     rows, texts, shades = _addition_cells(trace, probe_carry, probability_format)
+    wrong_columns = tuple(int(step) for step in np.flatnonzero(~trace.correct))
+    keep = wrong_columns if timestep is None else (*wrong_columns, timestep)
+    labelled = labelled_columns(timesteps, keep)
+    probability_row = rows.index("RNN P(1)")
+    shown_texts = [list(row) for row in texts]  # what is written in the cells; hover always has every value
+    shown_texts[probability_row] = [
+        text if step in labelled else "" for step, text in enumerate(texts[probability_row])
+    ]
+    output_texts = [
+        f"{value:{probability_format}}" if step in labelled else ""
+        for step, value in enumerate(trace.output_probability)
+    ]
     figure = make_subplots(
         rows=3,
         cols=1,
@@ -102,7 +128,8 @@ def unfolded_figure(
             x=steps,
             y=rows,
             z=shades,
-            text=texts,
+            text=shown_texts,
+            customdata=texts,
             texttemplate="%{text}",
             textfont={"size": 11 if compact else 15},
             colorscale=[[0, "#ffffff"], [0.5, ONE_BIT_FILL], [1, WRONG_FILL]],
@@ -111,7 +138,7 @@ def unfolded_figure(
             showscale=False,
             xgap=2,
             ygap=2,
-            hovertemplate="%{y} at t=%{x}: %{text}<extra></extra>",
+            hovertemplate="%{y} at t=%{x}: %{customdata}<extra></extra>",
             name="addition",
         ),
         row=1,
@@ -142,7 +169,7 @@ def unfolded_figure(
             x=steps,
             y=["P(bit = 1)"],
             z=trace.output_probability[None, :],
-            text=[[f"{value:{probability_format}}" for value in trace.output_probability]],
+            text=[output_texts],
             texttemplate="%{text}",
             coloraxis="coloraxis",
             xgap=1,
@@ -169,7 +196,8 @@ def unfolded_figure(
         # Reversed: t = 0 (the 2⁰ column) on the right, as in a written addition.
         figure.update_xaxes(autorange="reversed", row=row, col=1, showgrid=False, tickmode="array", tickvals=steps)
     figure.update_xaxes(
-        ticktext=timestep_labels(timesteps),
+        tickvals=labelled,
+        ticktext=[timestep_labels(timesteps)[step] for step in labelled],
         row=3,
         col=1,
         title_text="← time runs this way: the carry moves left, as on paper",

@@ -323,7 +323,8 @@ def insight_ui(
     the run after "Load this pair into the main view" was pressed, else ``None``.
     """
     loaded = st.session_state.pop("insight_loaded_pair", None)
-    view = st.segmented_control("What did it learn?", VIEWS, key="insight_view", default=VIEWS[0], required=True)
+    st.session_state.setdefault("insight_view", VIEWS[0])  # not default=: the tour sets this key before it is drawn
+    view = st.segmented_control("What did it learn?", VIEWS, key="insight_view", required=True)
     view = view or VIEWS[0]
     if view == "Carry probe":
         _probe_view(weights, trace, ablation)
