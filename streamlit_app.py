@@ -25,10 +25,12 @@ from ui.guards import analysis_or_none, view_or_warning
 from ui.insight import insight_ui
 from ui.model_source import model_source_ui
 from ui.side_by_side import side_by_side_ui
+from ui.styles import page_style
 from ui.tour import tour_button, tour_from_url, tour_ui
 from ui.training import training_panel_ui
 
 st.set_page_config(page_title="Addition, unfolded", page_icon="➕", layout="wide")
+page_style()
 
 
 @st.cache_resource(show_spinner="Loading the trained network…")
@@ -68,12 +70,12 @@ with st.sidebar:
     carry_units = probe.top_carry_units if probe is not None else ()
     ablation = ablation_ui(weights.hidden_units, carry_units=carry_units)
 
-tour_ui(weights)
 a, b = operands_ui()
 trace = trace_addition(weights, a, b, ablation=ablation)
 verdict_ui(trace, "The RNN" if weights == shipped else source_label)
 if ablation is not None:
     st.info(f"Ablated network: {describe_ablation(ablation)}. Clear it in the sidebar.", icon="✂️")
+tour_ui(weights)  # the offer or the open stop, between the answer and what the stop talks about
 presets_ui()  # under the verdict, so a phone shows the answer before the seven preset buttons
 # One section at a time: Streamlit computes hidden tabs too, and some of these views are heavy.
 sections = ["Inside one step", "The weights", "What did it learn?", "Train it yourself"]

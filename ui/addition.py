@@ -91,13 +91,12 @@ def operands_ui() -> tuple[int, int]:
     """
     st.session_state.setdefault("a_text", str(DEFAULT_PAIR[0]))
     st.session_state.setdefault("b_text", str(DEFAULT_PAIR[1]))
-    column_a, column_plus, column_b = st.columns([10, 1, 10], vertical_alignment="bottom")
     help_text = "A whole number from 0 to 18446744073709551615 (2**64 − 1)."
-    with column_a:
+    # One row at every width (columns would stack on a phone and push the verdict off the first screen).
+    with st.container(horizontal=True, wrap=False, vertical_alignment="bottom", key="operands"):
         a_text = st.text_input("a", key="a_text", help=help_text, placeholder="e.g. 50")
-    with column_plus:
-        st.markdown("### +")
-    with column_b:
+        # Not a heading: a "+" between the h1 and the verdict's h2 would break the heading order for screen readers.
+        st.markdown('<p class="plus-sign" aria-hidden="true">+</p>', unsafe_allow_html=True, width="content")
         b_text = st.text_input("b", key="b_text", help=help_text, placeholder="e.g. 18")
     errors = []
     parsed = {}
