@@ -32,20 +32,22 @@ from explainer.trace import AdditionTrace
 
 # Rows of the unfolded addition, top to bottom, as written by hand plus what the network said.
 ADDITION_ROWS = ("carry in", "a", "b", "a + b", "RNN P(1)", "RNN bit", "right?")
-# About this many probability labels ("0.97") fit side by side across the page's chart; past it they would run
-# into one unreadable band, so only every k-th is written (plus the chosen and any wrong column), the rest in hover.
-PROBABILITY_LABELS_FIT = 24
+# About this many probability labels ("0.97") fit side by side, with a gap, across the page's chart beside the
+# sidebar (about 800 px of plot); past it they run into one unreadable band, so only every k-th is written (and
+# the chosen column), the rest is in each cell's hover and in the table.
+PROBABILITY_LABELS_FIT = 16
 
 
 def labelled_columns(timesteps: int, keep: tuple[int, ...] = ()) -> np.ndarray:
     """The columns whose probability (and timestep tick) is written on a chart of ``timesteps`` columns.
 
     All of them up to ``PROBABILITY_LABELS_FIT``; beyond, every k-th from t = 0 so at most that many fit, plus
-    the columns in ``keep``. The thinned-out values stay in each cell's hover and in the table.
+    the columns in ``keep``, whose neighbours closer than k columns give way so no two labels touch.
     """
     every = -(-timesteps // PROBABILITY_LABELS_FIT)  # ceiling division
-    shown = set(range(0, timesteps, every)) | {step for step in keep if 0 <= step < timesteps}
-    return np.array(sorted(shown), dtype=int)
+    kept = {step for step in keep if 0 <= step < timesteps}
+    regular = {step for step in range(0, timesteps, every) if all(abs(step - other) >= every for other in kept)}
+    return np.array(sorted(kept | regular), dtype=int)
 
 
 def _addition_cells(
@@ -103,9 +105,7 @@ def unfolded_figure(
     timesteps, units = trace.timesteps, trace.hidden_units
     steps = np.arange(timesteps)
     rows, texts, shades = _addition_cells(trace, probe_carry, probability_format)
-    wrong_columns = tuple(int(step) for step in np.flatnonzero(~trace.correct))
-    keep = wrong_columns if timestep is None else (*wrong_columns, timestep)
-    labelled = labelled_columns(timesteps, keep)
+    labelled = labelled_columns(timesteps, () if timestep is None else (timestep,))  # wrong ones show ✗ anyway
     probability_row = rows.index("RNN P(1)")
     shown_texts = [list(row) for row in texts]  # what is written in the cells; hover always has every value
     shown_texts[probability_row] = [

@@ -122,3 +122,25 @@ def test_compact_mode_shortens_the_text_for_half_width_columns(trace):
     assert all(len(text) == 4 for text in np.array(full.text)[row])  # "0.97"
     assert all(len(text) == 3 for text in np.array(compact.text)[row])  # "1.0"
     assert compact.textfont.size < full.textfont.size
+
+
+def test_a_long_sum_writes_only_the_probability_labels_that_fit():
+    """At 65 columns every probability label would overlap its neighbours: only a spaced subset is written,
+    always including the chosen column, and every value is still in the hover data."""
+    import itertools
+
+    from explainer import load_weights, trace_addition
+    from explainer.figures import PROBABILITY_LABELS_FIT, labelled_columns, unfolded_figure
+    from explainer.storage import page_model_path
+
+    trace = trace_addition(load_weights(str(page_model_path())), 2**64 - 1, 2**64 - 1)
+    assert trace.timesteps == 65
+    figure = unfolded_figure(trace, timestep=40)
+    addition, output = figure.data[0], figure.data[2]
+    row = list(addition.y).index("RNN P(1)")
+    written = [step for step, text in enumerate(addition.text[row]) if text]
+    assert 40 in written and len(written) <= PROBABILITY_LABELS_FIT + 1
+    assert min(b - a for a, b in itertools.pairwise(written)) >= 65 // PROBABILITY_LABELS_FIT
+    assert all(addition.customdata[row])  # the hover has every value
+    assert [step for step, text in enumerate(output.text[0]) if text] == written
+    assert list(labelled_columns(8)) == list(range(8))  # a short sum keeps every label

@@ -11,7 +11,8 @@ import streamlit as st
 # - Captions: Streamlit draws them grey (3.9:1 on white) and fades them while a run is under way (2.9:1);
 #   WCAG AA asks 4.5:1 for small text.
 # - The "+" between the number boxes, at the height of the boxes.
-# - Phones (Streamlit stacks columns below 640 px): a smaller title, so the verdict fits on the first screen.
+# - Phones (Streamlit stacks columns below 640 px): a smaller title, so the verdict fits on the first screen;
+#   the wide charts keep 680 px, enough for their labels, and scroll sideways in their own region instead.
 PAGE_CSS = """
 <style>
 [data-testid="stCaptionContainer"] { opacity: 1 !important; }
@@ -19,6 +20,8 @@ PAGE_CSS = """
 p.plus-sign { font-size: 1.75rem; font-weight: 600; margin: 0 0 0.1rem 0; line-height: 2.5rem; }
 @media (max-width: 640px) {
   h1 { font-size: 2rem !important; padding-top: 0 !important; }
+  .st-key-unfolded_chart, .st-key-step_chart, .st-key-weights_chart { overflow-x: auto; }
+  .st-key-unfolded_chart > *, .st-key-step_chart > *, .st-key-weights_chart > * { min-width: 680px; }
 }
 </style>
 """
@@ -31,11 +34,17 @@ SCROLLABLE_REGIONS_SCRIPT = """
   if (window.additionUnfoldedRegions) return;
   window.additionUnfoldedRegions = true;
   const mark = () => {
-    for (const element of document.querySelectorAll('.katex-display')) {
-      if (element.scrollWidth > element.clientWidth && !element.hasAttribute('tabindex')) {
-        element.tabIndex = 0;
-        element.setAttribute('role', 'region');
-        element.setAttribute('aria-label', 'Equation (scrolls sideways)');
+    const regions = [
+      ['.katex-display', 'Equation (scrolls sideways)'],
+      ['.st-key-unfolded_chart, .st-key-step_chart, .st-key-weights_chart', 'Chart (scrolls sideways)'],
+    ];
+    for (const [selector, name] of regions) {
+      for (const element of document.querySelectorAll(selector)) {
+        if (element.scrollWidth > element.clientWidth && !element.hasAttribute('tabindex')) {
+          element.tabIndex = 0;
+          element.setAttribute('role', 'region');
+          element.setAttribute('aria-label', name);
+        }
       }
     }
   };

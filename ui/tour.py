@@ -113,7 +113,7 @@ def tour_button(weights: RNNWeights) -> None:
         on_click=start_tour,
         args=(weights, 0),
         width="stretch",
-        icon="🧭",
+        icon=":material/explore:",
     )
 
 
