@@ -86,7 +86,7 @@ def _column_by_column(weights: RNNWeights, trace: AdditionTrace) -> str:
     a_bit, b_bit = trace.input_bits[0]
     return (
         f"The network reads one column per step, right to left, as you add on paper: t = 0 is the 2⁰ column. "
-        f"There it reads {a_bit} and {b_bit} and says the sum bit is 1 with probability "
+        f"There it reads {a_bit} and {b_bit} and puts the chance that the sum bit is 1 at "
         f"{trace.output_probability[0]:.2f}. Press **Next ▶** under the number boxes to step left through all "
         f"{trace.timesteps} columns and watch its answer, {trace.predicted_sum}, appear bit by bit."
     )

@@ -125,7 +125,7 @@ def tour_ui(weights: RNNWeights) -> None:
             return
         with st.container(border=True, key="tour_offer"):
             st.markdown(
-                f"**New here?** A {len(STOPS)}-stop tour sets the page up for you and says what to look at, "
+                f"**New here?** A {len(STOPS)}-stop tour sets the page up for you and tells you what to look at, "
                 "from 50 + 18 to where the network breaks."
             )
             with st.container(horizontal=True):
