@@ -35,17 +35,17 @@ SCROLLABLE_REGIONS_SCRIPT = """
   window.additionUnfoldedRegions = true;
   const mark = () => {
     const regions = [
-      ['.katex-display', 'Equation (scrolls sideways)'],
-      ['.st-key-unfolded_chart, .st-key-step_chart, .st-key-weights_chart', 'Chart (scrolls sideways)'],
+      ['.katex-display', 'Equation'],
+      ['.st-key-unfolded_chart, .st-key-step_chart, .st-key-weights_chart', 'Chart'],
     ];
     for (const [selector, name] of regions) {
-      for (const element of document.querySelectorAll(selector)) {
+      document.querySelectorAll(selector).forEach((element, index) => {
         if (element.scrollWidth > element.clientWidth && !element.hasAttribute('tabindex')) {
           element.tabIndex = 0;
           element.setAttribute('role', 'region');
-          element.setAttribute('aria-label', name);
+          element.setAttribute('aria-label', `${name} ${index + 1}, scrolls sideways`);  // landmark names differ
         }
-      }
+      });
     }
   };
   new MutationObserver(mark).observe(document.body, { childList: true, subtree: true });
