@@ -13,6 +13,7 @@ from ui.ablation import ablation_ui
 from ui.addition import (
     columns_ui,
     operands_ui,
+    presets_ui,
     restore_from_url,
     save_to_url,
     step_ui,
@@ -28,9 +29,12 @@ from ui.model_source import model_source_ui
 from ui.persist import keep_widget_values, restore_view_from_url, save_view_to_url
 from ui.playback import advance_columns, play_controls_ui, play_interval
 from ui.side_by_side import side_by_side_ui
+from ui.styles import page_style
+from ui.tour import tour_button, tour_from_url, tour_ui
 from ui.training import training_panel_ui
 
 st.set_page_config(page_title="Addition, unfolded", page_icon="➕", layout="wide")
+page_style()
 
 
 @st.cache_resource(show_spinner="Loading the trained network…")
@@ -60,10 +64,12 @@ try:  # the second shipped network is optional: without it the picker offers onl
 except ModelFileError:
     long_sums = None
 
-for notice in restore_from_url():
-    st.warning(notice, icon="🔗")
+for notice in [*restore_from_url(), tour_from_url(shipped)]:  # a link's tour stop wins over its pair and timestep
+    if notice:
+        st.warning(notice, icon="🔗")
 
 with st.sidebar:
+    tour_button(shipped)
     st.header("Network")
     live_updates_ui()  # while this session trains (or replays): redraw at each new checkpoint
     # The shipped network, or one this visitor trained (at any replayed checkpoint) or uploaded. Everything
@@ -81,6 +87,8 @@ trace = trace_addition(weights, a, b, columns, ablation=ablation)
 verdict_ui(trace, "The RNN" if weights == shipped else source_label)
 if ablation is not None:
     st.info(f"Ablated network: {describe_ablation(ablation)}. Clear it in the sidebar.", icon="✂️")
+tour_ui(weights)  # the offer or the open stop, between the answer and what the stop talks about
+presets_ui()  # under the verdict, so a phone shows the answer before the seven preset buttons
 # One section at a time: Streamlit computes hidden tabs too, and some of these views are heavy.
 sections = ["Inside one step", "The weights", "What did it learn?", "Train it yourself"]
 if weights != shipped:

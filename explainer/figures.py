@@ -38,6 +38,21 @@ from explainer.trace import AdditionTrace
 ADDITION_ROWS = ("carry in", "a", "b", "a + b", "RNN P(1)", "RNN bit", "right?")
 
 
+PROBABILITY_LABELS_FIT = 16
+
+
+def labelled_columns(timesteps: int, keep: tuple[int, ...] = ()) -> np.ndarray:
+    """The columns whose probability (and timestep tick) is written on a chart of ``timesteps`` columns.
+
+    All of them up to ``PROBABILITY_LABELS_FIT``; beyond, every k-th from t = 0 so at most that many fit, plus
+    the columns in ``keep``, whose neighbours closer than k columns give way so no two labels touch.
+    """
+    every = -(-timesteps // PROBABILITY_LABELS_FIT)  # ceiling division
+    kept = {step for step in keep if 0 <= step < timesteps}
+    regular = {step for step in range(0, timesteps, every) if all(abs(step - other) >= every for other in kept)}
+    return np.array(sorted(kept | regular), dtype=int)
+
+
 def _addition_cells(
     trace: AdditionTrace, probe_carry: np.ndarray | None, probability_format: str = ".2f"
 ) -> tuple[list[str], list, list]:
@@ -94,13 +109,24 @@ def unfolded_figure(
     timesteps, units = trace.timesteps, trace.hidden_units
     steps = np.arange(timesteps)
     rows, texts, shades = _addition_cells(trace, probe_carry, probability_format)
-    figure = figure_from_spec(_unfolded_frame(len(rows), units, timesteps))
+    labelled = labelled_columns(timesteps, () if timestep is None else (timestep,))  # wrong ones show ✗ anyway
+    probability_row = rows.index("RNN P(1)")
+    shown_texts = [list(row) for row in texts]  # what is written in the cells; hover always has every value
+    shown_texts[probability_row] = [
+        text if step in labelled else "" for step, text in enumerate(texts[probability_row])
+    ]
+    output_texts = [
+        f"{value:{probability_format}}" if step in labelled else ""
+        for step, value in enumerate(trace.output_probability)
+    ]
+    figure = figure_from_spec(_unfolded_frame(len(rows), units, timesteps, tuple(int(step) for step in labelled)))
     figure.add_trace(
         go.Heatmap(
             x=steps,
             y=rows,
             z=shades,
-            text=texts,
+            text=shown_texts,
+            customdata=texts,
             texttemplate="%{text}",
             textfont={"size": 11 if compact else 15},
             colorscale=[[0, "#ffffff"], [0.5, ONE_BIT_FILL], [1, WRONG_FILL]],
@@ -109,7 +135,7 @@ def unfolded_figure(
             showscale=False,
             xgap=2,
             ygap=2,
-            hovertemplate="%{y} at t=%{x}: %{text}<extra></extra>",
+            hovertemplate="%{y} at t=%{x}: %{customdata}<extra></extra>",
             name="addition",
         ),
         row=1,
@@ -140,7 +166,7 @@ def unfolded_figure(
             x=steps,
             y=["P(bit = 1)"],
             z=trace.output_probability[None, :],
-            text=[[f"{value:{probability_format}}" for value in trace.output_probability]],
+            text=[output_texts],
             texttemplate="%{text}",
             coloraxis="coloraxis",
             xgap=1,
@@ -167,8 +193,9 @@ def unfolded_figure(
 
 
 @functools.lru_cache(maxsize=64)
-def _unfolded_frame(addition_rows: int, units: int, timesteps: int) -> dict:
-    """Everything in the unfolded figure that depends only on its size: panels, axes, colour axis, titles."""
+def _unfolded_frame(addition_rows: int, units: int, timesteps: int, labelled: tuple[int, ...]) -> dict:
+    """Everything in the unfolded figure that depends only on its size (and on which columns get a tick label):
+    panels, axes, colour axis, titles."""
     steps = np.arange(timesteps)
     figure = make_subplots(
         rows=3,
@@ -195,7 +222,8 @@ def _unfolded_frame(addition_rows: int, units: int, timesteps: int) -> dict:
         # Reversed: t = 0 (the 2⁰ column) on the right, as in a written addition.
         figure.update_xaxes(autorange="reversed", row=row, col=1, showgrid=False, tickmode="array", tickvals=steps)
     figure.update_xaxes(
-        ticktext=timestep_labels(timesteps),
+        tickvals=list(labelled),
+        ticktext=[timestep_labels(timesteps)[step] for step in labelled],
         row=3,
         col=1,
         title_text="← time runs this way: the carry moves left, as on paper",

@@ -264,3 +264,25 @@ def test_the_machine_diagrams_state_labels_are_readable_on_their_circles(shipped
     for text_colour, fill in zip(states.textfont.color, states.marker.color, strict=True):
         assert contrast_ratio(text_colour, fill) >= 4.5, (text_colour, fill)
     assert contrast_ratio("#000000", "#ffffff") == pytest.approx(21.0)
+
+
+def test_a_long_sum_writes_only_the_probability_labels_that_fit():
+    """At 65 columns every probability label would overlap its neighbours: only a spaced subset is written,
+    always including the chosen column, and every value is still in the hover data."""
+    import itertools
+
+    from explainer import load_weights, trace_addition
+    from explainer.figures import PROBABILITY_LABELS_FIT, labelled_columns, unfolded_figure
+    from explainer.storage import page_model_path
+
+    trace = trace_addition(load_weights(str(page_model_path())), 2**64 - 1, 2**64 - 1)
+    assert trace.timesteps == 65
+    figure = unfolded_figure(trace, timestep=40)
+    addition, output = figure.data[0], figure.data[2]
+    row = list(addition.y).index("RNN P(1)")
+    written = [step for step, text in enumerate(addition.text[row]) if text]
+    assert 40 in written and len(written) <= PROBABILITY_LABELS_FIT + 1
+    assert min(b - a for a, b in itertools.pairwise(written)) >= 65 // PROBABILITY_LABELS_FIT
+    assert all(addition.customdata[row])  # the hover has every value
+    assert [step for step, text in enumerate(output.text[0]) if text] == written
+    assert list(labelled_columns(8)) == list(range(8))  # a short sum keeps every label

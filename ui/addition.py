@@ -21,6 +21,7 @@ from explainer.figures import (
 )
 from explainer.plot_style import CARRIED_CONTRIBUTION, CARRY, HIGHLIGHT, INPUT_CONTRIBUTION
 from explainer.tables import step_table, trace_csv, trace_table
+from explainer.tour import WHERE_IT_BREAKS
 from ui.charts import show_chart
 
 DEFAULT_PAIR = (50, 18)  # the blog's own example
@@ -31,7 +32,7 @@ PRESETS = {
     "255 + 255": ((255, 255), "The sum needs a 9th step for the final carry."),
     "40-bit pair": ((1_000_000_000_000, 999_999_999_999), "Far longer than anything it trained on (8 bits)."),
     "Where it breaks": (
-        (0, 2**22 - 1),
+        WHERE_IT_BREAKS,
         "22 columns of 0 + 1 and no carry: its 'no carry' memory drifts a little each column and tips over.",
     ),
 }
@@ -165,13 +166,12 @@ def operands_ui() -> tuple[int, int]:
     """
     st.session_state.setdefault("a_text", str(DEFAULT_PAIR[0]))
     st.session_state.setdefault("b_text", str(DEFAULT_PAIR[1]))
-    column_a, column_plus, column_b = st.columns([10, 1, 10], vertical_alignment="bottom")
     help_text = "A whole number from 0 to 18446744073709551615 (2**64 − 1)."
-    with column_a:
+    # One row at every width (columns would stack on a phone and push the verdict off the first screen).
+    with st.container(horizontal=True, wrap=False, vertical_alignment="bottom", key="operands"):
         a_text = st.text_input("a", key="a_text", help=help_text, placeholder="e.g. 50")
-    with column_plus:
-        st.markdown("### +")
-    with column_b:
+        # Not a heading: a "+" between the h1 and the verdict's h2 would break the heading order for screen readers.
+        st.markdown('<p class="plus-sign" aria-hidden="true">+</p>', unsafe_allow_html=True, width="content")
         b_text = st.text_input("b", key="b_text", help=help_text, placeholder="e.g. 18")
     errors = []
     parsed = {}
@@ -190,20 +190,15 @@ def operands_ui() -> tuple[int, int]:
         pair = (parsed["a"], parsed["b"])
         st.session_state["last_good_pair"] = pair
 
-    preset_columns = st.columns(len(PRESETS) + 1)
-    for column, (label, ((preset_a, preset_b), description)) in zip(preset_columns, PRESETS.items(), strict=False):
-        column.button(
-            label,
-            key=f"preset_{label}",
-            help=description,
-            on_click=set_pair,
-            args=(preset_a, preset_b),
-            width="stretch",
-        )
-    preset_columns[-1].button(
-        "Random pair", key="preset_random", help="A random pair below 256.", on_click=_set_random_pair, width="stretch"
-    )
     return pair
+
+
+def presets_ui() -> None:
+    """One button per preset pair, in a row that wraps: on a phone they take a few lines, not one each."""
+    with st.container(horizontal=True, gap="small", key="presets"):
+        for label, ((preset_a, preset_b), description) in PRESETS.items():
+            st.button(label, key=f"preset_{label}", help=description, on_click=set_pair, args=(preset_a, preset_b))
+        st.button("Random pair", key="preset_random", help="A random pair below 256.", on_click=_set_random_pair)
 
 
 def verdict_ui(trace: AdditionTrace, source_label: str = "The RNN") -> None:

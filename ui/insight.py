@@ -358,7 +358,7 @@ def insight_ui(
     the run after "Load this pair into the main view" was pressed, else ``None``.
     """
     loaded = st.session_state.pop("insight_loaded_pair", None)
-    st.session_state.setdefault("insight_view", VIEWS[0])  # no default=: the view may come back from ui.persist
+    st.session_state.setdefault("insight_view", VIEWS[0])  # no default=: the tour and ui.persist set this key
     view = st.segmented_control("What did it learn?", VIEWS, key="insight_view", required=True)
     view = view or VIEWS[0]
     if view == "Carry probe":

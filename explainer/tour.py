@@ -1,0 +1,204 @@
+"""The guided tour: a newcomer's first five minutes, as data.
+
+Each :class:`TourStop` says what the page should show (pair, timestep, section, "What did it learn?" view,
+ablation) and, in two or three sentences, what to look at. The sentences are written from the network on
+the page: every number in them is computed here from its weights (the analyses are cached), never typed in,
+so they stay true if the shipped network changes. ``ui/tour.py`` draws the stops; this module knows nothing
+of Streamlit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from explainer.analysis import (
+    DEFAULT_LENGTHS,
+    accuracy_by_length,
+    carry_probe,
+    correctness_grid,
+    extract_machine,
+    make_ablation,
+    state_space,
+)
+from explainer.network import RNNWeights
+from explainer.trace import AdditionTrace, trace_addition
+
+# 22 columns of 0 + 1 and no carry: the one place the shipped network is known to break (tests/test_shipped_model.py).
+WHERE_IT_BREAKS = (0, 2**22 - 1)
+
+# The page's section names and "What did it learn?" view names this tour uses (checked against the page by
+# tests/test_tour.py, so a renamed section cannot strand a stop).
+STEP_SECTION = "Inside one step"
+INSIGHT_SECTION = "What did it learn?"
+TRAINING_SECTION = "Train it yourself"
+
+
+def _units(units: tuple[int, ...]) -> str:
+    names = [str(unit) for unit in units]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _percent(value: float) -> str:
+    return f"{value:.1%}".replace(".0%", "%")
+
+
+@dataclass(frozen=True)
+class TourStop:
+    """One stop: the page state it sets and the words it says.
+
+    ``timestep`` picks the column from the stop's trace (e.g. the first wrong one). ``zero_carry_units``
+    zeroes the units the carry probe leans on most; every other stop clears the ablation. ``describe``
+    writes the stop's sentences from the network on the page and the stop's trace.
+    """
+
+    title: str
+    pair: tuple[int, int]
+    section: str
+    describe: Callable[[RNNWeights, AdditionTrace], str]
+    view: str | None = None
+    timestep: Callable[[AdditionTrace], int] = lambda trace: 0
+    zero_carry_units: bool = False
+
+    def zeroed_units(self, weights: RNNWeights) -> tuple[int, ...]:
+        return tuple(int(unit) for unit in carry_probe(weights).top_carry_units) if self.zero_carry_units else ()
+
+    def trace(self, weights: RNNWeights) -> AdditionTrace:
+        """The stop's addition, run with the stop's ablation."""
+        ablation = make_ablation(weights.hidden_units, set(self.zeroed_units(weights)))
+        return trace_addition(weights, *self.pair, ablation=ablation)
+
+    def text(self, weights: RNNWeights) -> str:
+        return self.describe(weights, self.trace(weights))
+
+    def column(self, weights: RNNWeights) -> int:
+        return int(self.timestep(self.trace(weights)))
+
+
+# --------------------------------------------------------------------------------------------------
+# What each stop says. Each reads its numbers off the network.
+# --------------------------------------------------------------------------------------------------
+
+
+def _column_by_column(weights: RNNWeights, trace: AdditionTrace) -> str:
+    a_bit, b_bit = trace.input_bits[0]
+    return (
+        f"The network reads one column per step, right to left, as you add on paper: t = 0 is the 2⁰ column. "
+        f"There it reads {a_bit} and {b_bit} and puts the chance that the sum bit is 1 at "
+        f"{trace.output_probability[0]:.2f}. Press **Next ▶** under the number boxes to step left through all "
+        f"{trace.timesteps} columns and watch its answer, {trace.predicted_sum}, appear bit by bit."
+    )
+
+
+def _carry_enters(weights: RNNWeights, trace: AdditionTrace) -> str:
+    carried = int(np.flatnonzero(trace.carry_in)[-1]) if trace.carry_in.any() else 0
+    step = 1
+    unit = int(np.argmax(np.abs(trace.recurrent_part[step])))
+    return (
+        f"At t = 0, 1 + 1 makes a carry; from t = 1 to t = {carried} the carry row is 1, and the bits in front of "
+        "the network no longer tell it so: only its hidden state does. Look at the rows of the heatmap that "
+        f"switch at t = 0 and hold. In “Inside one step” below, at t = {step} unit {unit} gets "
+        f"{trace.recurrent_part[step, unit]:+.2f} from memory (h_(t−1)·W_h) against "
+        f"{trace.input_part[step, unit]:+.2f} from the bits."
+    )
+
+
+def _carry_units(weights: RNNWeights, trace: AdditionTrace) -> str:
+    probe = carry_probe(weights)
+    return (
+        f"One straight cut through the {weights.hidden_units} hidden numbers reads the carry: this linear probe "
+        f"is right {_percent(probe.accuracy)} of the time over every step of the 16,384 training pairs (at least "
+        f"{_percent(float(probe.accuracy_by_timestep.min()))} at each step). It leans most on units "
+        f"{_units(probe.top_carry_units)}: the dotted rows of the heatmap, and the probe's carry in row of the "
+        "addition."
+    )
+
+
+def _zero_them(weights: RNNWeights, trace: AdditionTrace) -> str:
+    units = carry_probe(weights).top_carry_units
+    ablation = make_ablation(weights.hidden_units, set(int(unit) for unit in units))
+    before = float((correctness_grid(weights, 7) == 0).mean())
+    after = float((correctness_grid(weights, 7, ablation) == 0).mean())
+    wrong = int((~trace.correct).sum())
+    return (
+        f"Here units {_units(units)} are zeroed (see the sidebar). Now 127 + 1 comes out as {trace.predicted_sum}, "
+        f"with {wrong} wrong bit{'s' if wrong != 1 else ''}, and the share of the 16,384 training pairs it adds "
+        f"exactly drops from {_percent(before)} to {_percent(after)}. The carry lived in those units."
+    )
+
+
+def _state_space(weights: RNNWeights, trace: AdditionTrace) -> str:
+    space = state_space(weights)
+    machine = extract_machine(weights)
+    explained = float(np.sum(space.explained_variance_ratio[:2]))
+    kind = "the 2-state carry machine of written addition" if machine.equivalent_to_carry_machine else "a machine"
+    return (
+        f"Every hidden state, squashed to two dimensions (they keep {_percent(explained)} of the spread), falls "
+        f"into islands, and the carry colour does not mix within one. Grouped into {machine.cluster_count} "
+        f"clusters and minimised, the states become {machine.minimal.state_count} — {kind} (“Extracted machine”), "
+        f"which writes the network's bits on {_percent(machine.fidelity_8bit)} of all 65,536 8-bit pairs."
+    )
+
+
+def _where_it_breaks(weights: RNNWeights, trace: AdditionTrace) -> str:
+    rows = accuracy_by_length(weights, DEFAULT_LENGTHS)
+    runs = int(((trace.input_bits[:, 0] == 0) & (trace.input_bits[:, 1] == 1)).sum())
+    worst = min(rows, key=lambda row: row.exact_accuracy)
+    wrong = np.flatnonzero(~trace.correct)
+    if wrong.size:
+        verdict = (
+            f"it writes {trace.predicted_sum} instead of {trace.true_sum}: the bit at t = {int(wrong[0])} is wrong"
+        )
+    else:
+        verdict = f"this network gets it right ({trace.true_sum})"
+    return (
+        f"Random sums look perfect: the lowest exact score from {DEFAULT_LENGTHS[0]} to {DEFAULT_LENGTHS[-1]} "
+        f"bits is {_percent(worst.exact_accuracy)} ({worst.pairs} pairs per length). But {trace.a} + {trace.b} is "
+        f"{runs} columns of 0 + 1 with no carry, and {verdict}. Its 'no carry' memory drifts a "
+        "little each column and tips over; random pairs rarely hold such a run, so samples cannot prove a rule."
+    )
+
+
+def _train_your_own(weights: RNNWeights, trace: AdditionTrace) -> str:
+    units = weights.hidden_units
+    return (
+        f"The network you have been watching has {units} units and {2 * units + units * units + units} weights. "
+        "Train one of your own here: pick a recipe, a seed and a size, press **Train** and watch it learn; "
+        "every view above follows your network, and “Side by side” compares it with the shipped one."
+    )
+
+
+def _first_wrong(trace: AdditionTrace) -> int:
+    wrong = np.flatnonzero(~trace.correct)
+    return int(wrong[0]) if wrong.size else trace.timesteps - 1
+
+
+STOPS: tuple[TourStop, ...] = (
+    TourStop("50 + 18, column by column", (50, 18), STEP_SECTION, _column_by_column),
+    TourStop("A carry enters the hidden state", (127, 1), STEP_SECTION, _carry_enters, timestep=lambda trace: 1),
+    TourStop("The carry units, read by a probe", (127, 1), INSIGHT_SECTION, _carry_units, view="Carry probe"),
+    TourStop(
+        "Zero them and watch it break",
+        (127, 1),
+        INSIGHT_SECTION,
+        _zero_them,
+        view="Ablation",
+        timestep=_first_wrong,
+        zero_carry_units=True,
+    ),
+    TourStop("A switch with two states", (127, 1), INSIGHT_SECTION, _state_space, view="State space"),
+    TourStop(
+        "Where it breaks", WHERE_IT_BREAKS, INSIGHT_SECTION, _where_it_breaks, view="Any length", timestep=_first_wrong
+    ),
+    TourStop("Train your own", (50, 18), TRAINING_SECTION, _train_your_own),
+)
+
+
+def stop_number(text: str | None) -> int | None:
+    """The stop a link asks for (``?tour=4`` → 4, counted from 1), or ``None`` when it names no stop."""
+    if text is None or not (text.isascii() and text.isdigit()) or len(text) > 2:
+        return None
+    number = int(text)
+    return number if 1 <= number <= len(STOPS) else None

@@ -1,0 +1,61 @@
+"""The page's few style rules, each for a reason a visitor would notice: contrast, phones, keyboard access.
+
+Streamlit has no setting for these, so they are one ``<style>`` block and one small script, sent once per run
+(they take no space on the page).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+# - Captions: Streamlit draws them grey (3.9:1 on white) and fades them while a run is under way (2.9:1);
+#   WCAG AA asks 4.5:1 for small text.
+# - The "+" between the number boxes, at the height of the boxes.
+# - Phones (Streamlit stacks columns below 640 px): a smaller title, so the verdict fits on the first screen;
+#   the wide charts keep 680 px, enough for their labels, and scroll sideways in their own region instead.
+PAGE_CSS = """
+<style>
+[data-testid="stCaptionContainer"] { opacity: 1 !important; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #55534f; }
+p.plus-sign { font-size: 1.75rem; font-weight: 600; margin: 0 0 0.1rem 0; line-height: 2.5rem; }
+@media (max-width: 640px) {
+  h1 { font-size: 2rem !important; padding-top: 0 !important; }
+  .st-key-unfolded_chart, .st-key-step_chart, .st-key-weights_chart { overflow-x: auto; }
+  .st-key-unfolded_chart > *, .st-key-step_chart > *, .st-key-weights_chart > * { min-width: 680px; }
+}
+</style>
+"""
+
+# An element that scrolls sideways (a wide equation on a phone) must be reachable with the keyboard, or its
+# hidden part cannot be read without a mouse: give each such element a tab stop and a name.
+SCROLLABLE_REGIONS_SCRIPT = """
+<script>
+(() => {
+  if (window.additionUnfoldedRegions) return;
+  window.additionUnfoldedRegions = true;
+  const mark = () => {
+    const regions = [
+      ['.katex-display', 'Equation'],
+      ['.st-key-unfolded_chart, .st-key-step_chart, .st-key-weights_chart', 'Chart'],
+    ];
+    for (const [selector, name] of regions) {
+      document.querySelectorAll(selector).forEach((element, index) => {
+        if (element.scrollWidth > element.clientWidth && !element.hasAttribute('tabindex')) {
+          element.tabIndex = 0;
+          element.setAttribute('role', 'region');
+          element.setAttribute('aria-label', `${name} ${index + 1}, scrolls sideways`);  // landmark names differ
+        }
+      });
+    }
+  };
+  new MutationObserver(mark).observe(document.body, { childList: true, subtree: true });
+  window.addEventListener('resize', mark);
+  mark();
+})();
+</script>
+"""
+
+
+def page_style() -> None:
+    st.html(PAGE_CSS)
+    st.html(SCROLLABLE_REGIONS_SCRIPT, unsafe_allow_javascript=True)
