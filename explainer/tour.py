@@ -157,7 +157,9 @@ def _where_it_breaks(weights: RNNWeights, trace: AdditionTrace) -> str:
         f"Random sums look perfect: the lowest exact score from {DEFAULT_LENGTHS[0]} to {DEFAULT_LENGTHS[-1]} "
         f"bits is {_percent(worst.exact_accuracy)} ({worst.pairs} pairs per length). But {trace.a} + {trace.b} is "
         f"{runs} columns of 0 + 1 with no carry, and {verdict}. Its 'no carry' memory drifts a "
-        "little each column and tips over; random pairs rarely hold such a run, so samples cannot prove a rule."
+        "little each column and tips over; random pairs rarely hold such a run, so samples cannot prove a rule. "
+        "Only a proof covers every input: the view “Proof at every length” shows what the verifier found for this "
+        "network, and the sidebar offers a second shipped network, trained on long sums, that it proves right."
     )
 
 
