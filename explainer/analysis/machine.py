@@ -3,15 +3,22 @@ it with the carry machine of written addition."""
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
 from explainer.analysis.ablation import Ablation
-from explainer.analysis.exhaustive import INPUT_SYMBOLS, ExhaustiveStates, exhaustive_states, weighted_mean
-from explainer.encoding import TRAINING_OPERAND_BITS, add_column
+from explainer.analysis.exhaustive import ExhaustiveStates, exhaustive_states, weighted_mean
+from explainer.analysis.mealy import (
+    CARRY_MACHINE,
+    MealyMachine,
+    compare_machines,
+    frozen_machine,
+    minimise,
+    symbols_to_pair,
+)
+from explainer.encoding import TRAINING_OPERAND_BITS
 from explainer.network import RNNWeights, check_ablation, read_only
 
 # Pair-steps k-means is fitted on when extracting the machine: enough to find every kind of state the
@@ -24,169 +31,6 @@ MACHINE_CHOICE = (
     "the minimal machine most seeds agree on; among those seeds, the best fidelity of the raw machine on the "
     "16,384 pairs, then the fewest clusters, then the lowest seed"
 )
-
-
-@dataclass(frozen=True, eq=False)
-class MealyMachine:
-    """A finite-state machine that writes one output bit per input column (a Mealy machine).
-
-    ``next_state[s, symbol]`` and ``output[s, symbol]`` are ``(S, 4)`` int arrays; −1 marks a transition
-    never observed (the machine has no answer there, and every run through it counts as a disagreement).
-    """
-
-    state_names: tuple[str, ...]
-    start: int
-    next_state: np.ndarray  # (S, 4)
-    output: np.ndarray  # (S, 4)
-
-    @property
-    def state_count(self) -> int:
-        return len(self.state_names)
-
-    def step(self, states: np.ndarray, symbols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Vectorised transition: ``(next states, outputs)``; an undefined state (−1) stays undefined."""
-        states = np.asarray(states)
-        known = states >= 0
-        safe = np.where(known, states, 0)
-        return (
-            np.where(known, self.next_state[safe, symbols], -1),
-            np.where(known, self.output[safe, symbols], -1),
-        )
-
-    def run(self, symbols: np.ndarray) -> np.ndarray:
-        """Outputs ``(N, T)`` for input symbols ``(N, T)`` (2·a_t + b_t), starting from ``start``."""
-        symbols = np.asarray(symbols, dtype=np.int64)
-        if symbols.ndim != 2 or ((symbols < 0) | (symbols > 3)).any():
-            raise ValueError("symbols must be an (N, T) array of input columns 2·a_t + b_t in 0–3.")
-        states = np.full(symbols.shape[0], self.start)
-        outputs = np.empty(symbols.shape, dtype=np.int64)
-        for step in range(symbols.shape[1]):
-            states, outputs[:, step] = self.step(states, symbols[:, step])
-        return outputs
-
-    def transition_records(self) -> list[dict]:
-        """The table as rows (state, a, b, next state, output bit) for display; unobserved rows say so."""
-        rows = []
-        for state in range(self.state_count):
-            for symbol, (a_bit, b_bit) in enumerate(INPUT_SYMBOLS):
-                target = int(self.next_state[state, symbol])
-                rows.append(
-                    {
-                        "state": self.state_names[state],
-                        "a bit": a_bit,
-                        "b bit": b_bit,
-                        "next state": self.state_names[target] if target >= 0 else "(never seen)",
-                        "output bit": int(self.output[state, symbol]) if target >= 0 else None,
-                    }
-                )
-        return rows
-
-
-def _frozen_machine(names: tuple[str, ...], start: int, next_state: np.ndarray, output: np.ndarray) -> MealyMachine:
-    return MealyMachine(names, start, read_only(next_state.astype(np.int64)), read_only(output.astype(np.int64)))
-
-
-# Written addition: the state is the carry; column a + b + carry writes its low bit and carries its high bit.
-_COLUMNS = [[add_column(a, b, carry) for a, b in INPUT_SYMBOLS] for carry in (0, 1)]  # (sum bit, carry out)
-CARRY_MACHINE = _frozen_machine(
-    ("carry 0", "carry 1"),
-    0,
-    np.array([[carry_out for _, carry_out in row] for row in _COLUMNS]),
-    np.array([[sum_bit for sum_bit, _ in row] for row in _COLUMNS]),
-)
-
-
-def minimise(machine: MealyMachine) -> tuple[MealyMachine, np.ndarray]:
-    """The smallest machine with the same behaviour, by partition refinement (Moore's algorithm).
-
-    Unreachable states are dropped first; undefined transitions are treated as going to a sink that
-    answers nothing, so only states that are undefined in the same places can merge. The sink never merges
-    with a real state (even one with no observed successors), so every observed transition keeps its output.
-    States are numbered in breadth-first order from the start.
-    Returns ``(minimal machine, block of each original state or −1)``.
-    """
-    count = machine.state_count
-    sink = count  # an extra state for "never seen"
-    next_state = np.vstack([np.where(machine.next_state >= 0, machine.next_state, sink), np.full((1, 4), sink)])
-    output = np.vstack([np.where(machine.next_state >= 0, machine.output, -1), np.full((1, 4), -1)])
-    reachable, queue = {machine.start}, deque([machine.start])
-    while queue:
-        for target in next_state[queue.popleft()]:
-            if int(target) not in reachable:
-                reachable.add(int(target))
-                queue.append(int(target))
-    alive = sorted(reachable)
-    # Start from "same outputs on every input", then split blocks until successors agree as well. The sink
-    # starts in a block of its own: a real state with no observed successors answers nothing too, but the
-    # transitions *into* it were observed, and merging it with "never seen" would erase their outputs.
-    block = {state: (state == sink, tuple(output[state])) for state in alive}
-    while True:
-        signature = {state: (block[state], tuple(block[int(t)] for t in next_state[state])) for state in alive}
-        labels = {value: index for index, value in enumerate(sorted(set(signature.values()), key=repr))}
-        refined = {state: labels[signature[state]] for state in alive}
-        if len(set(refined.values())) == len(set(block.values())):
-            block = refined
-            break
-        block = refined
-    # Number blocks breadth-first from the start so that names are stable and the start is state 0.
-    order: dict[int, int] = {}
-    queue = deque([machine.start])
-    while queue:
-        state = queue.popleft()
-        if block[state] in order:
-            continue
-        order[block[state]] = len(order)
-        queue.extend(int(t) for t in next_state[state])
-    sink_block = order.get(block[sink]) if sink in block else None
-    kept = [b for b in order if order[b] != sink_block]
-    renumber = {b: index for index, b in enumerate(sorted(kept, key=order.get))}
-    representative = {block[state]: state for state in reversed(alive)}
-    minimal_next = np.full((len(renumber), 4), -1)
-    minimal_output = np.full((len(renumber), 4), -1)
-    for b, index in renumber.items():
-        state = representative[b]
-        for symbol in range(4):
-            target_block = block[int(next_state[state, symbol])]
-            if target_block in renumber:
-                minimal_next[index, symbol] = renumber[target_block]
-                minimal_output[index, symbol] = output[state, symbol]
-    mapping = np.array([renumber.get(block[state], -1) if state in block else -1 for state in range(count)])
-    names = tuple(f"S{index}" for index in range(len(renumber)))
-    return _frozen_machine(names, renumber[block[machine.start]], minimal_next, minimal_output), mapping
-
-
-def compare_machines(first: MealyMachine, second: MealyMachine) -> tuple[bool, dict[int, int], tuple[int, ...] | None]:
-    """Do two machines write the same bits on every input? Breadth-first search over pairs of states.
-
-    Returns ``(equivalent, pairing, counterexample)``: ``pairing`` maps each reachable state of ``first`` to
-    the state of ``second`` it runs alongside (one-to-one when both are minimal and equivalent), and
-    ``counterexample`` is a shortest list of input symbols on which the outputs differ (``None`` if none).
-    """
-    start = (first.start, second.start)
-    seen = {start: ()}
-    queue = deque([start])
-    pairing: dict[int, set[int]] = {}
-    while queue:
-        state_one, state_two = queue.popleft()
-        pairing.setdefault(state_one, set()).add(state_two)
-        for symbol in range(4):
-            path = (*seen[(state_one, state_two)], symbol)
-            next_one, next_two = int(first.next_state[state_one, symbol]), int(second.next_state[state_two, symbol])
-            output_one, output_two = int(first.output[state_one, symbol]), int(second.output[state_two, symbol])
-            if next_one < 0 or next_two < 0 or output_one != output_two:
-                return False, {}, path
-            if (next_one, next_two) not in seen:
-                seen[(next_one, next_two)] = path
-                queue.append((next_one, next_two))
-    one_to_one = all(len(partners) == 1 for partners in pairing.values())
-    return True, ({state: next(iter(p)) for state, p in pairing.items()} if one_to_one else {}), None
-
-
-def symbols_to_pair(symbols: tuple[int, ...]) -> tuple[int, int]:
-    """Input columns (LSB first) back to the operands ``(a, b)`` they spell."""
-    a_value = sum((symbol >> 1) << position for position, symbol in enumerate(symbols))
-    b_value = sum((symbol & 1) << position for position, symbol in enumerate(symbols))
-    return a_value, b_value
 
 
 @dataclass(frozen=True)
@@ -341,7 +185,7 @@ def _machine_from_clusters(states: ExhaustiveStates, labels: np.ndarray, cluster
     output = np.where(seen, best % 2, -1).reshape(clusters + 1, 4)
     consistency = float(tally.max(1).sum() / tally.sum())
     names = (*(f"C{index}" for index in range(clusters)), "start")
-    return _frozen_machine(names, start, next_state, output), consistency
+    return frozen_machine(names, start, next_state, output), consistency
 
 
 def machine_fidelity(machine: MealyMachine, states: ExhaustiveStates) -> float:
