@@ -190,7 +190,9 @@ def main() -> int:
             wait_until_healthy(url, process)
             first = measure_first_checkpoint(browser, url, process, arguments.presses)
             results = {"first_checkpoint_seconds": statistics.median(first), "first_checkpoint_all": first}
+            print(f"first checkpoint: {first}", file=sys.stderr, flush=True)  # progress: this bench takes minutes
             results.update(measure_play(browser, url, process, arguments.frames_seconds))
+            print(f"play: {results}", file=sys.stderr, flush=True)
             if arguments.sessions:
                 results.update(measure_sessions(browser, url, process, arguments.sessions))
         finally:
