@@ -10,12 +10,11 @@ import pytest
 from explainer import analysis, trace_addition
 from explainer.figures import (
     ADDITION_ROWS,
-    step_equations,
-    step_figure,
     timestep_labels,
     unfolded_figure,
     weights_figure,
 )
+from explainer.step_figures import step_equations, step_figure
 from explainer.tables import step_table, trace_csv, trace_table
 from ui.addition import PRESETS
 

@@ -14,12 +14,11 @@ from explainer.figures import (
     column_outlines,
     figure_from_spec,
     figure_spec,
-    step_equations,
-    step_figure,
     unfolded_figure,
     weights_figure,
 )
 from explainer.plot_style import CARRIED_CONTRIBUTION, CARRY, HIGHLIGHT, INPUT_CONTRIBUTION
+from explainer.step_figures import step_equations, step_figure
 from explainer.tables import step_table, trace_csv, trace_table
 from explainer.tour import WHERE_IT_BREAKS
 from ui.charts import show_chart
