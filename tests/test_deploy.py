@@ -77,12 +77,24 @@ async def _open_visitor(browser, url: str, index: int) -> Visitor:
 
 async def check_after_failover(visitor: Visitor) -> None:
     """Where it was (pair and step, from the URL if it had to reconnect), correct, then one more step works."""
+    from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+
     page = visitor.page
     await page.get_by_text(visitor.verdict).wait_for()
     await page.get_by_text(f"Step t = {visitor.steps} reads").wait_for()
     next_step = visitor.steps + 1
-    await page.get_by_role("button", name="Next ▶").click()
-    await page.get_by_text(f"Step t = {next_step} reads").wait_for()
+    # A page that just reconnected shows its old elements while the new session's first run is still going; a
+    # step click in that moment is a fragment rerun that the new session cannot place yet, and Streamlit drops
+    # it (as a person would, one then clicks again). So a click that changed nothing in 30 s (a step takes well
+    # under a second here) is made once more; the step must then be exactly the next one.
+    for attempt in range(2):
+        await page.get_by_role("button", name="Next ▶").click()
+        try:
+            await page.get_by_text(f"Step t = {next_step} reads").wait_for(timeout=30_000 if attempt == 0 else None)
+            break
+        except PlaywrightTimeoutError:
+            if attempt == 1:
+                raise
     await page.wait_for_function("expected => location.search.includes(expected)", arg=f"t={next_step}")
     assert await page.get_by_text(" says ").all_inner_texts() == [visitor.verdict], visitor
     assert await page.locator(ERRORS).count() == 0, visitor
