@@ -15,7 +15,6 @@ import json
 import statistics
 import sys
 import time
-from pathlib import Path
 
 from tests.support.browser import (
     PROJECT_ROOT,
@@ -23,6 +22,7 @@ from tests.support.browser import (
     streamlit_server,
     wait_until_healthy,
 )
+from tests.support.processes import rss_megabytes
 
 TARGETS = {"rerun_median_ms": 150.0, "cold_start_seconds": 6.0, "rss_mb_many_sessions": 800.0}
 
@@ -58,29 +58,6 @@ def measure_reruns(count: int) -> dict:
         "rerun_p95_ms": milliseconds[max(0, round(0.95 * len(milliseconds)) - 1)],
         "reruns": len(milliseconds),
     }
-
-
-def rss_megabytes(pid: int) -> float:
-    """Resident memory of ``pid`` and all its descendants, from /proc."""
-    children: dict[int, list[int]] = {}
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
-        except OSError:
-            continue
-        children.setdefault(int(fields["PPid"].strip()), []).append(int(fields["Pid"].strip()))
-    total_kilobytes = 0
-    pending = [pid]
-    while pending:
-        current = pending.pop()
-        try:
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total_kilobytes += int(line.split()[1])
-        except OSError:
-            continue
-        pending.extend(children.get(current, []))
-    return total_kilobytes / 1024
 
 
 def measure_browser(sessions: int) -> dict:

@@ -26,8 +26,8 @@ import sys
 import time
 from urllib.parse import urlencode
 
-from bench.bench_page import rss_megabytes
 from tests.support.browser import streamlit_server, wait_until_healthy
+from tests.support.processes import rss_megabytes
 
 TARGET_GROWTH = 0.10
 TIMEOUT_SECONDS = 120.0  # per script run: the machine this runs on may be shared and busy

@@ -18,6 +18,29 @@ def shipped_weights(shipped_model) -> RNNWeights:
     return RNNWeights.from_model(shipped_model)
 
 
+# The browser tests' real server and Chromium: one of each per test module that asks (module scope), imported
+# lazily so that modules without a browser never import Playwright.
+@pytest.fixture(scope="module")
+def server_url():
+    from tests.support.browser import streamlit_server, wait_until_healthy
+
+    with streamlit_server() as (url, process):
+        wait_until_healthy(url, process)
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    from tests.support.browser import launch_chromium
+
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
 def pytest_terminal_summary(terminalreporter):
     """Say how many bad-input cases the corpus tests tried, and the load test's latencies (the issues ask)."""
     import sys

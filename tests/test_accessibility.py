@@ -15,14 +15,13 @@ import pytest
 from explainer import load_weights
 from explainer.storage import page_model_path
 from explainer.tour import STOPS
-from tests.support.browser import PROJECT_ROOT, launch_chromium, require_browser, streamlit_server, wait_until_healthy
+from tests.support.browser import PROJECT_ROOT, require_browser
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
 require_browser()
 
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402  (after require_browser: it may skip)
-from playwright import sync_api as playwright_api  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -44,21 +43,6 @@ SECTION_MARKERS = {
     "What did it learn?": ".st-key-insight_view",
     "Train it yourself": ".st-key-train_button",
 }
-
-
-@pytest.fixture(scope="module")
-def server_url():
-    with streamlit_server() as (url, process):
-        wait_until_healthy(url, process)
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module", params=list(WIDTHS))

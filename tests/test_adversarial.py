@@ -27,6 +27,7 @@ from streamlit.testing.v1 import AppTest
 from explainer.network import RNNWeights
 from explainer.weights_io import weights_to_npz_bytes
 from tests.support.networks import random_weights
+from tests.support.processes import children
 from ui.session_networks import UploadedWeights
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -332,17 +333,9 @@ def test_a_refused_upload_does_not_repeat_its_name():
 
 
 def export_children() -> set[int]:
-    """Process ids of this process's children that are building a .keras file (python -m explainer.weights_io)."""
-    children = set()
-    for status in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = status.read_text().rsplit(")", 1)[1].split()
-            command = (status.parent / "cmdline").read_bytes()
-        except OSError:  # it ended while we looked
-            continue
-        if int(fields[1]) == os.getpid() and b"explainer.weights_io" in command:
-            children.add(int(status.parent.name))
-    return children
+    """Process ids of this process's running children that are building a .keras file."""
+    running = children(os.getpid(), b"explainer.weights_io")
+    return {pid for pid, state in running.items() if state != "Z"}  # a finished one waiting to be reaped is done
 
 
 def test_concurrent_keras_downloads_start_at_most_the_limit_and_one_child_per_network():
@@ -388,22 +381,6 @@ def test_concurrent_keras_downloads_start_at_most_the_limit_and_one_child_per_ne
 # --------------------------------------------------------------------------------------------------
 
 
-def server_children(server_pid: int, command_part: bytes) -> dict[int, str]:
-    """Children of the server whose command line contains ``command_part``: pid → state (R, S, Z, …)."""
-    found = {}
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
-            command = (status.parent / "cmdline").read_bytes()
-        except OSError:
-            continue
-        state = fields["State"].split()[0]
-        # A zombie's cmdline is empty: count it by its parent alone (the server starts no other children).
-        if int(fields["PPid"]) == server_pid and (command_part in command or state == "Z"):
-            found[int(fields["Pid"])] = state
-    return found
-
-
 @pytest.mark.browser
 def test_closing_tabs_mid_training_frees_their_slots_and_leaves_no_zombie():
     from tests.support.browser import launch_chromium, require_browser, streamlit_server, wait_until_healthy
@@ -430,7 +407,7 @@ def test_closing_tabs_mid_training_frees_their_slots_and_leaves_no_zombie():
             tabs = [start_training(browser, url) for _ in range(2)]
             for _, page in tabs:
                 page.get_by_text("/ 20,000 · loss").first.wait_for()
-            closed_children = server_children(process.pid, b"explainer.train_worker")
+            closed_children = children(process.pid, b"explainer.train_worker")
             assert len(closed_children) == 2
             for context, _ in tabs:
                 context.close()
@@ -438,10 +415,10 @@ def test_closing_tabs_mid_training_frees_their_slots_and_leaves_no_zombie():
             context, page = start_training(browser, url)
             page.get_by_text("/ 20,000 · loss").first.wait_for(timeout=300_000)
             assert not page.get_by_text("Other visitors are training").count()
-            children = server_children(process.pid, b"explainer.train_worker")
-            assert "Z" not in children.values(), children  # the closed tabs' children were reaped
-            assert not set(children) & set(closed_children), children  # and are gone: only the new run's child
-            assert len(children) == 1, children
+            running = children(process.pid, b"explainer.train_worker")
+            assert "Z" not in running.values(), running  # the closed tabs' children were reaped
+            assert not set(running) & set(closed_children), running  # and are gone: only the new run's child
+            assert len(running) == 1, running
             context.close()
         finally:
             browser.close()

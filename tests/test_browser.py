@@ -8,35 +8,19 @@ import pytest
 
 from tests.support.browser import (
     PROJECT_ROOT,
-    launch_chromium,
     require_browser,
     set_operand,
     streamlit_server,
     wait_until_healthy,
 )
+from tests.support.processes import children
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
 require_browser()
 
-from playwright import sync_api as playwright_api  # noqa: E402  (after require_browser: it may skip)
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def server_url():
-    with streamlit_server() as (url, process):
-        wait_until_healthy(url, process)
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -111,18 +95,9 @@ def test_a_broken_model_file_is_explained_in_the_browser(browser, tmp_path, dama
         context.close()
 
 
-def training_children(server_pid: int) -> list[int]:
-    """Training worker processes started by the server (read from /proc)."""
-    found = []
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
-            command = (status.parent / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if int(fields["PPid"]) == server_pid and b"explainer.train_worker" in command:
-            found.append(int(fields["Pid"]))
-    return found
+def training_children(server_pid: int) -> dict[int, str]:
+    """Training worker processes started by the server, and any zombie it left."""
+    return children(server_pid, b"explainer.train_worker")
 
 
 def test_stop_ends_training_and_keeps_the_checkpoints(browser):

@@ -11,31 +11,15 @@ import pytest
 
 from explainer.proof_verdict import verdict_file_path
 from explainer.storage import SHIPPED_MODEL_PATH
-from tests.support.browser import PROJECT_ROOT, launch_chromium, require_browser, streamlit_server, wait_until_healthy
+from tests.support.browser import PROJECT_ROOT, require_browser
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 COUNTEREXAMPLE = json.loads(verdict_file_path(SHIPPED_MODEL_PATH).read_text())["counterexample"]
 
 require_browser()
 
-from playwright import sync_api as playwright_api  # noqa: E402  (after require_browser: it may skip)
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def server_url():
-    with streamlit_server() as (url, process):
-        wait_until_healthy(url, process)
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 def scroll_to_top(locator) -> None:
