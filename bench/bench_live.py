@@ -16,44 +16,33 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
-from bench.bench_page import rss_megabytes
+from playwright.sync_api import Error as PlaywrightError
+
 from tests.support.browser import launch_chromium, streamlit_server, wait_until_healthy
+from tests.support.processes import children, cpu_seconds, rss_megabytes
 
 TARGETS = {"first_checkpoint_seconds": 1.5, "play_columns_cpu_ms": 150.0, "play_replay_cpu_ms": 150.0}
 RSS_TARGET_MB = 1500.0
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
 
 
 def warm_worker_ready(server_pid: int, settle_seconds: float = 1.0, timeout: float = 180.0) -> bool:
     """Wait until the server has a warm worker that has stopped using CPU (TensorFlow started, waiting)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for status in Path("/proc").glob("[0-9]*/status"):
-            try:
-                fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
-                command = (status.parent / "cmdline").read_bytes()
-            except OSError:
+        for pid, state in children(server_pid, b"--wait-for-settings").items():
+            if state == "Z":
                 continue
-            if int(fields["PPid"]) == server_pid and b"--wait-for-settings" in command:
-                pid = int(fields["Pid"])
-                try:
-                    before = cpu_seconds(pid)
-                    time.sleep(settle_seconds)
-                    if cpu_seconds(pid) == before:
-                        return True
-                except OSError:
-                    pass
+            try:
+                before = cpu_seconds(pid)
+                time.sleep(settle_seconds)
+                if cpu_seconds(pid) == before:
+                    return True
+            except OSError:
+                pass
         time.sleep(0.2)
     return False
 
@@ -62,9 +51,23 @@ def open_training(page, url: str, query: str = "a=99&b=37") -> None:
     page.goto(f"{url}/?{query}")
     page.get_by_text(" says ").first.wait_for()
     page.get_by_text("Train it yourself", exact=True).first.click()
-    page.locator("[data-testid='stSelectbox']").filter(has_text="Recipe").click()
-    page.get_by_role("option", name="fast").click()
     page.get_by_text("Step limit").first.wait_for()
+    choose_fast_recipe(page)
+
+
+def choose_fast_recipe(page, attempts: int = 5) -> None:
+    """Pick the fast recipe. A script run still drawing the section can close the list just opened: open it again."""
+    for attempt in range(attempts):
+        page.locator("[data-testid='stSelectbox']").filter(has_text="Recipe").click()
+        option = page.get_by_role("option", name="fast")
+        try:
+            option.wait_for(timeout=30_000)
+            option.click()
+            break
+        except PlaywrightError:  # a timeout, or the option detached: the list closed under us
+            if attempt == attempts - 1:
+                raise
+    page.locator("[data-testid='stSelectbox']").filter(has_text="fast").first.wait_for()
 
 
 def measure_first_checkpoint(browser, url: str, process, presses: int) -> list[float]:
@@ -124,8 +127,7 @@ def measure_play(browser, url: str, process, seconds: float) -> dict:
 
     # The replay: train a short run first, then play its checkpoints.
     page.get_by_text("Train it yourself", exact=True).first.click()
-    page.locator("[data-testid='stSelectbox']").filter(has_text="Recipe").click()
-    page.get_by_role("option", name="fast").click()
+    choose_fast_recipe(page)
     page.get_by_role("button", name="Train", exact=True).click()
     page.get_by_text("found the carry").first.wait_for()
     page.get_by_text("Inside one step", exact=True).first.click()
@@ -162,18 +164,11 @@ def measure_sessions(browser, url: str, process, sessions: int) -> dict:
             pages.append(page)
         for page in pages:
             page.get_by_text("found the carry").first.wait_for()
-    own = rss_of_process(process.pid)
+    own = rss_megabytes(process.pid, with_descendants=False)
     total = rss_megabytes(process.pid)
     for context in contexts:
         context.close()
     return {"sessions": sessions, "rss_mb_before": rss_before, "rss_mb_server": own, "rss_mb_with_children": total}
-
-
-def rss_of_process(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def main() -> int:
