@@ -30,10 +30,12 @@ from ui.persist import keep_widget_values, restore_view_from_url, save_view_to_u
 from ui.playback import advance_columns, play_controls_ui, play_interval
 from ui.side_by_side import side_by_side_ui
 from ui.styles import page_style
+from ui.threads import one_blas_thread_per_process
 from ui.tour import tour_button, tour_from_url, tour_ui
 from ui.training import training_panel_ui
 
 st.set_page_config(page_title="Addition, unfolded", page_icon="➕", layout="wide")
+one_blas_thread_per_process()
 page_style()
 
 
