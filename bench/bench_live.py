@@ -67,7 +67,7 @@ def choose_fast_recipe(page, attempts: int = 5) -> None:
         except PlaywrightError:  # a timeout, or the option detached: the list closed under us
             if attempt == attempts - 1:
                 raise
-    page.locator("[data-testid='stSelectbox']").filter(has_text="fast").first.wait_for()
+    page.locator(".st-key-train_recipe input[value='fast']").wait_for(state="attached")  # the choice took
 
 
 def measure_first_checkpoint(browser, url: str, process, presses: int) -> list[float]:

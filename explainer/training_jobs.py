@@ -54,6 +54,7 @@ class TrainingRun:
     first_checkpoint_seconds: float | None = None  # from pressing Train to the first checkpoint in the server
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _stop_requested: threading.Event = field(default_factory=threading.Event, repr=False)
+    _first_checkpoint_or_end: threading.Event = field(default_factory=threading.Event, repr=False)
     _gone_since: float | None = field(default=None, repr=False)
 
     def describe(self) -> str:
@@ -71,6 +72,12 @@ class TrainingRun:
                 self.process.kill()
             if self.status in ACTIVE:
                 self.status = status
+
+    def wait_for_first_checkpoint(self, timeout: float) -> bool:
+        """Block until the run has its first checkpoint (or has ended), at most ``timeout`` seconds. True if
+        it has one."""
+        self._first_checkpoint_or_end.wait(timeout)
+        return bool(self.checkpoints)
 
     def queue_position(self) -> int | None:
         """1 for the next in line, 2 behind it, …; None when not waiting."""
@@ -97,6 +104,7 @@ class TrainingRun:
         if len(kept) > MAX_KEPT_CHECKPOINTS:  # every other of the older ones: the curve keeps its shape
             kept = kept[:-1][::2] + kept[-1:]
         self.checkpoints = kept
+        self._first_checkpoint_or_end.set()
 
 
 _lock = threading.Lock()  # guards everything below
@@ -145,6 +153,12 @@ def _watch_sessions() -> None:
             if run._session_gone():
                 run.stop()
         time.sleep(POLL_SECONDS)
+
+
+def has_warm_worker() -> bool:
+    """Is a warm worker (started, not yet taken) there? Then a run started now has its first checkpoint soon."""
+    with _lock:
+        return _warm is not None and _warm.poll() is None
 
 
 def _take_warm_worker() -> subprocess.Popen | None:
@@ -253,6 +267,7 @@ def _train(run: TrainingRun) -> None:
     if not has_slot:
         with _lock:
             _active.discard(run)
+        run._first_checkpoint_or_end.set()
         return
     started = time.perf_counter()
     process = None
@@ -294,6 +309,7 @@ def _train(run: TrainingRun) -> None:
         keras_jobs.keras_child_slots().release()
         with _lock:
             _active.discard(run)
+        run._first_checkpoint_or_end.set()
 
 
 def _read_checkpoints(run: TrainingRun, process: subprocess.Popen) -> dict | None:

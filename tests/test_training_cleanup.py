@@ -124,3 +124,27 @@ def test_checkpoints_are_kept_compactly_and_thinned_past_the_cap(shipped_weights
     assert len(run.checkpoints) <= jobs.MAX_KEPT_CHECKPOINTS
     steps = [kept.step for kept in run.checkpoints]
     assert steps[0] == 0 and steps[-1] == 16 * (jobs.MAX_KEPT_CHECKPOINTS + 49) and steps == sorted(steps)
+
+
+def test_waiting_for_the_first_checkpoint_returns_when_it_comes_or_the_run_ends(stand_in_child):
+    before = free_slots()
+    run = jobs.start_training(SETTINGS)
+    assert run.wait_for_first_checkpoint(DEADLINE)  # the stand-in child prints step 0 at once
+    assert run.checkpoints[0].step == 0
+    run.stop()
+    wait_for(lambda: free_slots() == before, "the stopped run's slot")
+    # A run that ends without any checkpoint (here: stopped while it waits for a slot) ends the wait at once.
+    slots = keras_child_slots()
+    taken = 0
+    while slots.acquire(blocking=False):
+        taken += 1
+    try:
+        waiting = jobs.start_training(SETTINGS)
+        assert not waiting.wait_for_first_checkpoint(0.2)  # bounded: no checkpoint, no slot, it returns
+        waiting.stop()
+        started = time.monotonic()
+        assert not waiting.wait_for_first_checkpoint(DEADLINE)
+        assert time.monotonic() - started < DEADLINE / 2
+    finally:
+        for _ in range(taken):
+            slots.release()

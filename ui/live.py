@@ -14,7 +14,7 @@ import streamlit as st
 from ui.playback import frame_due, play_interval, stop
 from ui.session_networks import REPLAY_KEY, SOURCE_TRAINED, latest_run, selected_run
 
-POLL_SECONDS = 0.3  # while training: a checkpoint is on screen at most this long after it arrives
+POLL_SECONDS = 0.2  # while training: a checkpoint is on screen at most this long after it arrives
 SEEN_KEY = "live_seen"  # what the page last drew: (run, checkpoints, status, place in the queue)
 
 

@@ -12,6 +12,7 @@ from ui.guards import escape_markdown
 from ui.playback import play_controls_ui
 from ui.session_networks import (
     FOLLOW_LIVE_KEY,
+    FOLLOWED_RUN_KEY,
     PENDING_SOURCE_KEY,
     REPLAY_KEY,
     SELECTED_RUN_KEY,
@@ -90,8 +91,15 @@ def model_source_ui(shipped_weights: RNNWeights, long_weights: RNNWeights | None
             )
             run = selected_run()
         steps = [checkpoint.step for checkpoint in run.checkpoints]
-        if st.session_state.get(REPLAY_KEY) not in steps or run.active:  # while it trains: the newest
+        # While it trains: the newest checkpoint. Once more on the first drawing after it ended, since its last
+        # checkpoints may have come after the last drawing while it was live.
+        followed = st.session_state.get(FOLLOWED_RUN_KEY) == id(run)
+        if st.session_state.get(REPLAY_KEY) not in steps or run.active or followed:
             st.session_state[REPLAY_KEY] = steps[-1]
+        if run.active:
+            st.session_state[FOLLOWED_RUN_KEY] = id(run)
+        elif followed:
+            del st.session_state[FOLLOWED_RUN_KEY]
         if len(steps) > 1:
             st.select_slider(
                 "Replay training: checkpoint",

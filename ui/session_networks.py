@@ -27,6 +27,7 @@ MAX_KEPT_RUNS = 5  # per session; a run holds at most ~1.8 MB of checkpoints (40
 UPLOADED_KEY = "uploaded_weights"  # UploadedWeights
 PENDING_SOURCE_KEY = "pending_model_source"  # set before a rerun; applied before the radio is drawn
 FOLLOW_LIVE_KEY = "follow_live_run"  # set by Train: show the new run as soon as it has a checkpoint
+FOLLOWED_RUN_KEY = "followed_run"  # id of the run last drawn while it trained (its replay sits at the newest)
 
 
 @dataclass(frozen=True)

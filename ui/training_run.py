@@ -16,7 +16,7 @@ import streamlit as st
 
 from explainer.recipes import RECIPE_LEARNING_RATES, TrainingSettings
 from explainer.settings import SettingsError
-from explainer.training_jobs import prepare_warm_worker, start_training
+from explainer.training_jobs import has_warm_worker, prepare_warm_worker, start_training, waiting_count
 from ui.session_networks import FOLLOW_LIVE_KEY, MAX_KEPT_RUNS, RUNS_KEY, TrainingRun, latest_run
 
 MAX_PAGE_HIDDEN_UNITS = 32
@@ -25,6 +25,9 @@ MAX_PAGE_HIDDEN_UNITS = 32
 MAX_PAGE_STEPS = {"seed": 100_000, "fast": 20_000}
 # Seed 0 of the seed recipe solves at 16,000 steps; fast usually needs a few hundred.
 PAGE_DEFAULT_STEPS = {"seed": 20_000, "fast": 2_000}
+# How long Train's click waits for a warm worker's step 0 before drawing the page (it usually takes 0.2–0.5 s):
+# bounded, so a slow machine shows "training" and the checkpoint a poll later rather than a frozen button.
+FIRST_CHECKPOINT_WAIT_SECONDS = 1.0
 RECIPE_DESCRIPTIONS = {
     "seed": "seed — the blog's: plain SGD, one random pair per step (slow; ~15 s to solve from seed 0)",
     "fast": "fast — Adam on mini-batches of 32 (a few hundred steps, about a second)",
@@ -113,11 +116,16 @@ def _press_train() -> None:
     latest = latest_run()
     if latest is not None and latest.active:  # one run at a time per session
         return
+    warm = has_warm_worker() and not waiting_count()
     try:
         run = start_training(_settings_from_state(), is_alive=_session_is_connected())
     except SettingsError as error:  # a bad ADDITION_UNFOLDED_MAX_TRAININGS: say so on the page
         st.session_state["training_settings_error"] = str(error)
         return
+    if warm:
+        # A warm worker sends step 0 within a few tenths of a second: waiting for it here lets the page run this
+        # click starts draw it, instead of a second whole-page run a poll later (bench/bench_live.py).
+        run.wait_for_first_checkpoint(FIRST_CHECKPOINT_WAIT_SECONDS)
     runs = st.session_state.setdefault(RUNS_KEY, [])
     runs.append(run)  # earlier runs stay selectable in the sidebar
     if len(runs) > MAX_KEPT_RUNS:
