@@ -4,7 +4,8 @@
 
 - rerun: server time of one script run after a number changes (Streamlit's own ``_run_script``,
   timed around the call, under AppTest), median and p95 over ``--reruns`` different pairs. Target ≤ 150 ms.
-- cold start: ``streamlit run`` launched → the hidden-state heatmap visible in Chromium. Target ≤ 6 s.
+- cold start: ``streamlit run`` launched → the hidden-state heatmap visible in Chromium. Target ≤ 4 s
+  (issue 10: on a 2-core machine).
 - memory: server RSS (process and children) with 1 and with ``--sessions`` open browser sessions. Target ≤ 800 MB.
 """
 
@@ -24,7 +25,7 @@ from tests.support.browser import (
 )
 from tests.support.processes import rss_megabytes
 
-TARGETS = {"rerun_median_ms": 150.0, "cold_start_seconds": 6.0, "rss_mb_many_sessions": 800.0}
+TARGETS = {"rerun_median_ms": 150.0, "cold_start_seconds": 4.0, "rss_mb_many_sessions": 800.0}
 
 
 def measure_reruns(count: int) -> dict:
@@ -101,7 +102,7 @@ def main() -> int:
     print("|---|---|---|")
     print(f"| rerun after a number changes, median | {results['rerun_median_ms']:.0f} ms | ≤ 150 ms |")
     print(f"| rerun, p95 | {results['rerun_p95_ms']:.0f} ms | |")
-    print(f"| cold start: `streamlit run` → heatmap in Chromium | {results['cold_start_seconds']:.1f} s | ≤ 6 s |")
+    print(f"| cold start: `streamlit run` → heatmap in Chromium | {results['cold_start_seconds']:.1f} s | ≤ 4 s |")
     print(f"| server RSS, 1 session | {results['rss_mb_one_session']:.0f} MB | |")
     print(f"| server RSS, {results['sessions']} sessions | {results['rss_mb_many_sessions']:.0f} MB | ≤ 800 MB |")
     print(json.dumps({"benchmark": "page", **results}))

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from explainer.lazy_pandas import pd
 from explainer.plot_style import ACTIVATION_SCALE, CARRY, FONT, NEUTRAL, subplot_layout
 
 ROW_HEIGHT = 22  # pixels per box in the heatmap

@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from explainer.figures import figure_from_spec, figure_spec
+from explainer.figures import figure_spec, figure_with_traces
 from explainer.network import RNNWeights, sigmoid
 from explainer.plot_style import (
     AXIS_GRID,
@@ -94,43 +94,49 @@ def step_figure(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> go.
         for unit in range(trace.hidden_units)
     ]
     pushes = hidden * weights.output_weights[:, 0]  # (H,)
-    figure = figure_from_spec(_step_frame(trace.hidden_units))
-    figure.layout.annotations[1].text = f"{PUSH_TITLE} (sum {pushes.sum():+.2f})"
     hover = "%{y}: %{x:+.3f}<extra>%{fullData.name}</extra>"
-    for part, name, colour in (
-        (input_part, "x_t·W_x (the bits now)", INPUT_CONTRIBUTION),
-        (recurrent_part, "h_{t-1}·W_h (what it remembered)", CARRIED_CONTRIBUTION),
-    ):
-        figure.add_trace(
-            go.Bar(y=units, x=part, orientation="h", name=name, marker_color=colour.hex, hovertemplate=hover),
-            row=1,
-            col=1,
+    bars = [
+        {
+            "type": "bar",
+            "y": units,
+            "x": part,
+            "orientation": "h",
+            "name": name,
+            "marker": {"color": colour.hex},
+            "hovertemplate": hover,
+            "xaxis": "x",
+            "yaxis": "y",
+        }
+        for part, name, colour in (
+            (input_part, "x_t·W_x (the bits now)", INPUT_CONTRIBUTION),
+            (recurrent_part, "h_{t-1}·W_h (what it remembered)", CARRIED_CONTRIBUTION),
         )
-    figure.add_trace(
-        go.Scatter(
-            y=units,
-            x=preactivation,
-            mode="markers",
-            marker={"symbol": "line-ns", "size": 14, "line": {"width": 3, "color": INK}},
-            name="sum → h_t = σ(sum)" + (" unless held" if held.any() else ""),
-            customdata=outcome,
-            hovertemplate="%{y}: sum %{x:+.3f} → %{customdata}<extra></extra>",
-        ),
-        row=1,
-        col=1,
-    )
-    figure.add_trace(
-        go.Bar(
-            y=units,
-            x=pushes,
-            orientation="h",
-            name="h_t × W_o",
-            marker_color=np.where(pushes >= 0, INK, NEUTRAL.hex).tolist(),
-            hovertemplate=hover,
-        ),
-        row=1,
-        col=2,
-    )
+    ]
+    markers = {
+        "type": "scatter",
+        "y": units,
+        "x": preactivation,
+        "mode": "markers",
+        "marker": {"symbol": "line-ns", "size": 14, "line": {"width": 3, "color": INK}},
+        "name": "sum → h_t = σ(sum)" + (" unless held" if held.any() else ""),
+        "customdata": outcome,
+        "hovertemplate": "%{y}: sum %{x:+.3f} → %{customdata}<extra></extra>",
+        "xaxis": "x",
+        "yaxis": "y",
+    }
+    push_bars = {
+        "type": "bar",
+        "y": units,
+        "x": pushes,
+        "orientation": "h",
+        "name": "h_t × W_o",
+        "marker": {"color": np.where(pushes >= 0, INK, NEUTRAL.hex).tolist()},
+        "hovertemplate": hover,
+        "xaxis": "x2",
+        "yaxis": "y2",
+    }
+    figure = figure_with_traces(_step_frame(trace.hidden_units), [*bars, markers, push_bars])
+    figure.layout.annotations[1].text = f"{PUSH_TITLE} (sum {pushes.sum():+.2f})"
     return figure
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 
 from explainer.analysis.ablation import describe_ablation
 from explainer.analysis.length import LengthAccuracy
 from explainer.analysis.logit_split import LogitSplit
 from explainer.analysis.probe import PROBE_CARRY_IN_LABEL, PROBE_CARRY_OUT_LABEL, CarryProbe
+from explainer.lazy_pandas import pd
 from explainer.trace import AdditionTrace
 
 

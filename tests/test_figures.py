@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 
 from explainer import analysis, trace_addition
@@ -101,6 +102,23 @@ def test_step_figure_splits_the_preactivation(trace, shipped_weights):
     np.testing.assert_allclose(push_bars.x, trace.hidden[5] * shipped_weights.output_weights[:, 0])
     with pytest.raises(ValueError, match="timestep must be between 0 and 8"):
         step_figure(trace, shipped_weights, 9)
+
+
+@pytest.mark.parametrize("timestep", [None, 0, 8])
+def test_the_unvalidated_traces_are_valid_plotly(shipped_weights, trace, timestep):
+    """The unfolded and step figures add their traces as plain JSON, unchecked (``figure_with_traces``): Plotly's
+    own validation, run here, must accept every property, or a misspelt one would silently draw nothing."""
+    ablated = trace_addition(shipped_weights, 255, 255, ablation=analysis.make_ablation(16, _CARRY_UNITS_ZEROED))
+    probe = analysis.carry_probe(shipped_weights)
+    figures = [
+        unfolded_figure(trace, timestep, probe.decode(trace.hidden), probe.top_carry_units),
+        unfolded_figure(ablated, timestep, compact=True),
+        step_figure(trace, shipped_weights, timestep or 0),
+        step_figure(ablated, shipped_weights, timestep or 0),
+    ]
+    for figure in figures:
+        validated = go.Figure(figure.to_dict())  # raises ValueError on any invalid property or value
+        assert [panel.type for panel in validated.data] == [panel["type"] for panel in figure.to_dict()["data"]]
 
 
 def test_weights_figure_is_zero_centred(shipped_weights):

@@ -12,7 +12,6 @@ module only lays them out. The ablation controls are in :mod:`ui.ablation`. The 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from explainer import AdditionTrace, RNNWeights, trace_addition
@@ -39,6 +38,7 @@ from explainer.insight_figures import (
     probe_units_figure,
     state_space_figure,
 )
+from explainer.lazy_pandas import pd
 from explainer.output_figures import (
     ablation_bits_figure,
     correctness_map_figure,
