@@ -90,7 +90,7 @@ class Verdict:
 
     @property
     def short(self) -> str:
-        """For other views' captions: "proved for every length" / "wrong from 18 columns on (1 + 131070)"."""
+        """For other views' captions: "proved for every length" / "wrong from 17 columns on (1 + 65534)"."""
         if self.kind == "proved":
             return "proved for every length"
         if self.kind == "counterexample":

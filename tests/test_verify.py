@@ -21,7 +21,7 @@ from explainer.verify.__main__ import check, verify
 from explainer.verify.certificate import check_certificate, content_digest
 from explainer.verify.property import COLUMN_PATTERNS, all_words, carry_machine, network_sum_bits
 from explainer.verify.run import prove
-from explainer.verify.search import bounded_proof
+from explainer.verify.search import _BoxStep, bounded_proof, find_counterexample
 
 LONG_MODEL_PATH = PROJECT_ROOT / "assets" / "model-long.keras"
 BRUTE_FORCE_COLUMNS = 8  # 4**8 = 65,536 inputs, every prefix of them checked column by column
@@ -85,6 +85,80 @@ def test_the_bounded_proof_stops_at_a_failure(shipped_verdict):
     weights = load_weights()
     found = shipped_verdict["counterexample"]
     assert bounded_proof(weights, found["columns"] + 1).no_counterexample_below <= found["columns"]
+
+
+def test_the_bounded_proof_reaches_the_counterexample(shipped_verdict):
+    # "Shortest" is a fact, not a guess: every input of fewer columns than the counterexample is proved right.
+    columns = shipped_verdict["counterexample"]["columns"]
+    assert columns <= 17  # 1 + 65534: one column of 1 + 0, fifteen of 0 + 1, and the carry in a leading zero column
+    assert shipped_verdict["no_counterexample_below"] == columns
+    assert shipped_verdict["bounded_proof"] == "every input of fewer columns is proved right"
+
+
+def test_the_counterexample_search_finds_the_shortest_failure_among_short_sums():
+    # Every word of up to 5 columns is a prefix of at most 4 columns then one more column, so for a mutant whose
+    # shortest failure (by brute force) is that short, the search must report exactly that many columns.
+    checked = 0
+    for _, _, weights, _ in mutants(load_weights(SHIPPED_MODEL_PATH), 40, seed=11):
+        shortest = shortest_failure_in_short_sums(weights)
+        if shortest is None or shortest > 5:
+            continue
+        found = find_counterexample(weights, run_columns=8)
+        assert found is not None and found.columns == shortest, (found, shortest)
+        checked += 1
+    assert checked >= 5
+
+
+def contained(states: np.ndarray, carries: np.ndarray, low: np.ndarray, high: np.ndarray, carry: np.ndarray):
+    """(N,) bool: whether each state (N, H) lies in some box (H, B) labelled with its carry."""
+    inside = np.ones((len(states), low.shape[1]), dtype=bool)
+    for unit in range(states.shape[1]):
+        inside &= (low[unit] <= states[:, unit, None]) & (states[:, unit, None] <= high[unit])
+    return (inside & (carry[None, :] == carries[:, None])).any(axis=1)
+
+
+@pytest.mark.parametrize("max_boxes", [300, 3_000])
+def test_the_bounded_proofs_boxes_hold_every_real_state(max_boxes):
+    # Few boxes force coarse merges and cuts; real states of random and patterned sums must all stay inside a
+    # box with their true carry, column after column, for as long as the bounded proof goes on.
+    rng = np.random.default_rng(5)
+    columns = 17
+    patterns = rng.integers(0, 4, size=(400, columns))
+    for row in range(200):  # a random prefix, then one pattern: the drift the bounded proof must follow
+        patterns[row, int(rng.integers(0, 6)) :] = row % 4
+    patterns[0] = [2] + [1] * 15 + [0]  # 1 + 65534, the shipped network's counterexample
+    networks = [load_weights(SHIPPED_MODEL_PATH), load_weights(LONG_MODEL_PATH)]
+    networks += [weights for _, _, weights, _ in mutants(networks[0], 4, seed=3)]
+    for weights in networks:
+        hidden = forward(weights, COLUMN_PATTERNS[patterns].astype(np.float64)).hidden  # (N, T, H)
+        seen = []
+
+        def check(column, low, high, carry, hidden=hidden, seen=seen):
+            _, after = carry_machine(patterns[:, : column + 1])
+            assert contained(hidden[:, column], after, low, high, carry).all(), column
+            seen.append(column)
+
+        bounded = bounded_proof(weights, columns, max_boxes=max_boxes, on_column=check)
+        assert seen == list(range(bounded.no_counterexample_below - 1))
+        if weights in networks[:2]:  # the shipped networks are right on every short sum: the check has teeth
+            assert len(seen) >= 6, bounded
+
+
+def test_a_cut_box_is_the_union_of_its_halves():
+    weights = load_weights(SHIPPED_MODEL_PATH)
+    rng = np.random.default_rng(9)
+    low = rng.random((16, 50)) * 0.5
+    high = low + rng.random((16, 50)) * 0.5
+    carry = rng.integers(0, 2, 50).astype(np.int8)
+    halves = _BoxStep(weights).halves(low, high, carry)
+    points = low[None] + rng.random((200, 16, 50)) * (high - low)[None]  # 200 points in each box
+    for box in range(50):
+        for point in points[:, :, box]:
+            in_left = ((halves[0][:, box] <= point) & (point <= halves[1][:, box])).all()
+            in_right = ((halves[0][:, box + 50] <= point) & (point <= halves[1][:, box + 50])).all()
+            assert in_left or in_right
+    assert (halves[2] == np.concatenate([carry, carry])).all()
+    assert ((halves[1] - halves[0]) <= (high - low)[:, np.r_[:50, :50]]).all()
 
 
 def test_the_long_network_is_proved_and_its_certificate_checks(long_verdict):

@@ -65,7 +65,7 @@ def network_verdict(weights: RNNWeights) -> Verdict:
 
 
 def verdict_sentence(weights: RNNWeights) -> str:
-    """For other views' captions: ``"Proof: wrong from 18 columns on (1 + 131070)."`` or why there is none yet."""
+    """For other views' captions: ``"Proof: wrong from 17 columns on (1 + 65534)."`` or why there is none yet."""
     verdict = known_verdict(weights)
     if verdict is None:
         return f"Proof: not run yet for this network (open “{VIEW_NAME}”)."
