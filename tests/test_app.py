@@ -327,3 +327,12 @@ def test_the_main_view_names_the_probes_carry_in_and_reads_the_final_carry_out()
     (caption,) = [caption.value for caption in app.caption if "final carry out" in caption.value]
     assert "The row 'probe's carry in' is what the probe reads from h_(t−1)" in caption
     assert "From the last state h_8 it reads a final carry out of 0 (true: 0)." in caption
+
+
+def test_the_server_runs_blas_on_one_thread(app):
+    # Two OpenBLAS threads spinning for a core on a busy 2-core server cost the carry probe's fit 5× the CPU
+    # (ui/threads.py); the page must have limited them by the time it has drawn.
+    from threadpoolctl import threadpool_info
+
+    blas = [library for library in threadpool_info() if library["user_api"] == "blas"]
+    assert blas and all(library["num_threads"] == 1 for library in blas), blas
