@@ -150,7 +150,7 @@ def measure_play(browser, url: str, process, seconds: float) -> dict:
 
 def measure_sessions(browser, url: str, process, sessions: int) -> dict:
     contexts = []
-    rss_before = rss_megabytes(process.pid)
+    rss_before = rss_megabytes(process.pid, with_descendants=False)  # the server alone, like ``own`` below
     batch = 8
     for first in range(0, sessions, batch):
         pages = []
