@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
+from tests.support import processes
 from tests.support.browser import launch_chromium, streamlit_server, wait_until_healthy
+from tests.support.processes import TICK_SECONDS
 
 TARGETS = {
     "next_click_cpu_median_ms": 30.0,
@@ -36,7 +36,6 @@ TARGETS = {
     "click_visible_p95_ms": 300.0,
     "cold_start_seconds": 4.0,
 }
-TICK_SECONDS = 1 / os.sysconf("SC_CLK_TCK")
 HEATMAP = ".js-plotly-plot g.hm image"
 TIMEOUT_MS = 60_000
 PAIR = (1_000_000_000_000, 999_999_999_999)  # the "40-bit pair" preset
@@ -64,34 +63,9 @@ async ([button, expected, timeoutMs]) => {
 """
 
 
-def descendants(pid: int) -> list[int]:
-    """``pid`` and every process below it, from /proc."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, pending = [], [pid]
-    while pending:
-        current = pending.pop()
-        found.append(current)
-        pending.extend(children.get(current, []))
-    return found
-
-
 def cpu_seconds(pid: int) -> float:
     """utime + stime of ``pid`` and its live descendants, plus the reaped children they waited for."""
-    total_ticks = 0
-    for process in descendants(pid):
-        try:
-            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        # After the ")" field 3 (state) is index 0: utime, stime, cutime, cstime are fields 14–17.
-        total_ticks += sum(int(value) for value in fields[11:15])
-    return total_ticks * TICK_SECONDS
+    return processes.cpu_seconds(pid, with_descendants=True)
 
 
 def wait_until_quiet(pid: int, quiet_seconds: float = 0.25, limit_seconds: float = 20.0) -> float:
