@@ -216,21 +216,25 @@ def verdict_ui(trace: AdditionTrace, source_label: str = "The RNN") -> None:
         st.error(f"Wrong: the true sum is {trace.true_sum}. {where}")
 
 
-def _move_timestep(delta: int, timesteps: int) -> None:
-    st.session_state["timestep"] = int(np.clip(st.session_state.get("timestep", 0) + delta, 0, timesteps - 1))
+def _move_timestep(target: int) -> None:
+    # The target is fixed when the button is drawn, from the step then shown, not read back from the slider:
+    # a click that comes right after a step can carry the slider's previous value (the browser updates its
+    # copy of the slider a moment after it shows the new step), which would undo the step before this ran.
+    st.session_state["timestep"] = target
 
 
 def timestep_ui(timesteps: int) -> int:
     """Previous / slider / next. The chosen column is outlined in every view."""
     current = st.session_state.get("timestep", 0)
-    st.session_state["timestep"] = int(np.clip(current, 0, timesteps - 1))  # a shorter sum may end before it
+    shown = int(np.clip(current, 0, timesteps - 1))  # a shorter sum may end before it
+    st.session_state["timestep"] = shown
     column_previous, column_slider, column_next = st.columns([2, 12, 2], vertical_alignment="bottom")
     column_previous.button(
         "◀ Previous",
         key="timestep_previous",
         on_click=_move_timestep,
-        args=(-1, timesteps),
-        disabled=st.session_state["timestep"] == 0,
+        args=(max(shown - 1, 0),),
+        disabled=shown == 0,
         width="stretch",
     )
     with column_slider:
@@ -244,8 +248,8 @@ def timestep_ui(timesteps: int) -> int:
         "Next ▶",
         key="timestep_next",
         on_click=_move_timestep,
-        args=(1, timesteps),
-        disabled=st.session_state["timestep"] == timesteps - 1,
+        args=(min(shown + 1, timesteps - 1),),
+        disabled=shown == timesteps - 1,
         width="stretch",
     )
     return int(timestep)
