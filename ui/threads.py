@@ -12,7 +12,7 @@ import streamlit as st
 from threadpoolctl import threadpool_limits
 
 
-@st.cache_resource
+@st.cache_resource(show_spinner=False)  # instant: no "Running …" flash on the first visit
 def one_blas_thread_per_process():
     """Limit BLAS to one thread for the rest of this server process (cached: it is done once)."""
     return threadpool_limits(limits=1, user_api="blas")
