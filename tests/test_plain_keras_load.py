@@ -59,11 +59,10 @@ def load_plainly(paths: list[Path], folder: Path) -> dict:
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
-def test_every_keras_file_the_project_writes_loads_with_plain_keras(tmp_path):
-    # 1. A model trained and saved by the CLI (a few steps are enough: the model is compiled while training).
-    trained = tmp_path / "trained.keras"
+def run_project_python(*arguments: str) -> None:
+    """Run this interpreter on ``arguments`` from the project root, and require it to succeed."""
     completed = subprocess.run(
-        [sys.executable, "-m", "explainer.train", "--recipe", "fast", "--max-steps", "16", "--out", str(trained)],
+        [sys.executable, *arguments],
         capture_output=True,
         text=True,
         cwd=PROJECT_ROOT,
@@ -71,20 +70,18 @@ def test_every_keras_file_the_project_writes_loads_with_plain_keras(tmp_path):
         timeout=300,
     )
     assert completed.returncode == 0, completed.stderr[-2000:]
+
+
+def test_every_keras_file_the_project_writes_loads_with_plain_keras(tmp_path):
+    # 1. A model trained and saved by the CLI (a few steps are enough: the model is compiled while training).
+    trained = tmp_path / "trained.keras"
+    run_project_python("-m", "explainer.train", "--recipe", "fast", "--max-steps", "16", "--out", str(trained))
     # 2. The page's ".keras" download, made the way the page makes it (in a child process).
     downloaded = tmp_path / "downloaded.keras"
     downloaded.write_bytes(model_to_keras_bytes_in_subprocess(load_weights(SHIPPED_MODEL_PATH)))
     # 3. A model made by the long recipe's command (two steps instead of 3,500: the saving is the same code).
     long_trained = tmp_path / "long.keras"
-    completed = subprocess.run(
-        [sys.executable, "-c", TRAIN_LONG_BRIEFLY, str(long_trained)],
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
-        timeout=300,
-    )
-    assert completed.returncode == 0, completed.stderr[-2000:]
+    run_project_python("-c", TRAIN_LONG_BRIEFLY, str(long_trained))
     # 4. Every shipped asset.
     assets = sorted((PROJECT_ROOT / "assets").glob("*.keras"))
     assert SHIPPED_MODEL_PATH in assets and len(assets) >= 2  # the seed network and model-long.keras
