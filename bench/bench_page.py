@@ -18,6 +18,7 @@ import sys
 import time
 
 from tests.support.browser import (
+    HIDDEN_STATE_CELL,
     PROJECT_ROOT,
     launch_chromium,
     streamlit_server,
@@ -71,7 +72,7 @@ def measure_browser(sessions: int) -> dict:
             wait_until_healthy(url, process)
             first = browser.new_page(viewport={"width": 1400, "height": 1000})
             first.goto(url)
-            first.locator(".js-plotly-plot g.hm image").first.wait_for(timeout=60_000)
+            first.locator(HIDDEN_STATE_CELL).first.wait_for(timeout=60_000)
             cold_start = time.perf_counter() - started
             rss_one = rss_megabytes(process.pid)
             pages = [first]

@@ -9,9 +9,11 @@ red-green colour blindness and greyscale) and ColorBrewer's RdBu (colour-blind s
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
+import plotly.colors
 import plotly.graph_objects as go
 
 
@@ -104,3 +106,23 @@ def as_vector(values: object, name: str, dimensions: int = 1) -> np.ndarray:
     if array.ndim != dimensions:
         raise ValueError(f"{name} must be a {dimensions}-D array; got shape {array.shape}.")
     return array
+
+
+@functools.lru_cache(maxsize=8)
+def _scale_stops(scale: str) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (K,) and RGB channels (K, 3) of one of Plotly's named colour scales."""
+    stops = plotly.colors.get_colorscale(scale)
+    positions = np.array([position for position, _ in stops], dtype=np.float64)
+    rgb = [plotly.colors.convert_colors_to_same_type(colour, "rgb")[0][0] for _, colour in stops]
+    channels = np.array([plotly.colors.unlabel_rgb(colour) for colour in rgb], dtype=np.float64)
+    return positions, channels
+
+
+def scale_colours(values: object, scale: str, low: float = 0.0, high: float = 1.0) -> np.ndarray:
+    """``#rrggbb`` of each value on the colour scale ``scale`` (e.g. ``ACTIVATION_SCALE``) over [low, high], an
+    array of strings shaped like ``values``: the colour Plotly paints that value with, for figures drawn as SVG."""
+    positions, channels = _scale_stops(scale)
+    fractions = np.clip((np.asarray(values, dtype=np.float64) - low) / (high - low), 0.0, 1.0)
+    rgb = np.stack([np.interp(fractions, positions, channels[:, channel]) for channel in range(3)], axis=-1)
+    packed = np.rint(rgb).astype(np.int64) @ np.array([1 << 16, 1 << 8, 1])
+    return np.array([f"#{value:06x}" for value in packed.ravel()]).reshape(packed.shape)

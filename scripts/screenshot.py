@@ -10,7 +10,7 @@ import sys
 
 from playwright.sync_api import sync_playwright
 
-from tests.support.browser import PROJECT_ROOT, launch_chromium, streamlit_server, wait_until_healthy
+from tests.support.browser import HIDDEN_STATE_CELL, PROJECT_ROOT, launch_chromium, streamlit_server, wait_until_healthy
 
 
 def main() -> int:
@@ -27,7 +27,7 @@ def main() -> int:
         page = browser.new_page(viewport={"width": arguments.width, "height": arguments.height})
         page.goto(f"{url}/?{arguments.query}")
         page.get_by_text(arguments.wait_for).first.wait_for(timeout=60_000)
-        page.locator(".js-plotly-plot g.hm image").first.wait_for(timeout=60_000)
+        page.locator(HIDDEN_STATE_CELL).first.wait_for(timeout=60_000)
         page.wait_for_load_state("networkidle")
         page.screenshot(path=arguments.out)
         browser.close()

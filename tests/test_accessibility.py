@@ -38,7 +38,7 @@ VIEW_MARKERS = {
     "Logit split": ".st-key-insight_logit_units .js-plotly-plot",
 }
 SECTION_MARKERS = {
-    "Inside one step": ".st-key-step_chart .js-plotly-plot",
+    "Inside one step": ".st-key-step_chart svg.step-drawing",
     "The weights": ".st-key-weights_chart .js-plotly-plot",
     "What did it learn?": ".st-key-insight_view",
     "Train it yourself": ".st-key-train_button",

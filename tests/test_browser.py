@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.browser import (
+    HIDDEN_STATE_CELL,
     PROJECT_ROOT,
     require_browser,
     set_operand,
@@ -30,9 +31,9 @@ def page(browser):
     context.close()
 
 
-def heatmap_count(page) -> int:
-    # Plotly draws each heatmap trace as an <image> inside a "hm" group of the plot.
-    return page.locator(".js-plotly-plot g.hm image").count()
+def panel_count(page) -> int:
+    """Panels of the unfolded addition (explainer.drawings) drawn in the page."""
+    return page.locator(".unfolded-drawing g.panel").count()
 
 
 def test_type_two_numbers_and_see_the_network_add_them(server_url, page):
@@ -43,8 +44,9 @@ def test_type_two_numbers_and_see_the_network_add_them(server_url, page):
     set_operand(page, "a", "254")
     set_operand(page, "b", "1")
     page.get_by_text("The RNN says 254 + 1 = 255 ✓").wait_for(timeout=30_000)
-    page.locator(".js-plotly-plot g.hm image").first.wait_for(timeout=30_000)
-    assert heatmap_count(page) >= 3  # the addition grid, the hidden state and the output strip
+    page.locator(HIDDEN_STATE_CELL).first.wait_for(timeout=30_000)
+    assert panel_count(page) == 3  # the addition grid, the hidden state and the output strip
+    assert page.locator(HIDDEN_STATE_CELL).count() == 16 * 8  # 16 units × 8 columns
     # The address bar follows in its own message from the server: wait for it (bounded) rather than race it.
     page.wait_for_function("() => location.search.includes('a=254') && location.search.includes('b=1')")
     ARTIFACTS.mkdir(exist_ok=True)
@@ -71,7 +73,7 @@ def test_screenshot_for_the_readme_is_reproducible(server_url, page, tmp_path):
     # Not the README's file itself (that is committed); this proves the command that makes it still works.
     page.goto(f"{server_url}/?a=50&b=18&t=4")
     page.get_by_text("The RNN says 50 + 18 = 68 ✓").wait_for(timeout=60_000)
-    page.locator(".js-plotly-plot g.hm image").first.wait_for(timeout=30_000)
+    page.locator(HIDDEN_STATE_CELL).first.wait_for(timeout=30_000)
     shot = Path(tmp_path) / "page.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 50_000

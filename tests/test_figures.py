@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import re
+from xml.etree import ElementTree
 
 import numpy as np
-import plotly.graph_objects as go
 import pytest
 
 from explainer import analysis, trace_addition
-from explainer.figures import (
-    ADDITION_ROWS,
-    timestep_labels,
-    unfolded_figure,
-    weights_figure,
-)
-from explainer.step_figures import step_equations, step_figure
+from explainer.drawings import ADDITION_ROWS, step_drawing, unfolded_drawing
+from explainer.figures import weights_figure
+from explainer.plot_style import ACTIVATION_SCALE, WRONG_FILL, scale_colours
+from explainer.step_figures import step_equations
 from explainer.tables import step_table, trace_csv, trace_table
 from ui.addition import PRESETS
 
@@ -29,96 +26,174 @@ def traces_by_name(figure):
     return {trace.name: trace for trace in figure.data}
 
 
-def test_unfolded_figure_panels_share_one_timestep_axis(trace):
-    figure = unfolded_figure(trace, timestep=3)
-    panels = traces_by_name(figure)
-    addition, hidden, output = panels["addition"], panels["hidden state"], panels["output"]
-    for panel in (addition, hidden, output):
-        assert list(panel.x) == list(range(trace.timesteps))  # every column is a timestep, in the same place
-    assert np.array(hidden.z).shape == (trace.hidden_units, trace.timesteps)
-    np.testing.assert_array_equal(np.array(hidden.z), trace.hidden.T)
-    np.testing.assert_array_equal(np.array(output.z)[0], trace.output_probability)
-    # One x axis for all three panels, reversed so that t = 0 sits on the right as in a written sum.
-    assert (figure.layout.xaxis.matches, figure.layout.xaxis2.matches) == ("x3", "x3")
-    for axis in (figure.layout.xaxis, figure.layout.xaxis2, figure.layout.xaxis3):
-        assert axis.autorange == "reversed"
-    assert list(figure.layout.xaxis3.ticktext) == timestep_labels(trace.timesteps)
+SVG = "{http://www.w3.org/2000/svg}"
 
 
-def test_unfolded_figure_uses_a_fixed_colour_blind_safe_range(trace):
-    coloraxis = unfolded_figure(trace).layout.coloraxis
-    assert (coloraxis.cmin, coloraxis.cmax) == (0.0, 1.0)
+def parse(svg: str) -> ElementTree.Element:
+    """The drawing as XML: it must be well-formed, or the browser would show nothing."""
+    return ElementTree.fromstring(svg)
+
+
+def panel(root: ElementTree.Element, name: str) -> ElementTree.Element:
+    (found,) = [group for group in root.iter(f"{SVG}g") if group.get("class") == f"panel {name}"]
+    return found
+
+
+def cells(root: ElementTree.Element, name: str) -> list[ElementTree.Element]:
+    return [element for element in panel(root, name).iter(f"{SVG}rect") if element.get("data-t") is not None]
+
+
+def column_left(root: ElementTree.Element, name: str, step: int) -> set[float]:
+    return {float(cell.get("x")) for cell in cells(root, name) if cell.get("data-t") == str(step)}
+
+
+def test_unfolded_drawing_panels_share_one_timestep_axis(trace):
+    root = parse(unfolded_drawing(trace).with_column(3))
+    hidden = cells(root, "hidden-state")
+    assert len(hidden) == trace.hidden_units * trace.timesteps
+    for cell in hidden:  # every value is in its cell's tooltip
+        unit, step = int(cell.get("data-unit")), int(cell.get("data-t"))
+        assert f"h = {trace.hidden[step, unit]:.4f}" in cell.find(f"{SVG}title").text
+    for step in range(trace.timesteps):
+        # One column per timestep, at the same place in all three panels (within the addition's 1 px inset) ...
+        lefts = column_left(root, "hidden-state", step) | column_left(root, "output", step)
+        assert len(lefts) == 1 and column_left(root, "addition", step) == {lefts.pop() + 1}
+    # ... and t = 0 on the right, as in a written sum.
+    assert column_left(root, "hidden-state", 0).pop() > column_left(root, "hidden-state", 1).pop()
+    ticks = [element.text for element in root.iter(f"{SVG}text") if element.get("class") == "tick"]
+    assert ticks == [f"t={step}" for step in range(trace.timesteps)]
+
+
+def test_unfolded_drawing_uses_a_fixed_colour_blind_safe_range(trace, shipped_weights):
     import plotly.express as px
 
-    # Cividis, exactly: designed to read the same for red-green colour blindness and in greyscale.
-    assert [colour for _, colour in coloraxis.colorscale] == px.colors.sequential.Cividis
-
-
-def test_unfolded_figure_hover_names_value_unit_timestep_and_bits(trace):
-    hidden = traces_by_name(unfolded_figure(trace))["hidden state"]
-    assert (
-        "h = %{z:.4f}" in hidden.hovertemplate and "%{y}" in hidden.hovertemplate and "t=%{x}" in hidden.hovertemplate
+    # Cividis, exactly: designed to read the same for red-green colour blindness and in greyscale; 0 and 1 are
+    # its two ends whatever the pair, so a colour means the same value in every drawing.
+    cividis = px.colors.sequential.Cividis
+    assert list(scale_colours([0.0, 1.0], ACTIVATION_SCALE)) == [cividis[0], cividis[-1]]
+    root = parse(unfolded_drawing(trace).with_column(None))
+    fills = {
+        (int(cell.get("data-unit")), int(cell.get("data-t"))): cell.get("fill") for cell in cells(root, "hidden-state")
+    }
+    np.testing.assert_array_equal(
+        np.array([[fills[unit, step] for step in range(trace.timesteps)] for unit in range(16)]),
+        scale_colours(trace.hidden.T, ACTIVATION_SCALE),
     )
-    customdata = np.array(hidden.customdata)
-    assert customdata.shape == (trace.hidden_units, trace.timesteps)
-    assert customdata[0, 8] == "a=0, b=0, carry in=1"  # column 8 of 255 + 255: only the final carry
-    assert customdata[5, 0] == "a=1, b=1, carry in=0"
+    assert scale_colours([-0.5], ACTIVATION_SCALE)[0] == cividis[0]  # out of range is clipped, not extrapolated
 
 
-def test_unfolded_figure_writes_the_addition_rows(trace):
-    addition = traces_by_name(unfolded_figure(trace))["addition"]
-    assert tuple(addition.y) == ADDITION_ROWS
-    text = np.array(addition.text)
-    assert text[ADDITION_ROWS.index("a + b")].tolist() == [str(bit) for bit in trace.sum_bits]
-    assert text[ADDITION_ROWS.index("carry in")].tolist() == ["0"] + ["1"] * 8
-    assert text[ADDITION_ROWS.index("right?")].tolist() == ["✓"] * 9
+def test_unfolded_drawing_tooltips_name_value_unit_timestep_and_bits(trace):
+    root = parse(unfolded_drawing(trace).with_column(None))
+    tips = {
+        (cell.get("data-unit"), cell.get("data-t")): cell.find(f"{SVG}title").text
+        for cell in cells(root, "hidden-state")
+    }
+    assert tips["0", "8"].startswith("unit 0, t=8: h = ") and "a=0, b=0, carry in=1" in tips["0", "8"]
+    assert "a=1, b=1, carry in=0" in tips["5", "0"]
+
+
+def addition_texts(root: ElementTree.Element) -> dict[str, list[str]]:
+    rows: dict[str, dict[int, str]] = {}
+    for element in panel(root, "addition").iter(f"{SVG}text"):
+        if element.get("class") == "cell-text":
+            rows.setdefault(element.get("data-row"), {})[int(element.get("data-t"))] = element.text
+    return {row: [texts[step] for step in sorted(texts)] for row, texts in rows.items()}
+
+
+def test_unfolded_drawing_writes_the_addition_rows(trace):
+    root = parse(unfolded_drawing(trace).with_column(None))
+    rows = [cell.get("data-row") for cell in cells(root, "addition") if cell.get("data-t") == "0"]
+    assert tuple(rows) == ADDITION_ROWS
+    texts = addition_texts(root)
+    assert texts["a + b"] == [str(bit) for bit in trace.sum_bits]
+    assert texts["carry in"] == ["0"] + ["1"] * 8
+    assert texts["right?"] == ["✓"] * 9
 
 
 def test_the_chosen_timestep_is_outlined_in_every_panel(trace):
-    figure = unfolded_figure(trace, timestep=4)
-    outlines = [shape for shape in figure.layout.shapes if shape.type == "rect"]
+    drawing = unfolded_drawing(trace)
+    root = parse(drawing.with_column(4))
+    (chosen,) = [group for group in root.iter(f"{SVG}g") if group.get("class") == "chosen-column"]
+    assert chosen.get("data-t") == "4"
+    outlines = [element for element in chosen.iter(f"{SVG}rect") if element.get("class") == "outline"]
     assert len(outlines) == 3
-    assert {(shape.x0, shape.x1) for shape in outlines} == {(3.5, 4.5)}
-    assert {shape.xref for shape in outlines} == {"x", "x2", "x3"}
-    assert len(unfolded_figure(trace).layout.shapes) == 0
+    assert {float(outline.get("x")) for outline in outlines} == column_left(root, "hidden-state", 4)
+    unmarked = parse(drawing.with_column(None))
+    assert not [element for element in unmarked.iter(f"{SVG}rect") if element.get("class") == "outline"]
+    with pytest.raises(ValueError, match="timestep must be between 0 and 8"):
+        drawing.chosen_column(9)
 
 
 def test_the_probe_row_marks_its_first_disagreement(trace):
     probe = trace.carry_out.copy()
     probe[2] = 1 - probe[2]  # the probe misreads the carry out of column 2, i.e. into column 3
-    addition = traces_by_name(unfolded_figure(trace, probe_carry=probe))["addition"]
-    row = list(addition.y).index(analysis.PROBE_CARRY_IN)
-    shades = np.array(addition.z)[row]
-    assert shades[3] == 2 and (np.delete(shades, 3) != 2).all()
-    assert np.array(addition.text)[row][0] == "·"  # nothing carries into column 0
+    root = parse(unfolded_drawing(trace, probe_carry=probe).with_column(None))
+    row = [cell for cell in cells(root, "addition") if cell.get("data-row") == analysis.PROBE_CARRY_IN]
+    shades = {int(cell.get("data-t")): int(cell.get("data-shade")) for cell in row}
+    assert shades[3] == 2 and all(shade != 2 for step, shade in shades.items() if step != 3)
+    assert {cell.get("fill") for cell in row if cell.get("data-t") == "3"} == {WRONG_FILL}
+    assert addition_texts(root)[analysis.PROBE_CARRY_IN][0] == "·"  # nothing carries into column 0
 
 
-def test_step_figure_splits_the_preactivation(trace, shipped_weights):
-    figure = step_figure(trace, shipped_weights, 5)
-    bars = [panel for panel in figure.data if panel.type == "bar"]
-    input_bars, recurrent_bars, push_bars = bars
-    np.testing.assert_allclose(input_bars.x, trace.input_part[5])
-    np.testing.assert_allclose(recurrent_bars.x, trace.recurrent_part[5])
-    np.testing.assert_allclose(push_bars.x, trace.hidden[5] * shipped_weights.output_weights[:, 0])
+def step_bars(svg: str, kind: str) -> dict[int, ElementTree.Element]:
+    return {int(bar.get("data-unit")): bar for bar in parse(svg).iter(f"{SVG}rect") if bar.get("class") == kind}
+
+
+def test_step_drawing_splits_the_preactivation(trace, shipped_weights):
+    svg = step_drawing(trace, shipped_weights, 5)
+    values = {
+        kind: [float(step_bars(svg, kind)[unit].get("data-value")) for unit in range(16)]
+        for kind in ("input-part", "recurrent-part", "push", "sum-marker")
+    }
+    np.testing.assert_allclose(values["input-part"], trace.input_part[5])
+    np.testing.assert_allclose(values["recurrent-part"], trace.recurrent_part[5])
+    np.testing.assert_allclose(values["sum-marker"], trace.input_part[5] + trace.recurrent_part[5])
+    np.testing.assert_allclose(values["push"], trace.hidden[5] * shipped_weights.output_weights[:, 0])
     with pytest.raises(ValueError, match="timestep must be between 0 and 8"):
-        step_figure(trace, shipped_weights, 9)
+        step_drawing(trace, shipped_weights, 9)
+
+
+def test_step_drawing_stacks_the_two_parts_as_relative_bars(trace, shipped_weights):
+    """Positive parts stack rightwards from zero and negative ones leftwards, so each bar's length is its value
+    and a marker at the sum sits where the stack says."""
+    for timestep in range(trace.timesteps):
+        svg = step_drawing(trace, shipped_weights, timestep)
+        inputs, recurrents = step_bars(svg, "input-part"), step_bars(svg, "recurrent-part")
+        markers = step_bars(svg, "sum-marker")
+        for unit in range(16):
+            x_in, w_in = float(inputs[unit].get("x")), float(inputs[unit].get("width"))
+            x_rec, w_rec = float(recurrents[unit].get("x")), float(recurrents[unit].get("width"))
+            assert w_in >= 0 and w_rec >= 0
+            input_value = float(inputs[unit].get("data-value"))
+            recurrent_value = float(recurrents[unit].get("data-value"))
+            zero = x_in if input_value >= 0 else x_in + w_in
+            if (input_value >= 0) == (recurrent_value >= 0):  # same side: the second starts where the first ends
+                assert x_rec == pytest.approx(x_in + w_in if input_value >= 0 else x_in - w_rec)
+            else:  # opposite sides: both start at zero
+                assert (x_rec if recurrent_value >= 0 else x_rec + w_rec) == pytest.approx(zero)
+            scale = w_in / abs(input_value) if input_value else w_rec / abs(recurrent_value)
+            marker_x = float(markers[unit].get("x")) + float(markers[unit].get("width")) / 2
+            assert marker_x == pytest.approx(zero + scale * (input_value + recurrent_value), abs=1e-6)
 
 
 @pytest.mark.parametrize("timestep", [None, 0, 8])
-def test_the_unvalidated_traces_are_valid_plotly(shipped_weights, trace, timestep):
-    """The unfolded and step figures add their traces as plain JSON, unchecked (``figure_with_traces``): Plotly's
-    own validation, run here, must accept every property, or a misspelt one would silently draw nothing."""
+def test_the_drawings_are_well_formed_svg(shipped_weights, trace, timestep):
+    """Every drawing the page shows parses as XML (the browser would drop a malformed one silently), names itself
+    for screen readers, and keeps its text escaped."""
     ablated = trace_addition(shipped_weights, 255, 255, ablation=analysis.make_ablation(16, _CARRY_UNITS_ZEROED))
     probe = analysis.carry_probe(shipped_weights)
-    figures = [
-        unfolded_figure(trace, timestep, probe.decode(trace.hidden), probe.top_carry_units),
-        unfolded_figure(ablated, timestep, compact=True),
-        step_figure(trace, shipped_weights, timestep or 0),
-        step_figure(ablated, shipped_weights, timestep or 0),
+    drawings = [
+        unfolded_drawing(trace, probe.decode(trace.hidden), probe.top_carry_units).with_column(timestep),
+        unfolded_drawing(ablated, compact=True, label='A <b>"label"</b> & more').with_column(timestep),
+        step_drawing(trace, shipped_weights, timestep or 0),
+        step_drawing(ablated, shipped_weights, timestep or 0),
     ]
-    for figure in figures:
-        validated = go.Figure(figure.to_dict())  # raises ValueError on any invalid property or value
-        assert [panel.type for panel in validated.data] == [panel["type"] for panel in figure.to_dict()["data"]]
+    for svg in drawings:
+        root = parse(svg)
+        assert root.get("role") == "img" and root.get("aria-label")
+    assert parse(drawings[1]).get("aria-label") == 'A <b>"label"</b> & more'
+    carry_units = [element for element in parse(drawings[0]).iter(f"{SVG}rect") if element.get("class") == "carry-unit"]
+    assert sorted(int(element.get("data-unit")) for element in carry_units) == sorted(probe.top_carry_units)
 
 
 def test_weights_figure_is_zero_centred(shipped_weights):
@@ -143,12 +218,19 @@ def test_tables_and_csv(trace):
 
 
 def test_compact_mode_shortens_the_text_for_half_width_columns(trace):
-    full = traces_by_name(unfolded_figure(trace))["addition"]
-    compact = traces_by_name(unfolded_figure(trace, compact=True))["addition"]
-    row = ADDITION_ROWS.index("RNN P(1)")
-    assert all(len(text) == 4 for text in np.array(full.text)[row])  # "0.97"
-    assert all(len(text) == 3 for text in np.array(compact.text)[row])  # "1.0"
-    assert compact.textfont.size < full.textfont.size
+    def probabilities(root):
+        return [
+            element.text
+            for element in panel(root, "addition").iter(f"{SVG}text")
+            if element.get("class") == "cell-text probability"
+        ] or [element.text for element in root.iter(f"{SVG}text") if element.get("class") == "cell-text probability"]
+
+    full, compact = unfolded_drawing(trace), unfolded_drawing(trace, compact=True)
+    full_texts = probabilities(parse(full.with_column(None)))
+    compact_texts = probabilities(parse(compact.with_column(None)))
+    assert full_texts and all(len(text) == 4 for text in full_texts)  # "0.97"
+    assert compact_texts and all(len(text) == 3 for text in compact_texts)  # "1.0"
+    assert compact.column_width < full.column_width and compact.font_size < full.font_size
 
 
 # --------------------------------------------------------------------------------------------------
@@ -188,8 +270,14 @@ def test_no_step_shows_a_held_unit_as_computed(shipped_weights, preset):
         computed = table["h_t is"] == "σ(pre-activation)"
         assert computed.sum() == 12 and (table.loc[~computed, "unit"].isin(_CARRY_UNITS_ZEROED)).all()
         np.testing.assert_allclose(table.loc[computed, "h_t"], sigma(table.loc[computed, "pre-activation"]), atol=2e-4)
-        markers = traces_by_name(step_figure(trace, shipped_weights, timestep))["sum → h_t = σ(sum) unless held"]
-        for label, total, outcome in zip(markers.y, markers.x, markers.customdata, strict=True):
+        svg = step_drawing(trace, shipped_weights, timestep)
+        assert "sum → h_t = σ(sum) unless held" in svg  # the legend says some are held
+        for marker in step_bars(svg, "sum-marker").values():
+            label, total, outcome = (
+                marker.get("data-label"),
+                float(marker.get("data-value")),
+                marker.get("data-outcome"),
+            )
             unit = int(label.split()[1])
             if unit in _CARRY_UNITS_ZEROED:
                 assert label.endswith("(held)") and outcome.startswith("held at 0 by the ablation")
@@ -217,8 +305,8 @@ def test_the_two_probe_readings_have_two_names_everywhere(shipped_weights, trace
 
     probe = analysis.carry_probe(shipped_weights)
     carry_out = probe.decode(trace.hidden)
-    addition = traces_by_name(unfolded_figure(trace, probe_carry=carry_out))["addition"]
-    assert analysis.PROBE_CARRY_IN in list(addition.y) and analysis.PROBE_CARRY_OUT not in list(addition.y)
+    rows = addition_texts(parse(unfolded_drawing(trace, probe_carry=carry_out).with_column(None)))
+    assert analysis.PROBE_CARRY_IN in rows and analysis.PROBE_CARRY_OUT not in rows
     assert list(carry_rows_figure(trace.carry_out, carry_out).data[0].y) == ["true carry out", analysis.PROBE_CARRY_OUT]
     assert analysis.PROBE_CARRY_OUT_LABEL in probe_pair_table(trace, probe).columns
     # No label anywhere says just "probe's carry" without saying which one.
@@ -256,7 +344,7 @@ def test_every_chart_on_the_page_has_a_text_alternative():
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
-    calls = 0
+    calls = drawings = 0
     for path in [*root.glob("ui/*.py"), root / "streamlit_app.py"]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call):
@@ -267,7 +355,10 @@ def test_every_chart_on_the_page_has_a_text_alternative():
             if name == "show_chart":
                 calls += 1
                 assert "alt" in [keyword.arg for keyword in node.keywords], f"{path.name}:{node.lineno} has no alt"
-    assert calls >= 15
+            drawings += name == "show_drawing"
+    # The SVG drawings (show_drawing) carry their text alternative as aria-label: explainer.svg.document requires
+    # one, and test_the_drawings_are_well_formed_svg checks it.
+    assert calls >= 12 and drawings >= 3
 
 
 def test_the_machine_diagrams_state_labels_are_readable_on_their_circles(shipped_weights):
@@ -285,21 +376,21 @@ def test_the_machine_diagrams_state_labels_are_readable_on_their_circles(shipped
 
 def test_a_long_sum_writes_only_the_probability_labels_that_fit():
     """At 65 columns every probability label would overlap its neighbours: only a spaced subset is written,
-    always including the chosen column, and every value is still in the hover data."""
+    always including the chosen column, and every value is still in the tooltips."""
     import itertools
 
     from explainer import load_weights, trace_addition
-    from explainer.figures import PROBABILITY_LABELS_FIT, labelled_columns, unfolded_figure
+    from explainer.drawings import PROBABILITY_LABELS_FIT, labelled_columns
     from explainer.storage import page_model_path
 
     trace = trace_addition(load_weights(str(page_model_path())), 2**64 - 1, 2**64 - 1)
     assert trace.timesteps == 65
-    figure = unfolded_figure(trace, timestep=40)
-    addition, output = figure.data[0], figure.data[2]
-    row = list(addition.y).index("RNN P(1)")
-    written = [step for step, text in enumerate(addition.text[row]) if text]
+    root = parse(unfolded_drawing(trace).with_column(40))
+    labels = [element for element in root.iter(f"{SVG}text") if element.get("class") == "cell-text probability"]
+    written = sorted({int(element.get("data-t")) for element in labels})
     assert 40 in written and len(written) <= PROBABILITY_LABELS_FIT + 1
+    assert len(labels) == 2 * len(written)  # in the addition's probability row and on the output strip
     assert min(b - a for a, b in itertools.pairwise(written)) >= 65 // PROBABILITY_LABELS_FIT
-    assert all(addition.customdata[row])  # the hover has every value
-    assert [step for step, text in enumerate(output.text[0]) if text] == written
+    probability_cells = [cell for cell in cells(root, "addition") if cell.get("data-row") == "RNN P(1)"]
+    assert len(probability_cells) == 65 and all(cell.find(f"{SVG}title").text for cell in probability_cells)
     assert list(labelled_columns(8)) == list(range(8))  # a short sum keeps every label

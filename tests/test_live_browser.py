@@ -6,7 +6,14 @@ import re
 
 import pytest
 
-from tests.support.browser import launch_chromium, require_browser, set_operand, streamlit_server, wait_until_healthy
+from tests.support.browser import (
+    HIDDEN_STATE_CELL,
+    launch_chromium,
+    require_browser,
+    set_operand,
+    streamlit_server,
+    wait_until_healthy,
+)
 
 require_browser()
 
@@ -18,10 +25,11 @@ TRAINED_VERDICT = re.compile(r"Your network \(step ([\d,]+)\) says")
 
 
 def hidden_state_image(page) -> str:
-    """The hidden-state heatmap as Plotly drew it (its image data): it changes when the network does."""
-    images = page.locator("[data-testid='stPlotlyChart'] .js-plotly-plot g.hm image")
-    images.nth(1).wait_for()
-    return images.nth(1).get_attribute("href") or ""
+    """The hidden-state heatmap as drawn (the colour of every cell): it changes when the network does."""
+    page.locator(HIDDEN_STATE_CELL).first.wait_for()
+    return ",".join(
+        page.locator(HIDDEN_STATE_CELL).evaluate_all("cells => cells.map(cell => cell.getAttribute('fill'))")
+    )
 
 
 def shown_step(page) -> int:

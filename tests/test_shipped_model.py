@@ -111,7 +111,8 @@ def test_the_page_never_imports_keras():
     import sys
 
     code = (
-        "import sys, explainer, explainer.figures, explainer.tables, ui.addition; explainer.load_weights(); "
+        "import sys, explainer, explainer.drawings, explainer.figures, explainer.tables, ui.addition; "
+        "explainer.load_weights(); "
         "print('keras' in sys.modules, 'tensorflow' in sys.modules)"
     )
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -10,18 +10,13 @@ import streamlit as st
 
 from explainer import AdditionTrace, RNNWeights, parse_operand, timesteps_for
 from explainer.analysis.probe import PROBE_CARRY_IN
-from explainer.figures import (
-    column_outlines,
-    figure_from_spec,
-    figure_spec,
-    unfolded_figure,
-    weights_figure,
-)
+from explainer.drawings import UnfoldedDrawing, step_drawing, unfolded_drawing
+from explainer.figures import weights_figure
 from explainer.plot_style import CARRIED_CONTRIBUTION, CARRY, HIGHLIGHT, INPUT_CONTRIBUTION
-from explainer.step_figures import step_equations, step_figure
+from explainer.step_figures import step_equations
 from explainer.tables import step_table, trace_csv, trace_table
 from explainer.tour import WHERE_IT_BREAKS
-from ui.charts import show_chart
+from ui.charts import show_chart, show_drawing
 
 DEFAULT_PAIR = (50, 18)  # the blog's own example
 PRESETS = {
@@ -264,13 +259,13 @@ def _trace_digest(trace: AdditionTrace, probe_carry: np.ndarray | None) -> str:
     return digest.hexdigest()
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def _unfolded_spec(
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _unfolded_drawing(
     digest: str, _trace: AdditionTrace, _probe_carry: np.ndarray | None, highlighted_units: tuple[int, ...]
-) -> dict:
-    """The unfolded figure of one trace without the timestep's outline, built once per trace (keyed by
-    ``digest``): a step click then only adds the outline, instead of building the whole figure again."""
-    return figure_spec(unfolded_figure(_trace, None, _probe_carry, highlighted_units))
+) -> UnfoldedDrawing:
+    """The unfolded drawing of one trace, built once per trace (keyed by ``digest``) and shared: it is immutable.
+    A step click then only draws the chosen column's marks."""
+    return unfolded_drawing(_trace, _probe_carry, highlighted_units)
 
 
 def unfolded_ui(
@@ -284,14 +279,8 @@ def unfolded_ui(
 
     ``carry_units_note`` (e.g. ``CarryProbe.carry_units_sentence()``) says why no units are outlined, if none are.
     """
-    # st.cache_data hands out a fresh copy (unpickled) on every call: this session's own to change.
-    spec = _unfolded_spec(_trace_digest(trace, probe_carry), trace, probe_carry, tuple(highlighted_units))
-    spec["layout"]["shapes"] = [*column_outlines(timestep), *spec["layout"].get("shapes", ())]
-    show_chart(
-        figure_from_spec(spec, private=True),
-        key="unfolded_chart",
-        alt="Column addition with the hidden-state heatmap and output probability under each column.",
-    )
+    drawing = _unfolded_drawing(_trace_digest(trace, probe_carry), trace, probe_carry, tuple(highlighted_units))
+    show_drawing(drawing.body, key="unfolded_chart", marks=drawing.chosen_column(timestep), column=timestep)
     carry_note = ""
     if highlighted_units:
         names = ", ".join(str(unit) for unit in highlighted_units)
@@ -339,11 +328,7 @@ def step_ui(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> None:
     )
     for line in step_equations(trace, timestep):
         st.latex(line)
-    show_chart(
-        step_figure(trace, weights, timestep),
-        key="step_chart",
-        alt="Per-unit input and recurrent contributions at the chosen step, and each unit's push on the output.",
-    )
+    show_drawing(step_drawing(trace, weights, timestep), key="step_chart")
     st.caption(
         "**What to look for:** at t = 0 the recurrent part is zero (there is no past yet). Later, units whose "
         f"{CARRIED_CONTRIBUTION.name} bar (h_(t−1)·W_h) is large are driven by memory rather than by the bits in "

@@ -1,5 +1,5 @@
 """Every chart and table on the page is shown the same way: no Plotly toolbar, a key for tests, a text
-alternative for each chart, no index column in tables."""
+alternative for each chart, no index column in tables; and the server-drawn SVG figures through one component."""
 
 from __future__ import annotations
 
@@ -9,12 +9,47 @@ import streamlit as st
 # The toolbar's zoom and pan only get in the way of figures whose ranges are fixed on purpose.
 CHART_CONFIG = {"displayModeBar": False}
 
+# Puts an SVG drawing (explainer.drawings) into the page as it is. st.html would strip the SVG (its sanitiser keeps
+# HTML only) and st.markdown would run 200 KB through a Markdown parser on every step. The body is replaced only
+# when it changed (a new pair), so a step click swaps just the few marks of the chosen column: the browser then
+# repaints in milliseconds what Plotly took ~400 ms to redraw (bench/bench_clicks.py).
+_DRAWING_SCRIPT = """
+export default function ({ data, parentElement }) {
+  const host = parentElement.querySelector('.drawing');
+  if (host.drawnBody !== data.body) {
+    host.innerHTML = data.body;
+    host.drawnBody = data.body;
+    host.drawnMarks = undefined;
+  }
+  const marks = host.querySelector('g.chosen-column');
+  if (marks && host.drawnMarks !== data.marks) {
+    marks.innerHTML = data.marks;
+    host.drawnMarks = data.marks;
+    if (data.column === null) marks.removeAttribute('data-t'); else marks.setAttribute('data-t', data.column);
+  }
+}
+"""
+_drawing = st.components.v2.component(
+    "addition_unfolded.drawing",
+    html='<div class="drawing"></div>',
+    css=".drawing svg { display: block; }",
+    js=_DRAWING_SCRIPT,
+    isolate_styles=False,  # the page's own rules (a phone's sideways scrolling) reach the drawing
+)
+
 
 def show_chart(figure: go.Figure, key: str, *, alt: str) -> None:
     """Draw ``figure`` with the page's chart settings; ``alt`` (required) describes it to screen readers."""
     if not alt.strip():
         raise ValueError(f"chart {key!r} needs a text alternative (alt).")
     st.plotly_chart(figure, key=key, config=CHART_CONFIG, alt=alt)
+
+
+def show_drawing(body: str, key: str, *, marks: str = "", column: int | None = None) -> None:
+    """Draw an SVG figure from :mod:`explainer.drawings` (its ``aria-label`` is its text alternative). ``marks`` goes
+    into its ``<g class="chosen-column">``, the column ``column``'s outline and labels."""
+    with st.container(key=key):
+        _drawing(key=f"{key}_drawing", data={"body": body, "marks": marks, "column": column})
 
 
 def show_table(table, key: str) -> None:

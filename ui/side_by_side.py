@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from explainer import RNNWeights, trace_addition
-from explainer.figures import unfolded_figure
+from explainer.drawings import unfolded_drawing
 from explainer.tables import trace_table
-from ui.charts import show_chart
+from ui.charts import show_drawing
 from ui.model_source import accuracy_over_all_pairs
 from ui.session_networks import SOURCE_SHIPPED
 
@@ -26,10 +26,8 @@ def side_by_side_ui(shipped_weights: RNNWeights, other_weights: RNNWeights, othe
             st.caption(
                 f"H = {weights.hidden_units} · exact on {accuracy_over_all_pairs(weights):.1%} of all 16,384 pairs"
             )
-            show_chart(
-                unfolded_figure(trace, compact=True),
-                key=f"side_by_side_{key}_chart",
-                alt=f"{label}: column addition with its hidden-state heatmap and output probability under each column.",
-            )
+            alt = f"{label}: column addition with its hidden-state heatmap and output probability under each column."
+            drawing = unfolded_drawing(trace, compact=True, label=alt)
+            show_drawing(drawing.body, key=f"side_by_side_{key}_chart", marks=drawing.chosen_column(None))
             with st.expander("As a table (for screen readers)"):
                 st.dataframe(trace_table(trace), hide_index=True, key=f"side_by_side_{key}_table")

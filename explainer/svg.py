@@ -1,0 +1,47 @@
+"""The few SVG pieces the server-drawn figures are made of: escaped text and attributes, one element per call.
+
+Why SVG and not Plotly for the figures that change on every step: a drawn Plotly chart cannot be updated in
+place by Streamlit, so each "Next ▶" redrew both charts in the browser (p50 437 ms from click to new step), and
+the first view waited 3–5 s for the browser to evaluate Plotly's 4.7 MB bundle. A few hundred rectangles of SVG
+are parsed and painted in milliseconds (``bench/bench_clicks.py``).
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+
+def attributes(values: dict[str, object]) -> str:
+    """``key="value"`` pairs, escaped; ``None`` values are left out; ``class_`` and ``font_size`` style names
+    are written ``class`` and ``font-size``."""
+    return " ".join(
+        f'{name.rstrip("_").replace("_", "-")}="{escape(str(value), quote=True)}"'
+        for name, value in values.items()
+        if value is not None
+    )
+
+
+def element(tag: str, content: str = "", **values: object) -> str:
+    """One element; ``content`` is inserted as it is (already SVG), use :func:`text` for words."""
+    return f"<{tag} {attributes(values)}>{content}</{tag}>" if content else f"<{tag} {attributes(values)}/>"
+
+
+def tooltip(words: str) -> str:
+    """A ``<title>`` child: the browser shows it when the pointer rests on its parent."""
+    return f"<title>{escape(words, quote=False)}</title>"
+
+
+def text(x: float, y: float, words: str, **values: object) -> str:
+    """Words centred on (x, y) unless ``text_anchor`` says otherwise."""
+    values = {"text_anchor": "middle", "dominant_baseline": "central", **values}
+    return f'<text x="{x:g}" y="{y:g}" {attributes(values)}>{escape(words, quote=False)}</text>'
+
+
+def document(width: float, height: float, content: str, *, label: str, class_: str) -> str:
+    """The ``<svg>`` root: drawn at its natural size, shrunk to fit a narrower column; ``label`` names it for
+    screen readers (``role="img"``), as a chart's ``alt`` does."""
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:g} {height:g}" width="{width:g}" '
+        f"{attributes({'class': class_, 'role': 'img', 'aria_label': label})} "
+        f'style="max-width:100%;height:auto;font-family:Inter, Helvetica, Arial, sans-serif">{content}</svg>'
+    )
