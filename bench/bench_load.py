@@ -3,8 +3,9 @@
     python -m bench.bench_load [--sessions 40]
 
 The same sessions as ``tests/test_load.py`` (each types its own pair and steps 1–5 times, arriving 0.5 s
-apart, all open at once, tabs of 8 Chromium processes), timed: the whole run, and each kind of wait
-(p50 / p95 / max).
+apart, all open at once, tabs of 8 Chromium processes, at most ``ACTIVE_AT_ONCE`` loading, typing or stepping
+at the same moment: ``--active 0`` lets every tab act at once), timed: the whole run, and each kind of wait
+(p50 / p95 / max), and the server's CPU over the whole run.
 Target: 40 sessions complete in ≤ 120 s on a 2-core machine.
 """
 
@@ -15,8 +16,9 @@ import asyncio
 import json
 import sys
 
+from tests.support import processes
 from tests.support.browser import streamlit_server, wait_until_healthy
-from tests.support.sessions import run_sessions, summarise
+from tests.support.sessions import ACTIVE_AT_ONCE, run_sessions, summarise
 
 TARGET_SECONDS = 120.0
 TIMEOUT_MS = 90_000
@@ -27,17 +29,32 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=40)
     parser.add_argument("--browsers", type=int, default=8, help="Chromium processes the sessions are spread over")
+    parser.add_argument(
+        "--active", type=int, default=ACTIVE_AT_ONCE, help="sessions loading, typing or stepping at once (0: all)"
+    )
     arguments = parser.parse_args()
     with streamlit_server() as (url, process):
         wait_until_healthy(url, process)
+        server_before = processes.cpu_seconds(process.pid, with_descendants=True)
         results, seconds = asyncio.run(
-            run_sessions(url, arguments.sessions, TIMEOUT_MS, STAGGER_SECONDS, 600, browsers=arguments.browsers)
+            run_sessions(
+                url,
+                arguments.sessions,
+                TIMEOUT_MS,
+                STAGGER_SECONDS,
+                600,
+                browsers=arguments.browsers,
+                active_at_once=arguments.active or None,
+            )
         )
-    summary = summarise(results, seconds, TIMEOUT_MS)
+        summary = summarise(results, seconds, TIMEOUT_MS)
+        summary["server_cpu_seconds"] = processes.cpu_seconds(process.pid, with_descendants=True) - server_before
     print("| measure | value | target |")
     print("|---|---|---|")
     target = f"≤ {TARGET_SECONDS:.0f} s"
     print(f"| {arguments.sessions} concurrent browser sessions, one server | {seconds:.0f} s | {target} |")
+    server_cpu = summary["server_cpu_seconds"]
+    print(f"| server CPU over the run (per session) | {server_cpu:.1f} s ({server_cpu / len(results):.2f} s) | |")
     for kind, numbers in summary["waits"].items():
         print(
             f"| {kind}, p50 / p95 / max of {numbers['count']} | {numbers['p50']:.2f} / {numbers['p95']:.2f} / "

@@ -43,14 +43,12 @@ def browser():
 
 def pytest_terminal_summary(terminalreporter):
     """Say how many bad-input cases the corpus tests tried, and the load test's latencies (the issues ask)."""
-    import sys
-
     from tests.support.counting import CASES_TRIED
+    from tests.support.sessions import LOAD_REPORT
 
-    load_test = sys.modules.get("tests.test_load")
-    if load_test is not None and load_test.REPORT:
+    if LOAD_REPORT:
         terminalreporter.section("load test: latency per session wait")
-        for line in load_test.REPORT:
+        for line in LOAD_REPORT:
             terminalreporter.write_line(line)
     if CASES_TRIED:
         terminalreporter.section("bad-input corpus")

@@ -17,6 +17,14 @@ from pathlib import Path
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGUMENTS, PROJECT_ROOT
 
 ERRORS = "[data-testid='stException'], [data-testid='stAlertContentError']"
+# The load test's latency summary, printed in pytest's terminal summary (conftest.py). It lives here, in a module
+# both import by one name: test modules are imported under their file name (tests/ is not a package).
+LOAD_REPORT: list[str] = []
+# How many of the visitors load, type or step at the same moment, in the load test and bench/bench_load.py. All 40
+# stay open and connected together; this bounds the browsers, not the server: 40 real Chromium tabs on the same
+# 2 cores as the server cost ~33× the server's CPU (bench_load: ~300 s of Chromium CPU against ~9 s of server
+# CPU for 40 sessions), so with every tab acting at once the run measures the browsers starving each other.
+ACTIVE_AT_ONCE = 4
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
 
@@ -77,8 +85,8 @@ async def drive(
     WebSocket and state).
 
     ``arrivals`` bounds how many pages load at once (the first view downloads the whole front end) and ``active``
-    how many tabs type and step at once: the browsers draw every chart of every active tab, and 40 tabs drawing
-    Plotly at once starve a 2-core machine. A tab that has done its part stays open and connected until all have,
+    how many tabs type and step at once: the browsers draw every element of every active tab, and 40 tabs drawing
+    at once starve a 2-core machine. A tab that has done its part stays open and connected until all have,
     so all sessions are open together at the end and each is read then."""
     a, b, steps = pair_for(session)
     result = SessionResult(session=session, pair=(a, b), steps=steps)
@@ -160,7 +168,7 @@ async def run_sessions(
     wall-clock seconds from the first start to the last finish.
 
     The visitors are tabs of ``browsers`` separate Chromium processes (a few "laptops"): each downloads the front
-    end (~8 MB of JavaScript, Plotly's alone 4.7 MB) once and caches it, and each has its own GPU/compositor
+    end (~3.5 MB of JavaScript for this page's first view) once and caches it, and each has its own GPU/compositor
     process. With all 40 visitors in one Chromium, pages stopped drawing lazily loaded widgets (the number boxes)
     for minutes on a loaded 2-core machine while the server answered in milliseconds."""
     from playwright import async_api
