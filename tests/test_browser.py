@@ -69,6 +69,36 @@ def test_a_shared_link_restores_the_view(server_url, page):
     page.get_by_text("Step t = 8").first.wait_for(timeout=30_000)
 
 
+def test_a_step_click_moves_only_the_chosen_column_and_a_phone_keeps_it_in_sight(server_url, browser):
+    """The unfolded drawing's body is drawn once per pair; a step swaps only the chosen column's marks. On a
+    phone the 41-column drawing scrolls sideways in its own region, and the chosen column stays visible."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{server_url}/?a=1000000000000&b=999999999999&t=5")
+        chosen = page.locator(".st-key-unfolded_chart g.chosen-column")
+        page.locator(".st-key-unfolded_chart g.chosen-column[data-t='5'] rect.outline").first.wait_for(timeout=60_000)
+        first_cell = page.locator(HIDDEN_STATE_CELL).first
+        first_cell.evaluate("cell => { cell.dataset.drawnBefore = 'yes'; }")  # gone if the body is drawn again
+        page.get_by_role("button", name="Next ▶").click()
+        page.locator(".st-key-unfolded_chart g.chosen-column[data-t='6']").wait_for(timeout=30_000)
+        page.get_by_text("Step t = 6 reads").first.wait_for(timeout=30_000)
+        assert first_cell.get_attribute("data-drawn-before") == "yes"
+        assert chosen.locator("rect.outline").count() == 3
+        page.wait_for_timeout(300)  # the region scrolls on the next animation frame
+        inside = page.evaluate(
+            """() => {
+              const outline = document.querySelector('.st-key-unfolded_chart g.chosen-column rect.outline');
+              const region = document.querySelector('.st-key-unfolded_chart');
+              const box = outline.getBoundingClientRect(), view = region.getBoundingClientRect();
+              return [region.scrollWidth > region.clientWidth, box.left >= view.left && box.right <= view.right];
+            }"""
+        )
+        assert inside == [True, True]  # it does scroll sideways, and the chosen column is in view
+    finally:
+        context.close()
+
+
 def test_screenshot_for_the_readme_is_reproducible(server_url, page, tmp_path):
     # Not the README's file itself (that is committed); this proves the command that makes it still works.
     page.goto(f"{server_url}/?a=50&b=18&t=4")

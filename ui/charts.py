@@ -26,6 +26,18 @@ export default function ({ data, parentElement }) {
     marks.innerHTML = data.marks;
     host.drawnMarks = data.marks;
     if (data.column === null) marks.removeAttribute('data-t'); else marks.setAttribute('data-t', data.column);
+    // On a phone the drawing scrolls sideways in its own region: keep the chosen column in sight.
+    const outline = marks.querySelector('.outline');
+    if (outline) requestAnimationFrame(() => {
+      let region = host.parentElement;
+      while (region && !/(auto|scroll)/.test(getComputedStyle(region).overflowX)) region = region.parentElement;
+      if (!region || region.scrollWidth <= region.clientWidth) return;
+      const box = outline.getBoundingClientRect();
+      const view = region.getBoundingClientRect();
+      if (box.left < view.left || box.right > view.right) {
+        region.scrollLeft += box.left - view.left - (view.width - box.width) / 2;
+      }
+    });
   }
 }
 """

@@ -48,7 +48,14 @@ SCROLLABLE_REGIONS_SCRIPT = """
       });
     }
   };
-  new MutationObserver(mark).observe(document.body, { childList: true, subtree: true });
+  // At most once a frame: reading widths lays the page out, and one step adds hundreds of SVG nodes.
+  let pending = false;
+  const markSoon = () => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => { pending = false; mark(); });
+  };
+  new MutationObserver(markSoon).observe(document.body, { childList: true, subtree: true });
   window.addEventListener('resize', mark);
   mark();
 })();
