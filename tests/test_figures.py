@@ -219,11 +219,7 @@ def test_tables_and_csv(trace):
 
 def test_compact_mode_shortens_the_text_for_half_width_columns(trace):
     def probabilities(root):
-        return [
-            element.text
-            for element in panel(root, "addition").iter(f"{SVG}text")
-            if element.get("class") == "cell-text probability"
-        ] or [element.text for element in root.iter(f"{SVG}text") if element.get("class") == "cell-text probability"]
+        return [element.text for element in root.iter(f"{SVG}text") if element.get("class") == "cell-text probability"]
 
     full, compact = unfolded_drawing(trace), unfolded_drawing(trace, compact=True)
     full_texts = probabilities(parse(full.with_column(None)))

@@ -259,7 +259,7 @@ def _trace_digest(trace: AdditionTrace, probe_carry: np.ndarray | None) -> str:
     return digest.hexdigest()
 
 
-@st.cache_resource(max_entries=256, show_spinner=False)
+@st.cache_resource(max_entries=128, show_spinner=False)  # ~40 kB each for 8 columns, ~600 kB at 128
 def _unfolded_drawing(
     digest: str, _trace: AdditionTrace, _probe_carry: np.ndarray | None, highlighted_units: tuple[int, ...]
 ) -> UnfoldedDrawing:
