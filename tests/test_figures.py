@@ -233,7 +233,7 @@ def test_compact_mode_shortens_the_text_for_half_width_columns(trace):
 # An ablated unit is shown as held, never as h = σ(pre-activation) (issue 15).
 # --------------------------------------------------------------------------------------------------
 
-# "σ(x) = y" as the worked example writes it (LaTeX), and "σ(sum) = y" as the step figure's hover does.
+# "σ(x) = y" as the worked example writes it (LaTeX), and "σ(sum) = y" as the step drawing's tooltip does.
 _LATEX_SIGMA = re.compile(r"\\sigma\(([+-][0-9.]+)\) = ([0-9.]+)")
 _CARRY_UNITS_ZEROED = {3, 10, 7, 11}
 

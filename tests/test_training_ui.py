@@ -109,16 +109,24 @@ def test_another_session_still_sees_the_shipped_model(trained_app, shipped_weigh
     assert load_weights() == shipped_weights
 
 
+def charts(app: AppTest) -> dict[str, str]:
+    """Every chart on the page by its ``key=``, with what it draws: a Plotly chart's figure JSON, or a drawing's
+    data (its SVG; ``ui.charts.show_drawing`` keys its element ``<key>_drawing``). Element ids read
+    ``$$ID-<hash>-<key>``."""
+    found = {chart.proto.id.split("-", 2)[-1]: chart.proto.spec for chart in app.get("plotly_chart")}
+    for drawing in app.get("bidi_component"):
+        found[drawing.proto.id.split("-", 2)[-1].removesuffix("_drawing")] = drawing.proto.json
+    return found
+
+
 def chart_keys(app: AppTest) -> set[str]:
-    """The ``key=`` of every Plotly chart on the page (element ids read ``$$ID-<hash>-<key>``)."""
-    return {chart.proto.id.split("-", 2)[-1] for chart in app.get("plotly_chart")}
+    return set(charts(app))
 
 
 def chart_spec(app: AppTest, key: str) -> str:
-    for chart in app.get("plotly_chart"):
-        if chart.proto.id.split("-", 2)[-1] == key:
-            return chart.proto.spec
-    raise AssertionError(f"no chart {key!r} on the page")
+    if key not in charts(app):
+        raise AssertionError(f"no chart {key!r} on the page")
+    return charts(app)[key]
 
 
 def test_the_replay_slider_moves_every_view_to_the_checkpoint(trained_app):

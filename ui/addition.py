@@ -251,7 +251,7 @@ def timestep_ui(timesteps: int) -> int:
 
 
 def _trace_digest(trace: AdditionTrace, probe_carry: np.ndarray | None) -> str:
-    """What the unfolded figure of ``trace`` is drawn from: the bits, every h_t and o_t (so the network and any
+    """What the unfolded drawing of ``trace`` is drawn from: the bits, every h_t and o_t (so the network and any
     ablation), and the probe's reading."""
     digest = hashlib.blake2b(f"{trace.a}+{trace.b}".encode(), digest_size=16)
     for array in (trace.input_bits, trace.hidden, trace.output_probability, probe_carry):
