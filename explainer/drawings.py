@@ -106,9 +106,9 @@ def _title(x: float, y: float, words: str) -> str:
 class UnfoldedDrawing:
     """The unfolded addition as SVG without a chosen column (``body``), and what it takes to mark one.
 
-    Split so that a step click sends only the chosen column's marks (:meth:`chosen_column`, ~3 KB): the body
-    of a 41-column sum is ~200 KB of SVG that the page draws once per pair. :meth:`with_column` gives the
-    whole figure.
+    Split so that a step click sends only the chosen column's marks (:meth:`chosen_column`, 5–9 kB): the body
+    of a 41-column sum is ~190 kB of SVG (~40 kB at 8 columns) that the page draws once per pair.
+    :meth:`with_column` gives the whole figure.
     """
 
     body: str  # holds an empty <g class="chosen-column"> (CHOSEN_PLACEHOLDER) where the marks go
