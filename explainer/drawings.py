@@ -369,6 +369,25 @@ class _Axis:
         return "".join(parts)
 
 
+def _bar(
+    axis: _Axis, start: float, value: float, top: float, height: float, tip: str, fill: str, class_: str, unit: int
+) -> str:
+    """A horizontal bar of length |``value``| whose left end is at ``start`` on ``axis``; it carries its unit and
+    exact value as data (the tests read them back)."""
+    return element(
+        "rect",
+        tooltip(tip),
+        x=axis(start),
+        y=top,
+        width=axis(start + abs(value)) - axis(start),
+        height=height,
+        fill=fill,
+        class_=class_,
+        data_unit=unit,
+        data_value=repr(float(value)),
+    )
+
+
 def step_drawing(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> str:
     """What happens inside step ``timestep``, unit by unit.
 
@@ -428,17 +447,16 @@ def step_drawing(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> st
             ),
         ):
             parts.append(
-                element(
-                    "rect",
-                    tooltip(f"{name}: {value:+.3f} ({part_name})"),
-                    x=split_axis(start),
-                    y=bar_y,
-                    width=split_axis(start + abs(value)) - split_axis(start),
-                    height=bar_height,
-                    fill=colour,
-                    class_=class_,
-                    data_unit=unit,
-                    data_value=repr(float(value)),
+                _bar(
+                    split_axis,
+                    start,
+                    value,
+                    bar_y,
+                    bar_height,
+                    f"{name}: {value:+.3f} ({part_name})",
+                    colour,
+                    class_,
+                    unit,
                 )
             )
         outcome = (
@@ -463,21 +481,10 @@ def step_drawing(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> st
                 data_label=name,
             )
         )
-        start = min(pushes[unit], 0.0)
-        parts.append(
-            element(
-                "rect",
-                tooltip(f"{name}: {pushes[unit]:+.3f} (h_t × W_o)"),
-                x=push_axis(start),
-                y=bar_y,
-                width=push_axis(start + abs(pushes[unit])) - push_axis(start),
-                height=bar_height,
-                fill=INK if pushes[unit] >= 0 else NEUTRAL.hex,
-                class_="push",
-                data_unit=unit,
-                data_value=repr(float(pushes[unit])),
-            )
-        )
+        push = pushes[unit]
+        colour = INK if push >= 0 else NEUTRAL.hex
+        tip = f"{name}: {push:+.3f} (h_t × W_o)"
+        parts.append(_bar(push_axis, min(push, 0.0), push, bar_y, bar_height, tip, colour, "push", unit))
     legend_y = top + panel_height + 34
     legend = []
     x = left
