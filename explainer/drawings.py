@@ -124,8 +124,7 @@ class UnfoldedDrawing:
     font_size: int  # of the probability labels
 
     def column_x(self, step: int) -> float:
-        """The left edge of column ``step``: t = 0 is the rightmost column, as on paper."""
-        return self.left + (self.timesteps - 1 - step) * self.column_width
+        return _column_x(self.left, self.column_width, self.timesteps, step)
 
     def chosen_column(self, timestep: int | None) -> str:
         """The outline of column ``timestep`` in every panel, and the probability and tick labels, which depend
@@ -160,6 +159,11 @@ class UnfoldedDrawing:
 
 
 CHOSEN_PLACEHOLDER = '<g class="chosen-column"></g>'
+
+
+def _column_x(left: float, column_width: float, timesteps: int, step: int) -> float:
+    """The left edge of column ``step``: t = 0 is the rightmost column, as on paper."""
+    return left + (timesteps - 1 - step) * column_width
 
 
 def _probability_label(x: float, y: float, words: str, size: int, colour: str, step: int) -> str:
@@ -200,8 +204,8 @@ def unfolded_drawing(
     grid_width = column_width * timesteps
     width = left + grid_width + 64
 
-    def column_x(step: int) -> float:  # t = 0 on the right
-        return left + (timesteps - 1 - step) * column_width
+    def column_x(step: int) -> float:
+        return _column_x(left, column_width, timesteps, step)
 
     parts: list[str] = []
     panels: list[tuple[float, float]] = []
