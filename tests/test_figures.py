@@ -22,10 +22,6 @@ def trace(shipped_weights):
     return trace_addition(shipped_weights, 255, 255)  # 9 timesteps, carries everywhere
 
 
-def traces_by_name(figure):
-    return {trace.name: trace for trace in figure.data}
-
-
 SVG = "{http://www.w3.org/2000/svg}"
 
 

@@ -124,9 +124,10 @@ def chart_keys(app: AppTest) -> set[str]:
 
 
 def chart_spec(app: AppTest, key: str) -> str:
-    if key not in charts(app):
+    found = charts(app)
+    if key not in found:
         raise AssertionError(f"no chart {key!r} on the page")
-    return charts(app)[key]
+    return found[key]
 
 
 def test_the_replay_slider_moves_every_view_to_the_checkpoint(trained_app):
