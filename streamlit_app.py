@@ -8,7 +8,7 @@ import streamlit as st
 
 from explainer import ModelFileError, RNNWeights, load_weights, trace_addition
 from explainer.analysis import carry_probe, describe_ablation
-from explainer.storage import LONG_MODEL_PATH, SHIPPED_MODEL_COMMAND, page_model_path
+from explainer.files.keras_file import LONG_MODEL_PATH, SHIPPED_MODEL_COMMAND, page_model_path
 from ui.ablation import ablation_ui
 from ui.addition import (
     columns_ui,

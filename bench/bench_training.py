@@ -13,7 +13,7 @@ import json
 import statistics
 import sys
 
-from explainer.train import train
+from explainer.training.train import train
 
 TARGET_RATIO = 15.0
 

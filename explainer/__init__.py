@@ -3,7 +3,15 @@
 This package never imports streamlit: the page (``streamlit_app.py``) composes what it provides.
 """
 
-from explainer.encoding import (
+from explainer.files.keras_file import (
+    SHIPPED_MODEL_COMMAND,
+    SHIPPED_MODEL_PATH,
+    ModelFileError,
+    load_model,
+    load_weights,
+)
+from explainer.model.accuracy import Accuracy, evaluate
+from explainer.model.encoding import (
     MAX_OPERAND,
     all_pairs,
     bits_to_int,
@@ -14,10 +22,8 @@ from explainer.encoding import (
     timesteps_for,
     validate_operand,
 )
-from explainer.evaluation import Accuracy, evaluate
-from explainer.network import RNNWeights, build_model, forward
-from explainer.storage import SHIPPED_MODEL_COMMAND, SHIPPED_MODEL_PATH, ModelFileError, load_model, load_weights
-from explainer.trace import AdditionTrace, trace_addition
+from explainer.model.network import RNNWeights, build_model, forward
+from explainer.model.trace import AdditionTrace, trace_addition
 
 __all__ = [
     "MAX_OPERAND",

@@ -23,8 +23,8 @@ from explainer.analysis import (
     make_ablation,
     state_space,
 )
-from explainer.network import RNNWeights
-from explainer.trace import AdditionTrace, trace_addition
+from explainer.model.network import RNNWeights
+from explainer.model.trace import AdditionTrace, trace_addition
 
 # 22 columns of 0 + 1 and no carry: the one place the shipped network is known to break (tests/test_shipped_model.py).
 WHERE_IT_BREAKS = (0, 2**22 - 1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from explainer import load_model
-from explainer.network import RNNWeights
+from explainer.model.network import RNNWeights
 
 
 @pytest.fixture(scope="session")

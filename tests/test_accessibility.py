@@ -13,7 +13,7 @@ import re
 import pytest
 
 from explainer import load_weights
-from explainer.storage import page_model_path
+from explainer.files.keras_file import page_model_path
 from explainer.tour import STOPS
 from tests.support.browser import PROJECT_ROOT, require_browser
 

@@ -24,8 +24,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explainer.network import RNNWeights
-from explainer.weights_io import weights_to_npz_bytes
+from explainer.files.npz_file import weights_to_npz_bytes
+from explainer.model.network import RNNWeights
 from tests.support.networks import random_weights
 from tests.support.processes import children
 from ui.session_networks import UploadedWeights
@@ -170,7 +170,7 @@ def test_every_insight_view_draws_or_says_why_not(page_with_huge_weights, view):
 
 @pytest.mark.parametrize("kind", ["directory", "/dev/zero"])
 def test_a_model_path_that_is_not_a_file_is_named_for_what_it_is(monkeypatch, tmp_path, kind):
-    from explainer.storage import MODEL_PATH_VARIABLE, SHIPPED_MODEL_COMMAND
+    from explainer.files.keras_file import MODEL_PATH_VARIABLE, SHIPPED_MODEL_COMMAND
 
     model_path = str(tmp_path) if kind == "directory" else "/dev/zero"
     monkeypatch.setenv(MODEL_PATH_VARIABLE, model_path)
@@ -316,7 +316,7 @@ def test_markdown_in_an_uploaded_file_name_is_shown_as_text():
 def test_a_refused_upload_does_not_repeat_its_name():
     # Streamlit itself refuses names not ending in .npz before the page sees them; the reader must not
     # echo a name into a message shown as Markdown either way.
-    from explainer.weights_io import weights_from_upload
+    from explainer.files.npz_file import weights_from_upload
 
     for name, expected in (
         ("[x](http://evil.example).keras", "This .keras file"),
@@ -334,13 +334,13 @@ def test_a_refused_upload_does_not_repeat_its_name():
 
 def export_children() -> set[int]:
     """Process ids of this process's running children that are building a .keras file."""
-    running = children(os.getpid(), b"explainer.weights_io")
+    running = children(os.getpid(), b"explainer.files.npz_file")
     return {pid for pid, state in running.items() if state != "Z"}  # a finished one waiting to be reaped is done
 
 
 def test_concurrent_keras_downloads_start_at_most_the_limit_and_one_child_per_network():
-    from explainer.keras_jobs import forget_kept_files, keras_file_bytes
-    from explainer.settings import max_trainings
+    from explainer.serving.keras_slots import forget_kept_files, keras_file_bytes
+    from explainer.serving.settings import max_trainings
 
     forget_kept_files()
     networks = [random_weights(16, seed=seed) for seed in (10, 11, 12)]
@@ -407,7 +407,7 @@ def test_closing_tabs_mid_training_frees_their_slots_and_leaves_no_zombie():
             tabs = [start_training(browser, url) for _ in range(2)]
             for _, page in tabs:
                 page.get_by_text("/ 20,000 · loss").first.wait_for()
-            closed_children = children(process.pid, b"explainer.train_worker")
+            closed_children = children(process.pid, b"explainer.training.worker")
             assert len(closed_children) == 2
             for context, _ in tabs:
                 context.close()
@@ -415,7 +415,7 @@ def test_closing_tabs_mid_training_frees_their_slots_and_leaves_no_zombie():
             context, page = start_training(browser, url)
             page.get_by_text("/ 20,000 · loss").first.wait_for(timeout=300_000)
             assert not page.get_by_text("Other visitors are training").count()
-            running = children(process.pid, b"explainer.train_worker")
+            running = children(process.pid, b"explainer.training.worker")
             assert "Z" not in running.values(), running  # the closed tabs' children were reaped
             assert not set(running) & set(closed_children), running  # and are gone: only the new run's child
             assert len(running) == 1, running

@@ -12,11 +12,12 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from explainer import analysis, evaluate, forward, output_figures, trace_addition
-from explainer import insight_figures as figures
-from explainer.encoding import MAX_OPERAND, encode_batch
-from explainer.evaluation import exhaustive_dataset
-from explainer.network import RNNWeights
+from explainer import analysis, evaluate, forward, trace_addition
+from explainer.figures import insight as figures
+from explainer.figures import output as output_figures
+from explainer.model.accuracy import exhaustive_dataset
+from explainer.model.encoding import MAX_OPERAND, encode_batch
+from explainer.model.network import RNNWeights
 from tests.support.networks import random_weights
 
 

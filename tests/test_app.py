@@ -162,7 +162,7 @@ def test_the_weights_view_renders(app):
 
 @pytest.mark.parametrize("damage", ["missing", "truncated", "junk"])
 def test_a_bad_model_file_shows_the_command_not_a_traceback(monkeypatch, tmp_path, damage):
-    from explainer.storage import MODEL_PATH_VARIABLE, SHIPPED_MODEL_COMMAND, SHIPPED_MODEL_PATH
+    from explainer.files.keras_file import MODEL_PATH_VARIABLE, SHIPPED_MODEL_COMMAND, SHIPPED_MODEL_PATH
 
     model_file = tmp_path / "model.keras"
     if damage == "truncated":
@@ -257,7 +257,7 @@ def test_a_second_training_run_keeps_the_first():
 
 @pytest.mark.parametrize("hidden_units", [1, 3])
 def test_an_uploaded_small_network_drives_every_view(hidden_units):
-    from explainer.weights_io import weights_to_npz_bytes
+    from explainer.files.npz_file import weights_to_npz_bytes
     from tests.support.networks import random_weights
 
     weights = random_weights(hidden_units, seed=hidden_units)
@@ -309,7 +309,7 @@ def test_inside_one_step_never_writes_a_held_unit_as_sigma_of_its_sum():
 
 
 def test_an_uploaded_network_whose_probe_reads_no_carry_gets_no_carry_units():
-    from explainer.weights_io import weights_to_npz_bytes
+    from explainer.files.npz_file import weights_to_npz_bytes
     from tests.support.networks import random_weights
 
     app = start({"a": "99", "b": "37"})

@@ -32,7 +32,7 @@ def page(browser):
 
 
 def panel_count(page) -> int:
-    """Panels of the unfolded addition (explainer.drawings) drawn in the page."""
+    """Panels of the unfolded addition (explainer.figures.drawings) drawn in the page."""
     return page.locator(".unfolded-drawing g.panel").count()
 
 
@@ -121,7 +121,9 @@ def test_a_broken_model_file_is_explained_in_the_browser(browser, tmp_path, dama
         page.goto(url)
         expected = "is missing" if damage == "missing" else "could not be read"
         page.get_by_text(expected).first.wait_for(timeout=60_000)
-        page.get_by_text("python -m explainer.train --recipe seed --seed 0 --out assets/model.keras").first.wait_for()
+        page.get_by_text(
+            "python -m explainer.training --recipe seed --seed 0 --out assets/model.keras"
+        ).first.wait_for()
         assert page.locator("[data-testid='stException']").count() == 0
         assert "Traceback" not in page.content()
         context.close()
@@ -129,7 +131,7 @@ def test_a_broken_model_file_is_explained_in_the_browser(browser, tmp_path, dama
 
 def training_children(server_pid: int) -> dict[int, str]:
     """Training worker processes started by the server, and any zombie it left."""
-    return children(server_pid, b"explainer.train_worker")
+    return children(server_pid, b"explainer.training.worker")
 
 
 def test_stop_ends_training_and_keeps_the_checkpoints(browser):

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from explainer.encoding import (
+from explainer.model.encoding import (
     MAX_OPERAND,
     all_pairs,
     bits_matrix_to_ints,

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from explainer import load_weights
+from explainer.files.keras_file import _WEIGHT_DATASETS, SHIPPED_MODEL_PATH, ModelFileError, file_sha256, read_sidecar
 from explainer.paths import PROJECT_ROOT
-from explainer.storage import _WEIGHT_DATASETS, SHIPPED_MODEL_PATH, ModelFileError, file_sha256, read_sidecar
 
 # A writer that saves over an existing model but stops inside the write: it has written part of the new
 # file into the temporary path, says so, and waits. The test then kills it with SIGKILL, the way a crash
@@ -25,8 +25,8 @@ WRITER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from explainer import storage
-    from explainer.network import RNNWeights
+    from explainer.files import keras_file as storage
+    from explainer.model.network import RNNWeights
     import numpy as np
 
     target = Path(sys.argv[1])
@@ -73,7 +73,7 @@ def test_killing_a_save_midway_leaves_the_previous_model_intact(tmp_path):
 
 
 def test_a_failing_save_cleans_up_its_temporary_file(tmp_path):
-    from explainer.storage import save_model
+    from explainer.files.keras_file import save_model
 
     class Broken:
         def save(self, path):

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from explainer import analysis, trace_addition
-from explainer.drawings import ADDITION_ROWS, step_drawing, unfolded_drawing
-from explainer.figures import weights_figure
-from explainer.plot_style import ACTIVATION_SCALE, WRONG_FILL, scale_colours
-from explainer.step_figures import step_equations
-from explainer.tables import step_table, trace_csv, trace_table
+from explainer.figures.drawings import ADDITION_ROWS, step_drawing, unfolded_drawing
+from explainer.figures.step_equations import step_equations
+from explainer.figures.style import ACTIVATION_SCALE, WRONG_FILL, scale_colours
+from explainer.figures.tables import step_table, trace_csv, trace_table
+from explainer.figures.weights import weights_figure
 from ui.addition import PRESETS
 
 
@@ -292,8 +292,8 @@ def test_the_worked_example_of_50_plus_18_at_t1_with_the_carry_units_zeroed(ship
 def test_the_two_probe_readings_have_two_names_everywhere(shipped_weights, trace):
     from pathlib import Path
 
-    from explainer.insight_figures import carry_rows_figure
-    from explainer.tables import probe_pair_table
+    from explainer.figures.insight import carry_rows_figure
+    from explainer.figures.tables import probe_pair_table
 
     probe = analysis.carry_probe(shipped_weights)
     carry_out = probe.decode(trace.hidden)
@@ -348,14 +348,15 @@ def test_every_chart_on_the_page_has_a_text_alternative():
                 calls += 1
                 assert "alt" in [keyword.arg for keyword in node.keywords], f"{path.name}:{node.lineno} has no alt"
             drawings += name == "show_drawing"
-    # The SVG drawings (show_drawing) carry their text alternative as aria-label: explainer.svg.document requires
+    # The SVG drawings (show_drawing) carry their text alternative as aria-label:
+    # explainer.figures.svg.document requires
     # one, and test_the_drawings_are_well_formed_svg checks it.
     assert calls >= 12 and drawings >= 3
 
 
 def test_the_machine_diagrams_state_labels_are_readable_on_their_circles(shipped_weights):
-    from explainer.insight_figures import machine_diagram_figure
-    from explainer.plot_style import contrast_ratio
+    from explainer.figures.insight import machine_diagram_figure
+    from explainer.figures.style import contrast_ratio
 
     machine = analysis.extract_machine(shipped_weights).minimal
     figure = machine_diagram_figure(machine.state_names, machine.next_state, machine.output, machine.start)
@@ -372,8 +373,8 @@ def test_a_long_sum_writes_only_the_probability_labels_that_fit():
     import itertools
 
     from explainer import load_weights, trace_addition
-    from explainer.drawings import PROBABILITY_LABELS_FIT, labelled_columns
-    from explainer.storage import page_model_path
+    from explainer.figures.drawings import PROBABILITY_LABELS_FIT, labelled_columns
+    from explainer.files.keras_file import page_model_path
 
     trace = trace_addition(load_weights(str(page_model_path())), 2**64 - 1, 2**64 - 1)
     assert trace.timesteps == 65

@@ -10,8 +10,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from explainer.paths import PROJECT_ROOT
-from explainer.recipes import TrainingSettings
-from explainer.train_worker import settings_line, warm_worker_command, worker_command
+from explainer.training.recipes import TrainingSettings
+from explainer.training.worker import settings_line, warm_worker_command, worker_command
 
 SETTINGS = TrainingSettings("fast", 3, 16, 0.05, 48)
 
@@ -105,7 +105,7 @@ def test_a_link_to_a_section_or_view_that_is_not_there_gives_a_notice(query, exp
 
 
 def test_a_bad_training_limit_is_explained_on_the_page_not_as_a_traceback(monkeypatch):
-    import explainer.keras_jobs as keras_jobs
+    import explainer.serving.keras_slots as keras_jobs
 
     monkeypatch.setenv("ADDITION_UNFOLDED_MAX_TRAININGS", "lots")
     monkeypatch.setattr(keras_jobs, "_slots", None)  # read again, as a fresh server would

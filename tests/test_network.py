@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from explainer.network import RNNWeights, build_model
+from explainer.model.network import RNNWeights, build_model
 from tests.support.networks import random_weights
 
 

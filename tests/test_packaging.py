@@ -120,7 +120,7 @@ def test_the_wheel_holds_explainer_and_its_command_line_works_outside_the_reposi
     )
     assert Path(located.stdout.strip()).is_relative_to(target), located.stderr
     helped = subprocess.run(
-        [sys.executable, "-m", "explainer.train", "--help"],
+        [sys.executable, "-m", "explainer.training.train", "--help"],
         cwd=elsewhere,
         env=environment,
         capture_output=True,
@@ -128,10 +128,10 @@ def test_the_wheel_holds_explainer_and_its_command_line_works_outside_the_reposi
         timeout=300,
     )
     assert helped.returncode == 0, helped.stderr[-2000:]
-    assert "usage: python -m explainer.train" in helped.stdout and "--out" in helped.stdout
+    assert "usage: python -m explainer.training" in helped.stdout and "--out" in helped.stdout
     # The shipped model lives in the repository's assets/, not in the package: the default path says so.
     missing = subprocess.run(
-        [sys.executable, "-c", "from explainer.storage import load_weights\nload_weights()"],
+        [sys.executable, "-c", "from explainer.files.keras_file import load_weights\nload_weights()"],
         cwd=elsewhere,
         env=environment,
         capture_output=True,

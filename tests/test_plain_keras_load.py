@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from explainer.storage import SHIPPED_MODEL_PATH, load_weights
-from explainer.weights_io import model_to_keras_bytes_in_subprocess
+from explainer.files.keras_file import SHIPPED_MODEL_PATH, load_weights
+from explainer.files.npz_file import model_to_keras_bytes_in_subprocess
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,13 +35,13 @@ print(json.dumps({"explainer_imported": "explainer" in sys.modules, "weights": l
 """
 
 
-# `python -m explainer.train --recipe long --seed 0 --out PATH`, with the stages cut to two steps.
+# `python -m explainer.training --recipe long --seed 0 --out PATH`, with the stages cut to two steps.
 TRAIN_LONG_BRIEFLY = """
 import sys
-import explainer.long_training
-from explainer.train import main
+import explainer.training.long_recipe
+from explainer.training.train import main
 
-explainer.long_training.STAGES = ((1, 5.0), (1, 30.0))
+explainer.training.long_recipe.STAGES = ((1, 5.0), (1, 30.0))
 sys.exit(main(["--recipe", "long", "--seed", "0", "--out", sys.argv[1]]))
 """
 
@@ -75,7 +75,7 @@ def run_project_python(*arguments: str) -> None:
 def test_every_keras_file_the_project_writes_loads_with_plain_keras(tmp_path):
     # 1. A model trained and saved by the CLI (a few steps are enough: the model is compiled while training).
     trained = tmp_path / "trained.keras"
-    run_project_python("-m", "explainer.train", "--recipe", "fast", "--max-steps", "16", "--out", str(trained))
+    run_project_python("-m", "explainer.training.train", "--recipe", "fast", "--max-steps", "16", "--out", str(trained))
     # 2. The page's ".keras" download, made the way the page makes it (in a child process).
     downloaded = tmp_path / "downloaded.keras"
     downloaded.write_bytes(model_to_keras_bytes_in_subprocess(load_weights(SHIPPED_MODEL_PATH)))

@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from explainer.proof_verdict import verdict_file_path
-from explainer.storage import SHIPPED_MODEL_PATH
+from explainer.files.keras_file import SHIPPED_MODEL_PATH
+from explainer.verify.verdict import verdict_file_path
 from tests.support.browser import PROJECT_ROOT, require_browser
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"

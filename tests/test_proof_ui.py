@@ -1,5 +1,5 @@
 """The "Proof at every length" view, the columns setting and the network picker, through Streamlit's AppTest;
-and the pieces under them (:mod:`explainer.proof_verdict`, :mod:`explainer.proof_figures`)."""
+and the pieces under them (:mod:`explainer.verify.verdict`, :mod:`explainer.figures.proof`)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,16 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explainer.proof_figures import abstract_states_figure, abstract_states_table, leaf_targets, transitions_table
-from explainer.proof_verdict import (
+from explainer.figures.proof import (
+    abstract_states_figure,
+    abstract_states_table,
+    leaf_targets,
+    transitions_table,
+)
+from explainer.files.keras_file import LONG_MODEL_PATH, SHIPPED_MODEL_PATH, load_weights
+from explainer.files.npz_file import weights_to_npz_bytes
+from explainer.verify import PROPERTY
+from explainer.verify.verdict import (
     CHILD_GRACE,
     PAGE_TIME_LIMIT,
     Verdict,
@@ -23,9 +31,6 @@ from explainer.proof_verdict import (
     verdict_from_json,
     verdict_in_child,
 )
-from explainer.storage import LONG_MODEL_PATH, SHIPPED_MODEL_PATH, load_weights
-from explainer.verify import PROPERTY
-from explainer.weights_io import weights_to_npz_bytes
 from tests.support.networks import random_weights
 from tests.test_verify import carry_machine_weights
 

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from explainer.settings import (
+from explainer.files.keras_file import MODEL_PATH_VARIABLE
+from explainer.serving.settings import (
     DEFAULT_MAX_TRAININGS,
     MAX_TRAININGS_CEILING,
     MAX_TRAININGS_VARIABLE,
     SettingsError,
     max_trainings,
 )
-from explainer.storage import MODEL_PATH_VARIABLE
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,11 +54,12 @@ def test_streamlit_secrets_reach_the_settings_without_the_page_passing_them(tmp_
     )
     script = (
         "import json, sys\n"
-        "import explainer.settings, explainer.storage\n"
+        "import explainer.serving.settings, explainer.files.keras_file\n"
         "light = not any(name in sys.modules for name in ('keras', 'tensorflow', 'streamlit'))\n"
         "import streamlit\n"
         "assert streamlit.secrets.load_if_toml_exists()\n"
-        "print(json.dumps([light, explainer.settings.max_trainings(), str(explainer.storage.page_model_path())]))\n"
+        "print(json.dumps([light, explainer.serving.settings.max_trainings(),"
+        " str(explainer.files.keras_file.page_model_path())]))\n"
     )
     environment = {
         name: value for name, value in os.environ.items() if name not in {MAX_TRAININGS_VARIABLE, MODEL_PATH_VARIABLE}

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from explainer import SHIPPED_MODEL_COMMAND, ModelFileError, evaluate, load_model, trace_addition
-from explainer.encoding import all_pairs, encode_batch
-from explainer.storage import SHIPPED_MODEL_PATH, file_sha256, read_sidecar
+from explainer.files.keras_file import SHIPPED_MODEL_PATH, file_sha256, read_sidecar
+from explainer.model.encoding import all_pairs, encode_batch
 
 
 @pytest.mark.parametrize(("operand_bits", "pairs"), [(7, 16_384), (8, 65_536)])
@@ -79,7 +79,7 @@ def test_copied_model_loads_from_elsewhere(tmp_path):
 
 def test_weights_read_without_keras_equal_what_keras_loads(shipped_model):
     from explainer import load_weights
-    from explainer.network import RNNWeights
+    from explainer.model.network import RNNWeights
 
     assert load_weights() == RNNWeights.from_model(shipped_model)
 
@@ -111,7 +111,8 @@ def test_the_page_never_imports_keras():
     import sys
 
     code = (
-        "import sys, explainer, explainer.drawings, explainer.figures, explainer.tables, ui.addition; "
+        "import sys, explainer, explainer.figures.drawings, explainer.figures.weights, explainer.figures.tables, "
+        "ui.addition; "
         "explainer.load_weights(); "
         "print('keras' in sys.modules, 'tensorflow' in sys.modules)"
     )

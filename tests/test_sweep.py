@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from explainer.figures.training import sweep_figure, training_curves_figure
+from explainer.files.keras_file import write_json_atomically
 from explainer.paths import PROJECT_ROOT
-from explainer.storage import write_json_atomically
-from explainer.sweep import DEFAULT_HIDDEN_SIZES, DEFAULT_SWEEP_PATH, load_sweep, summarize_runs
-from explainer.training_figures import sweep_figure, training_curves_figure
+from explainer.training.sweep import DEFAULT_HIDDEN_SIZES, DEFAULT_SWEEP_PATH, load_sweep, summarize_runs
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def tiny_sweep(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     command = [
         sys.executable,
         "-m",
-        "explainer.sweep",
+        "explainer.training.sweep",
         "--seeds",
         "0",
         "--hidden-units",
@@ -49,7 +49,7 @@ def test_cli_writes_a_valid_file_and_a_json_summary_last(tiny_sweep):
     assert summary["solved_by_hidden_units"] == {"1": 0, "16": 1}
     assert "2/2" in completed.stderr  # the progress bar went to stderr
     sweep = load_sweep(out)
-    assert sweep["command"].startswith("python -m explainer.sweep --seeds 0 --hidden-units 1 16")
+    assert sweep["command"].startswith("python -m explainer.training.sweep --seeds 0 --hidden-units 1 16")
     assert sweep["recipe"] == "fast" and sweep["max_steps"] == 400 and sweep["check_every"] == 16
     by_size = {run["hidden_units"]: run for run in sweep["runs"]}
     assert by_size[16]["solved"] and by_size[16]["exact_accuracy"] == 1.0
@@ -85,7 +85,7 @@ def test_sweep_figure_draws_failures_apart_from_successes(tiny_sweep):
 def test_the_shipped_sweep_is_valid_and_covers_the_default_grid():
     sweep = load_sweep(DEFAULT_SWEEP_PATH)
     assert sweep["recipe"] == "seed"
-    assert sweep["command"].startswith("python -m explainer.sweep ")
+    assert sweep["command"].startswith("python -m explainer.training.sweep ")
     assert sorted({run["hidden_units"] for run in sweep["runs"]}) == sorted(DEFAULT_HIDDEN_SIZES)
     assert len(sweep["runs"]) == len(sweep["seeds"]) * len(sweep["hidden_units"])
     assert any(run["solved"] for run in sweep["runs"])
@@ -94,7 +94,7 @@ def test_the_shipped_sweep_is_valid_and_covers_the_default_grid():
 GOOD_DOCUMENT = {
     "format": "addition-unfolded/sweep",
     "version": 1,
-    "command": "python -m explainer.sweep",
+    "command": "python -m explainer.training.sweep",
     "recipe": "seed",
     "max_steps": 1000,
     "runs": [
@@ -137,7 +137,7 @@ def test_load_sweep_names_the_problem(tmp_path, document, message):
     path.write_text(json.dumps(document))
     with pytest.raises(ValueError, match=message) as raised:
         load_sweep(path)
-    assert "python -m explainer.sweep --out" in str(raised.value)
+    assert "python -m explainer.training.sweep --out" in str(raised.value)
 
 
 def test_load_sweep_reads_a_good_file_and_refuses_junk(tmp_path):

@@ -8,8 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from explainer import load_weights
+from explainer.files.keras_file import page_model_path
 from explainer.paths import PROJECT_ROOT
-from explainer.storage import page_model_path
 from explainer.tour import INSIGHT_SECTION, STOPS, stop_number
 from ui.insight import VIEWS
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from explainer import trace_addition
-from explainer.network import RNNWeights, build_model
+from explainer.model.network import RNNWeights, build_model
 
 
 def keras_hidden_and_output(model, inputs):
@@ -110,4 +110,4 @@ def test_trace_rejects_too_few_timesteps(shipped_weights):
 
 
 def test_weights_type_is_exported():
-    assert RNNWeights.__module__ == "explainer.network"
+    assert RNNWeights.__module__ == "explainer.model.network"

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from explainer import evaluate, load_model
-from explainer.network import RNNWeights
+from explainer.files.keras_file import file_sha256, read_sidecar
+from explainer.model.network import RNNWeights
 from explainer.paths import PROJECT_ROOT
-from explainer.storage import file_sha256, read_sidecar
-from explainer.train import train
+from explainer.training.train import train
 
 
 @pytest.mark.parametrize("recipe", ["fast", "seed"])
@@ -73,7 +73,7 @@ def test_bad_training_arguments_raise(arguments, message):
 
 def run_cli(*arguments):
     return subprocess.run(
-        [sys.executable, "-m", "explainer.train", *arguments],
+        [sys.executable, "-m", "explainer.training.train", *arguments],
         capture_output=True,
         text=True,
         cwd=PROJECT_ROOT,

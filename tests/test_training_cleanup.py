@@ -1,4 +1,4 @@
-"""A training run belongs to the server (explainer.training_jobs), and its cleanup does not depend on the
+"""A training run belongs to the server (explainer.serving.training_runs), and its cleanup does not depend on the
 browser session: a closed tab (its session no longer connected) stops the run, kills and reaps the child and
 gives the slot back; Stop keeps the checkpoints; people waiting see their place in the queue and can cancel.
 
@@ -12,11 +12,11 @@ import time
 
 import pytest
 
-import explainer.training_jobs as jobs
+import explainer.serving.training_runs as jobs
 from explainer import load_weights
-from explainer.keras_jobs import keras_child_slots
-from explainer.recipes import Checkpoint, TrainingSettings
-from explainer.train_worker import checkpoint_to_json
+from explainer.serving.keras_slots import keras_child_slots
+from explainer.training.recipes import Checkpoint, TrainingSettings
+from explainer.training.worker import checkpoint_to_json
 
 SETTINGS = TrainingSettings("fast", 0, 16, 0.05, 100)
 DEADLINE = 60  # seconds: generous on a loaded 2-core machine; a leak waits forever

@@ -18,10 +18,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from explainer import load_weights, trace_addition
+from explainer.files.npz_file import MAX_NPZ_BYTES, weights_to_npz_bytes
 from explainer.paths import PROJECT_ROOT
-from explainer.recipes import RECIPE_CHECK_EVERY, RECIPE_LEARNING_RATES
-from explainer.train_worker import checkpoint_from_record
-from explainer.weights_io import MAX_NPZ_BYTES, weights_to_npz_bytes
+from explainer.training.recipes import RECIPE_CHECK_EVERY, RECIPE_LEARNING_RATES
+from explainer.training.worker import checkpoint_from_record
 from tests.support.training import train_and_wait
 
 APP = "apps/training_app.py"
@@ -69,7 +69,8 @@ def test_the_page_side_never_imports_keras():
     # Once keras is imported, Streamlit clears its session after every rerun of every session; training runs
     # in a child process instead. (A fresh interpreter: this test process has Keras loaded by other tests.)
     code = (
-        "import sys, ui.training, ui.model_source, ui.side_by_side, explainer.sweep, explainer.weights_io; "
+        "import sys, ui.training, ui.model_source, ui.side_by_side, explainer.training.sweep, "
+        "explainer.files.npz_file; "
         "assert 'keras' not in sys.modules"
     )
     completed = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True)
@@ -210,11 +211,11 @@ def test_a_refused_upload_keeps_the_last_good_one():
 def test_the_sweep_chart_is_on_the_page():
     app = fresh_app()
     assert "sweep_chart" in chart_keys(app)
-    assert any("python -m explainer.sweep" in caption.value for caption in app.caption)
+    assert any("python -m explainer.training.sweep" in caption.value for caption in app.caption)
 
 
 def test_page_constants_agree_with_the_recipes():
-    from explainer.recipes import RECIPES
+    from explainer.training.recipes import RECIPES
 
     assert {name: recipe.learning_rate for name, recipe in RECIPES.items()} == RECIPE_LEARNING_RATES
     assert {name: recipe.check_every for name, recipe in RECIPES.items()} == RECIPE_CHECK_EVERY
@@ -223,8 +224,8 @@ def test_page_constants_agree_with_the_recipes():
 def test_worker_checkpoints_round_trip_exactly(shipped_weights):
     import json
 
-    from explainer.recipes import Checkpoint
-    from explainer.train_worker import checkpoint_to_json
+    from explainer.training.recipes import Checkpoint
+    from explainer.training.worker import checkpoint_to_json
 
     checkpoint = Checkpoint(5, float("nan"), 0.25, 0.75, 1.5, shipped_weights)
     back = checkpoint_from_record(json.loads(checkpoint_to_json(checkpoint))["checkpoint"])

@@ -14,9 +14,9 @@ import sys
 import numpy as np
 import pytest
 
-from explainer.evaluation import evaluate
-from explainer.network import RNNWeights, activate, forward, sigmoid
-from explainer.storage import PROJECT_ROOT, SHIPPED_MODEL_PATH, file_sha256, load_weights
+from explainer.files.keras_file import PROJECT_ROOT, SHIPPED_MODEL_PATH, file_sha256, load_weights
+from explainer.model.accuracy import evaluate
+from explainer.model.network import RNNWeights, activate, forward, sigmoid
 from explainer.verify.__main__ import check, verify
 from explainer.verify.certificate import check_certificate, content_digest
 from explainer.verify.property import COLUMN_PATTERNS, all_words, carry_machine, network_sum_bits

@@ -10,9 +10,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from explainer.network import RNNWeights
-from explainer.trace import trace_addition
-from explainer.weights_io import (
+from explainer.files.npz_file import (
     ARRAY_NAMES,
     MAX_NPZ_BYTES,
     model_to_keras_bytes,
@@ -20,6 +18,8 @@ from explainer.weights_io import (
     weights_from_npz_bytes,
     weights_to_npz_bytes,
 )
+from explainer.model.network import RNNWeights
+from explainer.model.trace import trace_addition
 
 
 def npz_bytes(compressed: bool = False, **arrays) -> bytes:

@@ -1,7 +1,7 @@
 """ "What did it learn?": the analysis views, drawn with Streamlit.
 
 The computing happens in :mod:`explainer.analysis` (cached per network, shared by every session), the
-pictures in :mod:`explainer.insight_figures` and the screen-reader tables in :mod:`explainer.tables`; this
+pictures in :mod:`explainer.figures.insight` and the screen-reader tables in :mod:`explainer.figures.tables`; this
 module only lays them out. The ablation controls are in :mod:`ui.ablation`. The page calls:
 
 - :func:`insight_ui` → one analysis view at a time (a segmented control picks it: tabs would compute
@@ -30,24 +30,23 @@ from explainer.analysis import (
     logit_split,
     state_space,
 )
-from explainer.encoding import timesteps_for_operand_bits
-from explainer.insight_figures import (
+from explainer.figures.insight import (
     carry_rows_figure,
     machine_diagram_figure,
     probe_accuracy_figure,
     probe_units_figure,
     state_space_figure,
 )
-from explainer.lazy_pandas import pd
-from explainer.output_figures import (
+from explainer.figures.lazy_pandas import pd
+from explainer.figures.output import (
     ablation_bits_figure,
     correctness_map_figure,
     length_accuracy_figure,
     logit_split_figure,
     logit_units_figure,
 )
-from explainer.plot_style import CARRIED_CONTRIBUTION, CARRY, INPUT_CONTRIBUTION
-from explainer.tables import (
+from explainer.figures.style import CARRIED_CONTRIBUTION, CARRY, INPUT_CONTRIBUTION
+from explainer.figures.tables import (
     ablation_bits_table,
     length_table,
     logit_split_table,
@@ -59,6 +58,7 @@ from explainer.tables import (
     unit_ablation_table,
     wrong_pairs_table,
 )
+from explainer.model.encoding import timesteps_for_operand_bits
 from ui.addition import set_pair
 from ui.charts import show_chart, show_table
 from ui.proof import VIEW_NAME as PROOF_VIEW

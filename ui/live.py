@@ -3,7 +3,7 @@ reruns every fraction of a second and redraws the page when there is something n
 
 It costs one short server run per tick (reading a few attributes of the run); the whole page is redrawn
 only when a checkpoint arrived, the run moved in the queue or ended, or a replay frame is due. The run
-itself is trained by a server thread (:mod:`explainer.training_jobs`), so none of this is needed for
+itself is trained by a server thread (:mod:`explainer.serving.training_runs`), so none of this is needed for
 training to go on: leaving the section, or the page being busy, changes nothing there.
 """
 

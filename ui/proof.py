@@ -2,12 +2,12 @@
 
 Samples cannot show that a network adds every sum; the verifier either proves it (boxes of hidden states
 closed under every column pattern: the abstract states drawn here) or finds a sum it gets wrong. The
-verdict comes from :mod:`explainer.proof_verdict`:
+verdict comes from :mod:`explainer.verify.verdict`:
 
 - for the two shipped networks, precomputed beside each model (``assets/*.verdict.json``), read once per
   server process (a proved one's certificate re-checked by the separate checker then);
 - for a network trained or uploaded in the page, computed when a visitor opens this view, in a child
-  process under :data:`explainer.proof_verdict.PAGE_TIME_LIMIT`, once per network for the whole server.
+  process under :data:`explainer.verify.verdict.PAGE_TIME_LIMIT`, once per network for the whole server.
 
 Other views name the verdict with :func:`verdict_sentence`, which never starts a computation.
 """
@@ -18,10 +18,10 @@ import streamlit as st
 
 from explainer import AdditionTrace, RNNWeights, timesteps_for
 from explainer.analysis import Ablation
-from explainer.proof_figures import abstract_states_figure, abstract_states_table, transitions_table
-from explainer.proof_verdict import PAGE_TIME_LIMIT, Verdict, VerdictStore, read_verdict_file, verdict_in_child
-from explainer.storage import LONG_MODEL_PATH, load_weights, page_model_path
+from explainer.figures.proof import abstract_states_figure, abstract_states_table, transitions_table
+from explainer.files.keras_file import LONG_MODEL_PATH, load_weights, page_model_path
 from explainer.verify import PROPERTY
+from explainer.verify.verdict import PAGE_TIME_LIMIT, Verdict, VerdictStore, read_verdict_file, verdict_in_child
 from ui.addition import set_columns, set_pair
 from ui.charts import show_chart, show_table
 
@@ -87,7 +87,7 @@ def _cuts(count: int) -> str:
 def _checked_ui(verdict: Verdict) -> None:
     """What was checked, in words and numbers."""
     origin = (
-        "precomputed by `python -m explainer.proof_verdict` and read beside the model"
+        "precomputed by `python -m explainer.verify.verdict` and read beside the model"
         if verdict.source == "precomputed"
         else f"computed in this page, with a time limit of {PAGE_TIME_LIMIT:.0f} s"
     )

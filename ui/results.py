@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explainer.keras_jobs import keras_file_bytes
-from explainer.plot_style import HIGHLIGHT
-from explainer.recipes import TrainingSettings
-from explainer.tables import training_curves_table
-from explainer.training_figures import training_curves_figure
-from explainer.weights_io import weights_to_npz_bytes
+from explainer.figures.style import HIGHLIGHT
+from explainer.figures.tables import training_curves_table
+from explainer.figures.training import training_curves_figure
+from explainer.files.npz_file import weights_to_npz_bytes
+from explainer.serving.keras_slots import keras_file_bytes
+from explainer.training.recipes import TrainingSettings
 from ui.charts import show_chart
 from ui.session_networks import SOURCE_TRAINED, TrainingRun, selected_checkpoint
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from explainer.network import RNNWeights
-from explainer.recipes import Checkpoint
-from explainer.training_jobs import TrainingRun
+from explainer.model.network import RNNWeights
+from explainer.serving.training_runs import TrainingRun
+from explainer.training.recipes import Checkpoint
 
 SOURCE_SHIPPED = "Shipped model"
 SOURCE_LONG = "Shipped long-sums model"  # assets/model-long.keras: proved to add at every length

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from explainer.sweep import DEFAULT_SWEEP_PATH, load_sweep, summarize_runs
-from explainer.training_figures import sweep_figure
+from explainer.figures.training import sweep_figure
+from explainer.training.sweep import DEFAULT_SWEEP_PATH, load_sweep, summarize_runs
 from ui.charts import show_chart
 
 
@@ -17,12 +17,12 @@ def _load_sweep_cached(path: str, modified: float) -> dict:
 
 
 def sweep_ui(path: str | Path = DEFAULT_SWEEP_PATH) -> None:
-    """The distribution of steps-to-100% over seeds and hidden sizes, from ``python -m explainer.sweep``."""
+    """The distribution of steps-to-100% over seeds and hidden sizes, from ``python -m explainer.training.sweep``."""
     path = Path(path)
     try:
         sweep = _load_sweep_cached(str(path), path.stat().st_mtime)
     except FileNotFoundError:
-        st.info(f"No sweep result at {path}. Make one with: python -m explainer.sweep --out {path}", icon="📄")
+        st.info(f"No sweep result at {path}. Make one with: python -m explainer.training.sweep --out {path}", icon="📄")
         return
     except ValueError as error:
         st.warning(str(error), icon="⚠️")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from explainer.sweep import DEFAULT_SWEEP_PATH
+from explainer.training.sweep import DEFAULT_SWEEP_PATH
 from ui.results import run_results_ui
 from ui.session_networks import selected_run
 from ui.sweep import sweep_ui

@@ -1,6 +1,6 @@
 """One training run in the page: its settings, Train and Stop, and where it stands (queue, progress, outcome).
 
-Training belongs to the server, not to a script run (:mod:`explainer.training_jobs`): Train (a button
+Training belongs to the server, not to a script run (:mod:`explainer.serving.training_runs`): Train (a button
 callback) queues a run whose background thread trains it in a child process and appends the checkpoints to
 the run, which lives in this session's state. The page stays usable meanwhile; :mod:`ui.live` polls the run
 and redraws the page at each new checkpoint. Stop works at any moment and keeps the checkpoints; leaving the
@@ -14,9 +14,9 @@ import contextlib
 
 import streamlit as st
 
-from explainer.recipes import RECIPE_LEARNING_RATES, TrainingSettings
-from explainer.settings import SettingsError
-from explainer.training_jobs import has_warm_worker, prepare_warm_worker, start_training, waiting_count
+from explainer.serving.settings import SettingsError
+from explainer.serving.training_runs import has_warm_worker, prepare_warm_worker, start_training, waiting_count
+from explainer.training.recipes import RECIPE_LEARNING_RATES, TrainingSettings
 from ui.session_networks import FOLLOW_LIVE_KEY, MAX_KEPT_RUNS, RUNS_KEY, TrainingRun, latest_run
 
 MAX_PAGE_HIDDEN_UNITS = 32

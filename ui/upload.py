@@ -1,10 +1,10 @@
-"""Upload weights as ``.npz``: checked by :mod:`explainer.weights_io`, then offered as the page's network."""
+"""Upload weights as ``.npz``: checked by :mod:`explainer.files.npz_file`, then offered as the page's network."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from explainer.weights_io import MAX_NPZ_BYTES, weights_from_upload
+from explainer.files.npz_file import MAX_NPZ_BYTES, weights_from_upload
 from ui.guards import escape_markdown
 from ui.session_networks import PENDING_SOURCE_KEY, SOURCE_UPLOADED, UPLOADED_KEY, UploadedWeights
 

@@ -4,25 +4,18 @@ One module per analysis; each runs over *all* pairs (16,384 with 7-bit operands,
 operands) through :mod:`explainer.analysis.exhaustive` and is cached per network and per
 :class:`Ablation`:
 
-- :mod:`~explainer.analysis.ablation`: which units are held, and its URL form (``?ablate=3,7&clamp=5:0.9``)
+- :mod:`~explainer.model.ablation`: which units are held, and its URL form (``?ablate=3,7&clamp=5:0.9``)
 - :mod:`~explainer.analysis.ablation_effects`: every unit zeroed and held at its mean; where errors fall
 - :mod:`~explainer.analysis.exhaustive`: every pair at once, as a prefix tree
 - :mod:`~explainer.analysis.probe`: the carry probe
 - :mod:`~explainer.analysis.state_space`: the state space (PCA)
-- :mod:`~explainer.analysis.machine`: the extracted finite-state machine
+- :mod:`~explainer.analysis.extraction`: the extracted finite-state machine
 - :mod:`~explainer.analysis.correctness`: the correctness map
 - :mod:`~explainer.analysis.length`: accuracy at any length
 - :mod:`~explainer.analysis.logit_split`: the logit split
 """
 
-from explainer.analysis import ablation_effects, correctness, exhaustive, length, machine
-from explainer.analysis.ablation import (
-    Ablation,
-    describe_ablation,
-    format_ablation_query,
-    make_ablation,
-    parse_ablation_query,
-)
+from explainer.analysis import ablation_effects, correctness, exhaustive, extraction, length
 from explainer.analysis.ablation_effects import (
     ErrorLocations,
     UnitAblation,
@@ -38,14 +31,7 @@ from explainer.analysis.exhaustive import (
     ExhaustiveStates,
     exhaustive_states,
 )
-from explainer.analysis.length import (
-    DEFAULT_LENGTHS,
-    LengthAccuracy,
-    accuracy_by_length,
-    random_pairs_with_sum_bits,
-)
-from explainer.analysis.logit_split import LogitSplit, logit_split
-from explainer.analysis.machine import (
+from explainer.analysis.extraction import (
     CARRY_MACHINE,
     KMEANS_SAMPLE,
     MACHINE_CHOICE,
@@ -59,6 +45,13 @@ from explainer.analysis.machine import (
     minimise,
     symbols_to_pair,
 )
+from explainer.analysis.length import (
+    DEFAULT_LENGTHS,
+    LengthAccuracy,
+    accuracy_by_length,
+    random_pairs_with_sum_bits,
+)
+from explainer.analysis.logit_split import LogitSplit, logit_split
 from explainer.analysis.probe import (
     CARRY_PROBE_MIN_ACCURACY,
     CARRY_UNIT_CRITERION,
@@ -72,6 +65,13 @@ from explainer.analysis.probe import (
     first_disagreement,
 )
 from explainer.analysis.state_space import MAX_STATE_SPACE_POINTS, StateSpace, state_space
+from explainer.model.ablation import (
+    Ablation,
+    describe_ablation,
+    format_ablation_query,
+    make_ablation,
+    parse_ablation_query,
+)
 
 
 def clear_caches() -> None:
@@ -80,7 +80,7 @@ def clear_caches() -> None:
         exhaustive._exhaustive_states,
         carry_probe,
         state_space,
-        machine._extract_machine,
+        extraction._extract_machine,
         correctness._correctness_grid,
         length._accuracy_by_length,
         ablation_effects.every_unit_ablated,

@@ -11,11 +11,11 @@ from functools import lru_cache
 
 import numpy as np
 
-from explainer.analysis.ablation import Ablation, make_ablation
 from explainer.analysis.exhaustive import INPUT_SYMBOLS, exhaustive_states, weighted_mean
 from explainer.analysis.probe import carry_probe
-from explainer.encoding import TRAINING_OPERAND_BITS
-from explainer.network import RNNWeights, activate, check_ablation, output_logit, sigmoid
+from explainer.model.ablation import Ablation, make_ablation
+from explainer.model.encoding import TRAINING_OPERAND_BITS
+from explainer.model.network import RNNWeights, activate, check_ablation, output_logit, sigmoid
 
 _ALL_OPERAND_BITS = 8  # one run over all 65,536 8-bit pairs also gives the 16,384 7-bit pairs (column 7 is 0 + 0)
 

@@ -6,10 +6,10 @@ from functools import lru_cache
 
 import numpy as np
 
-from explainer.analysis.ablation import Ablation
 from explainer.analysis.exhaustive import check_operand_bits, exhaustive_states
-from explainer.encoding import TRAINING_OPERAND_BITS
-from explainer.network import RNNWeights, check_ablation, read_only
+from explainer.model.ablation import Ablation
+from explainer.model.encoding import TRAINING_OPERAND_BITS
+from explainer.model.network import RNNWeights, check_ablation, read_only
 
 
 @lru_cache(maxsize=32)

@@ -4,10 +4,10 @@ All of the analyses rest on one observation: the network is deterministic, so tw
 columns agree have the same ``h_0 … h_t``. The exhaustive sets are therefore computed on a *prefix tree*:
 each distinct prefix of input columns is run once and weighted by the number of pairs that share it. That
 is exactly equivalent to running every pair (the tests check it against
-:func:`explainer.evaluation.evaluate`) and about four times cheaper, which keeps each analysis under a second.
+:func:`explainer.model.accuracy.evaluate`) and about four times cheaper, which keeps each analysis under a second.
 
 Input columns are coded as one symbol ``2·a_t + b_t`` (0: 0+0, 1: 0+1, 2: 1+0, 3: 1+1), as in
-:data:`INPUT_SYMBOLS`. Results are cached per network and per :class:`~explainer.analysis.ablation.Ablation`
+:data:`INPUT_SYMBOLS`. Results are cached per network and per :class:`~explainer.model.ablation.Ablation`
 (both hashable), and hold read-only arrays, so one result can serve every session.
 """
 
@@ -18,9 +18,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from explainer.analysis.ablation import Ablation
-from explainer.encoding import TRAINING_OPERAND_BITS, add_column, timesteps_for_operand_bits
-from explainer.network import RNNWeights, activate, check_ablation, output_logit, read_only, sigmoid
+from explainer.model.ablation import Ablation
+from explainer.model.encoding import TRAINING_OPERAND_BITS, add_column, timesteps_for_operand_bits
+from explainer.model.network import RNNWeights, activate, check_ablation, output_logit, read_only, sigmoid
 
 # (bit of a, bit of b) for each input symbol 2·a + b.
 INPUT_SYMBOLS: tuple[tuple[int, int], ...] = ((0, 0), (0, 1), (1, 0), (1, 1))
@@ -38,7 +38,7 @@ class ExhaustiveStates:
     """
 
     operand_bits: int
-    timesteps: int  # T = timesteps_for_operand_bits(operand_bits), as in explainer.evaluation.exhaustive_dataset
+    timesteps: int  # T = timesteps_for_operand_bits(operand_bits), as in explainer.model.accuracy.exhaustive_dataset
     level_offsets: np.ndarray  # (T + 1,) nodes of level t are [level_offsets[t], level_offsets[t + 1])
     hidden: np.ndarray  # (M, H) h_t
     timestep: np.ndarray  # (M,) t

@@ -8,9 +8,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from explainer.analysis.ablation import Ablation
-from explainer.encoding import MAX_OPERAND, ints_to_bits, timesteps_for_sum_bits
-from explainer.network import RNNWeights, check_ablation, forward
+from explainer.model.ablation import Ablation
+from explainer.model.encoding import MAX_OPERAND, ints_to_bits, timesteps_for_sum_bits
+from explainer.model.network import RNNWeights, check_ablation, forward
 
 # The length view's default: from the training length to the page's 64-bit limit.
 DEFAULT_LENGTHS: tuple[int, ...] = tuple(range(8, 65, 4))

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from explainer.analysis.ablation import Ablation
-from explainer.network import RNNWeights, read_only, sigmoid
-from explainer.trace import AdditionTrace
+from explainer.model.ablation import Ablation
+from explainer.model.network import RNNWeights, read_only, sigmoid
+from explainer.model.trace import AdditionTrace
 
 
 @dataclass(frozen=True)

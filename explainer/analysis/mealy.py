@@ -1,5 +1,5 @@
 """Mealy machines over the four input columns: the carry machine of written addition, minimisation and
-equivalence. Kept apart from the extraction (:mod:`explainer.analysis.machine`), which reads one off a network."""
+equivalence. Kept apart from the extraction (:mod:`explainer.analysis.extraction`), which reads one off a network."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from explainer.analysis.exhaustive import INPUT_SYMBOLS
-from explainer.encoding import add_column
-from explainer.network import read_only
+from explainer.model.encoding import add_column
+from explainer.model.network import read_only
 
 
 @dataclass(frozen=True, eq=False)

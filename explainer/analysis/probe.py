@@ -8,8 +8,8 @@ from functools import lru_cache
 import numpy as np
 
 from explainer.analysis.exhaustive import exhaustive_states, weighted_mean
-from explainer.encoding import TRAINING_OPERAND_BITS
-from explainer.network import RNNWeights, read_only
+from explainer.model.encoding import TRAINING_OPERAND_BITS
+from explainer.model.network import RNNWeights, read_only
 
 # The probe reads two different quantities depending on which state it looks at; each has one name everywhere.
 PROBE_CARRY_IN = "probe's carry in"  # read from h_{t−1}: the carry arriving at column t (nothing at t = 0)

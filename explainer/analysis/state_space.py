@@ -8,8 +8,8 @@ from functools import lru_cache
 import numpy as np
 
 from explainer.analysis.exhaustive import exhaustive_states
-from explainer.encoding import TRAINING_OPERAND_BITS
-from explainer.network import RNNWeights, read_only
+from explainer.model.encoding import TRAINING_OPERAND_BITS
+from explainer.model.network import RNNWeights, read_only
 
 # Above this the scatter only gets slower to send, not more informative.
 MAX_STATE_SPACE_POINTS = 4000

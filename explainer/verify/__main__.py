@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from explainer.storage import ModelFileError, file_sha256, load_weights
+from explainer.files.keras_file import ModelFileError, file_sha256, load_weights
 from explainer.verify.run import verify_weights
 
 DEFAULT_TIME_LIMIT = 30.0

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from explainer.network import RNNWeights, forward
+from explainer.model.network import RNNWeights, forward
 from explainer.verify.property import COLUMN_PATTERNS, all_words, carry_machine
 from explainer.verify.zonotope import run_boxes
 

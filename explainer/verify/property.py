@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from explainer.encoding import bits_to_int, int_to_bits
-from explainer.network import RNNWeights, forward
+from explainer.model.encoding import bits_to_int, int_to_bits
+from explainer.model.network import RNNWeights, forward
 
 PROPERTY = (
     "On every input - any number of columns T >= 1, any bits in them (leading zero columns included) - "

@@ -11,8 +11,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from explainer.network import RNNWeights
-from explainer.storage import write_json_atomically
+from explainer.files.keras_file import write_json_atomically
+from explainer.model.network import RNNWeights
 
 
 def verify_weights(

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from explainer.network import RNNWeights, activate
+from explainer.model.network import RNNWeights, activate
 from explainer.verify.property import (
     COLUMN_PATTERNS,
     Counterexample,
@@ -33,7 +33,7 @@ ROUNDING_WIDENING = 1e-12  # absolute widening per column: far above float64 rou
 
 
 def _step(weights: RNNWeights, hidden: np.ndarray, patterns: np.ndarray) -> np.ndarray:
-    """One column for a batch, in the same order as ``explainer.network.forward``."""
+    """One column for a batch, in the same order as ``explainer.model.network.forward``."""
     input_part = COLUMN_PATTERNS[patterns].astype(np.float64) @ weights.input_weights
     return activate(input_part + hidden @ weights.recurrent_weights)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from explainer.network import RNNWeights, sigmoid
+from explainer.model.network import RNNWeights, sigmoid
 
 
 @dataclass

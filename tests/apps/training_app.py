@@ -7,7 +7,7 @@ every view is using.
 import streamlit as st
 
 from explainer import RNNWeights, load_weights, trace_addition
-from explainer.sweep import DEFAULT_SWEEP_PATH
+from explainer.training.sweep import DEFAULT_SWEEP_PATH
 from ui.model_source import model_source_ui
 from ui.side_by_side import side_by_side_ui
 from ui.training import training_panel_ui

@@ -28,7 +28,8 @@ CHROMIUM_ARGUMENTS = [
     "--no-first-run",
     "--disable-quic",
 ]
-# A cell of the unfolded addition's hidden-state heatmap, as the page draws it (explainer.drawings: an SVG rect each).
+# A cell of the unfolded addition's hidden-state heatmap, as the page draws it
+# (explainer.figures.drawings: an SVG rect each).
 HIDDEN_STATE_CELL = ".unfolded-drawing .hidden-state rect[data-t]"
 
 

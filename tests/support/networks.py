@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from explainer.network import RNNWeights
+from explainer.model.network import RNNWeights
 
 
 def random_weights(hidden_units: int, seed: int) -> RNNWeights:

@@ -6,12 +6,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from explainer.analysis.ablation import describe_ablation
 from explainer.analysis.length import LengthAccuracy
 from explainer.analysis.logit_split import LogitSplit
 from explainer.analysis.probe import PROBE_CARRY_IN_LABEL, PROBE_CARRY_OUT_LABEL, CarryProbe
-from explainer.lazy_pandas import pd
-from explainer.trace import AdditionTrace
+from explainer.figures.lazy_pandas import pd
+from explainer.model.ablation import describe_ablation
+from explainer.model.trace import AdditionTrace
 
 
 def trace_table(trace: AdditionTrace, probe_carry: np.ndarray | None = None) -> pd.DataFrame:

@@ -1,5 +1,5 @@
 """The training recipes, the settings of one run, and a checkpoint: shared by the training CLI
-(:mod:`explainer.train`), the page's training child (:mod:`explainer.train_worker`) and the page itself.
+(:mod:`explainer.training.train`), the page's training child (:mod:`explainer.training.worker`) and the page itself.
 
 Keras-free on purpose, so the page can offer the recipes' defaults and keep checkpoints without importing
 TensorFlow.
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from explainer.network import RNNWeights
+from explainer.model.network import RNNWeights
 
 
 @dataclass(frozen=True)

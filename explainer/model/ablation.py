@@ -1,7 +1,7 @@
 """An ablation: which hidden units are held at a fixed value, and its URL form ``?ablate=3,7&clamp=5:0.9``.
 
 An :class:`Ablation` is a frozen, hashable value, so it keys every analysis cache as it is; the network
-applies it in one place, :func:`explainer.network.activate`, through :meth:`Ablation.mask_and_values`.
+applies it in one place, :func:`explainer.model.network.activate`, through :meth:`Ablation.mask_and_values`.
 """
 
 from __future__ import annotations

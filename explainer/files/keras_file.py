@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from explainer.evaluation import require_finite_sums
-from explainer.network import RNNWeights
+from explainer.model.accuracy import require_finite_sums
+from explainer.model.network import RNNWeights
 from explainer.paths import PROJECT_ROOT
 
 if TYPE_CHECKING:
@@ -22,10 +22,10 @@ if TYPE_CHECKING:
 
 SHIPPED_MODEL_PATH = PROJECT_ROOT / "assets" / "model.keras"
 # The exact command that produced the shipped model; the README and every load error repeat it.
-SHIPPED_MODEL_COMMAND = "python -m explainer.train --recipe seed --seed 0 --out assets/model.keras"
+SHIPPED_MODEL_COMMAND = "python -m explainer.training --recipe seed --seed 0 --out assets/model.keras"
 # The second shipped network: the same architecture, fine-tuned on long sums until the verifier proves it.
 LONG_MODEL_PATH = PROJECT_ROOT / "assets" / "model-long.keras"
-LONG_MODEL_COMMAND = "python -m explainer.train --recipe long --seed 0 --out assets/model-long.keras"
+LONG_MODEL_COMMAND = "python -m explainer.training --recipe long --seed 0 --out assets/model-long.keras"
 
 
 # Deployments (and the fault tests) can point the page at another model file with this variable.
@@ -93,7 +93,7 @@ def save_model(model: keras.Model, path: str | os.PathLike, provenance: dict) ->
         raise ValueError(f"the model path must end in .keras; got {path}.")
     if getattr(model, "compiled", False):
         # A compiled model would also write its compile config (the optimizer, and the metric
-        # explainer.train.overall_error by name, which plain keras.saving.load_model cannot find outside this
+        # explainer.training.train.overall_error by name, which plain keras.saving.load_model cannot find outside this
         # project) and the optimizer's state. Write only the architecture and the weights, so that every
         # .keras this project makes loads with plain Keras: a fresh, uncompiled model carrying the same weights.
         model = RNNWeights.from_model(model).to_model()
@@ -110,12 +110,12 @@ def _recreate_hint(path: Path) -> str:
             return (
                 "This explainer is installed as a package, which does not include the shipped model: "
                 "pass the path of a .keras file, or make one with "
-                "python -m explainer.train --recipe seed --seed 0 --out model.keras"
+                "python -m explainer.training --recipe seed --seed 0 --out model.keras"
             )
         return f"Recreate it with: {SHIPPED_MODEL_COMMAND}"
-    if path.suffix != ".keras":  # explainer.train would refuse this --out
+    if path.suffix != ".keras":  # explainer.training.train would refuse this --out
         return f"Point {MODEL_PATH_VARIABLE} at a .keras file, or unset it to show the shipped model."
-    return f"Recreate it with: python -m explainer.train --recipe seed --seed 0 --out {path}"
+    return f"Recreate it with: python -m explainer.training --recipe seed --seed 0 --out {path}"
 
 
 def _require_model_file(path: Path) -> None:
@@ -135,7 +135,7 @@ def _require_model_file(path: Path) -> None:
 
 
 def load_model(path: str | os.PathLike = SHIPPED_MODEL_PATH) -> keras.Model:
-    """Load a model saved by ``explainer.train`` as a Keras model; by default the shipped one in ``assets/``.
+    """Load a model saved by ``explainer.training.train`` as a Keras model; by default the shipped one in ``assets/``.
 
     Raises :class:`ModelFileError` naming the file and the command that recreates it when the file is
     missing, cannot be read, or does not hold the seed's RNN.
@@ -157,7 +157,7 @@ def load_model(path: str | os.PathLike = SHIPPED_MODEL_PATH) -> keras.Model:
     return model
 
 
-# Where a ``.keras`` file of :func:`explainer.network.build_model` keeps each weight (Keras 3 format).
+# Where a ``.keras`` file of :func:`explainer.model.network.build_model` keeps each weight (Keras 3 format).
 _WEIGHT_DATASETS = {
     "input_weights": "layers/simple_rnn/cell/vars/0",
     "recurrent_weights": "layers/simple_rnn/cell/vars/1",

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from explainer.encoding import TRAINING_OPERAND_BITS, all_pairs, encode_batch, timesteps_for_operand_bits
-from explainer.network import RNNWeights, forward
+from explainer.model.encoding import TRAINING_OPERAND_BITS, all_pairs, encode_batch, timesteps_for_operand_bits
+from explainer.model.network import RNNWeights, forward
 
 if TYPE_CHECKING:
-    from explainer.analysis.ablation import Ablation
+    from explainer.model.ablation import Ablation
 
 
 @dataclass(frozen=True)

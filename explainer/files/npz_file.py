@@ -30,8 +30,9 @@ from pathlib import Path
 
 import numpy as np
 
-from explainer.evaluation import require_finite_sums
-from explainer.network import MAX_HIDDEN_UNITS, RNNWeights
+from explainer.model.accuracy import require_finite_sums
+from explainer.model.network import MAX_HIDDEN_UNITS, RNNWeights
+from explainer.paths import PROJECT_ROOT
 
 ARRAY_NAMES = ("input_weights", "recurrent_weights", "output_weights")
 # The largest valid file holds (2·64 + 64·64 + 64) float64 = 34,816 bytes of numbers plus ~1 KB of zip and
@@ -164,7 +165,7 @@ def weights_from_npz_bytes(data: bytes, max_bytes: int = MAX_NPZ_BYTES) -> RNNWe
     Raises ``ValueError`` with a message fit to show a user when the data is too large, not a zip/``.npz``,
     holds pickled (object) arrays, lacks an array or has extra ones, declares the wrong shapes or a
     non-numeric dtype in an array's header, or contains NaN or infinity or values so large that the network's
-    sums overflow (:func:`explainer.evaluation.require_finite_sums`). Never unpickles, never runs code,
+    sums overflow (:func:`explainer.model.accuracy.require_finite_sums`). Never unpickles, never runs code,
     and never makes an array before its header's shape has been checked: nothing else escapes.
     """
     if isinstance(data, (bytearray, memoryview)):
@@ -231,17 +232,17 @@ def weights_from_upload(file_name: str, data: bytes, max_bytes: int = MAX_NPZ_BY
 
 
 def model_to_keras_bytes_in_subprocess(weights: RNNWeights, timeout: float = 300) -> bytes:
-    """:func:`model_to_keras_bytes`, computed by a child Python process (``python -m explainer.weights_io``).
+    """:func:`model_to_keras_bytes`, computed by a child Python process (``python -m explainer.files.npz_file``).
 
     The page uses this so that its own process never imports Keras (once imported, Streamlit clears Keras's
     session after every rerun of every session). The child reads the ``.npz`` on stdin, writes ``.keras`` on
     stdout. Raises ``RuntimeError`` with the child's last error line if it fails.
     """
     completed = subprocess.run(
-        [sys.executable, "-m", "explainer.weights_io"],
+        [sys.executable, "-m", "explainer.files.npz_file"],
         input=weights_to_npz_bytes(weights),
         capture_output=True,
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=PROJECT_ROOT,
         timeout=timeout,
         check=False,
     )

@@ -1,8 +1,9 @@
 """How often, and how fast, does the seed's recipe find the carry? Seeds × hidden sizes, from the command line.
 
-    python -m explainer.sweep --seeds 0 1 2 --hidden-units 1 2 3 4 8 16 --max-steps 20000 --out assets/sweep.json
+    python -m explainer.training.sweep --seeds 0 1 2 --hidden-units 1 2 3 4 8 16 --max-steps 20000 \
+        --out assets/sweep.json
 
-Every run trains a fresh network with :func:`explainer.train.train` and records the step at which it first
+Every run trains a fresh network with :func:`explainer.training.train.train` and records the step at which it first
 added all 16,384 training pairs exactly, or that it had not by the step limit (a failure). The step is only
 known to the resolution of the recipe's exhaustive check (every 1,000 steps for ``seed``), and it is the
 same number on every machine: training is seeded. A progress bar goes to stderr; the last line on stdout
@@ -23,12 +24,13 @@ import sys
 import time
 from pathlib import Path
 
-from explainer.network import MAX_HIDDEN_UNITS
-from explainer.storage import write_json_atomically
+from explainer.files.keras_file import write_json_atomically
+from explainer.model.network import MAX_HIDDEN_UNITS
+from explainer.paths import PROJECT_ROOT
 
 SWEEP_FORMAT = "addition-unfolded/sweep"
 SWEEP_VERSION = 1
-DEFAULT_SWEEP_PATH = Path(__file__).resolve().parent.parent / "assets" / "sweep.json"
+DEFAULT_SWEEP_PATH = PROJECT_ROOT / "assets" / "sweep.json"
 DEFAULT_SEEDS = (0, 1, 2)
 DEFAULT_HIDDEN_SIZES = (1, 2, 3, 4, 8, 16)
 # 20,000 steps of the seed recipe take ~15–20 s per failing run on one core: 18 runs fit in a few minutes,
@@ -58,7 +60,7 @@ def run_sweep(
     ``steps_to_100`` is the step of the first exact check, or ``None`` if the run never got there.
     ``on_run(record)`` is called after each run (the CLI advances its progress bar there).
     """
-    from explainer.train import train  # imports TensorFlow: only when a sweep actually runs
+    from explainer.training.train import train  # imports TensorFlow: only when a sweep actually runs
 
     records = []
     for hidden_units in hidden_sizes:
@@ -83,12 +85,12 @@ def run_sweep(
 def _fail(path: object, problem: str) -> ValueError:
     return ValueError(
         f"The sweep file {path} is not a valid sweep result: {problem}. "
-        f"Recreate it with: python -m explainer.sweep --out {path}"
+        f"Recreate it with: python -m explainer.training.sweep --out {path}"
     )
 
 
 def load_sweep(path: str | os.PathLike = DEFAULT_SWEEP_PATH) -> dict:
-    """Read a sweep file written by ``python -m explainer.sweep`` and check every field.
+    """Read a sweep file written by ``python -m explainer.training.sweep`` and check every field.
 
     Returns the document as a dict (``runs`` is a list of records with ``seed``, ``hidden_units``,
     ``solved``, ``steps_to_100`` (int or None), ``steps``, ``exact_accuracy``, ``bit_accuracy``,
@@ -159,11 +161,11 @@ def summarize_runs(runs: list[dict]) -> list[dict]:
 def main(argv: list[str] | None = None) -> int:
     from tqdm import tqdm
 
-    from explainer.recipes import RECIPES
-    from explainer.train import library_versions
+    from explainer.training.recipes import RECIPES
+    from explainer.training.train import library_versions
 
     parser = argparse.ArgumentParser(
-        prog="python -m explainer.sweep",
+        prog="python -m explainer.training.sweep",
         description="Train seeds × hidden sizes and record the steps each needs to add every pair exactly.",
     )
     parser.add_argument("--seeds", type=int, nargs="+", default=list(DEFAULT_SEEDS))
@@ -199,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     document = {
         "format": SWEEP_FORMAT,
         "version": SWEEP_VERSION,
-        "command": "python -m explainer.sweep " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": "python -m explainer.training.sweep " + " ".join(sys.argv[1:] if argv is None else argv),
         "recipe": arguments.recipe,
         "max_steps": arguments.max_steps,
         "check_every": RECIPES[arguments.recipe].check_every,  # the resolution of steps_to_100

@@ -3,7 +3,7 @@
 The seed trains on 8-column sums only, and its network drifts on long runs of one column pattern
 (22 columns of 0 + 1 tip its "no carry" state into its "carry" state). The ``long`` recipe fine-tunes on
 the sums this module makes: 8 to 48 columns, half of them with one pattern repeated over a random
-stretch, so that such runs are seen in training. Kept apart from ``explainer.train`` (which holds the
+stretch, so that such runs are seen in training. Kept apart from ``explainer.training.train`` (which holds the
 recipe table) so that it needs neither Keras nor the page.
 """
 

@@ -1,8 +1,8 @@
 """Training in a child process, for the page: checkpoints stream back as JSON lines.
 
-    python -m explainer.train_worker --recipe fast --seed 0 --hidden-units 16 --learning-rate 0.05 --max-steps 2000
+    python -m explainer.training.worker --recipe fast --seed 0 --hidden-units 16 --learning-rate 0.05 --max-steps 2000
 
-Why a separate process rather than calling :func:`explainer.train.train` in the Streamlit server:
+Why a separate process rather than calling :func:`explainer.training.train.train` in the Streamlit server:
 - The server never imports Keras. Once ``keras`` is imported, Streamlit calls ``keras.backend.clear_session()``
   after every rerun of every session (~200 ms of garbage collection each), and that call, made from another
   session's thread, resets Keras's global state under a training run and can break its reproducibility.
@@ -26,12 +26,12 @@ import json
 import math
 import sys
 
-from explainer.network import RNNWeights
-from explainer.recipes import Checkpoint, TrainingSettings
+from explainer.model.network import RNNWeights
+from explainer.training.recipes import Checkpoint, TrainingSettings
 
 
 def checkpoint_to_json(checkpoint: Checkpoint) -> str:
-    """A :class:`~explainer.recipes.Checkpoint` as one line of JSON.
+    """A :class:`~explainer.training.recipes.Checkpoint` as one line of JSON.
 
     Floats are written with Python's shortest round-trip repr, so the weights come back bit for bit.
     """
@@ -69,7 +69,7 @@ def worker_command(settings: TrainingSettings) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "explainer.train_worker",
+        "explainer.training.worker",
         "--recipe",
         settings.recipe,
         "--seed",
@@ -85,7 +85,7 @@ def worker_command(settings: TrainingSettings) -> list[str]:
 
 def warm_worker_command() -> list[str]:
     """The argument list of a warm worker: TensorFlow started, settings read from stdin later."""
-    return [sys.executable, "-m", "explainer.train_worker", "--wait-for-settings"]
+    return [sys.executable, "-m", "explainer.training.worker", "--wait-for-settings"]
 
 
 def settings_line(settings: TrainingSettings) -> str:
@@ -118,7 +118,7 @@ def _settings_from_stdin() -> argparse.Namespace | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m explainer.train_worker", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m explainer.training.worker", description=__doc__.splitlines()[0])
     parser.add_argument("--wait-for-settings", action="store_true", help="start TensorFlow, then read settings")
     parser.add_argument("--recipe")  # checked by train(): a bad one gets an {"error": ...} line
     parser.add_argument("--seed", type=int)
@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     if missing and not arguments.wait_for_settings:
         parser.error(f"missing --{missing[0].replace('_', '-')}")
 
-    from explainer.train import train  # imports TensorFlow, in this process only
+    from explainer.training.train import train  # imports TensorFlow, in this process only
 
     if arguments.wait_for_settings:
         import select

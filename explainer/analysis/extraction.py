@@ -8,7 +8,6 @@ from functools import lru_cache
 
 import numpy as np
 
-from explainer.analysis.ablation import Ablation
 from explainer.analysis.exhaustive import ExhaustiveStates, exhaustive_states, weighted_mean
 from explainer.analysis.mealy import (
     CARRY_MACHINE,
@@ -18,8 +17,9 @@ from explainer.analysis.mealy import (
     minimise,
     symbols_to_pair,
 )
-from explainer.encoding import TRAINING_OPERAND_BITS
-from explainer.network import RNNWeights, check_ablation, read_only
+from explainer.model.ablation import Ablation
+from explainer.model.encoding import TRAINING_OPERAND_BITS
+from explainer.model.network import RNNWeights, check_ablation, read_only
 
 # Pair-steps k-means is fitted on when extracting the machine: enough to find every kind of state the
 # network visits (the rarest, the first column, is 1/8 of all steps), few enough to sweep k in well under 1 s.

@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from explainer.plot_style import ACCURACY, CARRY, HIGHLIGHT, INK, NEUTRAL, WRONG, subplot_layout
+from explainer.figures.style import ACCURACY, CARRY, HIGHLIGHT, INK, NEUTRAL, WRONG, subplot_layout
 
 LOSS_COLOUR = INK
 EXACT_COLOUR = ACCURACY.hex

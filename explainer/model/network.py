@@ -25,7 +25,7 @@ import numpy as np
 if TYPE_CHECKING:
     import keras
 
-    from explainer.analysis.ablation import Ablation
+    from explainer.model.ablation import Ablation
 
 # TensorFlow's C++ start-up chatter (no GPU found, CPU features) is not for users; real failures still raise.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

@@ -1,14 +1,14 @@
 """The step's equations: one timestep of the RNN with its real numbers (its drawing is in
-:mod:`explainer.drawings`).
+:mod:`explainer.figures.drawings`).
 
-Pure functions: an :class:`~explainer.trace.AdditionTrace` in, LaTeX lines out.
+Pure functions: an :class:`~explainer.model.trace.AdditionTrace` in, LaTeX lines out.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from explainer.trace import AdditionTrace
+from explainer.model.trace import AdditionTrace
 
 
 def check_timestep(trace: AdditionTrace, timestep: int) -> None:

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from explainer.encoding import add_column, bits_to_int, encode_pair, timesteps_for, validate_operand
-from explainer.network import RNNWeights, as_weights, forward, read_only
+from explainer.model.encoding import add_column, bits_to_int, encode_pair, timesteps_for, validate_operand
+from explainer.model.network import RNNWeights, as_weights, forward, read_only
 
 if TYPE_CHECKING:
-    from explainer.analysis.ablation import Ablation
+    from explainer.model.ablation import Ablation
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def trace_addition(
 
     ``model`` is a Keras model from :func:`explainer.build_model` or :class:`RNNWeights` (cheaper: no
     weight copy out of Keras). ``timesteps`` defaults to ``max(8, bit length of a + b)``.
-    ``ablation`` holds units fixed (see :func:`explainer.network.forward`). Computed in numpy from the
+    ``ablation`` holds units fixed (see :func:`explainer.model.network.forward`). Computed in numpy from the
     weights, so it is safe to call from many sessions at once. Raises ``ValueError`` for bad operands.
     """
     a = validate_operand(a, "a")

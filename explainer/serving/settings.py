@@ -3,7 +3,8 @@
 - ``ADDITION_UNFOLDED_MAX_TRAININGS``: how many training runs (each a child process with TensorFlow, ~0.8 GB)
   may go at once per server process; further Train presses wait their turn. Default 2; 1 on a 1 GB host such
   as Streamlit Community Cloud.
-- ``ADDITION_UNFOLDED_MODEL`` (read by :func:`explainer.storage.page_model_path`): the model file the page shows.
+- ``ADDITION_UNFOLDED_MODEL`` (read by :func:`explainer.files.keras_file.page_model_path`): the model file the
+  page shows.
 
 On Streamlit Community Cloud, set them as root-level secrets (``ADDITION_UNFOLDED_MAX_TRAININGS = 1``):
 ``streamlit run`` copies every root-level string or number secret into ``os.environ`` before the page runs, so

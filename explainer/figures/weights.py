@@ -1,6 +1,6 @@
 """The weights figure. A pure function: weights in, ``plotly.graph_objects.Figure`` out.
 
-The figures of one addition, which change with every step, are drawn as SVG in :mod:`explainer.drawings`.
+The figures of one addition, which change with every step, are drawn as SVG in :mod:`explainer.figures.drawings`.
 """
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from explainer.network import RNNWeights
-from explainer.plot_style import (
+from explainer.figures.style import (
     FONT,
     WEIGHT_SCALE,
 )
+from explainer.model.network import RNNWeights
 
 
 def weights_figure(weights: RNNWeights) -> go.Figure:

@@ -2,9 +2,10 @@
 
 A Train press makes a :class:`TrainingRun` and a background thread that
 1. waits its turn in a first-come, first-served queue (``queue_position`` is what a visitor sees) for one of
-   the server-wide Keras slots (:func:`explainer.keras_jobs.keras_child_slots`, shared with ``.keras`` exports);
+   the server-wide Keras slots (:func:`explainer.serving.keras_slots.keras_child_slots`, shared with
+   ``.keras`` exports);
 2. takes the server's warm worker if one is ready (TensorFlow already started, so the first checkpoint comes
-   in about a second), or starts a fresh child (:mod:`explainer.train_worker`);
+   in about a second), or starts a fresh child (:mod:`explainer.training.worker`);
 3. appends each checkpoint to ``run.checkpoints`` as it arrives (compact float32 arrays, at most
    :data:`MAX_KEPT_CHECKPOINTS` per run: older ones are thinned to every other), which the page polls;
 4. however it ends, kills and reaps the child and gives the slot back.
@@ -29,10 +30,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from explainer import keras_jobs
 from explainer.paths import PROJECT_ROOT
-from explainer.recipes import Checkpoint, TrainingSettings
-from explainer.train_worker import checkpoint_from_record, settings_line, warm_worker_command, worker_command
+from explainer.serving import keras_slots
+from explainer.training.recipes import Checkpoint, TrainingSettings
+from explainer.training.worker import checkpoint_from_record, settings_line, warm_worker_command, worker_command
 
 MAX_KEPT_CHECKPOINTS = 400  # per run: ≤ 1.3 KB each at H = 16, ≤ 4.5 KB at H = 32 (float32)
 SESSION_GONE_GRACE = 3.0  # seconds a session may be disconnected (a reconnect) before its run is stopped
@@ -116,8 +117,8 @@ _monitor: threading.Thread | None = None
 
 def start_training(settings: TrainingSettings, is_alive: Callable[[], bool] = lambda: True) -> TrainingRun:
     """Queue a run and return it at once; a background thread trains it. Raises
-    :class:`explainer.settings.SettingsError` (with the fix) if the server's training limit is set wrong."""
-    keras_jobs.keras_child_slots()  # a bad ADDITION_UNFOLDED_MAX_TRAININGS fails here, for the page to show
+    :class:`explainer.serving.settings.SettingsError` (with the fix) if the server's training limit is set wrong."""
+    keras_slots.keras_child_slots()  # a bad ADDITION_UNFOLDED_MAX_TRAININGS fails here, for the page to show
     run = TrainingRun(settings, is_alive=is_alive)
     with _lock:
         _queue.append(run)
@@ -168,7 +169,7 @@ def _take_warm_worker() -> subprocess.Popen | None:
         worker, _warm = _warm, None
     if worker is not None and worker.poll() is not None:
         worker.wait()
-        keras_jobs.keras_child_slots().release()
+        keras_slots.keras_child_slots().release()
         return None
     return worker
 
@@ -179,7 +180,7 @@ def prepare_warm_worker() -> None:
     Bounded by the same slots as training and exports: a warm worker holds one, and gives it back to an
     export that needs it (:func:`release_idle_warm_worker`)."""
     global _warm
-    slots = keras_jobs.keras_child_slots()
+    slots = keras_slots.keras_child_slots()
     with _lock:
         if _warm is not None and _warm.poll() is not None:  # it idled out (or died): reap it, free its slot
             _warm.wait()
@@ -211,11 +212,11 @@ def release_idle_warm_worker() -> bool:
     if worker is None:
         return False
     _end_child(worker)
-    keras_jobs.keras_child_slots().release()
+    keras_slots.keras_child_slots().release()
     return True
 
 
-keras_jobs.register_idle_slot_holder(release_idle_warm_worker)
+keras_slots.register_idle_slot_holder(release_idle_warm_worker)
 
 
 def _end_child(process: subprocess.Popen) -> None:
@@ -228,7 +229,7 @@ def _end_child(process: subprocess.Popen) -> None:
 
 def _wait_for_turn(run: TrainingRun) -> tuple[bool, subprocess.Popen | None]:
     """Wait at the queue until first and a slot (or the warm worker) is free. Returns (got a slot, warm worker)."""
-    slots = keras_jobs.keras_child_slots()
+    slots = keras_slots.keras_child_slots()
     try:
         while not run._stop_requested.is_set():
             if run._session_gone():
@@ -306,7 +307,7 @@ def _train(run: TrainingRun) -> None:
             _end_child(process)
         elif warm is not None:
             _end_child(warm)
-        keras_jobs.keras_child_slots().release()
+        keras_slots.keras_child_slots().release()
         with _lock:
             _active.discard(run)
         run._first_checkpoint_or_end.set()

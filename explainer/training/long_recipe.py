@@ -1,9 +1,9 @@
 """The ``long`` recipe: fine-tune the shipped seed network on long sums until it can be proved.
 
-    python -m explainer.train --recipe long --seed 0 --out assets/model-long.keras
+    python -m explainer.training --recipe long --seed 0 --out assets/model-long.keras
 
 Starting from ``assets/model.keras`` (the seed recipe's network), two stages of Adam (learning rate 0.01,
-batches of 64 sums of 8–48 columns from ``explainer.long_sums``, half with long runs of one pattern):
+batches of 64 sums of 8–48 columns from ``explainer.training.long_sums``, half with long runs of one pattern):
 2,000 steps with loss = cross-entropy + 5 · mean h(1 − h), then 1,500 steps with weight 30 on that term.
 The second term pushes every hidden unit towards 0 or 1. A network whose units sit near 0 or 1 barely
 responds to small changes in its state (σ' is tiny there), so the states of long runs stop drifting and
@@ -19,10 +19,10 @@ from collections.abc import Callable
 import keras
 import numpy as np
 
-from explainer.evaluation import evaluate
-from explainer.long_sums import LONG_SUM_COLUMNS, long_sum_batch
-from explainer.network import RNNWeights
-from explainer.storage import SHIPPED_MODEL_PATH, load_model
+from explainer.files.keras_file import SHIPPED_MODEL_PATH, load_model
+from explainer.model.accuracy import evaluate
+from explainer.model.network import RNNWeights
+from explainer.training.long_sums import LONG_SUM_COLUMNS, long_sum_batch
 
 LEARNING_RATE = 0.01
 BATCH_SIZE = 64

@@ -1,10 +1,10 @@
 """Plotly figures for "What did it learn?" about the inside: the carry probe, the state space, the machine.
 
 Pure functions of plain arrays, one per view (the views about what the network writes are in
-:mod:`explainer.output_figures`).
+:mod:`explainer.figures.output`).
 
 None of these touch a model: they take what :mod:`explainer.analysis` computed (arrays, lists, numbers)
-and return a :class:`plotly.graph_objects.Figure`. Colours come from :mod:`explainer.plot_style`,
+and return a :class:`plotly.graph_objects.Figure`. Colours come from :mod:`explainer.figures.style`,
 one per meaning (e.g. "from the input" versus "carried in").
 Axis ranges are fixed by the data's possible extent, not by the current value, so stepping through
 timesteps or pairs does not make the axes jump.
@@ -18,7 +18,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from explainer.analysis.probe import PROBE_CARRY_OUT, PROBE_CARRY_OUT_LABEL
-from explainer.plot_style import (
+from explainer.figures.style import (
     ACCURACY,
     CARRY,
     CARRY_COLOURS,

@@ -1,7 +1,7 @@
 """The figures a step click changes, drawn as SVG on the server: the unfolded addition and one step inside.
 
-Pure functions: a trace in, an SVG string out (see :mod:`explainer.svg` for why SVG). Like every figure on the
-page they take their colours from :mod:`explainer.plot_style`, and the unfolded addition runs right to left
+Pure functions: a trace in, an SVG string out (see :mod:`explainer.figures.svg` for why SVG). Like every figure on the
+page they take their colours from :mod:`explainer.figures.style`, and the unfolded addition runs right to left
 (t = 0 on the right), so a column sits where it sits in a hand-written sum and the carry moves left.
 Every element a reader relies on carries ``class`` and ``data-*`` attributes naming what it shows, so tests
 read the drawing back as data (``tests/test_figures.py``).
@@ -16,8 +16,8 @@ from html import escape
 import numpy as np
 
 from explainer.analysis.probe import PROBE_CARRY_IN
-from explainer.network import RNNWeights, sigmoid
-from explainer.plot_style import (
+from explainer.figures.step_equations import check_timestep
+from explainer.figures.style import (
     ACTIVATION_SCALE,
     AXIS_GRID,
     AXIS_ZERO,
@@ -32,9 +32,9 @@ from explainer.plot_style import (
     scale_colours,
     text_colour_on,
 )
-from explainer.step_figures import check_timestep
-from explainer.svg import document, element, text, tooltip
-from explainer.trace import AdditionTrace
+from explainer.figures.svg import document, element, text, tooltip
+from explainer.model.network import RNNWeights, sigmoid
+from explainer.model.trace import AdditionTrace
 
 # Rows of the unfolded addition, top to bottom, as written by hand plus what the network said.
 ADDITION_ROWS = ("carry in", "a", "b", "a + b", "RNN P(1)", "RNN bit", "right?")

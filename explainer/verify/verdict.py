@@ -5,8 +5,8 @@ sum it gets wrong. The page needs that answer for
 
 - the two shipped networks: precomputed, one JSON file beside each model (:func:`verdict_file_path`), written by
 
-      python -m explainer.proof_verdict --model assets/model.keras
-      python -m explainer.proof_verdict --model assets/model-long.keras
+      python -m explainer.verify.verdict --model assets/model.keras
+      python -m explainer.verify.verdict --model assets/model-long.keras
 
   which runs the verifier (the same ``verify`` as the command line) and writes its JSON object, so a page
   view costs a file read, not a proof search;
@@ -36,10 +36,10 @@ from pathlib import Path
 
 import numpy as np
 
-from explainer.network import RNNWeights
+from explainer.files.keras_file import load_weights, write_json_atomically
+from explainer.files.npz_file import weights_from_npz_bytes, weights_to_npz_bytes
+from explainer.model.network import RNNWeights
 from explainer.paths import PROJECT_ROOT
-from explainer.storage import load_weights, write_json_atomically
-from explainer.weights_io import weights_from_npz_bytes, weights_to_npz_bytes
 
 PAGE_TIME_LIMIT = 10.0  # seconds of search for a network made in the page (the verifier's own limit)
 CHILD_GRACE = 20.0  # on top of the limit: starting Python and numpy, writing the answer, a loaded machine
@@ -162,7 +162,7 @@ def read_verdict_file(model_path: str | os.PathLike, weights: RNNWeights) -> Ver
 
 
 def verdict_in_child(weights: RNNWeights, time_limit: float = PAGE_TIME_LIMIT) -> Verdict:
-    """Run :func:`verify_weights` in a child process (``python -m explainer.proof_verdict --child``).
+    """Run :func:`verify_weights` in a child process (``python -m explainer.verify.verdict --child``).
 
     Waits for one of :data:`MAX_VERIFIER_CHILDREN` slots. A child that dies or overruns gives an "unknown"
     verdict saying so; nothing raises for a network the verifier cannot handle.
@@ -172,7 +172,7 @@ def verdict_in_child(weights: RNNWeights, time_limit: float = PAGE_TIME_LIMIT) -
         command = [
             sys.executable,
             "-m",
-            "explainer.proof_verdict",
+            "explainer.verify.verdict",
             "--child",
             "--time-limit",
             str(time_limit),
@@ -264,7 +264,7 @@ def _child(time_limit: float, certificate_path: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m explainer.proof_verdict",
+        prog="python -m explainer.verify.verdict",
         description="Run the verifier on a model file and write its verdict beside it (<model>.verdict.json).",
     )
     parser.add_argument("--model", help="a .keras file of the adder's architecture")
@@ -278,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         return _child(arguments.time_limit, arguments.certificate)
     if arguments.model is None:
         parser.error("--model is required.")
-    from explainer.storage import ModelFileError
+    from explainer.files.keras_file import ModelFileError
     from explainer.verify.__main__ import verify
 
     try:

@@ -1,7 +1,7 @@
 """Keras work for the page, bounded server-wide: child processes that import TensorFlow cost ~0.8 GB each.
 
-Two things start such a child: training (``explainer.train_worker``) and building a ``.keras`` download
-(``python -m explainer.weights_io``). Both take a slot from :func:`keras_child_slots` first, so a server never
+Two things start such a child: training (``explainer.training.worker``) and building a ``.keras`` download
+(``python -m explainer.files.npz_file``). Both take a slot from :func:`keras_child_slots` first, so a server never
 runs more than ``ADDITION_UNFOLDED_MAX_TRAININGS`` (default 2) at once however many visitors press buttons
 (or replay the download request over the WebSocket). A ``.keras`` file is also kept per network fingerprint
 in a small LRU cache, and requests for a network whose export is already running wait for that one: the
@@ -18,13 +18,13 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 
-from explainer.network import RNNWeights
-from explainer.settings import max_trainings
-from explainer.weights_io import model_to_keras_bytes_in_subprocess
+from explainer.files.npz_file import model_to_keras_bytes_in_subprocess
+from explainer.model.network import RNNWeights
+from explainer.serving.settings import max_trainings
 
 KEPT_KERAS_FILES = 16  # a .keras file of a 16-unit network is ~24 KB; 16 of the largest (H = 64) are < 2 MB
 
-_slots: threading.BoundedSemaphore | None = None  # made on first use, sized by explainer.settings
+_slots: threading.BoundedSemaphore | None = None  # made on first use, sized by explainer.serving.settings
 _lock = threading.Lock()  # guards _slots, _kept and _running
 _kept: OrderedDict[str, bytes] = OrderedDict()  # fingerprint → .keras bytes, least recently used first
 _running: dict[str, threading.Event] = {}  # fingerprint → set when its export ends (either way)
@@ -34,8 +34,8 @@ _idle_slot_holders: list[Callable[[], bool]] = []  # each frees a slot held by s
 def keras_child_slots() -> threading.BoundedSemaphore:
     """The server-wide limit on Keras child processes: acquire before starting one, release after reaping it.
 
-    Its size is :func:`explainer.settings.max_trainings` (``ADDITION_UNFOLDED_MAX_TRAININGS``, default 2), read
-    once per server process; a bad value raises :class:`explainer.settings.SettingsError` with the fix.
+    Its size is :func:`explainer.serving.settings.max_trainings` (``ADDITION_UNFOLDED_MAX_TRAININGS``, default 2), read
+    once per server process; a bad value raises :class:`explainer.serving.settings.SettingsError` with the fix.
     """
     global _slots
     with _lock:

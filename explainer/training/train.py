@@ -1,6 +1,6 @@
 """Training the adder, two ways, and the command line that produces ``assets/model.keras``.
 
-    python -m explainer.train --recipe seed --seed 0 --out assets/model.keras
+    python -m explainer.training --recipe seed --seed 0 --out assets/model.keras
 
 Recipes:
 - ``seed``: the blog's. Plain SGD, learning rate 0.1, binary cross-entropy, one random pair with
@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 import keras
 import numpy as np
 
-from explainer.encoding import MIN_TIMESTEPS, TRAINING_OPERAND_BITS, all_pairs, bits_matrix_to_ints, encode_batch
-from explainer.evaluation import evaluate
-from explainer.network import DEFAULT_HIDDEN_UNITS, MAX_HIDDEN_UNITS, RNNWeights, build_model
-from explainer.recipes import RECIPES, Checkpoint, Recipe
+from explainer.model.accuracy import evaluate
+from explainer.model.encoding import MIN_TIMESTEPS, TRAINING_OPERAND_BITS, all_pairs, bits_matrix_to_ints, encode_batch
+from explainer.model.network import DEFAULT_HIDDEN_UNITS, MAX_HIDDEN_UNITS, RNNWeights, build_model
+from explainer.training.recipes import RECIPES, Checkpoint, Recipe
 
 BLOG_PRINT_EVERY = 10_000  # the seed recipe prints "a+b?=prediction" and the loss this often, like the blog
 
@@ -188,10 +188,10 @@ def library_versions() -> dict[str, str]:
 def main(argv: list[str] | None = None) -> int:
     from tqdm import tqdm
 
-    from explainer.storage import save_model
+    from explainer.files.keras_file import save_model
 
     parser = argparse.ArgumentParser(
-        prog="python -m explainer.train", description="Train the binary-addition RNN and save it as .keras."
+        prog="python -m explainer.training", description="Train the binary-addition RNN and save it as .keras."
     )
     parser.add_argument("--recipe", choices=[*sorted(RECIPES), "long"], default="seed")
     parser.add_argument("--seed", type=int, default=0)
@@ -241,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     eight_bit = evaluate(weights, operand_bits=8)
     provenance = {
         **result.summary(),
-        "command": "python -m explainer.train " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": "python -m explainer.training " + " ".join(sys.argv[1:] if argv is None else argv),
         "accuracy_7bit_pairs": evaluate(weights).as_dict(),
         "accuracy_8bit_pairs": eight_bit.as_dict(),
         "versions": library_versions(),
@@ -258,15 +258,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main_long(arguments: argparse.Namespace, argv: list[str] | None) -> int:
-    """``--recipe long``: fine-tune the shipped network on long sums (see ``explainer.long_training``)."""
-    from explainer.long_training import train_long
-    from explainer.storage import save_model
+    """``--recipe long``: fine-tune the shipped network on long sums (see ``explainer.training.long_recipe``)."""
+    from explainer.files.keras_file import save_model
+    from explainer.training.long_recipe import train_long
 
     model, summary = train_long(arguments.seed, log=lambda line: print(line, file=sys.stderr, flush=True))
     weights = RNNWeights.from_model(model)
     provenance = {
         **summary,
-        "command": "python -m explainer.train " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": "python -m explainer.training " + " ".join(sys.argv[1:] if argv is None else argv),
         "accuracy_7bit_pairs": evaluate(weights).as_dict(),
         "accuracy_8bit_pairs": evaluate(weights, operand_bits=8).as_dict(),
         "versions": library_versions(),
@@ -274,7 +274,3 @@ def _main_long(arguments: argparse.Namespace, argv: list[str] | None) -> int:
     sidecar = save_model(model, arguments.out, provenance)
     print(json.dumps({**summary, "path": arguments.out, "sha256": sidecar["sha256"]}), flush=True)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

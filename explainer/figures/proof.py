@@ -15,8 +15,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from explainer.lazy_pandas import pd
-from explainer.plot_style import ACTIVATION_SCALE, CARRY, FONT, NEUTRAL, subplot_layout
+from explainer.figures.lazy_pandas import pd
+from explainer.figures.style import ACTIVATION_SCALE, CARRY, FONT, NEUTRAL, subplot_layout
 
 ROW_HEIGHT = 22  # pixels per box in the heatmap
 

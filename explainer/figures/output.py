@@ -1,8 +1,8 @@
 """Plotly figures for "What did it learn?" about what the network writes: ablated bits, the correctness map,
 accuracy by length and the logit split.
 
-The same conventions as :mod:`explainer.insight_figures` (the views of the inside): pure functions of plain
-arrays, colours from :mod:`explainer.plot_style`, and axis ranges fixed by the data's possible extent.
+The same conventions as :mod:`explainer.figures.insight` (the views of the inside): pure functions of plain
+arrays, colours from :mod:`explainer.figures.style`, and axis ranges fixed by the data's possible extent.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from explainer.plot_style import (
+from explainer.figures.style import (
     ABLATED,
     ACCURACY,
     CARRIED_CONTRIBUTION,
