@@ -120,7 +120,7 @@ def test_the_wheel_holds_explainer_and_its_command_line_works_outside_the_reposi
     )
     assert Path(located.stdout.strip()).is_relative_to(target), located.stderr
     helped = subprocess.run(
-        [sys.executable, "-m", "explainer.training.train", "--help"],
+        [sys.executable, "-m", "explainer.training", "--help"],
         cwd=elsewhere,
         env=environment,
         capture_output=True,

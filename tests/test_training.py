@@ -73,7 +73,7 @@ def test_bad_training_arguments_raise(arguments, message):
 
 def run_cli(*arguments):
     return subprocess.run(
-        [sys.executable, "-m", "explainer.training.train", *arguments],
+        [sys.executable, "-m", "explainer.training", *arguments],
         capture_output=True,
         text=True,
         cwd=PROJECT_ROOT,
