@@ -90,5 +90,5 @@ def test_a_bad_tour_link_gets_a_message():
     app = AppTest.from_file(str(PROJECT_ROOT / "streamlit_app.py"), default_timeout=60)
     app.query_params["tour"] = "12"
     app.run()
-    assert any("tour stop '12' does not exist" in warning.value for warning in app.warning)
+    assert any("tour stop tour=12 does not exist" in warning.value for warning in app.warning)
     assert not app.exception

@@ -17,6 +17,7 @@ from explainer.figures.tables import step_table, trace_csv, trace_table
 from explainer.figures.weights import weights_figure
 from explainer.tour import WHERE_IT_BREAKS
 from ui.charts import show_chart, show_drawing
+from ui.echo import quoted
 
 DEFAULT_PAIR = (50, 18)  # the blog's own example
 PRESETS = {
@@ -54,7 +55,7 @@ def _parse_columns(text: str, a: int, b: int) -> int:
     """``?n=…``: a whole number of columns, at least what ``a + b`` needs and at most :data:`MAX_COLUMNS`."""
     needed = timesteps_for(a, b)
     if not (text.isascii() and text.isdigit()) or len(text) > 3:
-        raise ValueError(f"n must be a number of columns such as 18; got {text[:40]!r}")
+        raise ValueError("n must be a number of columns such as 18")
     columns = int(text)
     if columns < needed:
         raise ValueError(f"{a} + {b} needs at least {needed} columns; n = {columns} is fewer")
@@ -69,14 +70,15 @@ def _set_random_pair() -> None:
 
 def _parse_timestep(text: str) -> int:
     if not (text.isascii() and text.isdigit()) or len(text) > 3:
-        raise ValueError(f"t must be a timestep number such as 3; got {text[:40]!r}.")
+        raise ValueError("t must be a timestep number such as 3")
     return int(text)
 
 
 def restore_from_url() -> list[str]:
     """Once per session, prefill a, b and the timestep from ``?a=50&b=18&t=3``.
 
-    Returns notices for parameters that were junk; those fall back to the defaults.
+    Returns notices (Markdown, the link's values quoted) for parameters that were junk; those fall back to the
+    defaults.
     """
     if st.session_state.get("url_restored"):
         return []
@@ -88,20 +90,27 @@ def restore_from_url() -> list[str]:
             try:
                 values[name] = parse_operand(st.query_params[name], name)
             except ValueError as error:
-                notices.append(f"The link's {name} was not usable ({error}) so {name} = {values[name]} is shown.")
+                notices.append(
+                    f"The link's {name}={quoted(st.query_params[name])} was not usable ({error}) so "
+                    f"{name} = {values[name]} is shown."
+                )
     set_pair(values["a"], values["b"])
     columns = timesteps_for(values["a"], values["b"])
     if "n" in st.query_params:
         try:
             columns = _parse_columns(st.query_params["n"], values["a"], values["b"])
         except ValueError as error:
-            notices.append(f"The link's column count was not usable ({error}), so {columns} columns are shown.")
+            notices.append(
+                f"The link's column count was not usable (n={quoted(st.query_params['n'])}: {error}), so {columns} "
+                "columns are shown."
+            )
     set_columns(values["a"], values["b"], columns)
     if "t" in st.query_params:
         try:
             timestep = _parse_timestep(st.query_params["t"])
         except ValueError as error:
-            notices.append(f"The link's timestep was not usable ({error}); showing t = 0.")
+            shown = quoted(st.query_params["t"])
+            notices.append(f"The link's timestep t={shown} was not usable ({error}); showing t = 0.")
         else:
             last = columns - 1
             if timestep > last:

@@ -14,6 +14,7 @@ from explainer import RNNWeights
 from explainer.analysis import format_ablation_query
 from explainer.tour import STOPS, stop_number
 from ui.addition import set_pair
+from ui.echo import quoted
 from ui.guards import view_or_warning
 
 TOUR_PARAM = "tour"  # ?tour=4 opens stop 4 (counted from 1), so a teacher can link to it
@@ -100,7 +101,7 @@ def tour_from_url(weights: RNNWeights) -> str | None:
     number = stop_number(text)
     if number is None:
         del st.query_params[TOUR_PARAM]
-        return f"The link's tour stop {text[:20]!r} does not exist; the tour has stops 1 to {len(STOPS)}."
+        return f"The link's tour stop tour={quoted(text, 20)} does not exist; the tour has stops 1 to {len(STOPS)}."
     start_tour(weights, number - 1)
     return None
 
