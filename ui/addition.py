@@ -16,6 +16,7 @@ from explainer.figures.style import CARRIED_CONTRIBUTION, CARRY, HIGHLIGHT, INPU
 from explainer.figures.tables import step_table, trace_csv, trace_table
 from explainer.figures.weights import weights_figure
 from explainer.tour import WHERE_IT_BREAKS
+from explainer.wording import plural
 from ui.charts import show_chart, show_drawing
 from ui.echo import quoted
 
@@ -28,14 +29,15 @@ PRESETS = {
     "40-bit pair": ((1_000_000_000_000, 999_999_999_999), "Far longer than anything it trained on (8 bits)."),
     "Where it breaks": (
         WHERE_IT_BREAKS,
-        "22 columns of 0 + 1 and no carry: its 'no carry' memory drifts a little each column and tips over.",
+        "22 columns of 0 + 1 and no carry: after a run that long, one of its bits comes out wrong.",
     ),
 }
 RANDOM_OPERAND_LIMIT = 256  # random pairs stay in the 8-bit range the blog's network was built for
 # A pair can run over more columns than its sum needs (leading zero columns), so that a network's failure in
 # such a column can be seen: the property the verifier proves covers every padding. Bounded to keep a rerun cheap.
 MAX_COLUMNS = 128
-COLUMNS_KEY = "columns"  # the number box; ``columns_pair`` records the pair it was chosen for
+COLUMNS_KEY = "columns"  # the number box
+COLUMNS_PAIR_KEY = "columns_pair"  # the pair the column count was chosen for
 
 
 def set_pair(a: int, b: int) -> None:
@@ -48,7 +50,7 @@ def set_pair(a: int, b: int) -> None:
 def set_columns(a: int, b: int, columns: int) -> None:
     """Run ``a + b`` over ``columns`` columns (for button callbacks, with :func:`set_pair`)."""
     st.session_state[COLUMNS_KEY] = int(columns)
-    st.session_state["columns_pair"] = (a, b)
+    st.session_state[COLUMNS_PAIR_KEY] = (a, b)
 
 
 def _parse_columns(text: str, a: int, b: int) -> int:
@@ -142,7 +144,7 @@ def columns_ui(a: int, b: int) -> int:
     would not fit); more show leading zero columns. Returns the column count to run.
     """
     needed = timesteps_for(a, b)
-    if st.session_state.get("columns_pair") != (a, b) or COLUMNS_KEY not in st.session_state:
+    if st.session_state.get(COLUMNS_PAIR_KEY) != (a, b) or COLUMNS_KEY not in st.session_state:
         set_columns(a, b, needed)
     column_input, column_note = st.columns([3, 9], vertical_alignment="bottom")
     columns = column_input.number_input(
@@ -158,7 +160,7 @@ def columns_ui(a: int, b: int) -> int:
         column_note.warning(f"{a} + {b} needs at least {needed} columns, so {needed} are shown.", icon="✋")
         return needed
     if columns > needed:
-        column_note.caption(f"{columns - needed} leading zero column(s) beyond the {needed} this sum needs.")
+        column_note.caption(f"{plural(columns - needed, 'leading zero column')} beyond the {needed} this sum needs.")
     return int(columns)
 
 
@@ -306,8 +308,8 @@ def unfolded_ui(
             f"carry out of {int(probe_carry[last])} (true: {int(trace.carry_out[last])})."
         )
     st.caption(
-        "**What to look for:** read right to left, like a written sum. Where the carry row shows 1, some units "
-        "switch and hold until the carry is used: that is the network's memory." + carry_note + " The bottom strip "
+        "**What to look for:** read right to left, like a written sum. Where the carry row shows 1, look for "
+        "units that switch and hold while it stays 1." + carry_note + " The bottom strip "
         f"is the network's confidence that the sum bit is 1; the column outlined in {HIGHLIGHT.name} is the step "
         "you chose."
     )
@@ -340,8 +342,9 @@ def step_ui(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> None:
     show_drawing(step_drawing(trace, weights, timestep), key="step_chart")
     st.caption(
         "**What to look for:** at t = 0 the recurrent part is zero (there is no past yet). Later, units whose "
-        f"{CARRIED_CONTRIBUTION.name} bar (h_(t−1)·W_h) is large are driven by memory rather than by the bits in "
-        f"front of them ({INPUT_CONTRIBUTION.name}, x_t·W_x): the carry."
+        f"{CARRIED_CONTRIBUTION.name} bar (h_(t−1)·W_h) is large get more from memory than from the bits in front "
+        f"of them ({INPUT_CONTRIBUTION.name}, x_t·W_x). A large bar is not by itself the carry: compare the same "
+        "column with a carry coming in and without one (t = 1 of 127 + 1 and of 126 + 1)."
     )
     table = st.expander("These numbers as a table", key="step_table_open", on_change="rerun")
     if table.open:  # built only while open
