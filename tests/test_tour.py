@@ -201,3 +201,26 @@ def test_leaving_the_tour_puts_back_the_column_count():
     assert app.number_input(key="columns").value == 70
     assert app.query_params["n"] in ("70", ["70"])
     assert any("3 + 5 = 8" in block.value for block in app.markdown)
+
+
+@pytest.mark.parametrize("name", ["one unit", "all zero"])
+def test_the_tour_on_an_uploaded_network_without_carry_units_has_words_and_gives_the_page_back(name):
+    from ui.session_networks import UploadedWeights
+
+    app = AppTest.from_file(str(PROJECT_ROOT / "streamlit_app.py"), default_timeout=60)
+    app.session_state["uploaded_weights"] = UploadedWeights(_networks_without_carry_units()[name], "plain.npz")
+    app.session_state["pending_model_source"] = "Uploaded weights"
+    app.query_params.update({"a": "3", "b": "5", "n": "70"})
+    app.run()
+    before = [block.value for block in app.markdown if block.value.startswith("## ")]
+    assert before and "plain.npz" in before[0], before
+    app.button(key="tour_start_sidebar").click().run()
+    for stop in range(len(STOPS)):
+        assert not app.exception, stop
+        failed = [warning.value for warning in app.warning if "could not be computed" in warning.value]
+        assert not failed, (stop + 1, failed)
+        if stop + 1 < len(STOPS):
+            app.button(key="tour_next").click().run()
+    app.button(key="tour_finish").click().run()
+    assert app.number_input(key="columns").value == 70
+    assert [block.value for block in app.markdown if block.value.startswith("## ")] == before  # the same verdict
