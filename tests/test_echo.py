@@ -15,6 +15,7 @@ from markdown_it import MarkdownIt
 from ui.echo import QUOTED_LENGTH, quoted
 
 COMMONMARK = MarkdownIt("commonmark", {"html": True})
+WORD_JOINER = "\u2060"  # invisible; ui/echo.py puts one into ":material/…:" (see the test at the end)
 
 HOSTILE = {
     "an image": "![x](https://evil.example/p.png)",
@@ -48,7 +49,7 @@ def test_a_quoted_value_reads_back_as_its_own_text_and_nothing_else(case):
     before, code = "<p>The link's b=<code>", "</code> was not usable.</p>\n"
     assert out.startswith(before) and out.endswith(code), out  # one paragraph, one code element, nothing else
     inner = out[len(before) : -len(code)]
-    assert "<" not in inner and html.unescape(inner) == value, out
+    assert "<" not in inner and html.unescape(inner).replace(WORD_JOINER, "") == value, out
 
 
 @pytest.mark.parametrize("character", list(string.punctuation))
@@ -84,3 +85,11 @@ def test_line_breaks_and_control_characters_cannot_end_the_quote():
     out = rendered_inside_a_sentence(value)
     assert out.count("<p>") == 1 and "<strong>" not in out and "<a " not in out, out
     assert "<code>" in out and "evil.example" in out
+
+
+def test_a_material_icon_name_keeps_its_slash():
+    # Streamlit rewrites ":material/home:" to ":material_home:" even inside code (seen in Chromium); a word
+    # joiner after the colon stops it, and nothing else in the value changes.
+    shown = quoted("a :material/home: b")
+    assert shown == f"` a :{WORD_JOINER}material/home: b `"
+    assert quoted(":red[x] :smile:") == "` :red[x] :smile: `"  # only the icon pattern is touched

@@ -31,6 +31,9 @@ def quoted(value: object, limit: int | None = QUOTED_LENGTH) -> str:
         text = text[:limit] + "…"
     if _PLAIN.fullmatch(text):
         return text
+    # Streamlit rewrites ":material/name:" to ":material_name:" even inside code (seen in Chromium); a word
+    # joiner (invisible, no width) after the colon keeps the text as it was typed.
+    text = re.sub(r":(?=material/)", ":\u2060", text, flags=re.IGNORECASE)
     longest_run = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest_run + 1)
     return f"{fence} {text} {fence}"  # CommonMark strips one space on each side, so a ` at either end is safe
