@@ -22,6 +22,7 @@ from ui.addition import (
     verdict_ui,
     weights_ui,
 )
+from ui.echo import link_notice
 from ui.guards import analysis_or_none, view_or_warning
 from ui.insight import VIEWS, insight_ui
 from ui.live import live_updates_ui
@@ -68,7 +69,7 @@ except ModelFileError:
 
 for notice in [*restore_from_url(), tour_from_url(shipped)]:  # a link's tour stop wins over its pair and timestep
     if notice:
-        st.warning(notice, icon="🔗")
+        link_notice(notice)
 
 with st.sidebar:
     tour_button(shipped)
@@ -96,7 +97,7 @@ sections = ["Inside one step", "The weights", "What did it learn?", "Train it yo
 if weights != shipped:
     sections.append("Side by side")
 for notice in restore_view_from_url(sections, VIEWS, {"Side by side": "needs a network you trained or uploaded"}):
-    st.warning(notice, icon="🔗")
+    link_notice(notice)
 if st.session_state.get("section") not in sections:  # first visit, or "Side by side" after going back to shipped
     st.session_state["section"] = sections[0]
 STEP_SECTION = sections[0]

@@ -19,12 +19,14 @@ from explainer.analysis import (
     accuracy_by_length,
     carry_probe,
     correctness_grid,
+    error_locations,
     extract_machine,
     make_ablation,
     state_space,
 )
 from explainer.model.network import RNNWeights
 from explainer.model.trace import AdditionTrace, trace_addition
+from explainer.wording import plural
 
 # 22 columns of 0 + 1 and no carry: the one place the shipped network is known to break (tests/test_shipped_model.py).
 WHERE_IT_BREAKS = (0, 2**22 - 1)
@@ -96,36 +98,56 @@ def _carry_enters(weights: RNNWeights, trace: AdditionTrace) -> str:
     carried = int(np.flatnonzero(trace.carry_in)[-1]) if trace.carry_in.any() else 0
     step = 1
     unit = int(np.argmax(np.abs(trace.recurrent_part[step])))
+    # The same column t = 1 (the same bits) with no carry coming in: a's lowest bit cleared, so t = 0 makes none.
+    quiet = trace_addition(weights, trace.a & ~1, trace.b, trace.timesteps)
+    differs = int(np.argmax(np.abs(trace.recurrent_part[step] - quiet.recurrent_part[step])))
     return (
         f"At t = 0, 1 + 1 makes a carry; from t = 1 to t = {carried} the carry row is 1, and the bits in front of "
-        "the network no longer tell it so: only its hidden state does. Look at the rows of the heatmap that "
-        f"switch at t = 0 and hold. In “Inside one step” below, at t = {step} unit {unit} gets "
-        f"{trace.recurrent_part[step, unit]:+.2f} from memory (h_(t−1)·W_h) against "
-        f"{trace.input_part[step, unit]:+.2f} from the bits."
+        "the network no longer say so: only its hidden state can. In “Inside one step” below, at t = "
+        f"{step} unit {unit} gets {trace.recurrent_part[step, unit]:+.2f} from memory (h_(t−1)·W_h) against "
+        f"{trace.input_part[step, unit]:+.2f} from the bits. In {quiet.a} + {quiet.b}, the same column with no "
+        f"carry coming in, its memory term is {quiet.recurrent_part[step, unit]:+.2f}, so a large memory term is "
+        f"not by itself the carry; the unit whose memory term differs most between the two is unit {differs} "
+        f"({trace.recurrent_part[step, differs]:+.2f} against {quiet.recurrent_part[step, differs]:+.2f})."
     )
 
 
 def _carry_units(weights: RNNWeights, trace: AdditionTrace) -> str:
     probe = carry_probe(weights)
+    reading = (
+        f"A linear probe, one straight cut through the {weights.hidden_units} hidden numbers, names the carry "
+        f"right {_percent(probe.accuracy)} of the time over every step of the 16,384 training pairs (at least "
+        f"{_percent(float(probe.accuracy_by_timestep.min()))} at each step)."
+    )
+    if not probe.top_carry_units:  # e.g. a network of one unit, or all-zero weights
+        return f"{reading} {probe.carry_units_sentence()}"
     return (
-        f"One straight cut through the {weights.hidden_units} hidden numbers reads the carry: this linear probe "
-        f"is right {_percent(probe.accuracy)} of the time over every step of the 16,384 training pairs (at least "
-        f"{_percent(float(probe.accuracy_by_timestep.min()))} at each step). It leans most on units "
-        f"{_units(probe.top_carry_units)}: the dotted rows of the heatmap, and the probe's carry in row of the "
-        "addition."
+        f"{reading} It leans most on units {_units(probe.top_carry_units)}: the dotted rows of the heatmap, and "
+        "the probe's carry in row of the addition. A probe only reads: that it can read the carry there does not "
+        "show the network relies on those units (the next stop zeroes them)."
     )
 
 
 def _zero_them(weights: RNNWeights, trace: AdditionTrace) -> str:
-    units = carry_probe(weights).top_carry_units
+    probe = carry_probe(weights)
+    units = probe.top_carry_units
+    if not units:  # nothing to zero: the stop says why and leaves the network intact
+        return (
+            f"{probe.carry_units_sentence()} So nothing is zeroed here, and 127 + 1 comes out as "
+            f"{trace.predicted_sum}. Pick units to zero in the sidebar's ablation controls to see what breaks."
+        )
     ablation = make_ablation(weights.hidden_units, set(int(unit) for unit in units))
     before = float((correctness_grid(weights, 7) == 0).mean())
     after = float((correctness_grid(weights, 7, ablation) == 0).mean())
+    where = error_locations(weights, ablation)
     wrong = int((~trace.correct).sum())
     return (
         f"Here units {_units(units)} are zeroed (see the sidebar). Now 127 + 1 comes out as {trace.predicted_sum}, "
-        f"with {wrong} wrong bit{'s' if wrong != 1 else ''}, and the share of the 16,384 training pairs it adds "
-        f"exactly drops from {_percent(before)} to {_percent(after)}. The carry lived in those units."
+        f"with {plural(wrong, 'wrong bit')}, and the share of the 16,384 training pairs it adds "
+        f"exactly drops from {_percent(before)} to {_percent(after)}. Over those pairs a bit goes wrong "
+        f"{_percent(where.wrong_rate_with_carry)} of the time where a carry comes in and "
+        f"{_percent(where.wrong_rate_without_carry)} where none does: the network needs these units, and not only "
+        "for the carry."
     )
 
 
@@ -135,10 +157,12 @@ def _state_space(weights: RNNWeights, trace: AdditionTrace) -> str:
     explained = float(np.sum(space.explained_variance_ratio[:2]))
     kind = "the 2-state carry machine of written addition" if machine.equivalent_to_carry_machine else "a machine"
     return (
-        f"Every hidden state, squashed to two dimensions (they keep {_percent(explained)} of the spread), falls "
-        f"into islands, and the carry colour does not mix within one. Grouped into {machine.cluster_count} "
-        f"clusters and minimised, the states become {machine.minimal.state_count} — {kind} (“Extracted machine”), "
-        f"which writes the network's bits on {_percent(machine.fidelity_8bit)} of all 65,536 8-bit pairs."
+        "Here every hidden state of the 16,384 pairs is drawn along the two directions that keep most of their "
+        f"spread ({_percent(explained)} of it), coloured by the carry. Grouped into {machine.cluster_count} "
+        f"clusters and minimised, the states become {plural(machine.minimal.state_count, 'state')} — {kind} "
+        f"(“Extracted machine”), which writes the network's bits on {_percent(machine.fidelity_8bit)} of all "
+        "65,536 8-bit pairs. That describes the pairs it was extracted from, not every length: the next stop "
+        "shows where that matters."
     )
 
 
@@ -156,8 +180,8 @@ def _where_it_breaks(weights: RNNWeights, trace: AdditionTrace) -> str:
     return (
         f"Random sums look perfect: the lowest exact score from {DEFAULT_LENGTHS[0]} to {DEFAULT_LENGTHS[-1]} "
         f"bits is {_percent(worst.exact_accuracy)} ({worst.pairs} pairs per length). But {trace.a} + {trace.b} is "
-        f"{runs} columns of 0 + 1 with no carry, and {verdict}. Its 'no carry' memory drifts a "
-        "little each column and tips over; random pairs rarely hold such a run, so samples cannot prove a rule. "
+        f"{runs} columns of 0 + 1 with no carry, and {verdict}. Random pairs rarely hold such a "
+        "run, so samples cannot prove a rule. "
         "Only a proof covers every input: the view “Proof at every length” shows what the verifier found for this "
         "network, and the sidebar offers a second shipped network, trained on long sums, that it proves right."
     )
@@ -179,7 +203,7 @@ def _first_wrong(trace: AdditionTrace) -> int:
 
 STOPS: tuple[TourStop, ...] = (
     TourStop("50 + 18, column by column", (50, 18), STEP_SECTION, _column_by_column),
-    TourStop("A carry enters the hidden state", (127, 1), STEP_SECTION, _carry_enters, timestep=lambda trace: 1),
+    TourStop("A carry comes in", (127, 1), STEP_SECTION, _carry_enters, timestep=lambda trace: 1),
     TourStop("The carry units, read by a probe", (127, 1), INSIGHT_SECTION, _carry_units, view="Carry probe"),
     TourStop(
         "Zero them and watch it break",
@@ -190,7 +214,7 @@ STOPS: tuple[TourStop, ...] = (
         timestep=_first_wrong,
         zero_carry_units=True,
     ),
-    TourStop("A switch with two states", (127, 1), INSIGHT_SECTION, _state_space, view="State space"),
+    TourStop("Its states, grouped", (127, 1), INSIGHT_SECTION, _state_space, view="State space"),
     TourStop(
         "Where it breaks", WHERE_IT_BREAKS, INSIGHT_SECTION, _where_it_breaks, view="Any length", timestep=_first_wrong
     ),

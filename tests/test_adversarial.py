@@ -281,25 +281,25 @@ def code_span_content(markdown: str) -> str | None:
     [HOSTILE_NAME, "www.evil.example.npz", "a@b.example.npz", "`tick` ``two``.npz", "``", "line\nbreak.npz", "_i_.npz"],
 )
 def test_a_file_name_that_could_be_markdown_becomes_literal_code(name):
-    from ui.guards import escape_markdown
+    from ui.echo import quoted
 
-    assert code_span_content(escape_markdown(name)) == " ".join(name.splitlines())
+    assert code_span_content(quoted(name, limit=None)) == " ".join(name.splitlines())
 
 
 @pytest.mark.parametrize("name", ["weights.npz", "adder_seed_seed0_h16_step16000.npz", "my-weights.2.npz"])
 def test_a_plain_file_name_is_shown_as_it_is(name):
-    from ui.guards import escape_markdown
+    from ui.echo import quoted
 
-    assert escape_markdown(name) == name
+    assert quoted(name, limit=None) == name
 
 
 def test_markdown_in_an_uploaded_file_name_is_shown_as_text():
-    from ui.guards import escape_markdown
+    from ui.echo import quoted
 
     app = page_at_upload()
     app.file_uploader(key="weights_upload").upload(HOSTILE_NAME, weights_to_npz_bytes(random_weights(3, seed=2))).run()
     no_exception(app)
-    literal = escape_markdown(HOSTILE_NAME)
+    literal = quoted(HOSTILE_NAME, limit=None)
     assert code_span_content(literal) == HOSTILE_NAME
     places = {
         "sidebar caption": [caption.value for caption in app.sidebar.caption],

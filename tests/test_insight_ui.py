@@ -130,3 +130,13 @@ def test_the_ablation_view_says_where_the_errors_fall_from_the_data_and_compares
     (table,) = [frame for frame in app.dataframe if "held at mean: exact, 16,384 pairs" in frame.value.columns]
     assert len(table.value) == 16
     assert "zeroed: exact, 16,384 pairs" in table.value.columns
+
+
+def test_the_logit_view_states_the_measured_share_not_that_memory_tips_the_bit(shipped_weights):
+    from explainer.analysis import carried_part_turns_the_bit
+
+    app = run_app()
+    app.segmented_control(key="insight_view").set_value("Logit split").run()
+    captions = " ".join(caption.value for caption in app.caption)
+    assert f"{carried_part_turns_the_bit(shipped_weights):.1%} of them" in captions  # 58.3%, computed
+    assert "tips the bit" not in captions

@@ -93,9 +93,9 @@ def test_the_section_and_view_go_into_the_address_bar_and_a_link_opens_them():
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ({"section": "nowhere"}, "section='nowhere' is not one of"),
+        ({"section": "nowhere"}, "section=nowhere is not one of"),
         ({"section": "side-by-side"}, "needs a network you trained or uploaded"),
-        ({"section": "what-did-it-learn", "view": "<script>"}, "view='<script>' is not one of"),
+        ({"section": "what-did-it-learn", "view": "<script>"}, "view=` <script> ` is not one of"),
     ],
 )
 def test_a_link_to_a_section_or_view_that_is_not_there_gives_a_notice(query, expected):

@@ -126,6 +126,16 @@ def test_the_long_network_is_proved_with_its_abstract_states_and_transitions():
     transitions = [frame for frame in frames if "→ target box" in frame.columns]
     assert len(transitions) == 1 and len(transitions[0]) == boxes * 4 ** certificate["block_columns"]
     assert "proof_load_counterexample" not in [button.key for button in app.button]
+    # Two counts of pieces and a wall time on one page (issue 23 item 7): each says which it is.
+    metrics = {metric.label: metric for metric in app.metric}
+    search = certificate["search"]
+    checked = metrics["Pieces checked (all rounds)"]
+    assert checked.value == f"{search['pieces_checked']:,}"
+    assert f"keeps {int(transitions[0]['pieces'].sum())} pieces" in checked.proto.help
+    assert f"{search['rounds']} rounds" in checked.proto.help
+    document = json.loads(LONG_MODEL_PATH.with_suffix(".verdict.json").read_text())
+    timed = metrics["Verifier wall time (recorded)"]
+    assert timed.value == f"{document['seconds']:.1f} s" and "recorded in the verdict file" in timed.proto.help
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from explainer.analysis import (
     make_ablation,
     parse_ablation_query,
 )
+from ui.echo import link_notice, quoted
 
 
 def _clamp_key(unit: int) -> str:
@@ -34,7 +35,9 @@ def _restore_ablation_from_url(hidden_units: int) -> str | None:
             st.query_params.get("ablate", ""), st.query_params.get("clamp", ""), hidden_units
         )
     except ValueError as error:
-        notice = f"The link's ablation could not be used ({error}) so no units are ablated."
+        names = [name for name in ("ablate", "clamp") if name in st.query_params]
+        given = ", ".join(f"{name}={quoted(st.query_params[name])}" for name in names)
+        notice = f"The link's ablation ({given}) could not be used ({error}) so no units are ablated."
         zeroed, clamped = frozenset(), {}
     st.session_state["ablate_zeroed"] = sorted(zeroed)
     st.session_state["ablate_clamped"] = sorted(clamped)
@@ -64,7 +67,7 @@ def ablation_ui(hidden_units: int, carry_units: Sequence[int] = ()) -> Ablation 
     """
     notice = _restore_ablation_from_url(hidden_units)
     if notice:
-        st.warning(notice, icon="⚠️")
+        link_notice(notice)
     # A different network may have fewer units than the ones chosen before: drop those that no longer exist.
     for key in ("ablate_zeroed", "ablate_clamped"):
         st.session_state[key] = [unit for unit in st.session_state.get(key, []) if 0 <= unit < hidden_units]

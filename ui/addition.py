@@ -16,7 +16,9 @@ from explainer.figures.style import CARRIED_CONTRIBUTION, CARRY, HIGHLIGHT, INPU
 from explainer.figures.tables import step_table, trace_csv, trace_table
 from explainer.figures.weights import weights_figure
 from explainer.tour import WHERE_IT_BREAKS
+from explainer.wording import plural
 from ui.charts import show_chart, show_drawing
+from ui.echo import quoted
 
 DEFAULT_PAIR = (50, 18)  # the blog's own example
 PRESETS = {
@@ -27,14 +29,15 @@ PRESETS = {
     "40-bit pair": ((1_000_000_000_000, 999_999_999_999), "Far longer than anything it trained on (8 bits)."),
     "Where it breaks": (
         WHERE_IT_BREAKS,
-        "22 columns of 0 + 1 and no carry: its 'no carry' memory drifts a little each column and tips over.",
+        "22 columns of 0 + 1 and no carry: after a run that long, one of its bits comes out wrong.",
     ),
 }
 RANDOM_OPERAND_LIMIT = 256  # random pairs stay in the 8-bit range the blog's network was built for
 # A pair can run over more columns than its sum needs (leading zero columns), so that a network's failure in
 # such a column can be seen: the property the verifier proves covers every padding. Bounded to keep a rerun cheap.
 MAX_COLUMNS = 128
-COLUMNS_KEY = "columns"  # the number box; ``columns_pair`` records the pair it was chosen for
+COLUMNS_KEY = "columns"  # the number box
+COLUMNS_PAIR_KEY = "columns_pair"  # the pair the column count was chosen for
 
 
 def set_pair(a: int, b: int) -> None:
@@ -47,14 +50,14 @@ def set_pair(a: int, b: int) -> None:
 def set_columns(a: int, b: int, columns: int) -> None:
     """Run ``a + b`` over ``columns`` columns (for button callbacks, with :func:`set_pair`)."""
     st.session_state[COLUMNS_KEY] = int(columns)
-    st.session_state["columns_pair"] = (a, b)
+    st.session_state[COLUMNS_PAIR_KEY] = (a, b)
 
 
 def _parse_columns(text: str, a: int, b: int) -> int:
     """``?n=…``: a whole number of columns, at least what ``a + b`` needs and at most :data:`MAX_COLUMNS`."""
     needed = timesteps_for(a, b)
     if not (text.isascii() and text.isdigit()) or len(text) > 3:
-        raise ValueError(f"n must be a number of columns such as 18; got {text[:40]!r}")
+        raise ValueError("n must be a number of columns such as 18")
     columns = int(text)
     if columns < needed:
         raise ValueError(f"{a} + {b} needs at least {needed} columns; n = {columns} is fewer")
@@ -69,14 +72,15 @@ def _set_random_pair() -> None:
 
 def _parse_timestep(text: str) -> int:
     if not (text.isascii() and text.isdigit()) or len(text) > 3:
-        raise ValueError(f"t must be a timestep number such as 3; got {text[:40]!r}.")
+        raise ValueError("t must be a timestep number such as 3")
     return int(text)
 
 
 def restore_from_url() -> list[str]:
     """Once per session, prefill a, b and the timestep from ``?a=50&b=18&t=3``.
 
-    Returns notices for parameters that were junk; those fall back to the defaults.
+    Returns notices (Markdown, the link's values quoted) for parameters that were junk; those fall back to the
+    defaults.
     """
     if st.session_state.get("url_restored"):
         return []
@@ -88,20 +92,27 @@ def restore_from_url() -> list[str]:
             try:
                 values[name] = parse_operand(st.query_params[name], name)
             except ValueError as error:
-                notices.append(f"The link's {name} was not usable ({error}) so {name} = {values[name]} is shown.")
+                notices.append(
+                    f"The link's {name}={quoted(st.query_params[name])} was not usable ({error}) so "
+                    f"{name} = {values[name]} is shown."
+                )
     set_pair(values["a"], values["b"])
     columns = timesteps_for(values["a"], values["b"])
     if "n" in st.query_params:
         try:
             columns = _parse_columns(st.query_params["n"], values["a"], values["b"])
         except ValueError as error:
-            notices.append(f"The link's column count was not usable ({error}), so {columns} columns are shown.")
+            notices.append(
+                f"The link's column count was not usable (n={quoted(st.query_params['n'])}: {error}), so {columns} "
+                "columns are shown."
+            )
     set_columns(values["a"], values["b"], columns)
     if "t" in st.query_params:
         try:
             timestep = _parse_timestep(st.query_params["t"])
         except ValueError as error:
-            notices.append(f"The link's timestep was not usable ({error}); showing t = 0.")
+            shown = quoted(st.query_params["t"])
+            notices.append(f"The link's timestep t={shown} was not usable ({error}); showing t = 0.")
         else:
             last = columns - 1
             if timestep > last:
@@ -133,7 +144,7 @@ def columns_ui(a: int, b: int) -> int:
     would not fit); more show leading zero columns. Returns the column count to run.
     """
     needed = timesteps_for(a, b)
-    if st.session_state.get("columns_pair") != (a, b) or COLUMNS_KEY not in st.session_state:
+    if st.session_state.get(COLUMNS_PAIR_KEY) != (a, b) or COLUMNS_KEY not in st.session_state:
         set_columns(a, b, needed)
     column_input, column_note = st.columns([3, 9], vertical_alignment="bottom")
     columns = column_input.number_input(
@@ -149,7 +160,7 @@ def columns_ui(a: int, b: int) -> int:
         column_note.warning(f"{a} + {b} needs at least {needed} columns, so {needed} are shown.", icon="✋")
         return needed
     if columns > needed:
-        column_note.caption(f"{columns - needed} leading zero column(s) beyond the {needed} this sum needs.")
+        column_note.caption(f"{plural(columns - needed, 'leading zero column')} beyond the {needed} this sum needs.")
     return int(columns)
 
 
@@ -297,8 +308,8 @@ def unfolded_ui(
             f"carry out of {int(probe_carry[last])} (true: {int(trace.carry_out[last])})."
         )
     st.caption(
-        "**What to look for:** read right to left, like a written sum. Where the carry row shows 1, some units "
-        "switch and hold until the carry is used: that is the network's memory." + carry_note + " The bottom strip "
+        "**What to look for:** read right to left, like a written sum. Where the carry row shows 1, look for "
+        "units that switch and hold while it stays 1." + carry_note + " The bottom strip "
         f"is the network's confidence that the sum bit is 1; the column outlined in {HIGHLIGHT.name} is the step "
         "you chose."
     )
@@ -331,8 +342,9 @@ def step_ui(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> None:
     show_drawing(step_drawing(trace, weights, timestep), key="step_chart")
     st.caption(
         "**What to look for:** at t = 0 the recurrent part is zero (there is no past yet). Later, units whose "
-        f"{CARRIED_CONTRIBUTION.name} bar (h_(t−1)·W_h) is large are driven by memory rather than by the bits in "
-        f"front of them ({INPUT_CONTRIBUTION.name}, x_t·W_x): the carry."
+        f"{CARRIED_CONTRIBUTION.name} bar (h_(t−1)·W_h) is large get more from memory than from the bits in front "
+        f"of them ({INPUT_CONTRIBUTION.name}, x_t·W_x). A large bar is not by itself the carry: compare the same "
+        "column with a carry coming in and without one (t = 1 of 127 + 1 and of 126 + 1)."
     )
     table = st.expander("These numbers as a table", key="step_table_open", on_change="rerun")
     if table.open:  # built only while open

@@ -1,10 +1,8 @@
-"""Two small rules for showing things: an analysis that fails leaves the rest of the page working, and text a
-visitor supplied (a file name) is shown as text, never as Markdown."""
+"""An analysis that fails leaves the rest of the page working. (Text a visitor supplied is quoted by ui/echo.py.)"""
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -39,20 +37,3 @@ def view_or_warning(what: str) -> Iterator[None]:
         yield
     except Exception as error:
         _say_it_failed(what, error)
-
-
-# A name like "weights_7.npz" is shown as it is. Anything else goes into a code span, whose content Markdown
-# shows literally: backslash escapes are not enough, because Streamlit still turns "www.x", "http://x" and
-# "a@b.x" into live links after unescaping (checked in Chromium).
-_PLAIN_NAME = re.compile(r"(?!www\.)[A-Za-z0-9][A-Za-z0-9._-]*", re.IGNORECASE)
-
-
-def escape_markdown(text: str) -> str:
-    """``text`` (a file name a visitor chose) as Markdown that shows exactly that text: no link, image,
-    autolink, emphasis, ``:colour[…]`` or ``$maths$``. Plain names stay as they are; others become code."""
-    text = " ".join(str(text).splitlines())  # a blank line would end the code span
-    if _PLAIN_NAME.fullmatch(text):
-        return text
-    longest_run = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * (longest_run + 1)
-    return f"{fence} {text} {fence}"  # CommonMark strips one space on each side, so a ` at either end is safe

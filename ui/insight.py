@@ -19,6 +19,7 @@ from explainer.analysis import (
     DEFAULT_LENGTHS,
     Ablation,
     accuracy_by_length,
+    carried_part_turns_the_bit,
     carry_probe,
     correctness_grid,
     describe_ablation,
@@ -130,8 +131,9 @@ def _state_space_view(weights: RNNWeights, trace: AdditionTrace) -> None:
     space = state_space(weights)
     colour_by = st.radio("Colour by", ("carry", "column sum"), key="insight_state_colour", horizontal=True)
     _look_for(
-        "the states fall into separate islands, and the carry colour never mixes within one: the network's "
-        "memory is a switch. The arrows are this addition, one per column, labelled with its bits a+b."
+        "whether the two carry colours fall in separate regions. These are only the two directions that keep most "
+        "of the states' spread; how well the whole state tells the carry apart is the carry probe's number, not "
+        "this picture's. The arrows are this addition, one per column, labelled with its bits a+b."
     )
     colours = space.point_carry if colour_by == "carry" else space.point_column_sum
     path = space.path(trace.hidden)
@@ -149,7 +151,8 @@ def _machine_view(weights: RNNWeights, ablation: Ablation | None) -> None:
     machine = extract_machine(weights, ablation)
     _look_for(
         "after minimising, the network's states boil down to a machine you can read. If it has two states and "
-        "matches written addition edge for edge, the network has learned the carry rule itself."
+        "matches written addition edge for edge, the network's grouped states step like the carry machine on the "
+        "pairs they were extracted from; longer sums are another question (“Proof at every length”)."
     )
     columns = st.columns(4)
     columns[0].metric("Clusters", machine.cluster_count)
@@ -197,9 +200,9 @@ def _every_unit_ui(weights: RNNWeights) -> None:
 
 def _ablation_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation | None) -> None:
     _look_for(
-        "zero units and see where the wrong bits fall. If they pile up in the columns a carry comes into, far "
-        "above those columns' share of all columns, the zeroed units carry the carry. Zeroing cuts a unit off; "
-        "holding it at its mean keeps its average push and removes only its variation."
+        "zero units and see where the wrong bits fall: how often a bit goes wrong where a carry comes in, and "
+        "where none does. Errors in both say the zeroed units matter for more than the carry. Zeroing cuts a unit "
+        "off; holding it at its mean keeps its average push and removes only its variation."
     )
     if ablation is None:
         st.info("Nothing is ablated yet. Pick units to zero or clamp in the ablation controls.")
@@ -315,9 +318,12 @@ def _logit_view(weights: RNNWeights, trace: AdditionTrace, timestep: int, ablati
     splits = [logit_split(weights, trace, step, ablation) for step in range(trace.timesteps)]
     split = splits[timestep]
     _look_for(
-        "at t = 0 everything comes from the current bits (nothing has been carried yet). Later, when a carry "
-        f"arrives, the {CARRIED_CONTRIBUTION.name} 'carried-in state' bar is what tips the bit: memory, not the "
-        f"{INPUT_CONTRIBUTION.name} bits in front of it."
+        "at t = 0 everything comes from the current bits (nothing has been carried yet). Later, where a carry "
+        f"comes in, compare the {CARRIED_CONTRIBUTION.name} 'carried-in state' bar with the "
+        f"{INPUT_CONTRIBUTION.name} bits' bar. Over every such column of the 16,384 pairs, the bits' part alone "
+        f"(with the baseline) gives the wrong bit and adding the carried-in part gives the right one in "
+        f"{carried_part_turns_the_bit(weights):.1%} of them; in the rest the bits' part already gives the right "
+        "bit (measured on the intact network)."
     )
     # One axis for every timestep of this pair, so stepping through time does not rescale the picture.
     value_range = max(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from explainer import RNNWeights, evaluate
-from ui.guards import escape_markdown
+from ui.echo import quoted
 from ui.playback import play_controls_ui
 from ui.session_networks import (
     FOLLOW_LIVE_KEY,
@@ -121,7 +121,7 @@ def model_source_ui(shipped_weights: RNNWeights, long_weights: RNNWeights | None
         )
         return f"Your network (step {checkpoint.step:,})", checkpoint.weights
     if source == SOURCE_UPLOADED:
-        weights, name = uploaded.weights, escape_markdown(uploaded.name)  # the name is shown as Markdown
+        weights, name = uploaded.weights, quoted(uploaded.name, limit=None)  # the name is shown as Markdown
         st.caption(f"{name}, H = {weights.hidden_units} · exact on {accuracy_over_all_pairs(weights):.1%}")
         return f"Your upload ({name})", weights
     return SOURCE_SHIPPED, shipped_weights

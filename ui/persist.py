@@ -16,6 +16,7 @@ import re
 
 import streamlit as st
 
+from ui.echo import quoted
 from ui.training_run import SETTINGS_KEYS
 
 KEPT_WIDGET_KEYS = (*SETTINGS_KEYS, "insight_view", "play_columns_speed", "play_replay_speed")
@@ -40,8 +41,7 @@ def _from_slug(text: str, labels, what: str) -> tuple[str | None, str | None]:
     by_slug = {slug(label): label for label in labels}
     if text in by_slug:
         return by_slug[text], None
-    shown = text[:40] + ("…" if len(text) > 40 else "")
-    return None, f"The link's {what}={shown!r} is not one of {', '.join(by_slug)}; showing {labels[0]}."
+    return None, f"The link's {what}={quoted(text)} is not one of {', '.join(by_slug)}; showing {labels[0]}."
 
 
 def restore_view_from_url(sections: list[str], views: tuple[str, ...], unavailable: dict[str, str]) -> list[str]:

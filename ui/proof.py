@@ -18,10 +18,11 @@ import streamlit as st
 
 from explainer import AdditionTrace, RNNWeights, timesteps_for
 from explainer.analysis import Ablation
-from explainer.figures.proof import abstract_states_figure, abstract_states_table, transitions_table
+from explainer.figures.proof import abstract_states_figure, abstract_states_table, leaf_targets, transitions_table
 from explainer.files.keras_file import LONG_MODEL_PATH, load_weights, page_model_path
 from explainer.verify import PROPERTY
 from explainer.verify.verdict import PAGE_TIME_LIMIT, Verdict, VerdictStore, read_verdict_file, verdict_in_child
+from explainer.wording import plural
 from ui.addition import set_columns, set_pair
 from ui.charts import show_chart, show_table
 
@@ -81,7 +82,16 @@ def _load_counterexample(a: int, b: int, columns: int) -> None:
 def _cuts(count: int) -> str:
     if count == 0:
         return "No box had to be cut."
-    return f"{count:,} cut{'s' if count > 1 else ''} split a box where its outputs could not be proved whole."
+    return f"{plural(count, 'cut')} split a box where its outputs could not be proved whole."
+
+
+def _wall_time_metric(column, verdict: Verdict) -> None:
+    """The verifier's wall time, saying which run it timed: the one that wrote the verdict file, or this page's."""
+    if verdict.source == "precomputed":
+        label, where = "Verifier wall time (recorded)", "recorded in the verdict file by the run that made it"
+    else:
+        label, where = "Verifier wall time (this server)", "timed by this server's verifier child"
+    column.metric(label, f"{verdict.seconds:.1f} s", help=f"Wall-clock seconds of search and check, {where}.")
 
 
 def _checked_ui(verdict: Verdict) -> None:
@@ -97,15 +107,22 @@ def _checked_ui(verdict: Verdict) -> None:
         block = certificate["block_columns"]
         columns = st.columns(4)
         columns[0].metric("Abstract states (boxes)", len(certificate["boxes"]))
-        columns[1].metric("Words per step", f"{4**block} ({block} column{'s' if block > 1 else ''})")
-        columns[2].metric("Pieces checked", f"{search.get('pieces_checked', 0):,}")
-        columns[3].metric("Verifier time (when run)", f"{verdict.seconds:.1f} s")
+        columns[1].metric("Words per step", f"{4**block} ({plural(block, 'column')})")
+        kept = sum(len(leaf_targets(tree)) for per_word in certificate["transitions"] for tree in per_word)
+        columns[2].metric(
+            "Pieces checked (all rounds)",
+            f"{search.get('pieces_checked', 0):,}",
+            help=f"Every (box, word) piece the search checked, counted again in each of its "
+            f"{plural(search.get('rounds', 0), 'round')}; the certificate keeps {plural(kept, 'piece')} (the "
+            "transitions table's 'pieces' column).",
+        )
+        _wall_time_metric(columns[3], verdict)
         st.markdown(
-            f"Every hidden state the network reaches after a multiple of k = {block} column(s) lies in one of "
-            f"{len(certificate['boxes'])} boxes, each labelled with a carry, and h = 0 lies in a carry-0 box. From "
-            f"every box, for each of the {4**block} words of {block} column(s), the verifier proved (with zonotopes, "
-            "for every state in the box at once) that the bits written are written addition's and that the next "
-            "state lands in a box of the right carry. By induction, every output at every length is right. "
+            f"Every hidden state the network reaches after a multiple of k = {plural(block, 'column')} lies in one "
+            f"of {len(certificate['boxes'])} boxes, each labelled with a carry, and h = 0 lies in a carry-0 box. From "
+            f"every box, for each of the {4**block} words of {plural(block, 'column')}, the verifier proved (with "
+            "zonotopes, for every state in the box at once) that the bits written are written addition's and that the "
+            "next state lands in a box of the right carry. By induction, every output at every length is right. "
             f"{_cuts(search.get('cuts', 0))} The "
             "certificate was re-checked by the verifier's separate checker (its own arithmetic, rounding outwards) "
             f"when this server read it. Verdict {origin}."
@@ -116,15 +133,15 @@ def _checked_ui(verdict: Verdict) -> None:
         true_low = (example["a"] + example["b"]) % 2**columns
         metrics = st.columns(3)
         metrics[0].metric("Counterexample", f"{example['a']} + {example['b']}")
-        metrics[1].metric("No failure below (proved)", f"{verdict.no_counterexample_below} columns")
-        metrics[2].metric("Verifier time (when run)", f"{verdict.seconds:.1f} s")
+        below = verdict.no_counterexample_below
+        metrics[1].metric("No failure below (proved)", "—" if below is None else plural(below, "column"))
+        _wall_time_metric(metrics[2], verdict)
         st.markdown(
             f"Over {columns} columns the network writes **{example['network_sum']}**; the low {columns} bits of "
             f"{example['a']} + {example['b']} are {true_low}. Found by following the network's attractors: a short "
             "prefix of any bits, then a long run of one column pattern, then one more column; confirmed by "
             f"really running the network. Verdict {origin}."
         )
-        below = verdict.no_counterexample_below
         if verdict.bounded_proof_reaches_counterexample:
             st.markdown(
                 f"**Bounded proof:** every input of fewer than {columns} columns is proved right (boxes run forward "
@@ -183,8 +200,9 @@ def _abstract_states_ui(certificate: dict) -> None:
     )
     st.caption(
         "**What to look for:** a unit whose two bounds are both dark (near 0) or both light (near 1) is pinned "
-        "in that box; where the lower bound is dark and the upper light the box leaves the unit free. Boxes of "
-        "carry 0 and carry 1 differ in the units that hold the carry."
+        "in that box; where the lower bound is dark and the upper light the box leaves the unit free. Compare the "
+        "boxes of carry 0 with those of carry 1: units whose ranges do not overlap are where these boxes keep the "
+        "two carries apart."
     )
     with st.expander("The abstract states as a table (for screen readers)"):
         show_table(abstract_states_table(lower, upper, carries), key="proof_states_table")

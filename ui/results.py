@@ -10,6 +10,7 @@ from explainer.figures.training import training_curves_figure
 from explainer.files.npz_file import weights_to_npz_bytes
 from explainer.serving.keras_slots import keras_file_bytes
 from explainer.training.recipes import TrainingSettings
+from explainer.wording import plural
 from ui.charts import show_chart
 from ui.session_networks import SOURCE_TRAINED, TrainingRun, selected_checkpoint
 
@@ -26,7 +27,7 @@ def run_results_ui(run: TrainingRun) -> None:
     elif run.status == "stopped":
         st.info(
             f"Training stopped at step {checkpoints[-1].step:,}. "
-            f"The {len(checkpoints)} checkpoints so far are kept; replay them from the sidebar.",
+            f"Kept so far: {plural(len(checkpoints), 'checkpoint')}; replay them from the sidebar.",
             icon="⏹️",
         )
     show_chart(
@@ -44,7 +45,8 @@ def run_results_ui(run: TrainingRun) -> None:
         st.dataframe(training_curves_table(checkpoints), hide_index=True, key="training_curves_table")
     st.caption(
         "**What to look for:** exact accuracy sits near 0 for a long time (the plateau: the network gets single "
-        "bits right but not whole sums), then jumps within a few checkpoints. That jump is the carry appearing. "
+        "bits right but not whole sums), then jumps within a few checkpoints. The curves do not say what changed "
+        "at the jump: replay a checkpoint before it and one after, and compare them in “What did it learn?”. "
         f"The {HIGHLIGHT.name} diamond is the checkpoint the page is showing; move it with the replay slider in "
         "the sidebar."
     )

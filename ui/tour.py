@@ -13,7 +13,8 @@ import streamlit as st
 from explainer import RNNWeights
 from explainer.analysis import format_ablation_query
 from explainer.tour import STOPS, stop_number
-from ui.addition import set_pair
+from ui.addition import COLUMNS_KEY, COLUMNS_PAIR_KEY, set_pair
+from ui.echo import quoted
 from ui.guards import view_or_warning
 
 TOUR_PARAM = "tour"  # ?tour=4 opens stop 4 (counted from 1), so a teacher can link to it
@@ -21,7 +22,17 @@ STOP_KEY = "tour_stop"  # the open stop's index (from 0), absent when no tour is
 SAVED_KEY = "tour_saved_page"
 OFFER_DONE_KEY = "tour_offer_done"
 # What a stop changes and leaving restores: the page's own widget keys.
-PAGE_KEYS = ("a_text", "b_text", "timestep", "section", "insight_view", "ablate_zeroed", "ablate_clamped")
+PAGE_KEYS = (
+    "a_text",
+    "b_text",
+    COLUMNS_KEY,
+    COLUMNS_PAIR_KEY,  # without it the column box would reset to the restored pair's default (a link's n=70 lost)
+    "timestep",
+    "section",
+    "insight_view",
+    "ablate_zeroed",
+    "ablate_clamped",
+)
 CLAMP_PREFIX = "ablate_clamp_"
 
 
@@ -100,7 +111,7 @@ def tour_from_url(weights: RNNWeights) -> str | None:
     number = stop_number(text)
     if number is None:
         del st.query_params[TOUR_PARAM]
-        return f"The link's tour stop {text[:20]!r} does not exist; the tour has stops 1 to {len(STOPS)}."
+        return f"The link's tour stop tour={quoted(text, 20)} does not exist; the tour has stops 1 to {len(STOPS)}."
     start_tour(weights, number - 1)
     return None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from explainer.files.npz_file import MAX_NPZ_BYTES, weights_from_upload
-from ui.guards import escape_markdown
+from ui.echo import quoted
 from ui.session_networks import PENDING_SOURCE_KEY, SOURCE_UPLOADED, UPLOADED_KEY, UploadedWeights
 
 UPLOAD_MESSAGE_KEY = "upload_message"  # ("success" | "error", text)
@@ -29,7 +29,7 @@ def handle_upload(file_name: str, data: bytes) -> tuple[str, str]:
         return "error", str(error)
     st.session_state[UPLOADED_KEY] = UploadedWeights(weights, file_name)
     st.session_state[PENDING_SOURCE_KEY] = SOURCE_UPLOADED
-    return "success", f"Loaded {escape_markdown(file_name)}: H = {weights.hidden_units}. The page now shows it."
+    return "success", f"Loaded {quoted(file_name, limit=None)}: H = {weights.hidden_units}. The page now shows it."
 
 
 def upload_ui() -> None:

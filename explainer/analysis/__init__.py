@@ -51,7 +51,7 @@ from explainer.analysis.length import (
     accuracy_by_length,
     random_pairs_with_sum_bits,
 )
-from explainer.analysis.logit_split import LogitSplit, logit_split
+from explainer.analysis.logit_split import LogitSplit, carried_part_turns_the_bit, logit_split
 from explainer.analysis.probe import (
     CARRY_PROBE_MIN_ACCURACY,
     CARRY_UNIT_CRITERION,
@@ -116,6 +116,7 @@ __all__ = [
     "StateSpace",
     "UnitAblation",
     "accuracy_by_length",
+    "carried_part_turns_the_bit",
     "carry_probe",
     "clear_caches",
     "compare_machines",

@@ -4,10 +4,13 @@ from the state carried in."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
+from explainer.analysis.exhaustive import exhaustive_states, weighted_mean
 from explainer.model.ablation import Ablation
+from explainer.model.encoding import TRAINING_OPERAND_BITS
 from explainer.model.network import RNNWeights, read_only, sigmoid
 from explainer.model.trace import AdditionTrace
 
@@ -42,6 +45,23 @@ class LogitSplit:
     unit_from_ablation: np.ndarray  # (H,)
 
 
+def _shapley_split(
+    output_weights: np.ndarray, current: np.ndarray, carried: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per unit ``(baseline, from_input, from_carried_state)`` for ``u`` = ``current`` and ``r`` = ``carried``
+    ``(…, H)``: the formulas of :class:`LogitSplit`, the one place they are computed."""
+
+    def contribution(input_term: np.ndarray, carried_term: np.ndarray) -> np.ndarray:
+        return output_weights * sigmoid(input_term + carried_term)
+
+    nothing = np.zeros_like(current)
+    both, input_only = contribution(current, carried), contribution(current, nothing)
+    carried_only, neither = contribution(nothing, carried), contribution(nothing, nothing)
+    from_input = 0.5 * ((input_only - neither) + (both - carried_only))
+    from_carried = 0.5 * ((carried_only - neither) + (both - input_only))
+    return neither, from_input, from_carried
+
+
 def logit_split(
     weights: RNNWeights, trace: AdditionTrace, timestep: int, ablation: Ablation | None = None
 ) -> LogitSplit:
@@ -58,16 +78,7 @@ def logit_split(
     output_weights = weights.output_weights[:, 0]  # (H,)
     current = trace.input_part[timestep]  # (H,) u = x_t · W_x
     carried = trace.recurrent_part[timestep]  # (H,) r = h_{t-1} · W_h
-
-    def contribution(input_term: np.ndarray, carried_term: np.ndarray) -> np.ndarray:
-        return output_weights * sigmoid(input_term + carried_term)
-
-    nothing = np.zeros_like(current)
-    both, input_only = contribution(current, carried), contribution(current, nothing)
-    carried_only, neither = contribution(nothing, carried), contribution(nothing, nothing)
-    from_input = 0.5 * ((input_only - neither) + (both - carried_only))
-    from_carried = 0.5 * ((carried_only - neither) + (both - input_only))
-    baseline = neither
+    baseline, from_input, from_carried = _shapley_split(output_weights, current, carried)
     held = np.zeros(weights.hidden_units, dtype=bool)
     from_ablation = np.zeros(weights.hidden_units)
     if ablation is not None:
@@ -88,3 +99,26 @@ def logit_split(
         unit_from_carried_state=read_only(from_carried),
         unit_from_ablation=read_only(from_ablation),
     )
+
+
+@lru_cache(maxsize=8)
+def carried_part_turns_the_bit(weights: RNNWeights) -> float:
+    """Over every column of the 16,384 7-bit pairs into which a carry comes (the intact network), the share in
+    which the baseline and the bits' part alone give the wrong output bit and the whole logit gives the right
+    one: the columns where adding the carried-in part changes the bit to the right one.
+
+    In the rest, the bits' part alone already gives the right bit (or the network is wrong either way).
+    """
+    states = exhaustive_states(weights, TRAINING_OPERAND_BITS)
+    parents = np.maximum(states.parent, 0)
+    previous = np.where((states.parent >= 0)[:, None], states.hidden[parents], 0.0)  # (M, H) h_{t-1}; 0 at t = 0
+    bits = np.stack([(states.symbol >> 1) & 1, states.symbol & 1], axis=1).astype(np.float64)  # (M, 2) a_t, b_t
+    baseline, from_input, from_carried = _shapley_split(
+        weights.output_weights[:, 0], bits @ weights.input_weights, previous @ weights.recurrent_weights
+    )
+    true_bit = states.true_bit.astype(bool)
+    without_carried = (baseline + from_input).sum(axis=1) >= 0  # logit ≥ 0 ⇔ probability ≥ ½
+    whole = (baseline + from_input + from_carried).sum(axis=1) >= 0
+    turned = (without_carried != true_bit) & (whole == true_bit)
+    carried_in = states.carry_in == 1
+    return weighted_mean(turned[carried_in], states.weight[carried_in].astype(np.float64))

@@ -128,7 +128,7 @@ def transitions_table(
                     "box": f"box {box} · carry {int(carries[box])}",
                     "word (a b per column)": word_label(word, block_columns),
                     "→ target box": ", ".join(f"box {target} · carry {int(carries[target])}" for target in distinct),
-                    "pieces": len(targets),
+                    "pieces": len(targets),  # in the certificate; the search's "pieces checked" counts every round
                 }
             )
     return pd.DataFrame(rows)

@@ -92,11 +92,6 @@ _CLAMP_VALUE = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)
 _UNIT_DIGITS = 3  # units are 0–63; a longer number is refused before int() (which refuses 4,300+ digits itself)
 
 
-def _shown(text: str) -> str:
-    """A piece of a link as quoted in a message: a 5,000-character piece is not repeated back in full."""
-    return repr(text if len(text) <= 40 else text[:40] + "…")
-
-
 def _unit_number(piece: str) -> int | None:
     """``piece`` as a unit number if it is 1–3 ASCII digits, else ``None`` (Python's int() takes ``٣``)."""
     return int(piece) if piece.isascii() and piece.isdigit() and len(piece) <= _UNIT_DIGITS else None
@@ -105,26 +100,27 @@ def _unit_number(piece: str) -> int | None:
 def parse_ablation_query(ablate: str, clamp: str, hidden_units: int) -> tuple[frozenset[int], dict[int, float]]:
     """Read ablations from URL query values: ``ablate="3,7"`` (units to zero), ``clamp="5:0.9,2:0.1"``.
 
-    Returns ``(zeroed, clamped)``. Raises ``ValueError`` naming the bad piece, so a page can warn and fall
+    Returns ``(zeroed, clamped)``. Raises ``ValueError`` saying what is wrong, so a page can warn and fall
     back to no ablation: anything but ASCII digits, a unit clamped twice, a value that is not a plain
-    number. The result is also validated by :func:`make_ablation`.
+    number. The message never repeats the link's text (a page shows it as Markdown; the page quotes the
+    value itself). The result is also validated by :func:`make_ablation`.
     """
     zeroed: set[int] = set()
     clamped: dict[int, float] = {}
     for piece in filter(None, (part.strip() for part in (ablate or "").split(","))):
         unit = _unit_number(piece)
         if unit is None:
-            raise ValueError(f"ablate={_shown(ablate)}: {_shown(piece)} is not a unit number; write e.g. ablate=3,7.")
+            raise ValueError("ablate has a piece that is not a unit number; write e.g. ablate=3,7.")
         zeroed.add(unit)
     for piece in filter(None, (part.strip() for part in (clamp or "").split(","))):
         unit_text, separator, value_text = piece.partition(":")
         unit = _unit_number(unit_text.strip())
         if not separator or unit is None:
-            raise ValueError(f"clamp={_shown(clamp)}: {_shown(piece)} is not unit:value; write e.g. clamp=5:0.9.")
+            raise ValueError("clamp has a piece that is not unit:value; write e.g. clamp=5:0.9.")
         if not _CLAMP_VALUE.fullmatch(value_text.strip()) or not np.isfinite(float(value_text)):
-            raise ValueError(f"clamp={_shown(clamp)}: {_shown(value_text)} is not a number between 0 and 1.")
+            raise ValueError("clamp has a value that is not a number between 0 and 1; write e.g. clamp=5:0.9.")
         if unit in clamped:
-            raise ValueError(f"clamp={_shown(clamp)}: unit {unit} is clamped twice; give each unit one value.")
+            raise ValueError(f"clamp: unit {unit} is clamped twice; give each unit one value.")
         clamped[unit] = float(value_text)
     make_ablation(hidden_units, zeroed, clamped)  # raises for units out of range, overlaps, bad values
     return frozenset(zeroed), clamped

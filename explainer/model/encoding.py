@@ -42,7 +42,8 @@ def parse_operand(text: object, name: str = "operand") -> int:
     """Parse what a person typed into an operand, or raise ``ValueError`` with a readable message.
 
     Accepts plain decimal digits (ASCII only, surrounding spaces ignored, ``_`` and ``,`` refused), so
-    "1e3", "0x10", "½" and "٣" are all rejected rather than silently reinterpreted.
+    "1e3", "0x10", "½" and "٣" are all rejected rather than silently reinterpreted. A message repeats the
+    text only when it is digits (and a minus): pages show messages as Markdown, and a link's text could be any.
     """
     if not isinstance(text, str):
         raise ValueError(f"{name} must be text containing digits; got {type(text).__name__}.")
@@ -54,7 +55,7 @@ def parse_operand(text: object, name: str = "operand") -> int:
     if stripped.startswith("-") and stripped[1:].isascii() and stripped[1:].isdigit():
         raise ValueError(f"{name} must be 0 or more; got {stripped}. The network adds non-negative numbers.")
     if not (stripped.isascii() and stripped.isdigit()):
-        raise ValueError(f"{name} must be a whole number written with the digits 0–9; got {stripped!r}.")
+        raise ValueError(f"{name} must be a whole number written with the digits 0–9.")
     return validate_operand(int(stripped), name)
 
 

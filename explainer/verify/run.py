@@ -13,6 +13,7 @@ from pathlib import Path
 
 from explainer.files.keras_file import write_json_atomically
 from explainer.model.network import RNNWeights
+from explainer.wording import plural
 
 
 def verify_weights(
@@ -91,15 +92,15 @@ def prove(
     tried = []
     for block in blocks:
         if deadline is not None and time.perf_counter() > deadline:
-            tried.append(f"boxes closed under {block} column(s): not tried, the time limit ran out")
+            tried.append(f"boxes closed under {plural(block, 'column')}: not tried, the time limit ran out")
             continue
         outcome = search_invariant(weights, block=block, deadline=deadline, max_pieces=max_pieces)
         if outcome.invariant is None:
-            tried.append(f"boxes closed under {block} column(s): {outcome.reason}")
+            tried.append(f"boxes closed under {plural(block, 'column')}: {outcome.reason}")
             continue
         document = certificate_document(outcome.invariant, weights, model_sha256, outcome.statistics)
         check = check_certificate(document, weights, model_sha256)
         if check.valid:
             return document, tried
-        tried.append(f"boxes closed under {block} column(s), but the checker refused them: {check.reason}")
+        tried.append(f"boxes closed under {plural(block, 'column')}, but the checker refused them: {check.reason}")
     return None, tried

@@ -40,6 +40,7 @@ from explainer.files.keras_file import load_weights, write_json_atomically
 from explainer.files.npz_file import weights_from_npz_bytes, weights_to_npz_bytes
 from explainer.model.network import RNNWeights
 from explainer.paths import PROJECT_ROOT
+from explainer.wording import plural
 
 PAGE_TIME_LIMIT = 10.0  # seconds of search for a network made in the page (the verifier's own limit)
 CHILD_GRACE = 20.0  # on top of the limit: starting Python and numpy, writing the answer, a loaded machine
@@ -85,7 +86,7 @@ class Verdict:
             return "Proved for every length"
         if self.kind == "counterexample":
             example = self.counterexample
-            return f"Wrong from {example['columns']} columns on: {example['a']} + {example['b']}"
+            return f"Wrong from {plural(example['columns'], 'column')} on: {example['a']} + {example['b']}"
         return "Unknown: neither proved nor refuted in the time limit"
 
     @property
