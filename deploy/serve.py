@@ -50,6 +50,7 @@ def free_port() -> int:
 class Replica:
     port: int
     process: subprocess.Popen
+    environment: dict[str, str] | None = None
 
     @property
     def address(self) -> str:
@@ -64,7 +65,7 @@ class Replica:
         """Start it again on its port (after :meth:`kill`), as a supervisor would, and wait until it is healthy."""
         if self.process.poll() is None:
             raise RuntimeError(f"replica {self.address} is still running")
-        self.process = start_replica(self.port)
+        self.process = start_replica(self.port, self.environment)
         wait_for(f"http://{self.address}/_stcore/health", self.process, b"ok")
 
 
@@ -124,8 +125,11 @@ def replica_name(index: int) -> str:
     return f"r{index}"
 
 
-def nginx_config(prefix: Path, listen_port: int, replica_addresses: list[str]) -> str:
-    """``deploy/nginx.conf.template`` filled in for replicas at ``replica_addresses`` (``host:port`` each)."""
+def nginx_config(prefix: Path, listen_port: int, replica_addresses: list[str], access_log: Path | None = None) -> str:
+    """``deploy/nginx.conf.template`` filled in for replicas at ``replica_addresses`` (``host:port`` each).
+
+    ``access_log``: a file for one line per request, ``URI status bytes-sent`` (a WebSocket's line is written when
+    it closes, with every byte nginx sent on it); ``None`` logs nothing."""
     # Run as the current user: as root, nginx would otherwise hand its workers to "nobody", who cannot use the
     # temporary directories made here.
     user_line = f"user {getpass.getuser()};" if os.geteuid() == 0 else ""
@@ -145,6 +149,11 @@ def nginx_config(prefix: Path, listen_port: int, replica_addresses: list[str]) -
     text = TEMPLATE.read_text()
     for placeholder, value in {
         "{user_line}": user_line,
+        "{access_log}": (
+            f"log_format bytes '$request_uri $status $bytes_sent';\n    access_log {access_log} bytes;"
+            if access_log
+            else "access_log off;"
+        ),
         "{load_modules}": "",
         "{brotli}": "",
         "{prefix}": str(prefix),
@@ -171,8 +180,15 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def cluster(replicas: int = 2, port: int | None = None, nginx: str | None = None) -> Iterator[Cluster]:
-    """Start ``replicas`` Streamlit processes and nginx in front of them; stop them all on exit."""
+def cluster(
+    replicas: int = 2,
+    port: int | None = None,
+    nginx: str | None = None,
+    environment: dict[str, str] | None = None,
+    access_log: Path | None = None,
+) -> Iterator[Cluster]:
+    """Start ``replicas`` Streamlit processes (``environment`` added to theirs) and nginx in front of them; stop
+    them all on exit. ``access_log`` as in :func:`nginx_config`."""
     nginx = nginx or find_nginx()
     if nginx is None:
         raise FileNotFoundError("nginx is not installed (Debian: apt-get install nginx)")
@@ -183,13 +199,15 @@ def cluster(replicas: int = 2, port: int | None = None, nginx: str | None = None
         try:
             for _ in range(replicas):
                 replica_port = free_port()
-                process = start_replica(replica_port)
+                process = start_replica(replica_port, environment)
                 started.append(process)
-                replica_list.append(Replica(replica_port, process))
+                replica_list.append(Replica(replica_port, process, environment))
             for replica in replica_list:
                 wait_for(f"http://{replica.address}/_stcore/health", replica.process, b"ok")
             listen_port = port or free_port()
-            (prefix / "nginx.conf").write_text(nginx_config(prefix, listen_port, [r.address for r in replica_list]))
+            (prefix / "nginx.conf").write_text(
+                nginx_config(prefix, listen_port, [r.address for r in replica_list], access_log)
+            )
             if os.geteuid() == 0:
                 os.chmod(prefix, 0o755)  # nothing secret in here; workers only need to reach the temp dirs
             proxy = subprocess.Popen(

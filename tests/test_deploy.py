@@ -256,3 +256,73 @@ def test_moved_visitors_keep_uploads_and_downloads_after_the_dead_replica_restar
     rows = list(csv.DictReader(text.splitlines()))
     assert sum(int(row["a bit"]) << int(row["timestep"]) for row in rows) == moved.a, text
     assert sum(int(row["b bit"]) << int(row["timestep"]) for row in rows) == moved.b, text
+
+
+# --- Bytes: nginx compresses text and serves the front end's hashed files itself, cached for a year ----------
+
+
+def fetch(url: str, headers: dict[str, str]) -> tuple[dict[str, str], bytes]:
+    import urllib.request
+
+    request = urllib.request.Request(url, headers=headers)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return {name.lower(): value for name, value in response.headers.items()}, response.read()
+
+
+def websocket_handshake(url: str) -> dict[str, str]:
+    """The response headers of a WebSocket upgrade to ``/_stcore/stream`` that offers permessage-deflate, as
+    Chromium does."""
+    import base64
+    import os
+    import socket
+    from urllib.parse import urlsplit
+
+    address = urlsplit(url)
+    request = (
+        "GET /_stcore/stream HTTP/1.1\r\n"
+        f"Host: {address.netloc}\r\n"
+        "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+        f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
+        "Sec-WebSocket-Protocol: streamlit\r\n"
+        "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n"
+    )
+    with socket.create_connection((address.hostname, address.port), timeout=10) as connection:
+        connection.sendall(request.encode())
+        received = b""
+        while b"\r\n\r\n" not in received:
+            chunk = connection.recv(4096)
+            assert chunk, received
+            received += chunk
+    status, *lines = received.split(b"\r\n\r\n")[0].decode().split("\r\n")
+    headers = {name.lower(): value.strip() for name, value in (line.split(":", 1) for line in lines)}
+    headers["status"] = status
+    return headers
+
+
+def test_nginx_serves_the_front_end_compressed_and_cached_without_the_replicas():
+    import gzip
+    import re
+
+    from deploy.serve import streamlit_static_dir
+
+    with cluster(replicas=1) as running:
+        page_headers, page = fetch(f"{running.url}/", {"Accept-Encoding": "gzip"})
+        assert page_headers.get("content-encoding") == "gzip"
+        html = gzip.decompress(page).decode()
+        scripts = re.findall(r'src="\./(static/js/[^"]+\.js)"', html)
+        assert scripts, html[:500]
+        headers, body = fetch(f"{running.url}/{scripts[0]}", {"Accept-Encoding": "gzip"})
+        upgrade = websocket_handshake(running.url)
+        on_disk = (streamlit_static_dir() / scripts[0]).read_bytes()
+        # The replica is not asked: nginx reads the file from the installed streamlit package.
+        running.replicas[0].kill()
+        again, _ = fetch(f"{running.url}/{scripts[0]}", {"Accept-Encoding": "gzip"})
+    assert headers["content-encoding"] == "gzip"
+    assert gzip.decompress(body) == on_disk
+    assert len(body) < len(on_disk) / 2, (len(body), len(on_disk))
+    assert "immutable" in headers["cache-control"] and "max-age=31536000" in headers["cache-control"]
+    assert "x-replica" not in headers and "x-replica" not in again
+    assert "set-cookie" not in headers
+    # The WebSocket's messages are compressed too (.streamlit/config.toml), negotiated through nginx.
+    assert " 101 " in upgrade["status"], upgrade
+    assert upgrade.get("sec-websocket-extensions", "").startswith("permessage-deflate"), upgrade
