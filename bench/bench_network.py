@@ -12,8 +12,9 @@ Chromium (Playwright) with its network emulated by CDP ``Network.emulateNetworkC
   response was); "all HTTP kB" once the network is idle (the parts loaded after the verdict too); "WebSocket kB"
   the WebSocket frames' payloads by then, as the page reads them (after any decompression); "on the wire"
   (through nginx only) the bytes nginx sent on the WebSocket, from its access log.
-- ``--websocket-compression`` starts the servers with ``server.enableWebsocketCompression`` (permessage-deflate,
-  off by default in Streamlit 1.67), to weigh it by the last two columns.
+- ``--no-websocket-compression`` starts the servers without ``server.enableWebsocketCompression``
+  (permessage-deflate: off by default in Streamlit 1.67, on in ``.streamlit/config.toml``), to weigh it by the
+  last column.
 
 Two servers are measured: one ``streamlit run`` alone ("direct") and the same app behind nginx with
 ``deploy/nginx.conf.template`` ("nginx", ``deploy.serve.cluster`` with one replica). Exits non-zero if a target
@@ -215,14 +216,16 @@ def main() -> int:
     parser.add_argument("--server", action="append", choices=sorted(SERVERS), help="repeatable; default: both")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument(
-        "--websocket-compression",
+        "--no-websocket-compression",
         action="store_true",
-        help="start the servers with server.enableWebsocketCompression (permessage-deflate); off by default",
+        help="start the servers without permessage-deflate (Streamlit's default; .streamlit/config.toml turns it on)",
     )
     parser.add_argument("--json", help="also write the results here")
     arguments = parser.parse_args()
     profiles = [PROFILES[name] for name in arguments.profile or ("local", "4G", "3G")]
-    environment = {"STREAMLIT_SERVER_ENABLE_WEBSOCKET_COMPRESSION": str(arguments.websocket_compression).lower()}
+    environment = {}
+    if arguments.no_websocket_compression:
+        environment["STREAMLIT_SERVER_ENABLE_WEBSOCKET_COMPRESSION"] = "false"
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -154,8 +154,6 @@ def nginx_config(prefix: Path, listen_port: int, replica_addresses: list[str], a
             if access_log
             else "access_log off;"
         ),
-        "{load_modules}": "",
-        "{brotli}": "",
         "{prefix}": str(prefix),
         "{listen}": f"127.0.0.1:{listen_port}",
         "{servers}": servers,
