@@ -50,6 +50,7 @@ def free_port() -> int:
 class Replica:
     port: int
     process: subprocess.Popen
+    environment: dict[str, str] | None = None
 
     @property
     def address(self) -> str:
@@ -59,6 +60,13 @@ class Replica:
         """Stop it abruptly, as a crash or an OOM kill would."""
         self.process.kill()
         self.process.wait(timeout=30)
+
+    def restart(self) -> None:
+        """Start it again on its port (after :meth:`kill`), as a supervisor would, and wait until it is healthy."""
+        if self.process.poll() is None:
+            raise RuntimeError(f"replica {self.address} is still running")
+        self.process = start_replica(self.port, self.environment)
+        wait_for(f"http://{self.address}/_stcore/health", self.process, b"ok")
 
 
 @dataclass
@@ -102,17 +110,57 @@ def start_replica(port: int, environment: dict[str, str] | None = None) -> subpr
     )
 
 
-def nginx_config(prefix: Path, listen_port: int, replica_ports: list[int]) -> str:
+def streamlit_static_dir() -> Path:
+    """The front end of the installed Streamlit (``index.html`` and ``static/``), the files the replicas serve."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("streamlit")
+    if spec is None or spec.origin is None:
+        raise FileNotFoundError("streamlit is not installed")
+    return Path(spec.origin).parent / "static"
+
+
+def replica_name(index: int) -> str:
+    """The affinity cookie's value for the ``index``-th replica (names, not addresses, go to browsers)."""
+    return f"r{index}"
+
+
+def nginx_config(prefix: Path, listen_port: int, replica_addresses: list[str], access_log: Path | None = None) -> str:
+    """``deploy/nginx.conf.template`` filled in for replicas at ``replica_addresses`` (``host:port`` each).
+
+    ``access_log``: a file for one line per request, ``URI status bytes-sent`` (a WebSocket's line is written when
+    it closes, with every byte nginx sent on it); ``None`` logs nothing."""
     # Run as the current user: as root, nginx would otherwise hand its workers to "nobody", who cannot use the
     # temporary directories made here.
     user_line = f"user {getpass.getuser()};" if os.geteuid() == 0 else ""
-    servers = "\n".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=10s;" for port in replica_ports)
+    servers = "\n".join(f"        server {address} max_fails=1 fail_timeout=10s;" for address in replica_addresses)
+    cookie_routes, cookie_values, groups = [], [], []
+    count = len(replica_addresses)
+    for index, address in enumerate(replica_addresses):
+        name = replica_name(index)
+        cookie_routes.append(f"        {name} replica_{name};")
+        # $upstream_addr ends with the address that answered ("a, b" after a failover from a to b).
+        pattern = address.replace(".", r"\.")
+        cookie_values.append(f'        "~(^|, ){pattern}$" "{AFFINITY_COOKIE}={name}; Path=/; HttpOnly; SameSite=Lax";')
+        lines = [f"    upstream replica_{name} {{", f"        server {address} max_fails=1 fail_timeout=10s;"]
+        for offset in range(1, count):
+            lines.append(f"        server {replica_addresses[(index + offset) % count]} backup;")
+        groups.append("\n".join([*lines, "    }"]))
     text = TEMPLATE.read_text()
     for placeholder, value in {
         "{user_line}": user_line,
+        "{access_log}": (
+            f"log_format bytes '$request_uri $status $bytes_sent';\n    access_log {access_log} bytes;"
+            if access_log
+            else "access_log off;"
+        ),
         "{prefix}": str(prefix),
         "{listen}": f"127.0.0.1:{listen_port}",
         "{servers}": servers,
+        "{cookie_routes}": "\n".join(cookie_routes),
+        "{cookie_from_upstream}": "\n".join(cookie_values),
+        "{replica_upstreams}": "\n".join(groups),
+        "{streamlit_static}": str(streamlit_static_dir()),
         "{cookie}": AFFINITY_COOKIE,
     }.items():
         text = text.replace(placeholder, value)
@@ -130,25 +178,34 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def cluster(replicas: int = 2, port: int | None = None, nginx: str | None = None) -> Iterator[Cluster]:
-    """Start ``replicas`` Streamlit processes and nginx in front of them; stop them all on exit."""
+def cluster(
+    replicas: int = 2,
+    port: int | None = None,
+    nginx: str | None = None,
+    environment: dict[str, str] | None = None,
+    access_log: Path | None = None,
+) -> Iterator[Cluster]:
+    """Start ``replicas`` Streamlit processes (``environment`` added to theirs) and nginx in front of them; stop
+    them all on exit. ``access_log`` as in :func:`nginx_config`."""
     nginx = nginx or find_nginx()
     if nginx is None:
         raise FileNotFoundError("nginx is not installed (Debian: apt-get install nginx)")
     started: list[subprocess.Popen] = []
     with tempfile.TemporaryDirectory(prefix="addition-nginx-") as directory:
         prefix = Path(directory)
+        replica_list: list[Replica] = []
         try:
-            replica_list = []
             for _ in range(replicas):
                 replica_port = free_port()
-                process = start_replica(replica_port)
+                process = start_replica(replica_port, environment)
                 started.append(process)
-                replica_list.append(Replica(replica_port, process))
+                replica_list.append(Replica(replica_port, process, environment))
             for replica in replica_list:
                 wait_for(f"http://{replica.address}/_stcore/health", replica.process, b"ok")
             listen_port = port or free_port()
-            (prefix / "nginx.conf").write_text(nginx_config(prefix, listen_port, [r.port for r in replica_list]))
+            (prefix / "nginx.conf").write_text(
+                nginx_config(prefix, listen_port, [r.address for r in replica_list], access_log)
+            )
             if os.geteuid() == 0:
                 os.chmod(prefix, 0o755)  # nothing secret in here; workers only need to reach the temp dirs
             proxy = subprocess.Popen(
@@ -161,6 +218,10 @@ def cluster(replicas: int = 2, port: int | None = None, nginx: str | None = None
             wait_for(f"{url}/_stcore/health", proxy, b"ok")
             yield Cluster(url=url, replicas=replica_list, nginx=proxy, prefix=prefix)
         finally:
+            # A replica restarted by a test has a new process: stop whichever each replica runs now.
+            for replica in replica_list:
+                if replica.process not in started:
+                    started.append(replica.process)
             for process in reversed(started):
                 _stop(process)
 
