@@ -18,7 +18,7 @@ from explainer.analysis import (
     DEFAULT_LENGTHS,
     accuracy_by_length,
     carry_probe,
-    correctness_grid,
+    exact_accuracy,
     extract_machine,
     make_ablation,
     state_space,
@@ -119,8 +119,8 @@ def _carry_units(weights: RNNWeights, trace: AdditionTrace) -> str:
 def _zero_them(weights: RNNWeights, trace: AdditionTrace) -> str:
     units = carry_probe(weights).top_carry_units
     ablation = make_ablation(weights.hidden_units, set(int(unit) for unit in units))
-    before = float((correctness_grid(weights, 7) == 0).mean())
-    after = float((correctness_grid(weights, 7, ablation) == 0).mean())
+    before = exact_accuracy(weights, 7)
+    after = exact_accuracy(weights, 7, ablation)
     wrong = int((~trace.correct).sum())
     return (
         f"Here units {_units(units)} are zeroed (see the sidebar). Now 127 + 1 comes out as {trace.predicted_sum}, "

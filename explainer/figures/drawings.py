@@ -29,6 +29,7 @@ from explainer.figures.style import (
     NEUTRAL,
     ONE_BIT_FILL,
     WRONG_FILL,
+    place_value,
     scale_colours,
     text_colour_on,
 )
@@ -95,7 +96,6 @@ TIME_AXIS_TITLE = "← time runs this way: the carry moves left, as on paper"
 PUSH_TITLE = "Push on the output: h_t × W_o"
 # Cell texts are centred in their cell and let the pointer through to the cell's tooltip.
 CELL_TEXT = {"fill": INK, "text_anchor": "middle", "dominant_baseline": "central", "pointer_events": "none"}
-_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def _title(x: float, y: float, words: str) -> str:
@@ -141,7 +141,7 @@ class UnfoldedDrawing:
                 _probability_label(x, self.output_y, words, size, text_colour_on(self.output_fills[step]), step)
             )
             parts.append(text(x, self.tick_y + 8, f"t={step}", font_size=11, fill=INK, class_="tick", data_t=step))
-            parts.append(text(x, self.tick_y + 23, f"2{str(step).translate(_SUPERSCRIPTS)}", font_size=11, fill=INK))
+            parts.append(text(x, self.tick_y + 23, place_value(step), font_size=11, fill=INK))
         if timestep is not None:
             parts.extend(
                 f'<rect x="{self.column_x(timestep):g}" y="{top - 1:g}" width="{self.column_width:g}" '
@@ -407,7 +407,7 @@ def step_drawing(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> st
     input_part = trace.input_part[timestep]
     recurrent_part = trace.recurrent_part[timestep]
     hidden = trace.hidden[timestep]
-    preactivation = input_part + recurrent_part
+    preactivation = trace.pre_activation[timestep]
     pushes = hidden * weights.output_weights[:, 0]
     # Where each stacked segment starts: on the positive or the negative stack.
     input_start = np.minimum(input_part, 0.0)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from explainer.model.accuracy import require_finite_sums
+from explainer.files.overflow import require_finite_sums
 from explainer.model.network import RNNWeights
 from explainer.paths import PROJECT_ROOT
 

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from explainer.model.accuracy import require_finite_sums
+from explainer.files.overflow import require_finite_sums
 from explainer.model.network import MAX_HIDDEN_UNITS, RNNWeights
 from explainer.paths import PROJECT_ROOT
 
@@ -165,7 +165,7 @@ def weights_from_npz_bytes(data: bytes, max_bytes: int = MAX_NPZ_BYTES) -> RNNWe
     Raises ``ValueError`` with a message fit to show a user when the data is too large, not a zip/``.npz``,
     holds pickled (object) arrays, lacks an array or has extra ones, declares the wrong shapes or a
     non-numeric dtype in an array's header, or contains NaN or infinity or values so large that the network's
-    sums overflow (:func:`explainer.model.accuracy.require_finite_sums`). Never unpickles, never runs code,
+    sums overflow (:func:`explainer.files.overflow.require_finite_sums`). Never unpickles, never runs code,
     and never makes an array before its header's shape has been checked: nothing else escapes.
     """
     if isinstance(data, (bytearray, memoryview)):
