@@ -32,7 +32,7 @@ def page(browser):
 
 
 def panel_count(page) -> int:
-    """Panels of the unfolded addition (explainer.figures.drawings) drawn in the page."""
+    """Panels of the unfolded addition (explainer.figures.unfolded_drawing) drawn in the page."""
     return page.locator(".unfolded-drawing g.panel").count()
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from explainer.files.keras_export import model_to_keras_bytes_in_subprocess
 from explainer.files.keras_file import SHIPPED_MODEL_PATH, load_weights
-from explainer.files.npz_file import model_to_keras_bytes_in_subprocess
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,7 +75,7 @@ def run_project_python(*arguments: str) -> None:
 def test_every_keras_file_the_project_writes_loads_with_plain_keras(tmp_path):
     # 1. A model trained and saved by the CLI (a few steps are enough: the model is compiled while training).
     trained = tmp_path / "trained.keras"
-    run_project_python("-m", "explainer.training.train", "--recipe", "fast", "--max-steps", "16", "--out", str(trained))
+    run_project_python("-m", "explainer.training", "--recipe", "fast", "--max-steps", "16", "--out", str(trained))
     # 2. The page's ".keras" download, made the way the page makes it (in a child process).
     downloaded = tmp_path / "downloaded.keras"
     downloaded.write_bytes(model_to_keras_bytes_in_subprocess(load_weights(SHIPPED_MODEL_PATH)))

@@ -111,7 +111,8 @@ def test_the_page_never_imports_keras():
     import sys
 
     code = (
-        "import sys, explainer, explainer.figures.drawings, explainer.figures.weights, explainer.figures.tables, "
+        "import sys, explainer, explainer.figures.unfolded_drawing, explainer.figures.step_drawing, "
+        "explainer.figures.weights, explainer.figures.tables, "
         "ui.addition; "
         "explainer.load_weights(); "
         "print('keras' in sys.modules, 'tensorflow' in sys.modules)"

@@ -70,7 +70,7 @@ def test_the_page_side_never_imports_keras():
     # in a child process instead. (A fresh interpreter: this test process has Keras loaded by other tests.)
     code = (
         "import sys, ui.training, ui.model_source, ui.side_by_side, explainer.training.sweep, "
-        "explainer.files.npz_file; "
+        "explainer.files.npz_file, explainer.files.keras_export; "
         "assert 'keras' not in sys.modules"
     )
     completed = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True)

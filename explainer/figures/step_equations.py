@@ -1,5 +1,5 @@
 """The step's equations: one timestep of the RNN with its real numbers (its drawing is in
-:mod:`explainer.figures.drawings`).
+:mod:`explainer.figures.step_drawing`).
 
 Pure functions: an :class:`~explainer.model.trace.AdditionTrace` in, LaTeX lines out.
 """

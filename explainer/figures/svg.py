@@ -46,3 +46,8 @@ def document(width: float, height: float, content: str, *, label: str, class_: s
         f"{attributes({'class': class_, 'role': 'img', 'aria_label': label})} "
         f'style="max-width:100%;height:auto;font-family:Inter, Helvetica, Arial, sans-serif">{content}</svg>'
     )
+
+
+def panel_title(x: float, y: float, words: str, fill: str) -> str:
+    """A panel's title, left-aligned at ``x`` and set in bold 14 px: the drawings' panels share it."""
+    return text(x, y, words, text_anchor="start", font_size=14, font_weight=600, fill=fill)

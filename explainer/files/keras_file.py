@@ -1,4 +1,7 @@
-"""Saving and loading models: atomic writes, a provenance sidecar, and errors that say how to recover."""
+"""Saving and loading models: atomic writes, a provenance sidecar, and errors that say how to recover.
+
+The page's ``.keras`` download is built apart, in a child process: :mod:`explainer.files.keras_export`.
+"""
 
 from __future__ import annotations
 
