@@ -12,8 +12,8 @@ CHART_CONFIG = {"displayModeBar": False}
 # Puts an SVG drawing (explainer.figures.unfolded_drawing, step_drawing) into the page as it is.
 # st.html would strip the SVG (its sanitiser keeps
 # HTML only) and st.markdown would run 200 KB through a Markdown parser on every step. The body is replaced only
-# when it changed (a new pair), so a step click swaps just the few marks of the chosen column: the browser then
-# repaints in milliseconds what took Plotly most of a click's 311 ms (p50) to redraw (bench/bench_clicks.py).
+# when it changed (a new pair), so a step click swaps just the few marks of the chosen column instead of the browser
+# redrawing whole charts (bench/bench_clicks.py measures the click).
 _DRAWING_SCRIPT = """
 export default function ({ data, parentElement }) {
   const host = parentElement.querySelector('.drawing');

@@ -1,10 +1,9 @@
 """The few SVG pieces the server-drawn figures are made of: escaped text and attributes, one element per call.
 
 Why SVG and not Plotly for the figures that change on every step: a drawn Plotly chart cannot be updated in
-place by Streamlit, so each "Next ▶" redrew both charts in the browser (p50 311 ms from click to new step, against
-111–144 ms with drawings, same hour), and the first view waited for the browser to fetch and evaluate Plotly's
-4.7 MB bundle (cold start 5.2 s against a median of 3.7 s). A few hundred rectangles of SVG are parsed and painted in
-milliseconds (``bench/bench_clicks.py``).
+place by Streamlit, so each "Next ▶" redrew both charts in the browser, and the first view waited for the browser
+to fetch and evaluate Plotly's bundle. A few hundred rectangles of SVG are parsed and painted at once; the click
+and cold-start benches (``bench/bench_clicks.py``, ``bench/bench_page.py``) and ``bench/README.md`` have the figures.
 """
 
 from __future__ import annotations
