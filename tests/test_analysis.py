@@ -610,7 +610,7 @@ def test_the_readmes_what_it_learned_says_what_the_code_computes(shipped_weights
     from pathlib import Path
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## What it learned")[1].split("\n## ")[0]
+    section = " ".join(readme.split("## What it learned")[1].split("\n## ")[0].split())  # line breaks as spaces
     probe = analysis.carry_probe(shipped_weights)
     assert f"within {probe.margin:.3f} of the" in section
     assert (
@@ -627,13 +627,24 @@ def test_the_readmes_what_it_learned_says_what_the_code_computes(shipped_weights
     rows = analysis.every_unit_ablated(shipped_weights)
     for unit in probe.top_carry_units:
         assert f"{unit} → {rows[unit].zeroed_7bit:.1%}" in section
+    worst = sorted(rows, key=lambda row: (row.zeroed_7bit, row.unit))[:3]
+    assert "other units break more: " + ", ".join(f"{row.unit} → {row.zeroed_7bit:.1%}" for row in worst) in section
+    assert f"({errors.carry_column_share:.1%} of all columns)" in section
+    assert f"unit 2 zeroed gives {rows[2].zeroed_7bit:.1%}, held at its mean {rows[2].at_mean_7bit:.0%}" in section
     untouched = [row.unit for row in rows if row.at_mean_7bit == 1.0 and row.at_mean_8bit == 1.0]
-    assert f"{len(untouched)} of 16 units\n  ({', '.join(str(unit) for unit in untouched)})" in section
+    assert f"{len(untouched)} of 16 units ({', '.join(str(unit) for unit in untouched)})" in section
     machine = analysis.extract_machine(shipped_weights)
     carry_seeds = sum(run.equivalent for run in machine.seed_runs)
     assert (
         f"{carry_seeds} of {len(machine.seed_runs)} seeds give a table that minimises to the **2-state carry" in section
     )
+    others = [run for run in machine.seed_runs if not run.equivalent]
+    assert (
+        f"for seeds {' and '.join(str(run.seed) for run in others)} no table up to 16 clusters reproduces the network "
+        f"(best raw fidelity {' and '.join(f'{run.raw_fidelity_7bit:.1%}' for run in others)}), and theirs minimise "
+        f"to {' and '.join(str(run.minimal_states) for run in others)} states" in section
+    )
+    assert all(run.raw_fidelity_7bit < 1.0 for run in others)  # "no table reproduces": none reached 100%
     counts = ", ".join(str(count) for count in sorted(run.cluster_count for run in machine.seed_runs))
     assert f"Cluster counts: {counts}." in section
     assert f"seed {machine.seed}'s {machine.cluster_count} clusters" in section
