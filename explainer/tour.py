@@ -18,8 +18,8 @@ from explainer.analysis import (
     DEFAULT_LENGTHS,
     accuracy_by_length,
     carry_probe,
-    correctness_grid,
     error_locations,
+    exact_accuracy,
     extract_machine,
     make_ablation,
     state_space,
@@ -137,8 +137,8 @@ def _zero_them(weights: RNNWeights, trace: AdditionTrace) -> str:
             f"{trace.predicted_sum}. Pick units to zero in the sidebar's ablation controls to see what breaks."
         )
     ablation = make_ablation(weights.hidden_units, set(int(unit) for unit in units))
-    before = float((correctness_grid(weights, 7) == 0).mean())
-    after = float((correctness_grid(weights, 7, ablation) == 0).mean())
+    before = exact_accuracy(weights, 7)
+    after = exact_accuracy(weights, 7, ablation)
     where = error_locations(weights, ablation)
     wrong = int((~trace.correct).sum())
     return (

@@ -334,7 +334,7 @@ def test_a_refused_upload_does_not_repeat_its_name():
 
 def export_children() -> set[int]:
     """Process ids of this process's running children that are building a .keras file."""
-    running = children(os.getpid(), b"explainer.files.npz_file")
+    running = children(os.getpid(), b"explainer.files.keras_export")
     return {pid for pid, state in running.items() if state != "Z"}  # a finished one waiting to be reaped is done
 
 

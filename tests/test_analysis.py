@@ -341,11 +341,16 @@ def test_zeroing_a_unit_that_does_nothing_changes_nothing(shipped_weights):
 
 
 @pytest.mark.parametrize("zeroed, clamped", [({3, 10, 7, 11}, {}), ({2}, {}), ((), {11: 0.2}), ({5}, {1: 0.9})])
-def test_exact_accuracies_equal_evaluate(shipped_weights, zeroed, clamped):
+def test_exact_accuracy_equals_evaluate(shipped_weights, zeroed, clamped):
     ablation = analysis.make_ablation(16, zeroed, clamped)
-    exact_7bit, exact_8bit = analysis.exact_accuracies(shipped_weights, ablation)
-    assert exact_7bit == evaluate(shipped_weights, 7, ablation).exact_accuracy
-    assert exact_8bit == evaluate(shipped_weights, 8, ablation).exact_accuracy
+    for operand_bits in (7, 8):
+        exact = analysis.exact_accuracy(shipped_weights, operand_bits, ablation)
+        assert exact == evaluate(shipped_weights, operand_bits, ablation).exact_accuracy
+        # …and both equal the share of pairs counted right one by one by the Keras-free forward pass.
+        inputs, targets = exhaustive_dataset(operand_bits)
+        predicted = forward(shipped_weights, inputs, ablation).output_probability >= 0.5
+        right_pairs = int((predicted == targets[..., 0].astype(bool)).all(axis=1).sum())
+        assert exact == right_pairs / 4**operand_bits
 
 
 def test_every_unit_is_zeroed_and_held_at_its_mean_side_by_side(shipped_weights):
@@ -605,7 +610,7 @@ def test_the_readmes_what_it_learned_says_what_the_code_computes(shipped_weights
     from pathlib import Path
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## What it learned")[1].split("\n## ")[0]
+    section = " ".join(readme.split("## What it learned")[1].split("\n## ")[0].split())  # line breaks as spaces
     probe = analysis.carry_probe(shipped_weights)
     assert f"within {probe.margin:.3f} of the" in section
     assert (
@@ -613,7 +618,7 @@ def test_the_readmes_what_it_learned_says_what_the_code_computes(shipped_weights
         in section
     )
     ablation = analysis.make_ablation(16, set(probe.top_carry_units))
-    exact_7bit, exact_8bit = analysis.exact_accuracies(shipped_weights, ablation)
+    exact_7bit, exact_8bit = (analysis.exact_accuracy(shipped_weights, bits, ablation) for bits in (7, 8))
     assert f"to {exact_7bit:.1%} (16,384 pairs) and {exact_8bit:.1%} (65,536 8-bit pairs)" in section
     errors = analysis.error_locations(shipped_weights, ablation)
     assert f"{errors.share_in_carry_columns:.1%} of the {errors.wrong_bits:,} wrong bits" in section
@@ -622,13 +627,24 @@ def test_the_readmes_what_it_learned_says_what_the_code_computes(shipped_weights
     rows = analysis.every_unit_ablated(shipped_weights)
     for unit in probe.top_carry_units:
         assert f"{unit} → {rows[unit].zeroed_7bit:.1%}" in section
+    worst = sorted(rows, key=lambda row: (row.zeroed_7bit, row.unit))[:3]
+    assert "other units break more: " + ", ".join(f"{row.unit} → {row.zeroed_7bit:.1%}" for row in worst) in section
+    assert f"({errors.carry_column_share:.1%} of all columns)" in section
+    assert f"unit 2 zeroed gives {rows[2].zeroed_7bit:.1%}, held at its mean {rows[2].at_mean_7bit:.0%}" in section
     untouched = [row.unit for row in rows if row.at_mean_7bit == 1.0 and row.at_mean_8bit == 1.0]
-    assert f"{len(untouched)} of 16 units\n  ({', '.join(str(unit) for unit in untouched)})" in section
+    assert f"{len(untouched)} of 16 units ({', '.join(str(unit) for unit in untouched)})" in section
     machine = analysis.extract_machine(shipped_weights)
     carry_seeds = sum(run.equivalent for run in machine.seed_runs)
     assert (
         f"{carry_seeds} of {len(machine.seed_runs)} seeds give a table that minimises to the **2-state carry" in section
     )
+    others = [run for run in machine.seed_runs if not run.equivalent]
+    assert (
+        f"for seeds {' and '.join(str(run.seed) for run in others)} no table up to 16 clusters reproduces the network "
+        f"(best raw fidelity {' and '.join(f'{run.raw_fidelity_7bit:.1%}' for run in others)}), and theirs minimise "
+        f"to {' and '.join(str(run.minimal_states) for run in others)} states" in section
+    )
+    assert all(run.raw_fidelity_7bit < 1.0 for run in others)  # "no table reproduces": none reached 100%
     counts = ", ".join(str(count) for count in sorted(run.cluster_count for run in machine.seed_runs))
     assert f"Cluster counts: {counts}." in section
     assert f"seed {machine.seed}'s {machine.cluster_count} clusters" in section

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -32,7 +34,7 @@ def page(browser):
 
 
 def panel_count(page) -> int:
-    """Panels of the unfolded addition (explainer.figures.drawings) drawn in the page."""
+    """Panels of the unfolded addition (explainer.figures.unfolded_drawing) drawn in the page."""
     return page.locator(".unfolded-drawing g.panel").count()
 
 
@@ -99,14 +101,28 @@ def test_a_step_click_moves_only_the_chosen_column_and_a_phone_keeps_it_in_sight
         context.close()
 
 
-def test_screenshot_for_the_readme_is_reproducible(server_url, page, tmp_path):
-    # Not the README's file itself (that is committed); this proves the command that makes it still works.
-    page.goto(f"{server_url}/?a=50&b=18&t=4")
-    page.get_by_text("The RNN says 50 + 18 = 68 ✓").wait_for(timeout=60_000)
-    page.locator(HIDDEN_STATE_CELL).first.wait_for(timeout=30_000)
-    shot = Path(tmp_path) / "page.png"
-    page.screenshot(path=str(shot), full_page=True)
-    assert shot.stat().st_size > 50_000
+def png_size(path: Path) -> tuple[int, int]:
+    """Width and height from a PNG's header (its IHDR chunk), after checking the signature."""
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    return int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
+
+
+def test_screenshot_for_the_readme_is_reproducible(tmp_path):
+    # Runs the command that makes the README's picture (its own server and Chromium), into a temporary file:
+    # it must succeed and give a picture of the committed one's size, with the page drawn (not a blank shell).
+    shot = Path(tmp_path) / "screenshot.png"
+    completed = subprocess.run(
+        [sys.executable, "-m", "scripts.screenshot", "--out", str(shot)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert completed.stdout.strip().splitlines()[-1] == str(shot)
+    assert png_size(shot) == png_size(PROJECT_ROOT / "assets" / "screenshot.png")
+    assert shot.stat().st_size > 50_000  # a blank or half-drawn page compresses to far less
 
 
 @pytest.mark.parametrize("damage", ["missing", "junk"])

@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 from explainer import analysis, trace_addition
-from explainer.figures.drawings import ADDITION_ROWS, step_drawing, unfolded_drawing
+from explainer.figures.step_drawing import step_drawing
 from explainer.figures.step_equations import step_equations
 from explainer.figures.style import ACTIVATION_SCALE, WRONG_FILL, scale_colours
 from explainer.figures.tables import step_table, trace_csv, trace_table
+from explainer.figures.unfolded_drawing import ADDITION_ROWS, unfolded_drawing
 from explainer.figures.weights import weights_figure
 from ui.addition import PRESETS
 
@@ -373,7 +374,7 @@ def test_a_long_sum_writes_only_the_probability_labels_that_fit():
     import itertools
 
     from explainer import load_weights, trace_addition
-    from explainer.figures.drawings import PROBABILITY_LABELS_FIT, labelled_columns
+    from explainer.figures.unfolded_drawing import PROBABILITY_LABELS_FIT, labelled_columns
     from explainer.files.keras_file import page_model_path
 
     trace = trace_addition(load_weights(str(page_model_path())), 2**64 - 1, 2**64 - 1)

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from explainer.files.keras_export import model_to_keras_bytes_in_subprocess
 from explainer.files.keras_file import SHIPPED_MODEL_PATH, load_weights
-from explainer.files.npz_file import model_to_keras_bytes_in_subprocess
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

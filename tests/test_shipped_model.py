@@ -4,7 +4,7 @@ import shutil
 import numpy as np
 import pytest
 
-from explainer import SHIPPED_MODEL_COMMAND, ModelFileError, evaluate, load_model, trace_addition
+from explainer import SHIPPED_MODEL_COMMAND, ModelFileError, evaluate, forward, load_model, trace_addition
 from explainer.files.keras_file import SHIPPED_MODEL_PATH, file_sha256, read_sidecar
 from explainer.model.encoding import all_pairs, encode_batch
 
@@ -111,7 +111,8 @@ def test_the_page_never_imports_keras():
     import sys
 
     code = (
-        "import sys, explainer, explainer.figures.drawings, explainer.figures.weights, explainer.figures.tables, "
+        "import sys, explainer, explainer.figures.unfolded_drawing, explainer.figures.step_drawing, "
+        "explainer.figures.weights, explainer.figures.tables, "
         "ui.addition; "
         "explainer.load_weights(); "
         "print('keras' in sys.modules, 'tensorflow' in sys.modules)"
@@ -124,10 +125,29 @@ def test_where_the_shipped_model_stops_adding(shipped_weights):
     """A known limit, found by hypothesis: a long run of columns 0 + 1 with no carry.
 
     Its "no carry" state drifts a little with every such column; after 21 of them it tips over and the
-    network writes a wrong bit. Carry chains of any length up to 64 (2**k − 1 + 1) are fine. The page's
-    "Where it breaks" preset shows this case.
+    network writes a wrong bit. Carry chains up to 64 columns (2**k − 1 + 1) come out right here; longer ones
+    are tested below. The page's "Where it breaks" preset shows this case.
     """
     failing = [k for k in range(1, 65) if trace_addition(shipped_weights, 0, 2**k - 1).predicted_sum != 2**k - 1]
     assert failing == list(range(22, 65))
     assert all(trace_addition(shipped_weights, 2**k - 1, 1).is_correct for k in range(1, 65))
     assert all(trace_addition(shipped_weights, 2**k - 1, 2**k - 1).is_correct for k in range(1, 65))
+
+
+CARRY_CHAIN_COLUMNS = 5_000  # the README's "up to 5,000 columns": tested this far, not proved
+
+
+def test_long_carry_chains_come_out_right(shipped_weights):
+    """A carry rippling through k ones (2^k − 1 + 1, and 2^k − 1 + 2^k − 1), far past 64-bit operands.
+
+    Run on the numpy equation directly (the page's operands stop at 64 bits); the expected bits come from
+    Python's int addition, not from the project's encoding.
+    """
+    ones = 2**CARRY_CHAIN_COLUMNS - 1
+    for a, b in ((ones, 1), (ones, ones)):
+        total = a + b
+        columns = total.bit_length()
+        inputs = np.array([[[(a >> t) & 1, (b >> t) & 1] for t in range(columns)]], dtype=np.float64)
+        expected = np.array([(total >> t) & 1 for t in range(columns)], dtype=bool)
+        predicted = forward(shipped_weights, inputs).output_probability[0] >= 0.5
+        assert (predicted == expected).all(), f"wrong at columns {np.flatnonzero(predicted != expected)[:5]}"

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from explainer import trace_addition
-from explainer.model.network import RNNWeights, build_model
+from explainer.model.network import build_model
 
 
 def keras_hidden_and_output(model, inputs):
@@ -107,7 +107,3 @@ def test_trace_rejects_something_that_is_not_a_model():
 def test_trace_rejects_too_few_timesteps(shipped_weights):
     with pytest.raises(ValueError, match="needs 9 timesteps"):
         trace_addition(shipped_weights, 255, 255, timesteps=8)
-
-
-def test_weights_type_is_exported():
-    assert RNNWeights.__module__ == "explainer.model.network"

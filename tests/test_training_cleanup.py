@@ -33,7 +33,16 @@ def stand_in_child(monkeypatch, tmp_path):
 
 
 def free_slots() -> int:
-    return keras_child_slots()._value
+    """How many Keras slots are free, through the semaphore's public API: take every free one without blocking,
+    count, give them all back. (The warm worker, which also takes a slot without blocking, is off in these tests;
+    a queued run that polls in that instant simply polls again.)"""
+    slots = keras_child_slots()
+    free = 0
+    while slots.acquire(blocking=False):
+        free += 1
+    for _ in range(free):
+        slots.release()
+    return free
 
 
 def wait_for(condition, what: str) -> None:

@@ -52,7 +52,7 @@ def trained_app() -> AppTest:
     return app
 
 
-def test_nothing_trains_until_train_is_pressed_and_the_page_stays_free_of_keras():
+def test_nothing_trains_until_train_is_pressed():  # Keras stays out: test_the_page_side_never_imports_keras
     app = fresh_app()
     assert shown(app)["source"] == "Shipped model"
     assert "training_runs" not in app.session_state
@@ -70,7 +70,7 @@ def test_the_page_side_never_imports_keras():
     # in a child process instead. (A fresh interpreter: this test process has Keras loaded by other tests.)
     code = (
         "import sys, ui.training, ui.model_source, ui.side_by_side, explainer.training.sweep, "
-        "explainer.files.npz_file; "
+        "explainer.files.npz_file, explainer.files.keras_export; "
         "assert 'keras' not in sys.modules"
     )
     completed = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True)
@@ -212,13 +212,6 @@ def test_the_sweep_chart_is_on_the_page():
     app = fresh_app()
     assert "sweep_chart" in chart_keys(app)
     assert any("python -m explainer.training.sweep" in caption.value for caption in app.caption)
-
-
-def test_page_constants_agree_with_the_recipes():
-    from explainer.training.recipes import RECIPES
-
-    assert {name: recipe.learning_rate for name, recipe in RECIPES.items()} == RECIPE_LEARNING_RATES
-    assert {name: recipe.check_every for name, recipe in RECIPES.items()} == RECIPE_CHECK_EVERY
 
 
 def test_worker_checkpoints_round_trip_exactly(shipped_weights):

@@ -10,11 +10,10 @@ import zipfile
 import numpy as np
 import pytest
 
+from explainer.files.keras_export import model_to_keras_bytes, model_to_keras_bytes_in_subprocess
 from explainer.files.npz_file import (
     ARRAY_NAMES,
     MAX_NPZ_BYTES,
-    model_to_keras_bytes,
-    model_to_keras_bytes_in_subprocess,
     weights_from_npz_bytes,
     weights_to_npz_bytes,
 )

@@ -10,10 +10,11 @@ import streamlit as st
 
 from explainer import AdditionTrace, RNNWeights, parse_operand, timesteps_for
 from explainer.analysis.probe import PROBE_CARRY_IN
-from explainer.figures.drawings import UnfoldedDrawing, step_drawing, unfolded_drawing
+from explainer.figures.step_drawing import step_drawing
 from explainer.figures.step_equations import step_equations
 from explainer.figures.style import CARRIED_CONTRIBUTION, CARRY, HIGHLIGHT, INPUT_CONTRIBUTION
 from explainer.figures.tables import step_table, trace_csv, trace_table
+from explainer.figures.unfolded_drawing import UnfoldedDrawing, unfolded_drawing
 from explainer.figures.weights import weights_figure
 from explainer.tour import WHERE_IT_BREAKS
 from explainer.wording import plural

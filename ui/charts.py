@@ -9,11 +9,11 @@ import streamlit as st
 # The toolbar's zoom and pan only get in the way of figures whose ranges are fixed on purpose.
 CHART_CONFIG = {"displayModeBar": False}
 
-# Puts an SVG drawing (explainer.figures.drawings) into the page as it is.
+# Puts an SVG drawing (explainer.figures.unfolded_drawing, step_drawing) into the page as it is.
 # st.html would strip the SVG (its sanitiser keeps
 # HTML only) and st.markdown would run 200 KB through a Markdown parser on every step. The body is replaced only
-# when it changed (a new pair), so a step click swaps just the few marks of the chosen column: the browser then
-# repaints in milliseconds what took Plotly most of a click's 311 ms (p50) to redraw (bench/bench_clicks.py).
+# when it changed (a new pair), so a step click swaps just the few marks of the chosen column instead of the browser
+# redrawing whole charts (bench/bench_clicks.py measures the click).
 _DRAWING_SCRIPT = """
 export default function ({ data, parentElement }) {
   const host = parentElement.querySelector('.drawing');
@@ -59,9 +59,9 @@ def show_chart(figure: go.Figure, key: str, *, alt: str) -> None:
 
 
 def show_drawing(body: str, key: str, *, marks: str = "", column: int | None = None) -> None:
-    """Draw an SVG figure from :mod:`explainer.figures.drawings` (its ``aria-label`` is its text
-    alternative). ``marks`` goes
-    into its ``<g class="chosen-column">``, the column ``column``'s outline and labels."""
+    """Draw an SVG figure from :mod:`explainer.figures.unfolded_drawing` or :mod:`explainer.figures.step_drawing`
+    (its ``aria-label`` is its text alternative). ``marks`` goes into its ``<g class="chosen-column">``, the column
+    ``column``'s outline and labels."""
     with st.container(key=key):
         _drawing(key=f"{key}_drawing", data={"body": body, "marks": marks, "column": column})
 

@@ -26,6 +26,7 @@ from explainer.analysis import (
     error_locations,
     every_unit_ablated,
     every_unit_sentence,
+    exact_accuracy,
     extract_machine,
     first_disagreement,
     logit_split,
@@ -59,6 +60,7 @@ from explainer.figures.tables import (
     unit_ablation_table,
     wrong_pairs_table,
 )
+from explainer.model.accuracy import exact_share
 from explainer.model.encoding import timesteps_for_operand_bits
 from ui.addition import set_pair
 from ui.charts import show_chart, show_table
@@ -176,7 +178,7 @@ def _machine_view(weights: RNNWeights, ablation: Ablation | None) -> None:
         )
     else:
         st.caption(f"{machine.minimal.state_count} states are too many to draw legibly; the table has them all.")
-    network_exact_8bit = float((correctness_grid(weights, 8, ablation) == 0).mean())
+    network_exact_8bit = exact_accuracy(weights, 8, ablation)
     st.caption(
         f"{machine.fidelity_sentence(network_exact_8bit)} {machine.consistency:.1%} of the observed "
         "cluster-to-cluster steps agree with the table's majority."
@@ -211,8 +213,8 @@ def _ablation_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation
     intact = trace_addition(weights, trace.a, trace.b, trace.timesteps)
     columns = st.columns(3)
     for column, bits, label in zip(columns[:2], (7, 8), ("16,384 training pairs", "65,536 8-bit pairs"), strict=True):
-        before = float((correctness_grid(weights, bits) == 0).mean())
-        after = float((correctness_grid(weights, bits, ablation) == 0).mean())
+        before = exact_accuracy(weights, bits)
+        after = exact_accuracy(weights, bits, ablation)
         column.metric(f"Exact, {label}", f"{after:.2%}", delta=f"{after - before:+.2%}")
     flipped = np.flatnonzero(intact.predicted_bits != trace.predicted_bits)
     columns[2].metric("Bits flipped in this pair", int(flipped.size))
@@ -256,7 +258,7 @@ def _correctness_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablat
     timesteps = timesteps_for_operand_bits(bits)
     wrong_a, wrong_b = np.nonzero(grid)
     columns = st.columns(2)
-    columns[0].metric("Exact", f"{(grid == 0).mean():.2%}")
+    columns[0].metric("Exact", f"{exact_share(grid):.2%}")
     columns[1].metric("Pairs with a wrong bit", f"{wrong_a.size:,}")
     show_chart(
         correctness_map_figure(grid, timesteps, (trace.a, trace.b)),

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from explainer import RNNWeights, trace_addition
-from explainer.figures.drawings import unfolded_drawing
 from explainer.figures.tables import trace_table
+from explainer.figures.unfolded_drawing import unfolded_drawing
 from ui.charts import show_drawing
 from ui.model_source import accuracy_over_all_pairs
 from ui.session_networks import SOURCE_SHIPPED

@@ -1,9 +1,8 @@
 """One BLAS thread per server: the page's matrix products are small, and the server's cores are its sessions'.
 
 numpy's OpenBLAS starts one thread per core for every product. On a 2-core server that is already running other
-sessions' scripts, those threads spin waiting for a core: measured on this machine at a load average of ~7, the
-carry probe's fit took 257 ms of CPU (635 ms of wall time) with 2 BLAS threads and 49 ms (92 ms) with one. The
-products themselves (at most 21,845 × 17) gain nothing from a second thread.
+sessions' scripts, those threads spin waiting for a core and cost CPU instead of saving time (``bench/README.md``
+has the measurement). The products themselves (at most 21,845 × 17) gain nothing from a second thread.
 """
 
 from __future__ import annotations

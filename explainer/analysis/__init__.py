@@ -10,7 +10,7 @@ operands) through :mod:`explainer.analysis.exhaustive` and is cached per network
 - :mod:`~explainer.analysis.probe`: the carry probe
 - :mod:`~explainer.analysis.state_space`: the state space (PCA)
 - :mod:`~explainer.analysis.extraction`: the extracted finite-state machine
-- :mod:`~explainer.analysis.correctness`: the correctness map
+- :mod:`~explainer.analysis.correctness`: the correctness map and exact accuracy
 - :mod:`~explainer.analysis.length`: accuracy at any length
 - :mod:`~explainer.analysis.logit_split`: the logit split
 """
@@ -22,9 +22,8 @@ from explainer.analysis.ablation_effects import (
     error_locations,
     every_unit_ablated,
     every_unit_sentence,
-    exact_accuracies,
 )
-from explainer.analysis.correctness import correctness_grid
+from explainer.analysis.correctness import correctness_grid, exact_accuracy
 from explainer.analysis.exhaustive import (
     INPUT_SYMBOLS,
     MAX_EXHAUSTIVE_OPERAND_BITS,
@@ -82,6 +81,7 @@ def clear_caches() -> None:
         state_space,
         extraction._extract_machine,
         correctness._correctness_grid,
+        correctness._exact_accuracy,
         length._accuracy_by_length,
         ablation_effects.every_unit_ablated,
     ):
@@ -125,7 +125,7 @@ __all__ = [
     "error_locations",
     "every_unit_ablated",
     "every_unit_sentence",
-    "exact_accuracies",
+    "exact_accuracy",
     "exhaustive_states",
     "extract_machine",
     "first_disagreement",

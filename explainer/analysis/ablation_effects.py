@@ -11,45 +11,14 @@ from functools import lru_cache
 
 import numpy as np
 
-from explainer.analysis.exhaustive import INPUT_SYMBOLS, exhaustive_states, weighted_mean
+from explainer.analysis.correctness import exact_accuracy
+from explainer.analysis.exhaustive import MAX_EXHAUSTIVE_OPERAND_BITS, exhaustive_states, weighted_mean
 from explainer.analysis.probe import carry_probe
 from explainer.model.ablation import Ablation, make_ablation
 from explainer.model.encoding import TRAINING_OPERAND_BITS
-from explainer.model.network import RNNWeights, activate, check_ablation, output_logit, sigmoid
+from explainer.model.network import RNNWeights
 
-_ALL_OPERAND_BITS = 8  # one run over all 65,536 8-bit pairs also gives the 16,384 7-bit pairs (column 7 is 0 + 0)
-
-
-def exact_accuracies(weights: RNNWeights, ablation: Ablation | None) -> tuple[float, float]:
-    """Exact accuracy ``(on the 16,384 7-bit pairs, on the 65,536 8-bit pairs)`` of ``weights`` under ``ablation``.
-
-    One pass over the 8-bit prefix tree, keeping only whether each prefix is still right, so that 32 ablations
-    cost little and do not push the page's analyses out of the :func:`exhaustive_states` cache. A 7-bit pair is
-    an 8-bit prefix whose column 7 is 0 + 0, and its 8 columns are exactly that prefix's first 8 steps.
-    """
-    check_ablation(weights, ablation)
-    previous = np.zeros((1, weights.hidden_units))
-    right = np.ones(1, dtype=bool)
-    carry = np.zeros(1, dtype=np.int64)
-    exact_7bit = np.nan
-    for step in range(_ALL_OPERAND_BITS + 1):
-        recurrent = previous @ weights.recurrent_weights  # (L, H): shared by the four columns that follow
-        if step < _ALL_OPERAND_BITS:
-            columns = np.array(INPUT_SYMBOLS, dtype=np.float64) @ weights.input_weights  # (4, H)
-            current = activate((columns[:, None, :] + recurrent[None]).reshape(-1, weights.hidden_units), ablation)
-            symbols = np.repeat(np.arange(4), previous.shape[0])
-            right, carry = np.tile(right, 4), np.tile(carry, 4)
-        else:  # the final carry's own column: 0 + 0
-            current = activate(recurrent, ablation)
-            symbols = np.zeros(previous.shape[0], dtype=np.int64)
-        column_sum = (symbols >> 1) + (symbols & 1) + carry
-        predicted = sigmoid(output_logit(weights, current)) >= 0.5
-        right = right & (predicted == (column_sum & 1).astype(bool))
-        carry = column_sum >> 1
-        if step == TRAINING_OPERAND_BITS:  # step 7: the 7-bit pairs end here, with column 7 = 0 + 0
-            exact_7bit = float(right[symbols == 0].mean())
-        previous = current
-    return exact_7bit, float(right.mean())
+_BOTH_SIZES = (TRAINING_OPERAND_BITS, MAX_EXHAUSTIVE_OPERAND_BITS)  # the 16,384 7-bit and 65,536 8-bit pairs
 
 
 @dataclass(frozen=True)
@@ -70,9 +39,16 @@ def every_unit_ablated(weights: RNNWeights) -> tuple[UnitAblation, ...]:
     means = carry_probe(weights).unit_mean
     rows = []
     for unit in range(weights.hidden_units):
-        zeroed = exact_accuracies(weights, make_ablation(weights.hidden_units, {unit}))
-        at_mean = exact_accuracies(weights, make_ablation(weights.hidden_units, clamped={unit: float(means[unit])}))
-        rows.append(UnitAblation(unit, float(means[unit]), *zeroed, *at_mean))
+        zeroed = make_ablation(weights.hidden_units, {unit})
+        at_mean = make_ablation(weights.hidden_units, clamped={unit: float(means[unit])})
+        rows.append(
+            UnitAblation(
+                unit,
+                float(means[unit]),
+                *(exact_accuracy(weights, bits, zeroed) for bits in _BOTH_SIZES),
+                *(exact_accuracy(weights, bits, at_mean) for bits in _BOTH_SIZES),
+            )
+        )
     return tuple(rows)
 
 

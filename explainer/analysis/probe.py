@@ -99,8 +99,8 @@ def carry_probe(weights: RNNWeights) -> CarryProbe:
     design = np.column_stack([hidden, np.ones(len(hidden))])  # (M, H + 1): the last column is the intercept
     # Weighted least squares through its normal equations: (H + 1)² numbers to solve instead of an SVD of the
     # whole (M, H + 1) design (M ≈ 22,000). lstsq on them keeps the minimum-norm solution when units are
-    # collinear (a unit stuck at 1 repeats the intercept), as lstsq on the design would. The fit (states aside)
-    # went from 34 to 21 ms of CPU; on the shipped network the coefficients agree with the SVD's to 3e-12.
+    # collinear (a unit stuck at 1 repeats the intercept), as lstsq on the design would. On the shipped network
+    # the coefficients agree with the SVD's to 3e-12.
     weighted_design = design * weight[:, None]
     solution, *_ = np.linalg.lstsq(weighted_design.T @ design, weighted_design.T @ target, rcond=None)
     coefficients, intercept = solution[:-1], float(solution[-1])

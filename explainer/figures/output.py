@@ -27,6 +27,7 @@ from explainer.figures.style import (
     as_vector,
     time_axis,
 )
+from explainer.model.accuracy import exact_share
 
 # --------------------------------------------------------------------------------------------------
 # 4. Ablation.
@@ -109,7 +110,7 @@ def correctness_map_figure(
             y1=a_value + 1.5,
             line={"color": HIGHLIGHT.hex, "width": 2},
         )
-    exact = float((grid == 0).mean())
+    exact = exact_share(grid)
     figure.update_layout(**LAYOUT, title=f"Wrong bits for all {side}×{side} pairs ({exact:.2%} exact)", height=560)
     figure.update_xaxes(range=[-0.5, side - 0.5], title="b")
     figure.update_yaxes(range=[-0.5, side - 0.5], title="a", scaleanchor="x")

@@ -1,5 +1,5 @@
 """The step's equations: one timestep of the RNN with its real numbers (its drawing is in
-:mod:`explainer.figures.drawings`).
+:mod:`explainer.figures.step_drawing`).
 
 Pure functions: an :class:`~explainer.model.trace.AdditionTrace` in, LaTeX lines out.
 """
@@ -35,7 +35,7 @@ def step_equations(trace: AdditionTrace, timestep: int) -> list[str]:
     if computed.size:
         drive = np.abs(recurrent_total if timestep > 0 else input_total)
         unit = int(computed[np.argmax(drive[computed])])
-        preactivation = input_total[unit] + recurrent_total[unit]
+        preactivation = trace.pre_activation[timestep, unit]
         lines.append(
             rf"\text{{unit {unit}: }} h_{{{timestep}}} = "
             rf"\sigma(\underbrace{{{input_total[unit]:+.3f}}}_{{\text{{input}}}}"

@@ -83,10 +83,17 @@ def subplot_layout(height: int, left_margin: int = 60, legend_y: float | None = 
     return layout
 
 
+_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def place_value(step: int) -> str:
+    """The place value column ``step`` stands for, written as a power of two: ``"2³"`` for step 3."""
+    return "2" + str(step).translate(_SUPERSCRIPTS)
+
+
 def timestep_labels(timesteps: int) -> list[str]:
     """``"t=3 · 2³"``-style labels: the timestep and the place value its column stands for."""
-    superscripts = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-    return [f"t={step}<br>2{str(step).translate(superscripts)}" for step in range(timesteps)]
+    return [f"t={step}<br>{place_value(step)}" for step in range(timesteps)]
 
 
 def time_axis(figure: go.Figure, timesteps: int, **settings) -> None:

@@ -1,10 +1,9 @@
 """The few SVG pieces the server-drawn figures are made of: escaped text and attributes, one element per call.
 
 Why SVG and not Plotly for the figures that change on every step: a drawn Plotly chart cannot be updated in
-place by Streamlit, so each "Next ▶" redrew both charts in the browser (p50 311 ms from click to new step, against
-111–144 ms with drawings, same hour), and the first view waited for the browser to fetch and evaluate Plotly's
-4.7 MB bundle (cold start 5.2 s against a median of 3.7 s). A few hundred rectangles of SVG are parsed and painted in
-milliseconds (``bench/bench_clicks.py``).
+place by Streamlit, so each "Next ▶" redrew both charts in the browser, and the first view waited for the browser
+to fetch and evaluate Plotly's bundle. A few hundred rectangles of SVG are parsed and painted at once; the click
+and cold-start benches (``bench/bench_clicks.py``, ``bench/bench_page.py``) and ``bench/README.md`` have the figures.
 """
 
 from __future__ import annotations
@@ -46,3 +45,8 @@ def document(width: float, height: float, content: str, *, label: str, class_: s
         f"{attributes({'class': class_, 'role': 'img', 'aria_label': label})} "
         f'style="max-width:100%;height:auto;font-family:Inter, Helvetica, Arial, sans-serif">{content}</svg>'
     )
+
+
+def panel_title(x: float, y: float, words: str, fill: str) -> str:
+    """A panel's title, left-aligned at ``x`` and set in bold 14 px: the drawings' panels share it."""
+    return text(x, y, words, text_anchor="start", font_size=14, font_weight=600, fill=fill)

@@ -53,7 +53,7 @@ def step_table(trace: AdditionTrace, timestep: int) -> pd.DataFrame:
             "unit": range(trace.hidden_units),
             "x_t·W_x": trace.input_part[timestep].round(4),
             "h_{t-1}·W_h": trace.recurrent_part[timestep].round(4),
-            "pre-activation": (trace.input_part[timestep] + trace.recurrent_part[timestep]).round(4),
+            "pre-activation": trace.pre_activation[timestep].round(4),
             "h_t": trace.hidden[timestep].round(4),
             "h_t is": ["held by the ablation" if held[unit] else "σ(pre-activation)" for unit in range(held.size)],
         }

@@ -1,6 +1,7 @@
 """The weights figure. A pure function: weights in, ``plotly.graph_objects.Figure`` out.
 
-The figures of one addition, which change with every step, are drawn as SVG in :mod:`explainer.figures.drawings`.
+The figures of one addition, which change with every step, are drawn as SVG in
+:mod:`explainer.figures.unfolded_drawing` and :mod:`explainer.figures.step_drawing`.
 """
 
 from __future__ import annotations

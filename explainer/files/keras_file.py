@@ -1,4 +1,7 @@
-"""Saving and loading models: atomic writes, a provenance sidecar, and errors that say how to recover."""
+"""Saving and loading models: atomic writes, a provenance sidecar, and errors that say how to recover.
+
+The page's ``.keras`` download is built apart, in a child process: :mod:`explainer.files.keras_export`.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from explainer.model.accuracy import require_finite_sums
+from explainer.files.overflow import require_finite_sums
 from explainer.model.network import RNNWeights
 from explainer.paths import PROJECT_ROOT
 

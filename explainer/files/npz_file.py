@@ -1,4 +1,4 @@
-"""Weights in and out of the page: ``.npz`` both ways, ``.keras`` out only.
+"""Weights in and out of the page as ``.npz`` (the ``.keras`` download is :mod:`explainer.files.keras_file`'s).
 
 An ``.npz`` weights file is a zip of exactly three ``.npy`` arrays (H hidden units, 1 ≤ H ≤ 64):
 
@@ -22,17 +22,12 @@ from __future__ import annotations
 
 import io
 import math
-import subprocess
-import sys
-import tempfile
 import zipfile
-from pathlib import Path
 
 import numpy as np
 
-from explainer.model.accuracy import require_finite_sums
+from explainer.files.overflow import require_finite_sums
 from explainer.model.network import MAX_HIDDEN_UNITS, RNNWeights
-from explainer.paths import PROJECT_ROOT
 
 ARRAY_NAMES = ("input_weights", "recurrent_weights", "output_weights")
 # The largest valid file holds (2·64 + 64·64 + 64) float64 = 34,816 bytes of numbers plus ~1 KB of zip and
@@ -165,7 +160,7 @@ def weights_from_npz_bytes(data: bytes, max_bytes: int = MAX_NPZ_BYTES) -> RNNWe
     Raises ``ValueError`` with a message fit to show a user when the data is too large, not a zip/``.npz``,
     holds pickled (object) arrays, lacks an array or has extra ones, declares the wrong shapes or a
     non-numeric dtype in an array's header, or contains NaN or infinity or values so large that the network's
-    sums overflow (:func:`explainer.model.accuracy.require_finite_sums`). Never unpickles, never runs code,
+    sums overflow (:func:`explainer.files.overflow.require_finite_sums`). Never unpickles, never runs code,
     and never makes an array before its header's shape has been checked: nothing else escapes.
     """
     if isinstance(data, (bytearray, memoryview)):
@@ -196,21 +191,6 @@ def weights_from_npz_bytes(data: bytes, max_bytes: int = MAX_NPZ_BYTES) -> RNNWe
     return weights
 
 
-def model_to_keras_bytes(weights: RNNWeights) -> bytes:
-    """A Keras ``.keras`` file of the seed's architecture carrying ``weights``, as bytes (for downloading).
-
-    Builds a fresh model (never touches a shared one), saves it into a private temporary directory and
-    reads the file back. The page offers it for download only; it never loads ``.keras`` files from users.
-    """
-    if not isinstance(weights, RNNWeights):
-        raise ValueError(f"expected RNNWeights; got {type(weights).__name__}.")
-    model = weights.to_model()
-    with tempfile.TemporaryDirectory(prefix="adder-keras-") as directory:
-        path = Path(directory) / "model.keras"
-        model.save(path)
-        return path.read_bytes()
-
-
 def weights_from_upload(file_name: str, data: bytes, max_bytes: int = MAX_NPZ_BYTES) -> RNNWeights:
     """:func:`weights_from_npz_bytes` for a file a user uploaded, refusing other kinds by name first.
 
@@ -229,36 +209,3 @@ def weights_from_upload(file_name: str, data: bytes, max_bytes: int = MAX_NPZ_BY
     if not name.endswith(".npz"):
         raise _bad("This file is not an .npz file (its name does not end in .npz).")
     return weights_from_npz_bytes(data, max_bytes)
-
-
-def model_to_keras_bytes_in_subprocess(weights: RNNWeights, timeout: float = 300) -> bytes:
-    """:func:`model_to_keras_bytes`, computed by a child Python process (``python -m explainer.files.npz_file``).
-
-    The page uses this so that its own process never imports Keras (once imported, Streamlit clears Keras's
-    session after every rerun of every session). The child reads the ``.npz`` on stdin, writes ``.keras`` on
-    stdout. Raises ``RuntimeError`` with the child's last error line if it fails.
-    """
-    completed = subprocess.run(
-        [sys.executable, "-m", "explainer.files.npz_file"],
-        input=weights_to_npz_bytes(weights),
-        capture_output=True,
-        cwd=PROJECT_ROOT,
-        timeout=timeout,
-        check=False,
-    )
-    if completed.returncode != 0 or not zipfile.is_zipfile(io.BytesIO(completed.stdout)):
-        last_line = (completed.stderr.decode(errors="replace").strip().splitlines() or ["no error output"])[-1]
-        raise RuntimeError(f"Saving the .keras file failed (exit status {completed.returncode}): {last_line}")
-    return completed.stdout
-
-
-def main() -> int:
-    """``.npz`` on stdin → ``.keras`` on stdout (see :func:`model_to_keras_bytes_in_subprocess`)."""
-    weights = weights_from_npz_bytes(sys.stdin.buffer.read())
-    sys.stdout.buffer.write(model_to_keras_bytes(weights))
-    sys.stdout.buffer.flush()
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -43,6 +43,15 @@ def exhaustive_dataset(operand_bits: int) -> tuple[np.ndarray, np.ndarray]:
     return inputs, targets
 
 
+def exact_share(wrong_bits: np.ndarray) -> float:
+    """Exact accuracy from each pair's count of wrong output bits (any shape): the share of pairs with none.
+
+    The one definition of "exact": :func:`evaluate` and :func:`explainer.analysis.correctness.exact_accuracy`
+    (what the page, the tour and the ablation table report) both go through it.
+    """
+    return float((np.asarray(wrong_bits) == 0).mean())
+
+
 def evaluate(
     weights: RNNWeights,
     operand_bits: int = TRAINING_OPERAND_BITS,
@@ -54,34 +63,7 @@ def evaluate(
     wrong_bits = (predicted != targets[..., 0].astype(bool)).sum(axis=1)  # (N,)
     return Accuracy(
         pairs=int(wrong_bits.size),
-        exact_accuracy=float((wrong_bits == 0).mean()),
+        exact_accuracy=exact_share(wrong_bits),
         bit_accuracy=float(1.0 - wrong_bits.sum() / targets[..., 0].size),
         wrong_bits=wrong_bits,
     )
-
-
-# Sums whose bound stays under this cannot overflow float64 however they are rounded: a sum of n terms is off by at
-# most n·ε of the sum of their magnitudes (n ≤ a few hundred, ε = 2⁻⁵²), far inside the factor of 4 left here.
-LARGEST_SAFE_BOUND = float(np.finfo(np.float64).max) / 4
-
-
-def require_finite_sums(weights: RNNWeights) -> None:
-    """Refuse weights whose sums overflow: every value finite is not enough (±1e308 + ±1e308 is ±inf, and
-    inf − inf is NaN, which then breaks the probe's least squares and every chart).
-
-    Inputs are bits and states lie in [0, 1] (sigmoids, or ablated units held in [0, 1]), so no pre-activation
-    can exceed a unit's Σ|W_x| + Σ|W_h| and no logit Σ|W_o|. If those bounds are finite with room to spare
-    (``LARGEST_SAFE_BOUND``), nothing overflows at any length, on any pair: every state, pre-activation, logit and
-    probability is finite. This replaces a forward pass over all 16,384 training pairs (~0.2 s on every model
-    load) that could only confirm it. Raises ``ValueError`` saying so.
-    """
-    with np.errstate(over="ignore", invalid="ignore"):
-        bound = np.abs(weights.input_weights).sum(axis=0) + np.abs(weights.recurrent_weights).sum(axis=0)
-        output_bound = np.abs(weights.output_weights).sum()
-        if not (np.all(bound <= LARGEST_SAFE_BOUND) and output_bound <= LARGEST_SAFE_BOUND):  # NaN fails too
-            arrays = (weights.input_weights, weights.recurrent_weights, weights.output_weights)
-            largest = max(float(np.abs(array).max()) for array in arrays)
-            raise ValueError(
-                f"These weights are so large (up to {largest:.3g}) that the network's sums overflow to infinity; "
-                "no analysis can run on them."
-            )

@@ -38,6 +38,11 @@ class AdditionTrace:
     ablation: Ablation | None = None  # units held at a value (set, not computed) in this run
 
     @property
+    def pre_activation(self) -> np.ndarray:
+        """(T, H) float: ``x_t · W_x + h_{t-1} · W_h``, the sum a computed unit passes through σ to give h_t."""
+        return self.input_part + self.recurrent_part
+
+    @property
     def held_units(self) -> np.ndarray:
         """(H,) bool: the units this run's ablation held at a value instead of computing σ(pre-activation)."""
         if self.ablation is None:

@@ -1,7 +1,7 @@
 """Keras work for the page, bounded server-wide: child processes that import TensorFlow cost ~0.8 GB each.
 
 Two things start such a child: training (``explainer.training.worker``) and building a ``.keras`` download
-(``python -m explainer.files.npz_file``). Both take a slot from :func:`keras_child_slots` first, so a server never
+(``python -m explainer.files.keras_export``). Both take a slot from :func:`keras_child_slots` first, so a server never
 runs more than ``ADDITION_UNFOLDED_MAX_TRAININGS`` (default 2) at once however many visitors press buttons
 (or replay the download request over the WebSocket). A ``.keras`` file is also kept per network fingerprint
 in a small LRU cache, and requests for a network whose export is already running wait for that one: the
@@ -18,7 +18,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 
-from explainer.files.npz_file import model_to_keras_bytes_in_subprocess
+from explainer.files.keras_export import model_to_keras_bytes_in_subprocess
 from explainer.model.network import RNNWeights
 from explainer.serving.settings import max_trainings
 

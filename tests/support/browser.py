@@ -29,7 +29,7 @@ CHROMIUM_ARGUMENTS = [
     "--disable-quic",
 ]
 # A cell of the unfolded addition's hidden-state heatmap, as the page draws it
-# (explainer.figures.drawings: an SVG rect each).
+# (explainer.figures.unfolded_drawing: an SVG rect each).
 HIDDEN_STATE_CELL = ".unfolded-drawing .hidden-state rect[data-t]"
 
 

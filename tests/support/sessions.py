@@ -22,14 +22,12 @@ ERRORS = "[data-testid='stException'], [data-testid='stAlertContentError']"
 LOAD_REPORT: list[str] = []
 # How many of the visitors load, type or step at the same moment, in the load test and bench/bench_load.py. All 40
 # stay open and connected together; this bounds the browsers, not the server: 40 real Chromium tabs on the same
-# 2 cores as the server cost ~33× the server's CPU (bench_load: ~300 s of Chromium CPU against ~9 s of server
-# CPU for 40 sessions), so with every tab acting at once the run measures the browsers starving each other.
+# 2 cores as the server cost many times the server's CPU (bench/README.md), so with every tab acting at once the
+# run would measure the browsers starving each other.
 ACTIVE_AT_ONCE = 4
 # Each simulated laptop (a Chromium process) draws its tabs in one renderer process, as a desktop browser does for
 # same-site tabs once it limits its processes: its tabs then share the compiled front end instead of each parsing
-# ~3.5 MB of JavaScript again (~1.2 s of CPU per tab in a Chromium trace). What the server sees is unchanged (each
-# tab is its own session and WebSocket; bench_load: 7.1–8.2 s of server CPU for 40 sessions with or without it);
-# 40 sessions took 94 s with it, 100 s with two renderers per laptop, 113–125 s with one per tab (2026-11-30).
+# the page's JavaScript again. What the server sees is unchanged: each tab is its own session and WebSocket.
 ONE_RENDERER = ["--renderer-process-limit=1"]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
