@@ -161,3 +161,34 @@ def test_the_shipped_networks_table(shipped_table):
     assert len(shipped_table.random) == ic.RANDOM_DIRECTIONS
     assert [row.name for row in shipped_table.rows if row.kind == "unit"] == [f"unit {u}" for u in range(16)]
     assert "1,024 (base, source) pairs" in shipped_table.population and "t = 0–6" in shipped_table.population
+
+
+def test_the_figure_and_its_screen_reader_table_carry_the_same_numbers(shipped_table):
+    from explainer.figures.interchange import iia_by_column_figure
+    from explainer.figures.tables import iia_by_column_table, iia_table
+
+    lines = [(name, shipped_table.row(name).iia_by_column) for name in (ic.WHOLE_STATE, ic.CARRY_UNITS)]
+    columns = len(shipped_table.random_by_column)
+    low = [min(row.iia_by_column[t] for row in shipped_table.random) for t in range(columns)]
+    high = [max(row.iia_by_column[t] for row in shipped_table.random) for t in range(columns)]
+    figure = iia_by_column_figure(lines, low, shipped_table.random_by_column, high)
+    traces = {trace.name: trace for trace in figure.data}
+    np.testing.assert_allclose(traces[ic.CARRY_UNITS].y, shipped_table.row(ic.CARRY_UNITS).iia_by_column)
+    np.testing.assert_allclose(traces["random directions (mean)"].y, shipped_table.random_by_column)
+    by_column = iia_by_column_table(lines, shipped_table.random_by_column)
+    np.testing.assert_allclose(by_column[ic.CARRY_UNITS], shipped_table.row(ic.CARRY_UNITS).iia_by_column, atol=5e-5)
+    table = iia_table(shipped_table)
+    assert len(table) == len(shipped_table.rows) + 1
+    assert table["IIA"].iloc[0] == 1.0 and "random directions" in table["transplanted"].iloc[-1]
+    with pytest.raises(ValueError, match="one value per column"):
+        iia_by_column_figure(lines, low[:-1], shipped_table.random_by_column, high)
+
+
+def test_the_sentences_follow_the_numbers(shipped_table):
+    whole = ic.alignment_sentence(shipped_table.row(ic.WHOLE_STATE), shipped_table)
+    assert "uses the carry held there" in whole
+    carry = ic.alignment_sentence(shipped_table.row(ic.CARRY_UNITS), shipped_table)
+    assert "uses" not in carry.replace("network uses as the carry", "") and "not all of it" in carry
+    probe = ic.alignment_sentence(shipped_table.row(ic.PROBE_DIRECTION), shipped_table)
+    assert "no more than random directions" in probe and "reading is not using" in probe
+    assert "held-out" in ic.illusion_sentence(shipped_table)

@@ -448,3 +448,67 @@ def _interchange_table(weights: RNNWeights, pairs: int, seed: int) -> Interchang
         carry_units=probe.top_carry_units,
         share_carries_differ=float(carries_differ(sample).mean()),
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# Words that follow the numbers: "uses" only where the transplant moved the carry.
+# --------------------------------------------------------------------------------------------------
+
+# Where carries differ, a transplant that moved the carry in at least this share licenses "uses the carry there".
+USES_THRESHOLD = 0.95
+
+
+def alignment_label(row: AlignmentIIA, table: InterchangeTable) -> str:
+    """What was transplanted, in words: "carry units 3, 10, 7, 11 together", "unit 5", …"""
+    if row.name == CARRY_UNITS:
+        return f"carry units {', '.join(str(unit) for unit in table.carry_units)} together"
+    if row.name == WHOLE_STATE:
+        return "the whole state h_t"
+    if row.name == LEARNED_DIRECTION:
+        return "the learned direction"
+    if row.name == LEARNED_IN_SPAN:
+        return "the learned direction's in-span part"
+    if row.name == PROBE_DIRECTION:
+        return "the probe's direction"
+    return row.name
+
+
+def alignment_sentence(row: AlignmentIIA, table: InterchangeTable) -> str:
+    """One sentence saying what this row shows, its strength set by the numbers."""
+    what = alignment_label(row, table)
+    differ, overall = row.iia_where_carries_differ, row.iia
+    floor, spread = table.random_floor_where_carries_differ
+    measured = (
+        f"Transplanting {what} moved the carry in {differ:.1%} of the interventions where base and source carry "
+        f"differ ({overall:.1%} of all)"
+    )
+    if differ >= USES_THRESHOLD:
+        verdict = ": the network uses the carry held there."
+    elif differ <= floor + 2 * spread:
+        verdict = f", no more than random directions ({floor:.1%}): the network does not take its carry from there."
+    else:
+        verdict = ": part of what the network uses as the carry is there, not all of it."
+    reading = ""
+    if np.isfinite(row.probe_reading):
+        contrast = " (reading is not using)" if row.probe_reading >= 0.99 and differ < USES_THRESHOLD else ""
+        reading = f" A probe reads the carry from it with {row.probe_reading:.1%} accuracy{contrast}."
+    return measured + verdict + reading
+
+
+def illusion_sentence(table: InterchangeTable) -> str:
+    """The illusion check for the learned direction: how much of it lies where the network never goes."""
+    learned = table.learned
+    names = {row.name for row in table.rows}
+    sentence = (
+        f"The learned direction was fitted on {learned.training.triples:,} other interventions (training IIA "
+        f"{learned.training_iia:.1%}) and is scored here on held-out ones. {learned.outside_span_share:.0%} of its "
+        f"length lies outside the {learned.visited_dimensions} directions that hold {VISITED_VARIANCE:.0%} of the "
+        "variance of the states the network visits"
+    )
+    if LEARNED_IN_SPAN in names:
+        in_span = table.row(LEARNED_IN_SPAN)
+        sentence += (
+            f"; patching along its in-span part alone moves the carry in {in_span.iia_where_carries_differ:.1%} "
+            "of the interventions where carries differ"
+        )
+    return sentence + "."

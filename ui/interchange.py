@@ -1,0 +1,60 @@
+""" "Transplant the carry": the interchange interventions' table and IIA by column, for the network on the page.
+
+The computing is :func:`explainer.analysis.interchange.interchange_table` (cached per network, shared by every
+session); the figure is :mod:`explainer.figures.interchange`, the tables :mod:`explainer.figures.tables`.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from explainer import RNNWeights
+from explainer.analysis.interchange import (
+    CARRY_UNITS,
+    LEARNED_DIRECTION,
+    PROBE_DIRECTION,
+    WHOLE_STATE,
+    alignment_label,
+    alignment_sentence,
+    illusion_sentence,
+    interchange_table,
+)
+from explainer.figures.interchange import iia_by_column_figure
+from explainer.figures.tables import iia_by_column_table, iia_table
+from ui.charts import show_chart, show_table
+
+VIEW_NAME = "Transplant the carry"
+# The rows drawn as lines and given a sentence; every unit's row is in the table.
+_NAMED = (WHOLE_STATE, CARRY_UNITS, PROBE_DIRECTION, LEARNED_DIRECTION)
+
+
+def interchange_view(weights: RNNWeights) -> None:
+    """The IIA table and IIA by column for ``weights``, each row with the sentence its numbers license."""
+    st.caption(
+        "**What to look for:** a probe *reads* the carry from the state; a transplant tests whether the network "
+        "*uses* it. Take h_t from another sum (the source), put part of it into this run at column t, and see "
+        "whether every later bit is the one written addition gives with the source's carry. A row near 100% "
+        "where the carries differ holds the carry the network uses; the grey band is what random directions reach."
+    )
+    with st.spinner("Transplanting states…"):
+        table = interchange_table(weights)
+    st.caption(f"Population: {table.population}. Base and source carries differ in {table.share_carries_differ:.1%}.")
+    present = [name for name in _NAMED if any(row.name == name for row in table.rows)]
+    for name in present:
+        st.write(alignment_sentence(table.row(name), table))
+    st.write(illusion_sentence(table))
+    lines = [(name, table.row(name).iia_by_column) for name in present]
+    low = [min(row.iia_by_column[t] for row in table.random) for t in range(len(table.random_by_column))]
+    high = [max(row.iia_by_column[t] for row in table.random) for t in range(len(table.random_by_column))]
+    show_chart(
+        iia_by_column_figure(lines, low, table.random_by_column, high),
+        key="insight_interchange_chart",
+        alt=(
+            "Interchange intervention accuracy by the column the state was transplanted at, one line for each of "
+            + ", ".join(alignment_label(table.row(name), table) for name in present)
+            + ", over a grey band for random directions."
+        ),
+    )
+    show_table(iia_table(table), key="insight_interchange_table")
+    with st.expander("IIA by column as a table (for screen readers)"):
+        show_table(iia_by_column_table(lines, table.random_by_column), key="insight_interchange_columns")
