@@ -192,3 +192,35 @@ def test_the_sentences_follow_the_numbers(shipped_table):
     probe = ic.alignment_sentence(shipped_table.row(ic.PROBE_DIRECTION), shipped_table)
     assert "no more than random directions" in probe and "reading is not using" in probe
     assert "held-out" in ic.illusion_sentence(shipped_table)
+
+
+def test_the_readme_states_the_tables_numbers(shipped_table):
+    from explainer.paths import PROJECT_ROOT
+
+    readme = " ".join((PROJECT_ROOT / "README.md").read_text().split())
+    start = readme.index("**Where the carry is used: transplanting it**")
+    bullet = readme[start : readme.index("- **", start)]
+    table = shipped_table
+    differ = {name: table.row(name).iia_where_carries_differ for name in (ic.WHOLE_STATE, ic.CARRY_UNITS)}
+    units = [row for row in table.rows if row.kind == "unit"]
+    best = max(units, key=lambda row: row.iia_where_carries_differ)
+    floor, spread = table.random_floor_where_carries_differ
+    learned, in_span = table.row(ic.LEARNED_DIRECTION), table.row(ic.LEARNED_IN_SPAN)
+    expected = [
+        f"{table.sample.pairs:,} sampled (base, source) pairs",
+        f"{table.sample.triples:,} interventions",
+        f"the carries differ in {table.share_carries_differ:.1%}",
+        f"**{differ[ic.WHOLE_STATE]:.1%}**",
+        f"carry units {', '.join(str(u) for u in table.carry_units[:-1])} and {table.carry_units[-1]} together",
+        f"**{differ[ic.CARRY_UNITS]:.1%}** ({table.row(ic.CARRY_UNITS).iia:.1%} of all",
+        f"single unit ({best.name.split()[-1]}) in {best.iia_where_carries_differ:.1%}",
+        f"**{table.row(ic.PROBE_DIRECTION).iia_where_carries_differ:.1%}**",
+        f"({floor:.1%} ± {spread:.1%})",
+        f"{table.row(ic.PROBE_DIRECTION).outside_span_share:.0%} of its length",
+        f"fitted on {table.learned.training.triples:,} other interventions",
+        f"**{learned.iia_where_carries_differ:.1%}**",
+        f"{table.learned.outside_span_share:.0%} of its length lies outside the {table.learned.visited_dimensions}",
+        f"in-span part alone gives {in_span.iia_where_carries_differ:.1%}",
+    ]
+    for fragment in expected:
+        assert fragment in bullet, fragment

@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from explainer import RNNWeights
+from explainer.analysis import Ablation, describe_ablation
 from explainer.analysis.interchange import (
     CARRY_UNITS,
     LEARNED_DIRECTION,
@@ -28,8 +29,11 @@ VIEW_NAME = "Transplant the carry"
 _NAMED = (WHOLE_STATE, CARRY_UNITS, PROBE_DIRECTION, LEARNED_DIRECTION)
 
 
-def interchange_view(weights: RNNWeights) -> None:
-    """The IIA table and IIA by column for ``weights``, each row with the sentence its numbers license."""
+def interchange_view(weights: RNNWeights, ablation: Ablation | None = None) -> None:
+    """The IIA table and IIA by column for ``weights``, each row with the sentence its numbers license.
+
+    The transplants run on the intact network: with an ``ablation`` on the page, a caption says so.
+    """
     st.caption(
         "**What to look for:** a probe *reads* the carry from the state; a transplant tests whether the network "
         "*uses* it. Take h_t from another sum (the source), put part of it into this run at column t, and see "
@@ -38,6 +42,10 @@ def interchange_view(weights: RNNWeights) -> None:
     )
     with st.spinner("Transplanting states…"):
         table = interchange_table(weights)
+    if ablation is not None:
+        st.caption(
+            f"These transplants run on the intact network; the ablation ({describe_ablation(ablation)}) is not applied."
+        )
     st.caption(f"Population: {table.population}. Base and source carries differ in {table.share_carries_differ:.1%}.")
     present = [name for name in _NAMED if any(row.name == name for row in table.rows)]
     for name in present:
