@@ -224,3 +224,34 @@ def test_the_readme_states_the_tables_numbers(shipped_table):
     ]
     for fragment in expected:
         assert fragment in bullet, fragment
+
+
+def test_the_flipped_source_differs_only_in_its_column_and_carries_the_other_way():
+    for a, b in [(50, 18), (127, 1), (0, 0), (85, 42)]:
+        for column in range(7):
+            source = ic.flipped_carry_source(a, b, column)
+            bits = ints_to_bits([a, b, *source], 8)
+            carries = ic.carries_out(np.stack([bits[[0, 2]], bits[[1, 3]]], -1))
+            assert carries[0, column] != carries[1, column]
+            same = np.ones(8, dtype=bool)
+            same[column] = False
+            np.testing.assert_array_equal(bits[0, same], bits[2, same])
+            np.testing.assert_array_equal(bits[1, same], bits[3, same])
+
+
+def test_a_pair_transplant_of_the_whole_state_writes_the_predicted_bits():
+    weights = load_weights()
+    for column in range(7):
+        result = ic.transplant_pair(weights, 50, 18, column, np.eye(16))
+        assert result.moved and result.source_carry != result.base_carry
+        np.testing.assert_array_equal(result.plain_bits[: column + 1], result.patched_bits[: column + 1])
+        # Written addition with the source's carry: the source's columns ≤ t plus the base's later ones, by Python's +.
+        low = (1 << (column + 1)) - 1
+        hybrid = (result.source_a & low) + (result.source_b & low) + (50 & ~low) + (18 & ~low)
+        np.testing.assert_array_equal(result.expected_bits[column + 1 :], ints_to_bits([hybrid], 8)[0, column + 1 :])
+    nothing = ic.transplant_pair(weights, 50, 18, 3, np.zeros((16, 0)), source=(50, 18))
+    np.testing.assert_array_equal(nothing.patched_bits, nothing.plain_bits)
+    np.testing.assert_allclose(nothing.patched_hidden, nothing.plain_hidden, rtol=0, atol=1e-15)
+    assert nothing.moved and bits_matrix_to_ints(nothing.plain_bits[None])[0] == 68
+    with pytest.raises(ValueError, match="column must be"):
+        ic.transplant_pair(weights, 50, 18, 7, np.eye(16), source=(50, 18))  # 8 columns: nothing after 7

@@ -35,6 +35,7 @@ from explainer.model.encoding import (
     add_column,
     ints_to_bits,
     timesteps_for_operand_bits,
+    timesteps_for_sum_bits,
 )
 from explainer.model.network import RNNWeights, forward, read_only
 
@@ -512,3 +513,91 @@ def illusion_sentence(table: InterchangeTable) -> str:
             "of the interventions where carries differ"
         )
     return sentence + "."
+
+
+# --------------------------------------------------------------------------------------------------
+# One pair: transplant the carry at one column.
+# --------------------------------------------------------------------------------------------------
+
+
+def flipped_carry_source(a: int, b: int, column: int) -> tuple[int, int]:
+    """The pair that agrees with ``a + b`` in every column but ``column``, where it carries the other way.
+
+    Column t's bits become 1 + 1 (carry out 1 whatever comes in) where ``a + b`` carries 0 out of it, and 0 + 0
+    (carry out 0) where it carries 1: the smallest change that flips the carry leaving column t.
+    """
+    bit = 1 << column
+    carries = ((a + b) ^ a ^ b) >> 1  # bit t: the carry out of column t (the carry into t + 1, by the carry rule)
+    if (carries >> column) & 1:
+        return a & ~bit, b & ~bit
+    return a | bit, b | bit
+
+
+@dataclass(frozen=True, eq=False)
+class PairTransplant:
+    """One base pair with part of one source pair's ``h_column`` transplanted, against the plain run."""
+
+    a: int
+    b: int
+    source_a: int
+    source_b: int
+    column: int
+    plain_bits: np.ndarray  # (T,) the network's bits for a + b
+    patched_bits: np.ndarray  # (T,) the same run with the transplant (columns ≤ t are the plain run's)
+    expected_bits: np.ndarray  # (T,) written addition: a + b's bits up to t, then with the source's carry
+    plain_hidden: np.ndarray  # (T, H)
+    patched_hidden: np.ndarray  # (T, H) h_t is the transplanted state; before it, the plain run's
+    source_carry: int  # the source's carry out of column t
+    base_carry: int  # the base's carry out of column t
+
+    @property
+    def matches(self) -> np.ndarray:
+        """(T,) whether each patched bit is the one written addition predicts."""
+        return self.patched_bits == self.expected_bits
+
+    @property
+    def moved(self) -> bool:
+        """Did every later bit follow the prediction?"""
+        return bool(self.matches[self.column + 1 :].all())
+
+
+def transplant_pair(
+    weights: RNNWeights, a: int, b: int, column: int, basis: np.ndarray, source: tuple[int, int] | None = None
+) -> PairTransplant:
+    """Run ``a + b`` with span(basis) of ``h_column`` taken from ``source`` (default: :func:`flipped_carry_source`).
+
+    Both pairs run over ``T = max(8, bits of either sum)`` columns; ``column`` must leave a later column to write.
+    """
+    source_a, source_b = source if source is not None else flipped_carry_source(a, b, column)
+    timesteps = timesteps_for_sum_bits(max((a + b).bit_length(), (source_a + source_b).bit_length()))
+    if not 0 <= column < timesteps - 1:
+        raise ValueError(f"column must be 0–{timesteps - 2} for these pairs; got {column}.")
+    base_bits = np.stack([ints_to_bits([a], timesteps), ints_to_bits([b], timesteps)], -1)  # (1, T, 2)
+    source_bits = np.stack([ints_to_bits([source_a], timesteps), ints_to_bits([source_b], timesteps)], -1)
+    plain = forward(weights, base_bits)
+    source_hidden = forward(weights, source_bits).hidden
+    state = patch(plain.hidden[:, column], source_hidden[:, column], basis)
+    rest = run_on(weights, base_bits.astype(np.float64), column, state)
+    plain_bits = (plain.output_probability[0] >= 0.5).astype(np.int8)
+    patched_bits = plain_bits.copy()
+    patched_bits[column + 1 :] = rest.output_probability[0] >= 0.5
+    patched_hidden = plain.hidden[0].copy()
+    patched_hidden[column] = state[0]
+    patched_hidden[column + 1 :] = rest.hidden[0]
+    source_carry = int(carries_out(source_bits)[0, column])
+    expected = ints_to_bits([a + b], timesteps)[0]
+    expected[column + 1 :] = expected_bits(base_bits, np.array([source_carry]), column)[0]
+    return PairTransplant(
+        a=a,
+        b=b,
+        source_a=int(source_a),
+        source_b=int(source_b),
+        column=column,
+        plain_bits=read_only(plain_bits),
+        patched_bits=read_only(patched_bits),
+        expected_bits=read_only(expected),
+        plain_hidden=read_only(plain.hidden[0]),
+        patched_hidden=read_only(patched_hidden),
+        source_carry=source_carry,
+        base_carry=int(carries_out(base_bits)[0, column]),
+    )
