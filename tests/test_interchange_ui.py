@@ -30,3 +30,20 @@ def test_the_view_shows_the_table_and_words_that_follow_the_numbers():
     assert "Population: 1,024 (base, source) pairs" in captions
     frames = [frame.value for frame in app.dataframe]
     assert any("IIA where carries differ" in frame.columns for frame in frames)
+
+
+def test_transplanting_into_this_pair_shows_each_column_against_the_prediction():
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.run()
+    app.segmented_control(key="insight_view").set_value(VIEW_NAME).run()
+    app.select_slider(key="interchange_column").set_value(2).run()
+    assert not app.exception
+    text = " ".join(markdown.value for markdown in app.markdown)
+    # 50 + 18: column 2 holds 0 + 0 with no carry in, so the source sets it to 1 + 1 (54 + 22) and carries 1.
+    assert "Source: 54 + 22" in text and "carries 1 out of column 2 where 50 + 18 carries 0" in text
+    assert "the later bits followed written addition" in text  # the whole state, the default
+    (frame,) = [f.value for f in app.dataframe if "as predicted" in f.value.columns]
+    assert list(frame["as predicted"])[:3] == ["", "", ""] and set(frame["as predicted"][3:]) == {"✓"}
+    app.selectbox(key="interchange_alignment").set_value("the probe's direction").run()
+    text = " ".join(markdown.value for markdown in app.markdown)
+    assert "the later bits did not all follow" in text

@@ -379,7 +379,7 @@ def insight_ui(
     elif view == PROOF_VIEW:
         proof_view(weights, trace, ablation)
     elif view == INTERCHANGE_VIEW:
-        interchange_view(weights, ablation)
+        interchange_view(weights, trace, ablation)
     else:
         _logit_view(weights, trace, int(np.clip(timestep, 0, trace.timesteps - 1)), ablation)
     return loaded

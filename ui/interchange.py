@@ -8,20 +8,22 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explainer import RNNWeights
+from explainer import AdditionTrace, RNNWeights
 from explainer.analysis import Ablation, describe_ablation
 from explainer.analysis.interchange import (
     CARRY_UNITS,
     LEARNED_DIRECTION,
     PROBE_DIRECTION,
     WHOLE_STATE,
+    InterchangeTable,
     alignment_label,
     alignment_sentence,
     illusion_sentence,
     interchange_table,
+    transplant_pair,
 )
 from explainer.figures.interchange import iia_by_column_figure
-from explainer.figures.tables import iia_by_column_table, iia_table
+from explainer.figures.tables import iia_by_column_table, iia_table, pair_transplant_table
 from ui.charts import show_chart, show_table
 
 VIEW_NAME = "Transplant the carry"
@@ -29,7 +31,7 @@ VIEW_NAME = "Transplant the carry"
 _NAMED = (WHOLE_STATE, CARRY_UNITS, PROBE_DIRECTION, LEARNED_DIRECTION)
 
 
-def interchange_view(weights: RNNWeights, ablation: Ablation | None = None) -> None:
+def interchange_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation | None = None) -> None:
     """The IIA table and IIA by column for ``weights``, each row with the sentence its numbers license.
 
     The transplants run on the intact network: with an ``ablation`` on the page, a caption says so.
@@ -66,3 +68,28 @@ def interchange_view(weights: RNNWeights, ablation: Ablation | None = None) -> N
     show_table(iia_table(table), key="insight_interchange_table")
     with st.expander("IIA by column as a table (for screen readers)"):
         show_table(iia_by_column_table(lines, table.random_by_column), key="insight_interchange_columns")
+    _pair_transplant_ui(weights, trace, table)
+
+
+def _pair_transplant_ui(weights: RNNWeights, trace: AdditionTrace, table: InterchangeTable) -> None:
+    """Transplant the carry into this pair at one column, from the pair that carries the other way there."""
+    st.subheader("Transplant the carry into this pair")
+    present = [name for name in _NAMED if any(row.name == name for row in table.rows)]
+    labels = {alignment_label(table.row(name), table): name for name in present}
+    left, right = st.columns(2)
+    with left:
+        column = st.select_slider(
+            "Column t to transplant at", options=list(range(trace.timesteps - 1)), key="interchange_column"
+        )
+    with right:
+        chosen = st.selectbox("What to transplant", list(labels), key="interchange_alignment")
+    row = table.row(labels[chosen])
+    result = transplant_pair(weights, trace.a, trace.b, int(column), row.basis)
+    verdict = "followed" if result.moved else "did not all follow"
+    st.write(
+        f"Source: {result.source_a} + {result.source_b}, the same columns except column {column}, so it carries "
+        f"{result.source_carry} out of column {column} where {trace.a} + {trace.b} carries {result.base_carry}. "
+        f"After transplanting {chosen} at column {column} from the source, the later bits {verdict} written "
+        "addition with the source's carry."
+    )
+    show_table(pair_transplant_table(result), key="insight_interchange_pair")

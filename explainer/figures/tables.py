@@ -241,3 +241,20 @@ def iia_by_column_table(lines: Sequence[tuple[str, Sequence[float]]], random_mea
         columns[name] = [round(float(value), 4) for value in values]
     columns["random directions (mean)"] = [round(float(value), 4) for value in random_mean]
     return pd.DataFrame(columns)
+
+
+def pair_transplant_table(result) -> pd.DataFrame:
+    """One row per column of a :class:`~explainer.analysis.interchange.PairTransplant`: the bits before and after
+    the transplant, written addition's prediction with the source's carry, and ✓/✗ for each later column."""
+    timesteps = result.plain_bits.size
+    return pd.DataFrame(
+        {
+            "column t": range(timesteps),
+            "network's bit": result.plain_bits,
+            "bit after the transplant": result.patched_bits,
+            "written addition with the source's carry": result.expected_bits,
+            "as predicted": [
+                "" if step <= result.column else ("✓" if result.matches[step] else "✗") for step in range(timesteps)
+            ],
+        }
+    )
