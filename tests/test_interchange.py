@@ -255,3 +255,21 @@ def test_a_pair_transplant_of_the_whole_state_writes_the_predicted_bits():
     assert nothing.moved and bits_matrix_to_ints(nothing.plain_bits[None])[0] == 68
     with pytest.raises(ValueError, match="column must be"):
         ic.transplant_pair(weights, 50, 18, 7, np.eye(16), source=(50, 18))  # 8 columns: nothing after 7
+
+
+def test_the_transplant_heatmaps_show_the_two_runs_and_their_difference():
+    from explainer.figures.interchange import transplant_heatmaps_figure
+    from explainer.figures.tables import transplant_states_table
+
+    result = ic.transplant_pair(load_weights(), 50, 18, 2, np.eye(16))
+    figure = transplant_heatmaps_figure(result.plain_hidden, result.patched_hidden, 2)
+    before, after, difference = figure.data
+    np.testing.assert_allclose(before.z, result.plain_hidden.T)
+    np.testing.assert_allclose(after.z, result.patched_hidden.T)
+    np.testing.assert_allclose(difference.z, (result.patched_hidden - result.plain_hidden).T)
+    np.testing.assert_array_equal(difference.z[:, :2], 0)  # nothing changes before the transplanted column
+    assert (before.zmin, before.zmax, difference.zmin, difference.zmax) == (0, 1, -1, 1)
+    table = transplant_states_table(result)
+    assert len(table) == 8 and table["unit 3 after"].iloc[2] == round(result.patched_hidden[2, 3], 4)
+    with pytest.raises(ValueError, match="same shape"):
+        transplant_heatmaps_figure(result.plain_hidden, result.patched_hidden[:4], 2)

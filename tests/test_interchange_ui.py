@@ -42,6 +42,7 @@ def test_transplanting_into_this_pair_shows_each_column_against_the_prediction()
     # 50 + 18: column 2 holds 0 + 0 with no carry in, so the source sets it to 1 + 1 (54 + 22) and carries 1.
     assert "Source: 54 + 22" in text and "carries 1 out of column 2 where 50 + 18 carries 0" in text
     assert "the later bits followed written addition" in text  # the whole state, the default
+    assert app.get("plotly_chart")  # the heatmaps (and the IIA chart)
     (frame,) = [f.value for f in app.dataframe if "as predicted" in f.value.columns]
     assert list(frame["as predicted"])[:3] == ["", "", ""] and set(frame["as predicted"][3:]) == {"✓"}
     app.selectbox(key="interchange_alignment").set_value("the probe's direction").run()

@@ -22,8 +22,8 @@ from explainer.analysis.interchange import (
     interchange_table,
     transplant_pair,
 )
-from explainer.figures.interchange import iia_by_column_figure
-from explainer.figures.tables import iia_by_column_table, iia_table, pair_transplant_table
+from explainer.figures.interchange import iia_by_column_figure, transplant_heatmaps_figure
+from explainer.figures.tables import iia_by_column_table, iia_table, pair_transplant_table, transplant_states_table
 from ui.charts import show_chart, show_table
 
 VIEW_NAME = "Transplant the carry"
@@ -93,3 +93,14 @@ def _pair_transplant_ui(weights: RNNWeights, trace: AdditionTrace, table: Interc
         "addition with the source's carry."
     )
     show_table(pair_transplant_table(result), key="insight_interchange_pair")
+    show_chart(
+        transplant_heatmaps_figure(result.plain_hidden, result.patched_hidden, result.column),
+        key="insight_interchange_heatmaps",
+        alt=(
+            f"Heatmaps of the {trace.hidden_units} hidden units over {trace.timesteps} columns for {trace.a} + "
+            f"{trace.b}: before the transplant, after it at column {column}, and their difference, which is zero "
+            f"before column {column}."
+        ),
+    )
+    with st.expander("The hidden units before and after, as a table (for screen readers)"):
+        show_table(transplant_states_table(result), key="insight_interchange_states")

@@ -10,7 +10,7 @@ base's (``h_t`` is replaced after it has written column t's bit, so only the sta
 Which part is replaced is an *alignment*, given as an orthonormal basis ``B`` (H, k) of a subspace:
 ``h ← h + (h_src − h) B Bᵀ``. The whole state is ``B = I``; a set of units is their columns of ``I``; a unit
 direction ``v`` is ``B = v`` (``h ← h + v vᵀ(h_src − h)``). :func:`interchange_table` puts them side by side:
-the whole state, each unit, the probe's carry units together, the probe's direction, a direction *learned*
+the whole state, each unit, the carry units the probe names, together, the probe's direction, a direction *learned*
 to make the swap work (distributed alignment search with one dimension, fitted on training triples and
 scored on held-out ones) and random directions as the floor, each beside what a probe restricted to the
 same subspace reads. The illusion check (Makelov et al., 2024) asks how much of the learned direction lies

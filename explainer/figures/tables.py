@@ -258,3 +258,13 @@ def pair_transplant_table(result) -> pd.DataFrame:
             ],
         }
     )
+
+
+def transplant_states_table(result) -> pd.DataFrame:
+    """One row per column of a pair transplant: each hidden unit before and after it (the heatmaps' numbers)."""
+    timesteps, units = result.plain_hidden.shape
+    columns: dict[str, object] = {"column t": range(timesteps)}
+    for unit in range(units):
+        columns[f"unit {unit} before"] = result.plain_hidden[:, unit].round(4)
+        columns[f"unit {unit} after"] = result.patched_hidden[:, unit].round(4)
+    return pd.DataFrame(columns)
