@@ -36,6 +36,7 @@ VIEW_MARKERS = {
     "Correctness map": ".st-key-insight_correctness_map .js-plotly-plot",
     "Any length": ".st-key-insight_length_chart .js-plotly-plot",
     "Logit split": ".st-key-insight_logit_units .js-plotly-plot",
+    "Transplant the carry": ".st-key-insight_interchange_chart .js-plotly-plot",
 }
 SECTION_MARKERS = {
     "Inside one step": ".st-key-step_chart svg.step-drawing",

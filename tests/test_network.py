@@ -61,3 +61,36 @@ def test_weights_hash_by_value():
     other = RNNWeights(np.ones((2, 3)), 2 * np.eye(3), np.zeros((3, 1)))
     assert first == same and hash(first) == hash(same) and len({first, same, other}) == 2
     assert first != other and first.fingerprint != other.fingerprint
+
+
+def test_sigmoid_is_the_two_branch_formula_bit_for_bit():
+    from explainer.model.network import sigmoid
+
+    def two_branches(values):
+        return np.where(values >= 0, 1 / (1 + np.exp(-np.abs(values))), 1 - 1 / (1 + np.exp(-np.abs(values))))
+
+    generator = np.random.default_rng(0)
+    cases = [
+        generator.normal(size=(500, 16)) * 8,
+        np.array([0.0, -0.0, 1e-300, -1e-300, -800.0, 800.0, -36.0, 36.0, np.inf, -np.inf]),
+        (generator.normal(size=50) * 30).astype(np.float32),
+        np.float64(-0.3),
+        np.arange(-5, 5),
+    ]
+    for values in cases:
+        expected, actual = two_branches(values), sigmoid(values)
+        assert actual.dtype == expected.dtype and np.shape(actual) == np.shape(expected)
+        np.testing.assert_array_equal(actual, expected)
+
+
+def test_forward_from_an_initial_state_continues_the_run():
+    from explainer.model.network import forward
+
+    weights = random_weights(8, seed=3)
+    inputs = np.random.default_rng(1).integers(0, 2, size=(5, 8, 2)).astype(np.float64)
+    whole = forward(weights, inputs)
+    rest = forward(weights, inputs[:, 3:], initial_state=whole.hidden[:, 2])
+    np.testing.assert_allclose(rest.hidden, whole.hidden[:, 3:], rtol=0, atol=1e-15)
+    np.testing.assert_array_equal(forward(weights, inputs, initial_state=np.zeros((5, 8))).hidden, whole.hidden)
+    with pytest.raises(ValueError, match="initial_state must have shape"):
+        forward(weights, inputs, initial_state=np.zeros((5, 7)))

@@ -64,6 +64,8 @@ from explainer.model.accuracy import exact_share
 from explainer.model.encoding import timesteps_for_operand_bits
 from ui.addition import set_pair
 from ui.charts import show_chart, show_table
+from ui.interchange import VIEW_NAME as INTERCHANGE_VIEW
+from ui.interchange import interchange_view
 from ui.proof import VIEW_NAME as PROOF_VIEW
 from ui.proof import proof_view, verdict_sentence
 
@@ -76,6 +78,7 @@ VIEWS = (
     "Any length",
     PROOF_VIEW,
     "Logit split",
+    INTERCHANGE_VIEW,
 )
 # The list of wrong pairs offered for loading; the full list is in the table below the map.
 WRONG_PAIRS_OFFERED = 200
@@ -383,6 +386,8 @@ def insight_ui(
         _length_view(weights, trace, ablation)
     elif view == PROOF_VIEW:
         proof_view(weights, trace, ablation)
+    elif view == INTERCHANGE_VIEW:
+        interchange_view(weights, trace, ablation)
     else:
         _logit_view(weights, trace, int(np.clip(timestep, 0, trace.timesteps - 1)), ablation)
     return loaded

@@ -13,9 +13,10 @@ operands) through :mod:`explainer.analysis.exhaustive` and is cached per network
 - :mod:`~explainer.analysis.correctness`: the correctness map and exact accuracy
 - :mod:`~explainer.analysis.length`: accuracy at any length
 - :mod:`~explainer.analysis.logit_split`: the logit split
+- :mod:`~explainer.analysis.interchange`: interchange interventions (transplant the carry) and their IIA table
 """
 
-from explainer.analysis import ablation_effects, correctness, exhaustive, extraction, length
+from explainer.analysis import ablation_effects, correctness, exhaustive, extraction, interchange, length
 from explainer.analysis.ablation_effects import (
     ErrorLocations,
     UnitAblation,
@@ -84,6 +85,7 @@ def clear_caches() -> None:
         correctness._exact_accuracy,
         length._accuracy_by_length,
         ablation_effects.every_unit_ablated,
+        interchange._interchange_table,
     ):
         cached.cache_clear()
 

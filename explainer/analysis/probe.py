@@ -88,6 +88,30 @@ def first_disagreement(decoded: np.ndarray, truth: np.ndarray) -> int | None:
     return int(differ[0]) if differ.size else None
 
 
+def fit_readout(features: np.ndarray, target: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, float]:
+    """Weighted least squares of ``target`` (M,) on ``features`` (M, k) and an intercept: ``(coefficients, intercept)``.
+
+    The probe's fit, for any subspace of the state (the interchange table reads the carry from each alignment).
+    """
+    features = np.asarray(features, dtype=np.float64)
+    design = np.column_stack([features, np.ones(len(features))])  # (M, k + 1): the last column is the intercept
+    # Weighted least squares through its normal equations: (k + 1)² numbers to solve instead of an SVD of the
+    # whole (M, k + 1) design (M ≈ 22,000). lstsq on them keeps the minimum-norm solution when units are
+    # collinear (a unit stuck at 1 repeats the intercept), as lstsq on the design would. On the shipped network
+    # the coefficients agree with the SVD's to 3e-12.
+    weighted_design = design * np.asarray(weight, dtype=np.float64)[:, None]
+    solution, *_ = np.linalg.lstsq(weighted_design.T @ design, weighted_design.T @ target, rcond=None)
+    return solution[:-1], float(solution[-1])
+
+
+def readout_accuracy(features: np.ndarray, target: np.ndarray, weight: np.ndarray) -> float:
+    """Weighted accuracy of :func:`fit_readout`'s read-out thresholded at ½ (the probe's rule), on its own data."""
+    target = np.asarray(target, dtype=np.float64)
+    coefficients, intercept = fit_readout(features, target, weight)
+    right = ((np.asarray(features) @ coefficients + intercept) >= 0.5) == (target == 1)
+    return weighted_mean(right, np.asarray(weight, dtype=np.float64))
+
+
 # A replay cycles through a run's checkpoints (about 15 for the fast recipe, up to 400): a probe is a few
 # vectors of H numbers, so keeping hundreds costs little, where 8 made every frame of a long replay refit.
 @lru_cache(maxsize=512)
@@ -96,14 +120,7 @@ def carry_probe(weights: RNNWeights) -> CarryProbe:
     states = exhaustive_states(weights, TRAINING_OPERAND_BITS)
     hidden, weight = states.hidden, states.weight.astype(np.float64)
     target = states.carry_out.astype(np.float64)
-    design = np.column_stack([hidden, np.ones(len(hidden))])  # (M, H + 1): the last column is the intercept
-    # Weighted least squares through its normal equations: (H + 1)² numbers to solve instead of an SVD of the
-    # whole (M, H + 1) design (M ≈ 22,000). lstsq on them keeps the minimum-norm solution when units are
-    # collinear (a unit stuck at 1 repeats the intercept), as lstsq on the design would. On the shipped network
-    # the coefficients agree with the SVD's to 3e-12.
-    weighted_design = design * weight[:, None]
-    solution, *_ = np.linalg.lstsq(weighted_design.T @ design, weighted_design.T @ target, rcond=None)
-    coefficients, intercept = solution[:-1], float(solution[-1])
+    coefficients, intercept = fit_readout(hidden, target, weight)
     score = hidden @ coefficients + intercept
     right = (score >= 0.5) == (target == 1)
     by_step = np.array(

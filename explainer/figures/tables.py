@@ -197,3 +197,74 @@ def training_curves_table(checkpoints: Sequence) -> dict[str, list]:
         "exact accuracy": [round(checkpoint.exact_accuracy, 5) for checkpoint in checkpoints],
         "bit accuracy": [round(checkpoint.bit_accuracy, 5) for checkpoint in checkpoints],
     }
+
+
+def iia_table(table) -> pd.DataFrame:
+    """One row per alignment of an :class:`~explainer.analysis.interchange.InterchangeTable`, then the random floor.
+
+    IIA overall and split by whether base and source carry differ, the probe's reading from the same subspace, and
+    for a direction the share of its length outside the visited span.
+    """
+    from explainer.analysis.interchange import alignment_label
+
+    rows = [
+        {
+            "transplanted": alignment_label(row, table),
+            "IIA": round(row.iia, 4),
+            "IIA where carries differ": round(row.iia_where_carries_differ, 4),
+            "IIA where carries agree": round(row.iia_where_carries_agree, 4),
+            "probe reads the carry from it": round(row.probe_reading, 4),
+            "outside the visited span": None if np.isnan(row.outside_span_share) else round(row.outside_span_share, 3),
+        }
+        for row in table.rows
+    ]
+    mean, spread, lowest, highest = table.random_floor
+    differ_mean, _ = table.random_floor_where_carries_differ
+    floor = f"{len(table.random)} random directions (mean; sd {spread:.3f}, {lowest:.3f}–{highest:.3f})"
+    rows.append(
+        {
+            "transplanted": floor,
+            "IIA": round(mean, 4),
+            "IIA where carries differ": round(differ_mean, 4),
+            "IIA where carries agree": round(float(np.mean([r.iia_where_carries_agree for r in table.random])), 4),
+            "probe reads the carry from it": None,
+            "outside the visited span": None,
+        }
+    )
+    return pd.DataFrame(rows)
+
+
+def iia_by_column_table(lines: Sequence[tuple[str, Sequence[float]]], random_mean: Sequence[float]) -> pd.DataFrame:
+    """One row per column t: each alignment's IIA when transplanted there, and the random directions' mean."""
+    columns = {"column t": range(len(random_mean))}
+    for name, values in lines:
+        columns[name] = [round(float(value), 4) for value in values]
+    columns["random directions (mean)"] = [round(float(value), 4) for value in random_mean]
+    return pd.DataFrame(columns)
+
+
+def pair_transplant_table(result) -> pd.DataFrame:
+    """One row per column of a :class:`~explainer.analysis.interchange.PairTransplant`: the bits before and after
+    the transplant, written addition's prediction with the source's carry, and ✓/✗ for each later column."""
+    timesteps = result.plain_bits.size
+    return pd.DataFrame(
+        {
+            "column t": range(timesteps),
+            "network's bit": result.plain_bits,
+            "bit after the transplant": result.patched_bits,
+            "written addition with the source's carry": result.expected_bits,
+            "as predicted": [
+                "" if step <= result.column else ("✓" if result.matches[step] else "✗") for step in range(timesteps)
+            ],
+        }
+    )
+
+
+def transplant_states_table(result) -> pd.DataFrame:
+    """One row per column of a pair transplant: each hidden unit before and after it (the heatmaps' numbers)."""
+    timesteps, units = result.plain_hidden.shape
+    columns: dict[str, object] = {"column t": range(timesteps)}
+    for unit in range(units):
+        columns[f"unit {unit} before"] = result.plain_hidden[:, unit].round(4)
+        columns[f"unit {unit} after"] = result.patched_hidden[:, unit].round(4)
+    return pd.DataFrame(columns)

@@ -135,8 +135,19 @@ def read_only(array: object, dtype: type | None = None) -> np.ndarray:
 
 
 def sigmoid(values: np.ndarray) -> np.ndarray:
-    # Split by sign so that neither branch overflows in exp for large |values|.
-    return np.where(values >= 0, 1.0 / (1.0 + np.exp(-np.abs(values))), 1.0 - 1.0 / (1.0 + np.exp(-np.abs(values))))
+    """σ(x) = 1 / (1 + e^{−x}), computed as σ(|x|) and 1 − σ(|x|) for negative x so exp never overflows.
+
+    One exp and in-place passes over one array: the same bits as ``np.where`` over both branches, at about half
+    its time (the interchange table steps ~10⁶ states through it).
+    """
+    values = np.asarray(values)
+    if not np.issubdtype(values.dtype, np.floating):
+        values = values.astype(np.float64)
+    result = np.asarray(np.exp(-np.abs(values)))  # (…) e^{−|x|}
+    result += 1.0
+    np.reciprocal(result, out=result)  # σ(|x|)
+    np.subtract(1.0, result, out=result, where=values < 0)  # σ(x) = 1 − σ(|x|) for x < 0
+    return result
 
 
 def activate(preactivation: np.ndarray, ablation: Ablation | None = None) -> np.ndarray:
@@ -177,11 +188,17 @@ def output_logit(weights: RNNWeights, hidden: np.ndarray) -> np.ndarray:
     return (np.asarray(hidden) @ weights.output_weights)[..., 0]
 
 
-def forward(weights: RNNWeights, inputs: np.ndarray, ablation: Ablation | None = None) -> ForwardPass:
+def forward(
+    weights: RNNWeights,
+    inputs: np.ndarray,
+    ablation: Ablation | None = None,
+    initial_state: np.ndarray | None = None,
+) -> ForwardPass:
     """Run the RNN equation in numpy on ``inputs`` of shape ``(N, T, 2)``.
 
     An ``ablation`` replaces the units it holds by their values after every step, before ``h_t`` feeds the
-    next step and the output: this is how units are ablated.
+    next step and the output: this is how units are ablated. ``initial_state`` ``(N, H)`` stands in for
+    ``h_{-1} = 0`` (as Keras's ``initial_state``): an interchange intervention runs on from a patched state.
     """
     inputs = np.asarray(inputs, dtype=np.float64)
     if inputs.ndim != 3 or inputs.shape[2] != 2:
@@ -192,7 +209,12 @@ def forward(weights: RNNWeights, inputs: np.ndarray, ablation: Ablation | None =
     input_part = inputs @ weights.input_weights  # (N, T, H): does not depend on the state
     recurrent_part = np.empty((count, timesteps, units))
     hidden = np.empty((count, timesteps, units))
-    previous = np.zeros((count, units))  # h_{-1} = 0, as in Keras
+    if initial_state is None:
+        previous = np.zeros((count, units))  # h_{-1} = 0, as in Keras
+    else:
+        previous = np.asarray(initial_state, dtype=np.float64)
+        if previous.shape != (count, units):
+            raise ValueError(f"initial_state must have shape ({count}, {units}); got {previous.shape}.")
     for step in range(timesteps):
         recurrent_part[:, step] = previous @ weights.recurrent_weights
         current = activate(input_part[:, step] + recurrent_part[:, step], ablation)
