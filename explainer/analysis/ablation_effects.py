@@ -7,12 +7,12 @@ are measured the same way for every unit: a reader can compare like with like.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
 from explainer.analysis.exhaustive import INPUT_SYMBOLS, exhaustive_states, weighted_mean
 from explainer.analysis.probe import carry_probe
+from explainer.byte_cache import byte_cache
 from explainer.model.ablation import Ablation, make_ablation
 from explainer.model.encoding import TRAINING_OPERAND_BITS
 from explainer.model.network import RNNWeights, activate, check_ablation, output_logit, sigmoid
@@ -64,7 +64,7 @@ class UnitAblation:
     at_mean_8bit: float
 
 
-@lru_cache(maxsize=8)
+@byte_cache(4 * 2**20)  # ~7 kB at H = 16, ~28 kB at H = 64
 def every_unit_ablated(weights: RNNWeights) -> tuple[UnitAblation, ...]:
     """Every unit alone, zeroed and held at its mean (cached per network)."""
     means = carry_probe(weights).unit_mean

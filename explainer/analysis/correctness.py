@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 
 from explainer.analysis.exhaustive import check_operand_bits, exhaustive_states
+from explainer.byte_cache import byte_cache
 from explainer.model.ablation import Ablation
 from explainer.model.encoding import TRAINING_OPERAND_BITS
 from explainer.model.network import RNNWeights, check_ablation, read_only
 
 
-@lru_cache(maxsize=32)
+@byte_cache(8 * 2**20)  # ~130 kB per grid
 def _correctness_grid(weights: RNNWeights, operand_bits: int, ablation: Ablation | None) -> np.ndarray:
     states = exhaustive_states(weights, operand_bits, ablation)
     wrong = states.along_paths((states.predicted_bit != states.true_bit).astype(np.int64), np.add)

@@ -29,13 +29,13 @@ import sys
 import tempfile
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from explainer.byte_cache import ByteCache
 from explainer.files.keras_file import load_weights, write_json_atomically
 from explainer.files.npz_file import weights_from_npz_bytes, weights_to_npz_bytes
 from explainer.model.network import RNNWeights
@@ -208,49 +208,25 @@ def verdict_in_child(weights: RNNWeights, time_limit: float = PAGE_TIME_LIMIT) -
         return verdict_from_json(document, "computed in the page", certificate)
 
 
+KEPT_VERDICT_BYTES = 16 * 2**20  # a verdict is ~1 kB; a proved one holds its certificate (up to ~400 boxes × H)
+
+
 class VerdictStore:
     """Verdicts computed in the page, one per network fingerprint, shared by every session of a server process.
 
     :meth:`get_or_compute` computes a network's verdict once: a second request for the same network while it
     runs waits for that one. :meth:`known` answers without computing (for views that only name the verdict).
-    Keeps the newest :data:`KEPT_VERDICTS`.
+    Keeps the most recently used verdicts up to ``max_bytes`` (:class:`explainer.byte_cache.ByteCache`).
     """
 
-    KEPT_VERDICTS = 64
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._kept: OrderedDict[str, Verdict] = OrderedDict()
-        self._running: dict[str, threading.Event] = {}
+    def __init__(self, max_bytes: int = KEPT_VERDICT_BYTES) -> None:
+        self.cache = ByteCache(max_bytes)
 
     def known(self, fingerprint: str) -> Verdict | None:
-        with self._lock:
-            return self._kept.get(fingerprint)
+        return self.cache.get(fingerprint)
 
     def get_or_compute(self, weights: RNNWeights, compute: Callable[[RNNWeights], Verdict]) -> Verdict:
-        key = weights.fingerprint
-        while True:  # ends: each pass returns, or waits for a computation that is running and then ends
-            with self._lock:
-                if key in self._kept:
-                    self._kept.move_to_end(key)
-                    return self._kept[key]
-                running = self._running.get(key)
-                if running is None:
-                    self._running[key] = done = threading.Event()
-            if running is not None:
-                running.wait()
-                continue
-            try:
-                verdict = compute(weights)
-                with self._lock:
-                    self._kept[key] = verdict
-                    while len(self._kept) > self.KEPT_VERDICTS:
-                        self._kept.popitem(last=False)
-                return verdict
-            finally:
-                with self._lock:
-                    del self._running[key]
-                done.set()
+        return self.cache.get_or_compute(weights.fingerprint, lambda: compute(weights))
 
 
 def _child(time_limit: float, certificate_path: str) -> int:
