@@ -12,8 +12,9 @@ sum it gets wrong. The page needs that answer for
   view costs a file read, not a proof search;
 - a network trained or uploaded in the page: :func:`verdict_in_child` runs the same search on the weights in
   a child process (the search is Python loops over numpy, which would hold the page process's GIL for
-  seconds and stall every other visitor), under a time limit, at most :data:`MAX_VERIFIER_CHILDREN` at once
-  per server process.
+  seconds and stall every other visitor), under a time limit and the verifier's memory bound
+  (:mod:`explainer.verify.memory`: ~0.3 GB of peak RSS whatever network is uploaded), at most
+  :data:`MAX_VERIFIER_CHILDREN` at once per server process.
 
 A :class:`Verdict` is what the page shows; it is parsed from the verifier's JSON, so the two paths agree.
 Nothing here imports streamlit or Keras.
