@@ -37,7 +37,7 @@ from explainer.training.worker import checkpoint_from_record, settings_line, war
 
 MAX_KEPT_CHECKPOINTS = 400  # per run: ≤ 1.3 KB each at H = 16, ≤ 4.5 KB at H = 32 (float32)
 SESSION_GONE_GRACE = 3.0  # seconds a session may be disconnected (a reconnect) before its run is stopped
-POLL_SECONDS = 0.25  # how often a waiting run looks at the queue, and the monitor at the sessions
+POLL_SECONDS = 0.25  # how often a waiting run looks for a closed tab (a slot wakes it at once), and the monitor too
 ACTIVE = ("waiting", "running")
 
 
