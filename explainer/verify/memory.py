@@ -41,5 +41,9 @@ class MemoryBound:
         return int(self.limit_bytes // (words * units * FLOAT_BYTES))
 
     @property
+    def name(self) -> str:
+        return f"the memory bound of {self.limit_bytes / 2**20:.0f} MB"
+
+    @property
     def stop_reason(self) -> str:
-        return f"it could not settle this within the memory bound of {self.limit_bytes / 2**20:.0f} MB"
+        return f"it could not settle this within {self.name}"

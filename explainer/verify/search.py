@@ -140,7 +140,10 @@ def bounded_proof(
     def cost(boxes: int, words: int) -> int:
         return int(boxes) * (words * units + PER_BOX_WORDS) * FLOAT_BYTES
 
-    max_boxes = min(max_boxes, memory.limit_bytes // cost(4, MERGE_WORDS))  # 4 images per box in the next column
+    allowed = memory.limit_bytes // cost(4, MERGE_WORDS)  # 4 images per box in the next column
+    # When the bound, not the caller, sets the number of boxes, a column that cannot be proved says so.
+    fewer = f" with the {allowed:,} boxes {memory.name} allows" if allowed < max_boxes else ""
+    max_boxes = min(max_boxes, allowed)
     chunk = max(1, memory.limit_bytes // 4 // cost(1, STEP_WORDS))  # boxes stepped at once: a quarter of the budget
     low = np.zeros((units, 1))  # boxes are stored unit-major, (H, N): the merge reads each unit's row contiguously
     high = np.zeros((units, 1))
@@ -179,7 +182,10 @@ def bounded_proof(
                 break
             if cuts == max_splits:
                 return BoundedProof(
-                    column + 1, f"an output in column {column + 1} could not be proved right", boxes, memory.peak_bytes
+                    column + 1,
+                    f"an output in column {column + 1} could not be proved right{fewer}",
+                    boxes,
+                    memory.peak_bytes,
                 )
             if not memory.fits(cost(pending + images + unproved + 2 * unproved, HELD_WORDS)):
                 return out_of_memory
