@@ -7,16 +7,20 @@ The child here is a stand-in that prints one real checkpoint line and then sleep
 
 from __future__ import annotations
 
+import subprocess
 import sys
+import threading
 import time
 
 import pytest
 
+import explainer.serving.keras_slots as keras_slots
 import explainer.serving.training_runs as jobs
 from explainer import load_weights
-from explainer.serving.keras_slots import keras_child_slots
+from explainer.serving.keras_slots import forget_kept_files, keras_child_slots, keras_file_bytes
 from explainer.training.recipes import Checkpoint, TrainingSettings
 from explainer.training.worker import checkpoint_to_json
+from tests.support.networks import random_weights
 
 SETTINGS = TrainingSettings("fast", 0, 16, 0.05, 100)
 DEADLINE = 60  # seconds: generous on a loaded 2-core machine; a leak waits forever
@@ -30,19 +34,11 @@ def stand_in_child(monkeypatch, tmp_path):
     monkeypatch.setattr(jobs, "worker_command", lambda settings: [sys.executable, str(script)])
     monkeypatch.setattr(jobs, "prepare_warm_worker", lambda: None)  # no TensorFlow worker in these tests
     jobs.release_idle_warm_worker()
+    monkeypatch.setattr(keras_slots, "_slots", keras_slots.FifoSlots(2))  # the default, whatever the environment
 
 
 def free_slots() -> int:
-    """How many Keras slots are free, through the semaphore's public API: take every free one without blocking,
-    count, give them all back. (The warm worker, which also takes a slot without blocking, is off in these tests;
-    a queued run that polls in that instant simply polls again.)"""
-    slots = keras_child_slots()
-    free = 0
-    while slots.acquire(blocking=False):
-        free += 1
-    for _ in range(free):
-        slots.release()
-    return free
+    return keras_child_slots().free
 
 
 def wait_for(condition, what: str) -> None:
@@ -157,3 +153,127 @@ def test_waiting_for_the_first_checkpoint_returns_when_it_comes_or_the_run_ends(
     finally:
         for _ in range(taken):
             slots.release()
+
+
+# --------------------------------------------------------------------------------------------------
+# One line for Train presses and .keras exports (issue 23 item 5): first come, first served, and an export
+# never ends a warm worker that a Train press is about to use. Exports here are stand-ins that hold their slot
+# until the test lets them go, so the order is decided by the code under test, not by timing.
+# --------------------------------------------------------------------------------------------------
+
+
+class HeldExports:
+    """Stand-in exports: each records that it got its slot, then holds it until ``let_go`` is set."""
+
+    def __init__(self) -> None:
+        self.started: list[str] = []
+        self.changed = threading.Condition()
+        self.let_go = threading.Event()
+
+    def export(self, weights) -> bytes:
+        with self.changed:
+            self.started.append(weights.fingerprint)
+            self.changed.notify_all()
+        self.let_go.wait(DEADLINE)
+        return weights.fingerprint.encode()
+
+    def wait_until(self, condition, what: str) -> None:
+        with self.changed:
+            assert self.changed.wait_for(condition, DEADLINE), f"not within {DEADLINE} s: {what}"
+
+
+def request_export(weights, exports: HeldExports, results: list) -> threading.Thread:
+    thread = threading.Thread(target=lambda: results.append(keras_file_bytes(weights, exports.export)), daemon=True)
+    thread.start()
+    return thread
+
+
+def wait_for_line(length: int) -> None:
+    slots = keras_child_slots()
+    with slots.condition:
+        assert slots.condition.wait_for(lambda: len(slots.waiting()) == length, DEADLINE), slots.waiting()
+
+
+def test_train_presses_and_exports_get_slots_in_the_order_they_came(stand_in_child):
+    forget_kept_files()
+    slots = keras_child_slots()
+    taken = 0
+    while slots.acquire(blocking=False):  # every slot busy, as if others were training
+        taken += 1
+    exports, results = HeldExports(), []
+    networks = [random_weights(16, seed=seed) for seed in (31, 32, 33)]
+    threads = [request_export(networks[0], exports, results)]
+    wait_for_line(1)
+    run = jobs.start_training(SETTINGS)  # pressed after the first export was asked for, before the others
+    threads += [request_export(network, exports, results) for network in networks[1:]]
+    wait_for_line(4)
+    assert run.queue_position() == 2
+    try:
+        slots.release()  # one slot frees: the first export, not the later Train press and not a later export
+        taken -= 1
+        exports.wait_until(lambda: len(exports.started) == 1, "the first export starts")
+        assert exports.started == [networks[0].fingerprint] and run.status == "waiting"
+        assert run.queue_position() == 1
+        slots.release()  # the next slot goes to the Train press, ahead of the two exports asked for after it
+        taken -= 1
+        wait_for(lambda: run.checkpoints, "the Train press's first checkpoint")
+        assert exports.started == [networks[0].fingerprint] and len(slots.waiting("export")) == 2
+        run.stop()  # its slot goes to the second export, then the first export's to the third
+        exports.wait_until(lambda: len(exports.started) >= 2, "the second export starts")
+        exports.let_go.set()
+        exports.wait_until(lambda: len(exports.started) == 3, "the third export starts")
+        assert exports.started == [network.fingerprint for network in networks]
+    finally:
+        exports.let_go.set()
+        for thread in threads:
+            thread.join(DEADLINE)
+        for _ in range(taken):
+            slots.release()
+    assert sorted(results) == sorted(network.fingerprint.encode() for network in networks)
+    wait_for(lambda: free_slots() == slots.size, "every slot back")
+
+
+@pytest.fixture
+def stand_in_warm_worker(stand_in_child, tmp_path):
+    """A warm worker that holds a slot like the real one: it waits for settings, then prints a checkpoint."""
+    line = checkpoint_to_json(Checkpoint(0, float("nan"), 0.0, 0.5, 0.0, load_weights()))
+    script = tmp_path / "warm.py"
+    script.write_text(f"import sys, time\nsys.stdin.readline()\nprint({line!r}, flush=True)\ntime.sleep(120)\n")
+    slots = keras_child_slots()
+    assert slots.acquire(blocking=False)
+    worker = subprocess.Popen(
+        [sys.executable, str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
+    )
+    with jobs._lock:
+        jobs._warm = worker
+    yield worker
+    jobs.release_idle_warm_worker()
+    if worker.poll() is None:
+        worker.kill()
+    worker.wait()
+
+
+def test_pending_exports_never_end_the_warm_worker_a_train_press_then_takes(stand_in_warm_worker):
+    forget_kept_files()
+    slots = keras_child_slots()
+    exports, results = HeldExports(), []
+    networks = [random_weights(16, seed=40 + seed) for seed in range(20)]
+    threads = []
+    try:
+        for count, network in enumerate(networks, start=1):  # 20 exports of distinct networks, one by one
+            threads.append(request_export(network, exports, results))
+            busy = min(count, slots.size - 1)  # every slot but the warm worker's runs an export; the rest wait
+            exports.wait_until(lambda busy=busy: len(exports.started) == busy, f"{busy} export(s) running")
+            wait_for_line(count - busy)
+        assert stand_in_warm_worker.poll() is None and jobs.has_warm_worker()  # still there, still holding its slot
+        run = jobs.start_training(SETTINGS)  # a bystander presses Train behind 20 exports
+        assert run.wait_for_first_checkpoint(DEADLINE)
+        assert run.process is stand_in_warm_worker  # it got the warm worker, whose slot no export took
+        assert len(exports.started) == slots.size - 1  # and no export finished meanwhile: it did not wait for them
+        run.stop()
+    finally:
+        exports.let_go.set()
+        for thread in threads:
+            thread.join(DEADLINE)
+    assert len(results) == len(networks)
+    wait_for(lambda: free_slots() == slots.size, "every slot back")

@@ -10,6 +10,7 @@ import copy
 import json
 import subprocess
 import sys
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -19,9 +20,12 @@ from explainer.model.accuracy import evaluate
 from explainer.model.network import RNNWeights, activate, forward, sigmoid
 from explainer.verify.__main__ import check, verify
 from explainer.verify.certificate import check_certificate, content_digest
+from explainer.verify.invariant import search_invariant, simulated_states
+from explainer.verify.memory import MemoryBound
 from explainer.verify.property import COLUMN_PATTERNS, all_words, carry_machine, network_sum_bits
 from explainer.verify.run import prove
 from explainer.verify.search import _BoxStep, bounded_proof, find_counterexample
+from tests.support.networks import copies_of, random_weights
 
 LONG_MODEL_PATH = PROJECT_ROOT / "assets" / "model-long.keras"
 BRUTE_FORCE_COLUMNS = 8  # 4**8 = 65,536 inputs, every prefix of them checked column by column
@@ -421,3 +425,46 @@ def test_the_checker_does_not_import_the_search():
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=60
     )
     assert completed.stdout.strip() == "[]"
+
+
+# The memory bound (issue 23 item 2): the searches' arrays, as tracemalloc sees numpy allocate them, stay within
+# the budget they are given, for the widest network a visitor can upload. The shipped network copied to 64 units
+# adds like the shipped one (right up to 16 columns), so its bounded proof runs long enough to need the bound.
+
+
+@pytest.mark.parametrize("network", ["shipped network ×4", "random"])
+def test_the_bounded_proof_of_a_64_unit_network_stays_within_its_memory_bound(network):
+    weights = copies_of(load_weights(SHIPPED_MODEL_PATH), 4) if network != "random" else random_weights(64, seed=23)
+    memory = MemoryBound(24 * 2**20)
+    tracemalloc.start()
+    try:
+        bounded = bounded_proof(weights, 17, memory=memory)
+        _, traced = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert memory.peak_bytes <= memory.limit_bytes and traced <= memory.limit_bytes, (bounded, traced)
+    if network != "random":  # it went on for columns and used most of the budget: the bound is what held it
+        assert bounded.no_counterexample_below >= 8 and memory.peak_bytes > memory.limit_bytes / 2, bounded
+
+
+def test_a_bounded_proof_that_would_outgrow_its_budget_stops_and_says_so():
+    memory = MemoryBound(2 * 2**20)
+    bounded = bounded_proof(copies_of(load_weights(SHIPPED_MODEL_PATH), 4), 17, memory=memory, max_boxes=10**9)
+    assert bounded.stopped_because == memory.stop_reason and "memory bound of 2 MB" in bounded.stopped_because
+    assert bounded.no_counterexample_below < 17 and memory.peak_bytes <= memory.limit_bytes
+
+
+def test_the_invariant_search_runs_its_zonotopes_within_the_memory_bound():
+    weights = copies_of(load_weights(LONG_MODEL_PATH), 4)
+    tracemalloc.start()
+    try:
+        simulated_states(weights, 3)  # fixed work before the search grows anything: measured, then allowed
+        _, fixed = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        memory = MemoryBound(48 * 2**20)
+        outcome = search_invariant(weights, block=3, memory=memory, max_pieces=PROOF_BUDGET, deadline=None)
+        _, traced = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert outcome.statistics["pieces_checked"] > 0
+    assert memory.peak_bytes <= memory.limit_bytes and traced <= fixed + memory.limit_bytes, (outcome.reason, traced)

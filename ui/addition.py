@@ -10,6 +10,7 @@ import streamlit as st
 
 from explainer import AdditionTrace, RNNWeights, parse_operand, timesteps_for
 from explainer.analysis.probe import PROBE_CARRY_IN
+from explainer.byte_cache import ByteCache
 from explainer.figures.step_drawing import step_drawing
 from explainer.figures.step_equations import step_equations
 from explainer.figures.style import CARRIED_CONTRIBUTION, CARRY, HIGHLIGHT, INPUT_CONTRIBUTION
@@ -271,13 +272,16 @@ def _trace_digest(trace: AdditionTrace, probe_carry: np.ndarray | None) -> str:
     return digest.hexdigest()
 
 
-@st.cache_resource(max_entries=128, show_spinner=False)  # ~40 kB each for 8 columns, ~600 kB at 128
+_DRAWINGS = ByteCache(16 * 2**20)  # SVG text: ~40 kB for 8 columns, ~190 kB for 41; shared by every session
+
+
 def _unfolded_drawing(
-    digest: str, _trace: AdditionTrace, _probe_carry: np.ndarray | None, highlighted_units: tuple[int, ...]
+    digest: str, trace: AdditionTrace, probe_carry: np.ndarray | None, highlighted_units: tuple[int, ...]
 ) -> UnfoldedDrawing:
     """The unfolded drawing of one trace, built once per trace (keyed by ``digest``) and shared: it is immutable.
     A step click then only draws the chosen column's marks."""
-    return unfolded_drawing(_trace, _probe_carry, highlighted_units)
+    key = (digest, highlighted_units)
+    return _DRAWINGS.get_or_compute(key, lambda: unfolded_drawing(trace, probe_carry, highlighted_units))
 
 
 def unfolded_ui(

@@ -35,14 +35,12 @@ def _verdict_store() -> VerdictStore:
     return VerdictStore()
 
 
-@st.cache_resource(show_spinner=False)
-def _precomputed(model_path: str, fingerprint: str) -> Verdict | None:
-    """The verdict file beside ``model_path``, if it is about the network ``fingerprint``; read once per process."""
+@st.cache_resource(show_spinner=False)  # keyed by the path alone: one entry per shipped model, whatever is uploaded
+def _precomputed(model_path: str) -> Verdict | None:
+    """The verdict file beside ``model_path``, about the model in that file; read once per process."""
     try:
         weights = load_weights(model_path)
     except Exception:  # a missing or damaged model file: the page says so elsewhere; here there is just no verdict
-        return None
-    if weights.fingerprint != fingerprint:
         return None
     return read_verdict_file(model_path, weights)
 
@@ -50,8 +48,8 @@ def _precomputed(model_path: str, fingerprint: str) -> Verdict | None:
 def known_verdict(weights: RNNWeights) -> Verdict | None:
     """The verdict on ``weights`` if it is already known (shipped, or computed earlier), without computing it."""
     for path in (page_model_path(), LONG_MODEL_PATH):
-        verdict = _precomputed(str(path), weights.fingerprint)
-        if verdict is not None:
+        verdict = _precomputed(str(path))
+        if verdict is not None and verdict.fingerprint == weights.fingerprint:
             return verdict
     return _verdict_store().known(weights.fingerprint)
 

@@ -86,6 +86,7 @@ def clear_caches() -> None:
         length._accuracy_by_length,
         ablation_effects.every_unit_ablated,
         interchange._interchange_table,
+        carried_part_turns_the_bit,
     ):
         cached.cache_clear()
 

@@ -7,13 +7,13 @@ are measured the same way for every unit: a reader can compare like with like.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
 from explainer.analysis.correctness import exact_accuracy
 from explainer.analysis.exhaustive import MAX_EXHAUSTIVE_OPERAND_BITS, exhaustive_states, weighted_mean
 from explainer.analysis.probe import carry_probe
+from explainer.byte_cache import byte_cache
 from explainer.model.ablation import Ablation, make_ablation
 from explainer.model.encoding import TRAINING_OPERAND_BITS
 from explainer.model.network import RNNWeights
@@ -33,7 +33,7 @@ class UnitAblation:
     at_mean_8bit: float
 
 
-@lru_cache(maxsize=8)
+@byte_cache(4 * 2**20)  # ~7 kB at H = 16, ~28 kB at H = 64
 def every_unit_ablated(weights: RNNWeights) -> tuple[UnitAblation, ...]:
     """Every unit alone, zeroed and held at its mean (cached per network)."""
     means = carry_probe(weights).unit_mean

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 
 from explainer.analysis.exhaustive import INPUT_SYMBOLS, check_operand_bits, exhaustive_states
+from explainer.byte_cache import byte_cache
 from explainer.model.ablation import Ablation
 from explainer.model.accuracy import exact_share
 from explainer.model.encoding import TRAINING_OPERAND_BITS, timesteps_for_operand_bits
 from explainer.model.network import RNNWeights, activate, check_ablation, output_logit, read_only, sigmoid
 
 
-@lru_cache(maxsize=32)
+@byte_cache(8 * 2**20)  # ~130 kB per grid
 def _correctness_grid(weights: RNNWeights, operand_bits: int, ablation: Ablation | None) -> np.ndarray:
     states = exhaustive_states(weights, operand_bits, ablation)
     wrong = states.along_paths((states.predicted_bit != states.true_bit).astype(np.int64), np.add)
@@ -62,7 +61,7 @@ def _wrong_bits_without_states(weights: RNNWeights, operand_bits: int, ablation:
     return wrong
 
 
-@lru_cache(maxsize=256)
+@byte_cache(2**20)  # a float per network and ablation
 def _exact_accuracy(weights: RNNWeights, operand_bits: int, ablation: Ablation | None) -> float:
     return exact_share(_wrong_bits_without_states(weights, operand_bits, ablation))
 

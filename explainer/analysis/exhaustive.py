@@ -14,10 +14,10 @@ Input columns are coded as one symbol ``2·a_t + b_t`` (0: 0+0, 1: 0+1, 2: 1+0, 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
+from explainer.byte_cache import byte_cache
 from explainer.model.ablation import Ablation
 from explainer.model.encoding import TRAINING_OPERAND_BITS, add_column, timesteps_for_operand_bits
 from explainer.model.network import RNNWeights, activate, check_ablation, output_logit, read_only, sigmoid
@@ -83,7 +83,7 @@ def _network_step(weights: RNNWeights, previous: np.ndarray, symbol: int, ablati
     return activate(column @ weights.input_weights + previous @ weights.recurrent_weights, ablation)  # (L, H)
 
 
-@lru_cache(maxsize=4)
+@byte_cache(128 * 2**20)  # one 8-bit tree is ~23 MB at H = 16, ~79 MB at H = 64
 def _exhaustive_states(weights: RNNWeights, operand_bits: int, ablation: Ablation | None) -> ExhaustiveStates:
     timesteps = timesteps_for_operand_bits(operand_bits)
     pairs = 4**operand_bits

@@ -4,7 +4,6 @@ it with the carry machine of written addition."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
@@ -17,6 +16,7 @@ from explainer.analysis.mealy import (
     minimise,
     symbols_to_pair,
 )
+from explainer.byte_cache import byte_cache
 from explainer.model.ablation import Ablation
 from explainer.model.encoding import TRAINING_OPERAND_BITS
 from explainer.model.network import RNNWeights, check_ablation, read_only
@@ -224,7 +224,7 @@ def _cluster_sweep(training: ExhaustiveStates, max_clusters: int, seed: int) -> 
     return best
 
 
-@lru_cache(maxsize=8)
+@byte_cache(16 * 2**20)
 def _extract_machine(
     weights: RNNWeights, ablation: Ablation | None, max_clusters: int, seeds: tuple[int, ...]
 ) -> ExtractedMachine:

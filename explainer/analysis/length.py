@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
+from explainer.byte_cache import byte_cache
 from explainer.model.ablation import Ablation
 from explainer.model.encoding import MAX_OPERAND, ints_to_bits, timesteps_for_sum_bits
 from explainer.model.network import RNNWeights, check_ablation, forward
@@ -46,7 +46,7 @@ def random_pairs_with_sum_bits(sum_bits: int, count: int, seed: int = 0) -> list
     return pairs
 
 
-@lru_cache(maxsize=16)
+@byte_cache(4 * 2**20)
 def _accuracy_by_length(
     weights: RNNWeights, lengths: tuple[int, ...], pairs_per_length: int, seed: int, ablation: Ablation | None
 ) -> tuple[LengthAccuracy, ...]:

@@ -4,11 +4,11 @@ from the state carried in."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
 from explainer.analysis.exhaustive import exhaustive_states, weighted_mean
+from explainer.byte_cache import byte_cache
 from explainer.model.ablation import Ablation
 from explainer.model.encoding import TRAINING_OPERAND_BITS
 from explainer.model.network import RNNWeights, read_only, sigmoid
@@ -101,7 +101,7 @@ def logit_split(
     )
 
 
-@lru_cache(maxsize=8)
+@byte_cache(2**20)  # a float per network
 def carried_part_turns_the_bit(weights: RNNWeights) -> float:
     """Over every column of the 16,384 7-bit pairs into which a carry comes (the intact network), the share in
     which the baseline and the bits' part alone give the wrong output bit and the whole logit gives the right

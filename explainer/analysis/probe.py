@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
 from explainer.analysis.exhaustive import exhaustive_states, weighted_mean
+from explainer.byte_cache import byte_cache
 from explainer.model.encoding import TRAINING_OPERAND_BITS
 from explainer.model.network import RNNWeights, read_only
 
@@ -114,7 +114,7 @@ def readout_accuracy(features: np.ndarray, target: np.ndarray, weight: np.ndarra
 
 # A replay cycles through a run's checkpoints (about 15 for the fast recipe, up to 400): a probe is a few
 # vectors of H numbers, so keeping hundreds costs little, where 8 made every frame of a long replay refit.
-@lru_cache(maxsize=512)
+@byte_cache(4 * 2**20)  # ~2 kB at H = 16, ~6 kB at H = 64
 def carry_probe(weights: RNNWeights) -> CarryProbe:
     """Fit the carry probe on all 16,384 training pairs of ``weights`` (cached per network)."""
     states = exhaustive_states(weights, TRAINING_OPERAND_BITS)

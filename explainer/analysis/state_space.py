@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
 from explainer.analysis.exhaustive import exhaustive_states
+from explainer.byte_cache import byte_cache
 from explainer.model.encoding import TRAINING_OPERAND_BITS
 from explainer.model.network import RNNWeights, read_only
 
@@ -44,7 +44,7 @@ class StateSpace:
         return self.project(np.vstack([np.zeros((1, hidden.shape[-1])), hidden]))
 
 
-@lru_cache(maxsize=8)
+@byte_cache(4 * 2**20)  # ~16 kB each
 def state_space(weights: RNNWeights, max_points: int = MAX_STATE_SPACE_POINTS) -> StateSpace:
     """PCA of every hidden state of the intact network on the training pairs (cached per network)."""
     states = exhaustive_states(weights, TRAINING_OPERAND_BITS)

@@ -1,11 +1,11 @@
 """Training runs owned by the server process, not by a page's script run: the page stays usable while it trains.
 
 A Train press makes a :class:`TrainingRun` and a background thread that
-1. waits its turn in a first-come, first-served queue (``queue_position`` is what a visitor sees) for one of
-   the server-wide Keras slots (:func:`explainer.serving.keras_slots.keras_child_slots`, shared with
-   ``.keras`` exports);
-2. takes the server's warm worker if one is ready (TensorFlow already started, so the first checkpoint comes
-   in about a second), or starts a fresh child (:mod:`explainer.training.worker`);
+1. takes the server's warm worker if one is ready and no earlier Train press waits (TensorFlow already
+   started, so the first checkpoint comes in about a second); else
+2. waits its turn for one of the server-wide Keras slots (:func:`explainer.serving.keras_slots.keras_child_slots`),
+   in one first-come, first-served line with ``.keras`` exports (``queue_position`` is what a visitor sees),
+   and starts a fresh child (:mod:`explainer.training.worker`);
 3. appends each checkpoint to ``run.checkpoints`` as it arrives (compact float32 arrays, at most
    :data:`MAX_KEPT_CHECKPOINTS` per run: older ones are thinned to every other), which the page polls;
 4. however it ends, kills and reaps the child and gives the slot back.
@@ -37,7 +37,7 @@ from explainer.training.worker import checkpoint_from_record, settings_line, war
 
 MAX_KEPT_CHECKPOINTS = 400  # per run: ≤ 1.3 KB each at H = 16, ≤ 4.5 KB at H = 32 (float32)
 SESSION_GONE_GRACE = 3.0  # seconds a session may be disconnected (a reconnect) before its run is stopped
-POLL_SECONDS = 0.25  # how often a waiting run looks at the queue, and the monitor at the sessions
+POLL_SECONDS = 0.25  # how often a waiting run looks for a closed tab (a slot wakes it at once), and the monitor too
 ACTIVE = ("waiting", "running")
 
 
@@ -57,6 +57,7 @@ class TrainingRun:
     _stop_requested: threading.Event = field(default_factory=threading.Event, repr=False)
     _first_checkpoint_or_end: threading.Event = field(default_factory=threading.Event, repr=False)
     _gone_since: float | None = field(default=None, repr=False)
+    _ticket: keras_slots.Ticket | None = field(default=None, repr=False)  # its place in the slots' line
 
     def describe(self) -> str:
         return f"{self.settings.describe()} · {self.checkpoints[-1].step:,} steps"
@@ -73,6 +74,7 @@ class TrainingRun:
                 self.process.kill()
             if self.status in ACTIVE:
                 self.status = status
+        keras_slots.wake_waiters()  # a waiting run leaves the line now, not at its next look
 
     def wait_for_first_checkpoint(self, timeout: float) -> bool:
         """Block until the run has its first checkpoint (or has ended), at most ``timeout`` seconds. True if
@@ -81,9 +83,8 @@ class TrainingRun:
         return bool(self.checkpoints)
 
     def queue_position(self) -> int | None:
-        """1 for the next in line, 2 behind it, …; None when not waiting."""
-        with _lock:
-            return _queue.index(self) + 1 if self in _queue else None
+        """1 for the next in line, 2 behind it, … (exports requested earlier count too); None when not waiting."""
+        return None if self._ticket is None else keras_slots.keras_child_slots().position(self._ticket)
 
     def _session_gone(self) -> bool:
         """True once ``is_alive`` has said no for :data:`SESSION_GONE_GRACE` seconds in a row."""
@@ -109,7 +110,6 @@ class TrainingRun:
 
 
 _lock = threading.Lock()  # guards everything below
-_queue: list[TrainingRun] = []  # waiting runs, first come first served
 _active: set[TrainingRun] = set()
 _warm: subprocess.Popen | None = None  # a worker with TensorFlow started, holding a slot, waiting for settings
 _monitor: threading.Thread | None = None
@@ -118,10 +118,10 @@ _monitor: threading.Thread | None = None
 def start_training(settings: TrainingSettings, is_alive: Callable[[], bool] = lambda: True) -> TrainingRun:
     """Queue a run and return it at once; a background thread trains it. Raises
     :class:`explainer.serving.settings.SettingsError` (with the fix) if the server's training limit is set wrong."""
-    keras_slots.keras_child_slots()  # a bad ADDITION_UNFOLDED_MAX_TRAININGS fails here, for the page to show
+    slots = keras_slots.keras_child_slots()  # a bad ADDITION_UNFOLDED_MAX_TRAININGS fails here, for the page
     run = TrainingRun(settings, is_alive=is_alive)
+    run._ticket = slots.join("training")
     with _lock:
-        _queue.append(run)
         _active.add(run)
     threading.Thread(target=_train, args=(run,), name="training-run", daemon=True).start()
     _ensure_monitor()
@@ -129,8 +129,8 @@ def start_training(settings: TrainingSettings, is_alive: Callable[[], bool] = la
 
 
 def waiting_count() -> int:
-    with _lock:
-        return len(_queue)
+    """How many Train presses wait for a slot."""
+    return len(keras_slots.keras_child_slots().waiting("training"))
 
 
 def _ensure_monitor() -> None:
@@ -186,9 +186,9 @@ def prepare_warm_worker() -> None:
             _warm.wait()
             _warm = None
             slots.release()
-        if _warm is not None or _queue:
+        if _warm is not None or slots.waiting():
             return
-        if not slots.acquire(blocking=False):
+        if not slots.acquire(blocking=False):  # only when nobody waits in line: it never jumps the queue
             return
         try:
             _warm = subprocess.Popen(
@@ -202,6 +202,13 @@ def prepare_warm_worker() -> None:
             )
         except OSError:
             slots.release()
+            return
+    slots.notify()  # a Train press that waits may take it
+
+
+def _holds_idle_slot() -> bool:
+    with _lock:
+        return _warm is not None
 
 
 def release_idle_warm_worker() -> bool:
@@ -216,7 +223,7 @@ def release_idle_warm_worker() -> bool:
     return True
 
 
-keras_slots.register_idle_slot_holder(release_idle_warm_worker)
+keras_slots.register_idle_slot_holder(_holds_idle_slot, release_idle_warm_worker)
 
 
 def _end_child(process: subprocess.Popen) -> None:
@@ -228,28 +235,30 @@ def _end_child(process: subprocess.Popen) -> None:
 
 
 def _wait_for_turn(run: TrainingRun) -> tuple[bool, subprocess.Popen | None]:
-    """Wait at the queue until first and a slot (or the warm worker) is free. Returns (got a slot, warm worker)."""
+    """Wait in the slots' line until this run can start. Returns (got a slot, warm worker).
+
+    The warm worker goes to the earliest Train press that waits (exports cannot use it); a slot goes to whoever
+    is at the head of the line. Woken by a released slot, a moving line, a new warm worker or Stop; it also
+    looks every :data:`POLL_SECONDS` for a closed tab.
+    """
     slots = keras_slots.keras_child_slots()
+    ticket = run._ticket
     try:
         while not run._stop_requested.is_set():
             if run._session_gone():
                 run.stop()
                 break
-            with _lock:
-                first = bool(_queue) and _queue[0] is run
-            if first:
+            trainings = slots.waiting("training")
+            if trainings and trainings[0] is ticket:
                 warm = _take_warm_worker()
                 if warm is not None:
                     return True, warm
-                if slots.acquire(timeout=POLL_SECONDS):
-                    return True, None
-            else:
-                time.sleep(POLL_SECONDS)
+            if slots.take(ticket):
+                return True, None
+            slots.wait(POLL_SECONDS)
         return False, None
     finally:
-        with _lock:
-            if run in _queue:
-                _queue.remove(run)
+        slots.leave(ticket)
 
 
 def _start_child(run: TrainingRun, warm: subprocess.Popen | None, error_log) -> subprocess.Popen:

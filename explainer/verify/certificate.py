@@ -18,6 +18,8 @@ import numpy as np
 from explainer.verify.checker import FORMAT, propagate
 
 MAX_BLOCK_COLUMNS = 4
+CHECK_MEMORY_BYTES = 128 * 2**20  # what one chunk's zonotopes may take
+MAX_CHUNK = 4096
 PATTERN_BITS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
 
 
@@ -92,8 +94,14 @@ def content_digest(document: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def check_certificate(document: object, weights, model_sha256: str | None = None, chunk: int = 4096) -> CheckResult:
-    """Every step of the certificate, re-checked; ``valid`` only if all hold."""
+def check_certificate(
+    document: object, weights, model_sha256: str | None = None, chunk: int | None = None
+) -> CheckResult:
+    """Every step of the certificate, re-checked; ``valid`` only if all hold.
+
+    Pieces go through ``propagate`` ``chunk`` at a time; by default as many as keep its zonotopes' generators
+    ((k + 1)·H by H per piece, ~8 arrays of them alive at once) within :data:`CHECK_MEMORY_BYTES`.
+    """
     try:
         leaves = _check(document, weights, model_sha256, chunk)
     except CertificateError as error:
@@ -149,6 +157,8 @@ def _check(document, weights, model_sha256, chunk) -> int:
             _leaves(tree, lower[box], upper[box], len(boxes), f"box {box}, word {word}", found)
             pieces.extend((box, word, low, high, target) for low, high, target in found)
     expected = {(c, w): _addition(words[w], c) for c in (0, 1) for w in range(len(words))}
+    if chunk is None:
+        chunk = max(1, min(MAX_CHUNK, CHECK_MEMORY_BYTES // (8 * (block + 1) * units * units * 8)))
     for start in range(0, len(pieces), chunk):
         part = pieces[start : start + chunk]
         sources = np.array([piece[0] for piece in part])

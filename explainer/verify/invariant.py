@@ -22,9 +22,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from explainer.model.network import RNNWeights, forward
+from explainer.verify.memory import FLOAT_BYTES, MemoryBound
 from explainer.verify.property import COLUMN_PATTERNS, all_words, carry_machine
 from explainer.verify.zonotope import run_boxes
 
+# What the search holds, for its memory bound: a zonotope run takes ~3 arrays of its generators (counted with
+# tracemalloc in tests/test_verify.py; 4 leaves room), a pending piece its two corners and ~64 words of Python
+# objects (tuple, arrays' headers, the path of cuts), a proved piece's leaf ~48 words.
+ZONOTOPE_WORDS = 4
+PIECE_OVERHEAD_WORDS = 64
+LEAF_BYTES = 48 * FLOAT_BYTES
 LOGIT_MARGIN = 1e-6  # the search asks for this much room so that the checker's rounding never tips a check
 CONTAIN_MARGIN = 1e-9
 START = ("start",)
@@ -80,14 +87,21 @@ def search_invariant(
     max_rounds: int = 40,
     deadline: float | None = None,
     max_pieces: int | None = None,
+    memory: MemoryBound | None = None,
 ) -> SearchOutcome:
     """Grow boxes round by round until a round changes nothing, or give up with a reason.
 
     ``max_pieces`` is a work budget (pieces sent through a block, counted as they are checked): unlike
-    ``deadline``, it stops at the same point on a loaded machine as on an idle one.
+    ``deadline``, it stops at the same point on a loaded machine as on an idle one. ``memory`` (default:
+    :data:`explainer.verify.memory.VERIFIER_MEMORY_BYTES`) bounds what it holds: pieces go through the block
+    in chunks whose zonotopes take at most half of it, and a round whose pieces would need more stops the search.
     """
     started = time.perf_counter()
     units = weights.hidden_units
+    memory = MemoryBound() if memory is None else memory
+    piece_bytes = (2 * units + PIECE_OVERHEAD_WORDS) * FLOAT_BYTES  # a pending piece: its low, high, path, tuple
+    zonotope_bytes = ZONOTOPE_WORDS * (block + 1) * units * units * FLOAT_BYTES  # (block + 1)·H generators of H
+    chunk = max(1, memory.limit_bytes // 2 // zonotope_bytes)
     keys: dict[tuple, int] = {START: 0}
     invariant = Invariant(block, [np.zeros(units)], [np.zeros(units)], [0])
     states, carries = simulated_states(weights, block)
@@ -122,58 +136,70 @@ def search_invariant(
             for word in range(len(words))
         ]
         leaves: dict[tuple[int, int], list] = {}
+        leaf_count = 0
         while pending:
             if deadline is not None and time.perf_counter() > deadline:
                 return stop("the time limit ran out while closing the invariant")
             if max_pieces is not None and statistics["pieces_checked"] + len(pending) > max_pieces:
                 return stop(f"the work budget of {max_pieces} pieces ran out while closing the invariant")
-            boxes = np.array([piece[0] for piece in pending])
-            word_ids = np.array([piece[1] for piece in pending])
-            run = run_boxes(
-                weights, np.array([p[2] for p in pending]), np.array([p[3] for p in pending]), word_inputs[word_ids]
-            )
-            statistics["pieces_checked"] += len(pending)
-            source_carry = np.array(invariant.carry)[boxes]
-            bits = np.where(source_carry[:, None] == 1, expected[1][0][word_ids], expected[0][0][word_ids])
-            after = np.where(source_carry == 1, expected[1][1][word_ids], expected[0][1][word_ids])
-            right = np.where(bits == 1, run.logit_low > LOGIT_MARGIN, run.logit_high < -LOGIT_MARGIN).all(axis=1)
-            image_low = np.clip(run.hull_low - CONTAIN_MARGIN, 0, 1)
-            image_high = np.clip(run.hull_high + CONTAIN_MARGIN, 0, 1)
             next_pending = []
-            for index, (box, word, low, high, path) in enumerate(pending):
-                if not right[index]:
-                    if len(path) >= max_depth:
-                        return stop(f"an output could not be proved right from box {box} even after {max_depth} cuts")
-                    unit = int(np.argmax(run.sensitivity[index]))
-                    value = float((low[unit] + high[unit]) / 2)
-                    left_high, right_low = high.copy(), low.copy()
-                    left_high[unit] = value
-                    right_low[unit] = value
-                    statistics["cuts"] += 1
-                    next_pending.append((box, word, low, left_high, (*path, (unit, value, 0))))
-                    next_pending.append((box, word, right_low, high, (*path, (unit, value, 1))))
-                    continue
-                key = state_key(after[index], (image_low[index] + image_high[index]) / 2)
-                target = keys.get(key)
-                if target is None:
-                    if len(invariant.carry) >= max_boxes:
-                        return stop(f"more than {max_boxes} boxes were needed")
-                    target = keys[key] = len(invariant.carry)
-                    invariant.lower.append(np.clip(image_low[index] - padding, 0, 1))
-                    invariant.upper.append(np.clip(image_high[index] + padding, 0, 1))
-                    invariant.carry.append(int(after[index]))
-                    changed = True
-                elif (invariant.lower[target] > image_low[index]).any() or (
-                    invariant.upper[target] < image_high[index]
-                ).any():
-                    invariant.lower[target] = np.clip(
-                        np.minimum(invariant.lower[target], image_low[index] - padding / 2), 0, 1
-                    )
-                    invariant.upper[target] = np.clip(
-                        np.maximum(invariant.upper[target], image_high[index] + padding / 2), 0, 1
-                    )
-                    changed = True
-                leaves.setdefault((box, word), []).append((path, target))
+            for start in range(0, len(pending), chunk):
+                if deadline is not None and time.perf_counter() > deadline:
+                    return stop("the time limit ran out while closing the invariant")
+                part = pending[start : start + chunk]
+                held = len(pending) + len(next_pending) + 2 * len(part)  # a chunk's cuts add two pieces each
+                if not memory.fits(held * piece_bytes + leaf_count * LEAF_BYTES + len(part) * zonotope_bytes):
+                    return stop(memory.stop_reason)
+                boxes = np.array([piece[0] for piece in part])
+                word_ids = np.array([piece[1] for piece in part])
+                run = run_boxes(
+                    weights, np.array([p[2] for p in part]), np.array([p[3] for p in part]), word_inputs[word_ids]
+                )
+                statistics["pieces_checked"] += len(part)
+                source_carry = np.array(invariant.carry)[boxes]
+                bits = np.where(source_carry[:, None] == 1, expected[1][0][word_ids], expected[0][0][word_ids])
+                after = np.where(source_carry == 1, expected[1][1][word_ids], expected[0][1][word_ids])
+                right = np.where(bits == 1, run.logit_low > LOGIT_MARGIN, run.logit_high < -LOGIT_MARGIN).all(axis=1)
+                image_low = np.clip(run.hull_low - CONTAIN_MARGIN, 0, 1)
+                image_high = np.clip(run.hull_high + CONTAIN_MARGIN, 0, 1)
+                for index, (box, word, low, high, path) in enumerate(part):
+                    if not right[index]:
+                        if len(path) >= max_depth:
+                            return stop(
+                                f"an output could not be proved right from box {box} even after {max_depth} cuts"
+                            )
+                        unit = int(np.argmax(run.sensitivity[index]))
+                        value = float((low[unit] + high[unit]) / 2)
+                        left_high, right_low = high.copy(), low.copy()
+                        left_high[unit] = value
+                        right_low[unit] = value
+                        statistics["cuts"] += 1
+                        next_pending.append((box, word, low, left_high, (*path, (unit, value, 0))))
+                        next_pending.append((box, word, right_low, high, (*path, (unit, value, 1))))
+                        continue
+                    key = state_key(after[index], (image_low[index] + image_high[index]) / 2)
+                    target = keys.get(key)
+                    if target is None:
+                        if len(invariant.carry) >= max_boxes:
+                            return stop(f"more than {max_boxes} boxes were needed")
+                        target = keys[key] = len(invariant.carry)
+                        invariant.lower.append(np.clip(image_low[index] - padding, 0, 1))
+                        invariant.upper.append(np.clip(image_high[index] + padding, 0, 1))
+                        invariant.carry.append(int(after[index]))
+                        changed = True
+                    elif (invariant.lower[target] > image_low[index]).any() or (
+                        invariant.upper[target] < image_high[index]
+                    ).any():
+                        invariant.lower[target] = np.clip(
+                            np.minimum(invariant.lower[target], image_low[index] - padding / 2), 0, 1
+                        )
+                        invariant.upper[target] = np.clip(
+                            np.maximum(invariant.upper[target], image_high[index] + padding / 2), 0, 1
+                        )
+                        changed = True
+                    leaves.setdefault((box, word), []).append((path, target))
+                    leaf_count += 1
+                del run
             pending = next_pending
         if not changed:
             for (box, word), found in leaves.items():

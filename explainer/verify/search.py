@@ -9,7 +9,9 @@
   boxes of the same carry whose centres fall in one grid cell are merged into their hull (the cells grow
   when there would be more than ``max_boxes``). If every output is proved right for columns 0 … N − 2, no
   input of fewer than N columns fails. Boxes widen with every merge (ρ(|J|) > 1 at the attractors), so how
-  far it gets is set by how many boxes it may keep: 70,000 reach 17 columns on the shipped network.
+  far it gets is set by how many boxes it may keep: 70,000 reach 17 columns on the shipped network. The
+  memory bound (``explainer.verify.memory``) lowers that number for wider networks (~21,000 at H = 64) and
+  stops a column whose cuts would outgrow it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from explainer.model.network import RNNWeights, activate
+from explainer.verify.memory import FLOAT_BYTES, MemoryBound
 from explainer.verify.property import (
     COLUMN_PATTERNS,
     Counterexample,
@@ -97,6 +100,16 @@ class BoundedProof:
     no_counterexample_below: int  # every input of fewer columns is proved right
     stopped_because: str
     boxes_at_end: int
+    peak_bytes: int = 0  # the most the box arrays held at once, by the search's own count (see MemoryBound)
+
+
+# Float64 words per unit that one box costs while it is held, stepped or merged (counted from the code below;
+# tests/test_verify.py checks the count against tracemalloc's), and words per box whatever the units (carries,
+# logits, hashes, sort orders).
+HELD_WORDS = 2  # its low and high
+STEP_WORDS = 22  # stepped: its 4 images' low and high (16), their masked copies and σ's temporaries
+MERGE_WORDS = 6  # merged: its low and high, centre and cell, then the gathered copies and the hulls
+PER_BOX_WORDS = 16
 
 
 def bounded_proof(
@@ -107,6 +120,7 @@ def bounded_proof(
     max_boxes: int = 70_000,
     max_splits: int = 8,
     on_column: Callable[[int, np.ndarray, np.ndarray, np.ndarray], None] | None = None,
+    memory: MemoryBound | None = None,
 ) -> BoundedProof:
     """Prove every output right for every input of fewer than ``up_to_columns`` columns, or as far as it gets.
 
@@ -114,34 +128,81 @@ def bounded_proof(
     output most (its image lies in the union of its halves' images), up to ``max_splits`` times in a row.
     ``on_column(column, low, high, carry)``, if given, sees the boxes (H, N) that hold every state after each
     column, each with the true carry of every input that reaches it: the tests check that they do.
+
+    ``memory`` (default: :data:`explainer.verify.memory.VERIFIER_MEMORY_BYTES`) bounds the box arrays: the merge
+    keeps at most as many boxes as the budget lets the next column's images be merged (fewer for more units),
+    boxes are stepped in chunks, and a column whose cuts would need more stops the proof there, saying so.
     """
+    memory = MemoryBound() if memory is None else memory
     units = weights.hidden_units
     step = _BoxStep(weights)
+
+    def cost(boxes: int, words: int) -> int:
+        return int(boxes) * (words * units + PER_BOX_WORDS) * FLOAT_BYTES
+
+    allowed = memory.limit_bytes // cost(4, MERGE_WORDS)  # 4 images per box in the next column
+    # When the bound, not the caller, sets the number of boxes, a column that cannot be proved says so.
+    fewer = f" with the {allowed:,} boxes {memory.name} allows" if allowed < max_boxes else ""
+    max_boxes = min(max_boxes, allowed)
+    chunk = max(1, memory.limit_bytes // 4 // cost(1, STEP_WORDS))  # boxes stepped at once: a quarter of the budget
     low = np.zeros((units, 1))  # boxes are stored unit-major, (H, N): the merge reads each unit's row contiguously
     high = np.zeros((units, 1))
     carry = np.zeros(1, dtype=np.int8)
     resolution = max(resolution, MIN_RESOLUTION)
     for column in range(up_to_columns - 1):
         if deadline is not None and time.perf_counter() > deadline:
-            return BoundedProof(column + 1, "the time limit ran out", len(carry))
+            return BoundedProof(column + 1, "the time limit ran out", len(carry), memory.peak_bytes)
         boxes = len(carry)
+        out_of_memory = BoundedProof(column + 1, memory.stop_reason, boxes, memory.peak_bytes)
         new_low, new_high, new_carry = [], [], []
+        images = 0
         for cuts in range(max_splits + 1):
-            image_low, image_high, image_carry, proved = step(low, high, carry)
-            new_low.append(image_low[:, :, proved].reshape(units, -1))
-            new_high.append(image_high[:, :, proved].reshape(units, -1))
-            new_carry.append(image_carry[:, proved].reshape(-1))
-            if proved.all():
+            pending = len(carry)
+            kept_low, kept_high, kept_carry = [], [], []  # the boxes not proved yet, to be cut
+            unproved = 0
+            for start in range(0, pending, chunk):
+                if deadline is not None and time.perf_counter() > deadline:
+                    return BoundedProof(column + 1, "the time limit ran out", boxes, memory.peak_bytes)
+                part = slice(start, start + chunk)
+                size = len(carry[part])
+                if not memory.fits(cost(pending + images + unproved, HELD_WORDS) + cost(size, STEP_WORDS)):
+                    return out_of_memory
+                image_low, image_high, image_carry, proved = step(low[:, part], high[:, part], carry[part])
+                new_low.append(image_low[:, :, proved].reshape(units, -1))
+                new_high.append(image_high[:, :, proved].reshape(units, -1))
+                new_carry.append(image_carry[:, proved].reshape(-1))
+                images += len(new_carry[-1])
+                del image_low, image_high
+                if not proved.all():
+                    kept_low.append(low[:, part][:, ~proved])
+                    kept_high.append(high[:, part][:, ~proved])
+                    kept_carry.append(carry[part][~proved])
+                    unproved += len(kept_carry[-1])
+            if not unproved:
                 break
             if cuts == max_splits:
-                return BoundedProof(column + 1, f"an output in column {column + 1} could not be proved right", boxes)
-            low, high, carry = step.halves(low[:, ~proved], high[:, ~proved], carry[~proved])
+                return BoundedProof(
+                    column + 1,
+                    f"an output in column {column + 1} could not be proved right{fewer}",
+                    boxes,
+                    memory.peak_bytes,
+                )
+            if not memory.fits(cost(pending + images + unproved + 2 * unproved, HELD_WORDS)):
+                return out_of_memory
+            low, high, carry = step.halves(
+                np.concatenate(kept_low, axis=1), np.concatenate(kept_high, axis=1), np.concatenate(kept_carry)
+            )
+            del kept_low, kept_high
+        del low, high
+        if not memory.fits(cost(images, MERGE_WORDS)):
+            return out_of_memory
         low, high, carry = np.concatenate(new_low, axis=1), np.concatenate(new_high, axis=1), np.concatenate(new_carry)
+        del new_low, new_high
         if column < up_to_columns - 2:  # the last column's states go nowhere: no need to merge them
             low, high, carry, resolution = _merge(low, high, carry, resolution, max_boxes)
         if on_column is not None:
             on_column(column, low, high, carry)
-    return BoundedProof(up_to_columns, "every column was proved", len(carry))
+    return BoundedProof(up_to_columns, "every column was proved", len(carry), memory.peak_bytes)
 
 
 class _BoxStep:
@@ -233,6 +294,7 @@ def _merge(low, high, carry, resolution, max_boxes):
         if sum(len(starts) for _, starts in groups) <= max_boxes:
             break
         resolution *= GROWTH
+    del centres, cells, hashes  # the gathers below need the room (MERGE_WORDS counts them out)
     merged_low, merged_high, merged_carry = [], [], []
     for value, (order, starts) in enumerate(groups):
         if len(order):

@@ -12,8 +12,9 @@ sum it gets wrong. The page needs that answer for
   view costs a file read, not a proof search;
 - a network trained or uploaded in the page: :func:`verdict_in_child` runs the same search on the weights in
   a child process (the search is Python loops over numpy, which would hold the page process's GIL for
-  seconds and stall every other visitor), under a time limit, at most :data:`MAX_VERIFIER_CHILDREN` at once
-  per server process.
+  seconds and stall every other visitor), under a time limit and the verifier's memory bound
+  (:mod:`explainer.verify.memory`: ~0.3 GB of peak RSS whatever network is uploaded), at most
+  :data:`MAX_VERIFIER_CHILDREN` at once per server process.
 
 A :class:`Verdict` is what the page shows; it is parsed from the verifier's JSON, so the two paths agree.
 Nothing here imports streamlit or Keras.
@@ -29,13 +30,13 @@ import sys
 import tempfile
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from explainer.byte_cache import ByteCache
 from explainer.files.keras_file import load_weights, write_json_atomically
 from explainer.files.npz_file import weights_from_npz_bytes, weights_to_npz_bytes
 from explainer.model.network import RNNWeights
@@ -209,49 +210,25 @@ def verdict_in_child(weights: RNNWeights, time_limit: float = PAGE_TIME_LIMIT) -
         return verdict_from_json(document, "computed in the page", certificate)
 
 
+KEPT_VERDICT_BYTES = 16 * 2**20  # a verdict is ~1 kB; a proved one holds its certificate (up to ~400 boxes × H)
+
+
 class VerdictStore:
     """Verdicts computed in the page, one per network fingerprint, shared by every session of a server process.
 
     :meth:`get_or_compute` computes a network's verdict once: a second request for the same network while it
     runs waits for that one. :meth:`known` answers without computing (for views that only name the verdict).
-    Keeps the newest :data:`KEPT_VERDICTS`.
+    Keeps the most recently used verdicts up to ``max_bytes`` (:class:`explainer.byte_cache.ByteCache`).
     """
 
-    KEPT_VERDICTS = 64
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._kept: OrderedDict[str, Verdict] = OrderedDict()
-        self._running: dict[str, threading.Event] = {}
+    def __init__(self, max_bytes: int = KEPT_VERDICT_BYTES) -> None:
+        self.cache = ByteCache(max_bytes)
 
     def known(self, fingerprint: str) -> Verdict | None:
-        with self._lock:
-            return self._kept.get(fingerprint)
+        return self.cache.get(fingerprint)
 
     def get_or_compute(self, weights: RNNWeights, compute: Callable[[RNNWeights], Verdict]) -> Verdict:
-        key = weights.fingerprint
-        while True:  # ends: each pass returns, or waits for a computation that is running and then ends
-            with self._lock:
-                if key in self._kept:
-                    self._kept.move_to_end(key)
-                    return self._kept[key]
-                running = self._running.get(key)
-                if running is None:
-                    self._running[key] = done = threading.Event()
-            if running is not None:
-                running.wait()
-                continue
-            try:
-                verdict = compute(weights)
-                with self._lock:
-                    self._kept[key] = verdict
-                    while len(self._kept) > self.KEPT_VERDICTS:
-                        self._kept.popitem(last=False)
-                return verdict
-            finally:
-                with self._lock:
-                    del self._running[key]
-                done.set()
+        return self.cache.get_or_compute(weights.fingerprint, lambda: compute(weights))
 
 
 def _child(time_limit: float, certificate_path: str) -> int:

@@ -54,3 +54,13 @@ def carry_unit_machine(steep: float = 20.0, quench: float = 100.0) -> tuple[RNNW
     hidden = forward(untrained, inputs).hidden.reshape(-1, len(names))
     output_w, *_ = np.linalg.lstsq(hidden, 10.0 * (2 * targets.reshape(-1) - 1), rcond=None)
     return RNNWeights(input_w, recurrent_w, output_w[:, None]), unit
+
+
+def copies_of(weights: RNNWeights, copies: int) -> RNNWeights:
+    """``weights`` with every unit repeated ``copies`` times: each copy sees the same pre-activation (W_h is
+    tiled and divided by ``copies``), so the wider network computes exactly the same bits with H·copies units."""
+    return RNNWeights(
+        np.tile(weights.input_weights, (1, copies)),
+        np.tile(weights.recurrent_weights, (copies, copies)) / copies,
+        np.tile(weights.output_weights, (copies, 1)) / copies,
+    )
