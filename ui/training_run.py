@@ -116,8 +116,8 @@ def _press_train() -> None:
     latest = latest_run()
     if latest is not None and latest.active:  # one run at a time per session
         return
-    warm = has_warm_worker() and not waiting_count()
-    try:
+    try:  # the server-wide slots are made on first use here: a bad limit raises from either call
+        warm = has_warm_worker() and not waiting_count()
         run = start_training(_settings_from_state(), is_alive=_session_is_connected())
     except SettingsError as error:  # a bad ADDITION_UNFOLDED_MAX_TRAININGS: say so on the page
         st.session_state["training_settings_error"] = str(error)
