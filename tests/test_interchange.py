@@ -12,6 +12,7 @@ from explainer.analysis import interchange as ic
 from explainer.model.accuracy import evaluate
 from explainer.model.encoding import all_pairs, bits_matrix_to_ints, ints_to_bits
 from explainer.model.network import forward
+from explainer.model.trace import carries
 from tests.support.networks import carry_unit_machine, random_weights
 
 
@@ -37,7 +38,7 @@ def test_the_prediction_is_pythons_plus_with_the_sources_low_columns():
     order = np.random.default_rng(5).permutation(base_a.size)
     sample = ic.InterchangeSample(base_a, base_b, base_a[order], base_b[order], operand_bits=7)
     base_bits, source_bits = ic.sample_bits(sample)
-    source_carry = ic.carries_out(source_bits)
+    _, source_carry = carries(source_bits)
     for t in sample.columns:
         low = (1 << (t + 1)) - 1
         hybrid = [
@@ -47,15 +48,15 @@ def test_the_prediction_is_pythons_plus_with_the_sources_low_columns():
         expected = ic.expected_bits(base_bits, source_carry[:, t], t)
         np.testing.assert_array_equal(expected, ints_to_bits(hybrid, sample.timesteps)[:, t + 1 :])
     # And with the base as its own source, the prediction is the base's own sum.
-    own = ic.expected_bits(base_bits, ic.carries_out(base_bits)[:, 2], 2)
+    own = ic.expected_bits(base_bits, carries(base_bits)[1][:, 2], 2)
     np.testing.assert_array_equal(bits_matrix_to_ints(own) << 3, (base_a + base_b) & ~7)
 
 
 def test_the_sources_carry_comes_from_the_carry_rule():
     bits = ints_to_bits(np.array([0b0111, 0b0001, 0b0110]), 8)
     other = ints_to_bits(np.array([0b0001, 0b0001, 0b0011]), 8)
-    carries = ic.carries_out(np.stack([bits, other], axis=-1))
-    np.testing.assert_array_equal(carries[:, :4], [[1, 1, 1, 0], [1, 0, 0, 0], [0, 1, 1, 0]])
+    _, carry_out = carries(np.stack([bits, other], axis=-1))
+    np.testing.assert_array_equal(carry_out[:, :4], [[1, 1, 1, 0], [1, 0, 0, 0], [0, 1, 1, 0]])
 
 
 def test_patching_a_state_into_itself_changes_nothing():
@@ -248,8 +249,8 @@ def test_the_flipped_source_differs_only_in_its_column_and_carries_the_other_way
         for column in range(7):
             source = ic.flipped_carry_source(a, b, column)
             bits = ints_to_bits([a, b, *source], 8)
-            carries = ic.carries_out(np.stack([bits[[0, 2]], bits[[1, 3]]], -1))
-            assert carries[0, column] != carries[1, column]
+            _, carry_out = carries(np.stack([bits[[0, 2]], bits[[1, 3]]], -1))
+            assert carry_out[0, column] != carry_out[1, column]
             same = np.ones(8, dtype=bool)
             same[column] = False
             np.testing.assert_array_equal(bits[0, same], bits[2, same])

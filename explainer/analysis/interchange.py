@@ -30,6 +30,7 @@ from explainer.model.encoding import (
     timesteps_for_sum_bits,
 )
 from explainer.model.network import RNNWeights, forward, read_only
+from explainer.model.trace import carries
 from explainer.wording import plural
 
 
@@ -94,16 +95,6 @@ def interchange_sample(
 def _pair_code(base_a, base_b, source_a, source_b, side: int) -> np.ndarray:
     """One integer per (base, source) pair, so two samples can be checked for overlap."""
     return ((base_a * side + base_b) * side + source_a) * side + source_b
-
-
-def carries_out(input_bits: np.ndarray) -> np.ndarray:
-    """(N, T) the true carry out of every column of LSB-first ``input_bits`` (N, T, 2), by the carry rule."""
-    carry = np.zeros(input_bits.shape[0], dtype=np.int64)
-    out = np.empty(input_bits.shape[:2], dtype=np.int8)
-    for step in range(input_bits.shape[1]):
-        _, carry = add_column(input_bits[:, step, 0].astype(np.int64), input_bits[:, step, 1].astype(np.int64), carry)
-        out[:, step] = carry
-    return out
 
 
 def expected_bits(base_bits: np.ndarray, carry_in: np.ndarray, column: int) -> np.ndarray:
@@ -171,14 +162,14 @@ def sample_bits(sample: InterchangeSample) -> tuple[np.ndarray, np.ndarray]:
 def carries_differ(sample: InterchangeSample) -> np.ndarray:
     """(C, N) whether base and source carry out of column t differ: the triples where a transplant must change bits."""
     base, source = sample_bits(sample)
-    return (carries_out(base) != carries_out(source)).T[: len(sample.columns)]
+    return (carries(base)[1] != carries(source)[1]).T[: len(sample.columns)]
 
 
 def prepare_sample(weights: RNNWeights, sample: InterchangeSample) -> PreparedSample:
     """Run every base and source pair of ``sample`` once, and predict each transplant's later bits."""
     base_bits, source_bits = sample_bits(sample)  # (N, T, 2) each
     both = forward(weights, np.concatenate([base_bits, source_bits])).hidden  # (2N, T, H)
-    source_carry = carries_out(source_bits)  # (N, T)
+    _, source_carry = carries(source_bits)  # (N, T)
     expected = tuple(expected_bits(base_bits, source_carry[:, t], t) for t in sample.columns)
     inputs = base_bits.astype(np.float64)
     return PreparedSample(inputs, both[: sample.pairs], both[sample.pairs :], expected, carries_differ(sample))
@@ -248,8 +239,9 @@ def flipped_carry_source(a: int, b: int, column: int) -> tuple[int, int]:
     (carry out 0) where it carries 1: the smallest change that flips the carry leaving column t.
     """
     bit = 1 << column
-    carries = ((a + b) ^ a ^ b) >> 1  # bit t: the carry out of column t (the carry into t + 1, by the carry rule)
-    if (carries >> column) & 1:
+    columns = max(column + 1, a.bit_length(), b.bit_length())
+    _, carry_out = carries(np.stack([ints_to_bits([a], columns)[0], ints_to_bits([b], columns)[0]], -1))  # (T,)
+    if carry_out[column]:
         return a & ~bit, b & ~bit
     return a | bit, b | bit
 
@@ -305,7 +297,7 @@ def transplant_pair(
     patched_hidden = plain.hidden[0].copy()
     patched_hidden[column] = state[0]
     patched_hidden[column + 1 :] = rest.hidden[0]
-    source_carry = int(carries_out(source_bits)[0, column])
+    source_carry = int(carries(source_bits)[1][0, column])
     expected = ints_to_bits([a + b], timesteps)[0]
     expected[column + 1 :] = expected_bits(base_bits, np.array([source_carry]), column)[0]
     return PairTransplant(
@@ -320,5 +312,5 @@ def transplant_pair(
         plain_hidden=read_only(plain.hidden[0]),
         patched_hidden=read_only(patched_hidden),
         source_carry=source_carry,
-        base_carry=int(carries_out(base_bits)[0, column]),
+        base_carry=int(carries(base_bits)[1][0, column]),
     )
