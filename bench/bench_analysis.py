@@ -40,7 +40,7 @@ def analyses(weights) -> dict:
         "accuracy by length (15 lengths × 200 pairs)": lambda: analysis.accuracy_by_length(weights),
         "every unit zeroed and held at its mean (32 × 65,536 pairs)": lambda: analysis.every_unit_ablated(weights),
         "interchange table (1,024 pairs × 7 columns × 41 alignments, and the learned direction's fit)": (
-            lambda: analysis.interchange.interchange_table(weights)
+            lambda: analysis.alignment_search.interchange_table(weights)
         ),
     }
 

@@ -1,14 +1,18 @@
 """Interchange interventions: the prediction, the patch, the alignments, the held-out learned direction."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from explainer import load_weights
+from explainer.analysis import alignment_search as search
 from explainer.analysis import carry_probe
 from explainer.analysis import interchange as ic
 from explainer.model.accuracy import evaluate
 from explainer.model.encoding import all_pairs, bits_matrix_to_ints, ints_to_bits
 from explainer.model.network import forward
+from explainer.model.trace import carries
 from tests.support.networks import carry_unit_machine, random_weights
 
 
@@ -19,7 +23,7 @@ def machine():
 
 @pytest.fixture(scope="module")
 def shipped_table():
-    return ic.interchange_table(load_weights())
+    return search.interchange_table(load_weights())
 
 
 def test_the_hand_built_machine_adds_exactly(machine):
@@ -34,7 +38,7 @@ def test_the_prediction_is_pythons_plus_with_the_sources_low_columns():
     order = np.random.default_rng(5).permutation(base_a.size)
     sample = ic.InterchangeSample(base_a, base_b, base_a[order], base_b[order], operand_bits=7)
     base_bits, source_bits = ic.sample_bits(sample)
-    source_carry = ic.carries_out(source_bits)
+    _, source_carry = carries(source_bits)
     for t in sample.columns:
         low = (1 << (t + 1)) - 1
         hybrid = [
@@ -44,15 +48,15 @@ def test_the_prediction_is_pythons_plus_with_the_sources_low_columns():
         expected = ic.expected_bits(base_bits, source_carry[:, t], t)
         np.testing.assert_array_equal(expected, ints_to_bits(hybrid, sample.timesteps)[:, t + 1 :])
     # And with the base as its own source, the prediction is the base's own sum.
-    own = ic.expected_bits(base_bits, ic.carries_out(base_bits)[:, 2], 2)
+    own = ic.expected_bits(base_bits, carries(base_bits)[1][:, 2], 2)
     np.testing.assert_array_equal(bits_matrix_to_ints(own) << 3, (base_a + base_b) & ~7)
 
 
 def test_the_sources_carry_comes_from_the_carry_rule():
     bits = ints_to_bits(np.array([0b0111, 0b0001, 0b0110]), 8)
     other = ints_to_bits(np.array([0b0001, 0b0001, 0b0011]), 8)
-    carries = ic.carries_out(np.stack([bits, other], axis=-1))
-    np.testing.assert_array_equal(carries[:, :4], [[1, 1, 1, 0], [1, 0, 0, 0], [0, 1, 1, 0]])
+    _, carry_out = carries(np.stack([bits, other], axis=-1))
+    np.testing.assert_array_equal(carry_out[:, :4], [[1, 1, 1, 0], [1, 0, 0, 0], [0, 1, 1, 0]])
 
 
 def test_patching_a_state_into_itself_changes_nothing():
@@ -73,7 +77,7 @@ def test_with_no_patch_the_run_is_the_plain_run_and_iia_is_carry_agreement():
     # succeeds and every one whose carries differ fails.
     weights = load_weights()
     sample = ic.interchange_sample(256, seed=9)
-    (row,) = ic.interchange_accuracy(weights, sample, [("nothing", "units", np.zeros((16, 0)))])
+    (row,) = search.interchange_accuracy(weights, sample, [("nothing", "units", np.zeros((16, 0)))])
     assert row.iia_where_carries_agree == 1.0 and row.iia_where_carries_differ == 0.0
     assert row.iia == pytest.approx(1 - ic.carries_differ(sample).mean())
     base_bits, _ = ic.sample_bits(sample)
@@ -85,7 +89,7 @@ def test_with_no_patch_the_run_is_the_plain_run_and_iia_is_carry_agreement():
 def test_the_machines_whole_state_and_carry_unit_move_the_carry_and_an_unrelated_unit_does_not(machine):
     weights, unit = machine
     sample = ic.interchange_sample(512, seed=4)
-    whole, carry, first_column, unrelated = ic.interchange_accuracy(
+    whole, carry, first_column, unrelated = search.interchange_accuracy(
         weights,
         sample,
         [
@@ -125,16 +129,16 @@ def _codes(sample):
 
 def test_the_das_gradient_is_the_derivative_of_its_loss():
     weights = load_weights()
-    prepared = ic._prepare(weights, ic.interchange_sample(24, seed=3))
+    prepared = ic.prepare_sample(weights, ic.interchange_sample(24, seed=3))
     direction = np.random.default_rng(0).normal(size=16)
-    loss, gradient = ic._gradient(weights, prepared, direction)
+    loss, gradient = search._gradient(weights, prepared, direction)
     step = 1e-6
     for index in (0, 3, 10):
         moved = direction.copy()
         moved[index] += step
-        higher, _ = ic._gradient(weights, prepared, moved)
+        higher, _ = search._gradient(weights, prepared, moved)
         moved[index] -= 2 * step
-        lower, _ = ic._gradient(weights, prepared, moved)
+        lower, _ = search._gradient(weights, prepared, moved)
         assert gradient[index] == pytest.approx((higher - lower) / (2 * step), rel=1e-4, abs=1e-8)
     assert loss > 0
 
@@ -142,7 +146,7 @@ def test_the_das_gradient_is_the_derivative_of_its_loss():
 def test_the_learned_direction_is_scored_on_held_out_triples(shipped_table):
     learned = shipped_table.learned
     assert not set(_codes(learned.training)) & set(_codes(shipped_table.sample))
-    row = shipped_table.row(ic.LEARNED_DIRECTION)
+    row = shipped_table.row(search.LEARNED_DIRECTION)
     np.testing.assert_allclose(row.basis[:, 0], learned.direction)
     assert row.iia >= 0.95 and row.iia_where_carries_differ >= 0.95
     assert 0 <= learned.outside_span_share < 1 and 1 <= learned.visited_dimensions <= 16
@@ -150,15 +154,15 @@ def test_the_learned_direction_is_scored_on_held_out_triples(shipped_table):
 
 def test_the_shipped_networks_table(shipped_table):
     probe = carry_probe(load_weights())
-    whole = shipped_table.row(ic.WHOLE_STATE)
+    whole = shipped_table.row(search.WHOLE_STATE)
     assert whole.iia == 1.0  # the future depends on h_t only through the carry
-    carry = shipped_table.row(ic.CARRY_UNITS)
+    carry = shipped_table.row(search.CARRY_UNITS)
     np.testing.assert_array_equal(carry.basis, ic.unit_basis(16, probe.top_carry_units))
     # The issue's independent measurement (20,000 pairs): 75.7% overall, 58.6% where carries differ.
     assert 0.70 < carry.iia < 0.81 and 0.52 < carry.iia_where_carries_differ < 0.66
     mean, spread, lowest, highest = shipped_table.random_floor
     assert mean < 0.6 and lowest <= mean <= highest and spread >= 0
-    assert len(shipped_table.random) == ic.RANDOM_DIRECTIONS
+    assert len(shipped_table.random) == search.RANDOM_DIRECTIONS
     assert [row.name for row in shipped_table.rows if row.kind == "unit"] == [f"unit {u}" for u in range(16)]
     assert "1,024 (base, source) pairs" in shipped_table.population and "t = 0–6" in shipped_table.population
 
@@ -167,16 +171,18 @@ def test_the_figure_and_its_screen_reader_table_carry_the_same_numbers(shipped_t
     from explainer.figures.interchange import iia_by_column_figure
     from explainer.figures.tables import iia_by_column_table, iia_table
 
-    lines = [(name, shipped_table.row(name).iia_by_column) for name in (ic.WHOLE_STATE, ic.CARRY_UNITS)]
+    lines = [(name, shipped_table.row(name).iia_by_column) for name in (search.WHOLE_STATE, search.CARRY_UNITS)]
     columns = len(shipped_table.random_by_column)
     low = [min(row.iia_by_column[t] for row in shipped_table.random) for t in range(columns)]
     high = [max(row.iia_by_column[t] for row in shipped_table.random) for t in range(columns)]
     figure = iia_by_column_figure(lines, low, shipped_table.random_by_column, high)
     traces = {trace.name: trace for trace in figure.data}
-    np.testing.assert_allclose(traces[ic.CARRY_UNITS].y, shipped_table.row(ic.CARRY_UNITS).iia_by_column)
+    np.testing.assert_allclose(traces[search.CARRY_UNITS].y, shipped_table.row(search.CARRY_UNITS).iia_by_column)
     np.testing.assert_allclose(traces["random directions (mean)"].y, shipped_table.random_by_column)
     by_column = iia_by_column_table(lines, shipped_table.random_by_column)
-    np.testing.assert_allclose(by_column[ic.CARRY_UNITS], shipped_table.row(ic.CARRY_UNITS).iia_by_column, atol=5e-5)
+    np.testing.assert_allclose(
+        by_column[search.CARRY_UNITS], shipped_table.row(search.CARRY_UNITS).iia_by_column, atol=5e-5
+    )
     table = iia_table(shipped_table)
     assert len(table) == len(shipped_table.rows) + 1
     assert table["IIA"].iloc[0] == 1.0 and "random directions" in table["transplanted"].iloc[-1]
@@ -185,13 +191,25 @@ def test_the_figure_and_its_screen_reader_table_carry_the_same_numbers(shipped_t
 
 
 def test_the_sentences_follow_the_numbers(shipped_table):
-    whole = ic.alignment_sentence(shipped_table.row(ic.WHOLE_STATE), shipped_table)
+    whole = search.alignment_sentence(shipped_table.row(search.WHOLE_STATE), shipped_table)
     assert "uses the carry held there" in whole
-    carry = ic.alignment_sentence(shipped_table.row(ic.CARRY_UNITS), shipped_table)
+    carry = search.alignment_sentence(shipped_table.row(search.CARRY_UNITS), shipped_table)
     assert "uses" not in carry.replace("network uses as the carry", "") and "not all of it" in carry
-    probe = ic.alignment_sentence(shipped_table.row(ic.PROBE_DIRECTION), shipped_table)
+    probe = search.alignment_sentence(shipped_table.row(search.PROBE_DIRECTION), shipped_table)
     assert "no more than random directions" in probe and "reading is not using" in probe
-    assert "held-out" in ic.illusion_sentence(shipped_table)
+    assert "held-out" in search.illusion_sentence(shipped_table)
+
+
+def test_the_words_count_in_the_singular_for_one(shipped_table):
+    one_unit = dataclasses.replace(shipped_table, carry_units=(5,))
+    assert search.alignment_label(shipped_table.row(search.CARRY_UNITS), one_unit) == "carry unit 5"
+    several = search.alignment_label(shipped_table.row(search.CARRY_UNITS), shipped_table)
+    assert several.startswith("carry units ") and several.endswith(" together")
+    learned = dataclasses.replace(shipped_table.learned, visited_dimensions=1, training=ic.interchange_sample(1, 0))
+    one = search.illusion_sentence(dataclasses.replace(shipped_table, learned=learned))
+    assert "fitted on 7 other interventions" in one and "outside the 1 direction that holds" in one
+    assert "directions that hold" in search.illusion_sentence(shipped_table)
+    assert ic.interchange_sample(1, 0).describe().startswith("1 (base, source) pair drawn")
 
 
 def test_the_readme_states_the_tables_numbers(shipped_table):
@@ -201,22 +219,22 @@ def test_the_readme_states_the_tables_numbers(shipped_table):
     start = readme.index("**Where the carry is used: transplanting it**")
     bullet = readme[start : readme.index("- **", start)]
     table = shipped_table
-    differ = {name: table.row(name).iia_where_carries_differ for name in (ic.WHOLE_STATE, ic.CARRY_UNITS)}
+    differ = {name: table.row(name).iia_where_carries_differ for name in (search.WHOLE_STATE, search.CARRY_UNITS)}
     units = [row for row in table.rows if row.kind == "unit"]
     best = max(units, key=lambda row: row.iia_where_carries_differ)
     floor, spread = table.random_floor_where_carries_differ
-    learned, in_span = table.row(ic.LEARNED_DIRECTION), table.row(ic.LEARNED_IN_SPAN)
+    learned, in_span = table.row(search.LEARNED_DIRECTION), table.row(search.LEARNED_IN_SPAN)
     expected = [
         f"{table.sample.pairs:,} sampled (base, source) pairs",
         f"{table.sample.triples:,} interventions",
         f"the carries differ in {table.share_carries_differ:.1%}",
-        f"**{differ[ic.WHOLE_STATE]:.1%}**",
+        f"**{differ[search.WHOLE_STATE]:.1%}**",
         f"carry units {', '.join(str(u) for u in table.carry_units[:-1])} and {table.carry_units[-1]} together",
-        f"**{differ[ic.CARRY_UNITS]:.1%}** ({table.row(ic.CARRY_UNITS).iia:.1%} of all",
+        f"**{differ[search.CARRY_UNITS]:.1%}** ({table.row(search.CARRY_UNITS).iia:.1%} of all",
         f"single unit ({best.name.split()[-1]}) in {best.iia_where_carries_differ:.1%}",
-        f"**{table.row(ic.PROBE_DIRECTION).iia_where_carries_differ:.1%}**",
+        f"**{table.row(search.PROBE_DIRECTION).iia_where_carries_differ:.1%}**",
         f"({floor:.1%} ± {spread:.1%})",
-        f"{table.row(ic.PROBE_DIRECTION).outside_span_share:.0%} of its length",
+        f"{table.row(search.PROBE_DIRECTION).outside_span_share:.0%} of its length",
         f"fitted on {table.learned.training.triples:,} other interventions",
         f"**{learned.iia_where_carries_differ:.1%}**",
         f"{table.learned.outside_span_share:.0%} of its length lies outside the {table.learned.visited_dimensions}",
@@ -231,8 +249,8 @@ def test_the_flipped_source_differs_only_in_its_column_and_carries_the_other_way
         for column in range(7):
             source = ic.flipped_carry_source(a, b, column)
             bits = ints_to_bits([a, b, *source], 8)
-            carries = ic.carries_out(np.stack([bits[[0, 2]], bits[[1, 3]]], -1))
-            assert carries[0, column] != carries[1, column]
+            _, carry_out = carries(np.stack([bits[[0, 2]], bits[[1, 3]]], -1))
+            assert carry_out[0, column] != carry_out[1, column]
             same = np.ones(8, dtype=bool)
             same[column] = False
             np.testing.assert_array_equal(bits[0, same], bits[2, same])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from explainer import load_weights
-from explainer.analysis.interchange import CARRY_UNITS, interchange_table
+from explainer.analysis.alignment_search import CARRY_UNITS, interchange_table
 from ui.interchange import VIEW_NAME
 
 APP = "apps/insight_app.py"

@@ -1,6 +1,6 @@
 """ "Transplant the carry": the interchange interventions' table and IIA by column, for the network on the page.
 
-The computing is :func:`explainer.analysis.interchange.interchange_table` (cached per network, shared by every
+The computing is :func:`explainer.analysis.alignment_search.interchange_table` (cached per network, shared by every
 session); the figure is :mod:`explainer.figures.interchange`, the tables :mod:`explainer.figures.tables`.
 """
 
@@ -10,7 +10,7 @@ import streamlit as st
 
 from explainer import AdditionTrace, RNNWeights
 from explainer.analysis import Ablation, describe_ablation
-from explainer.analysis.interchange import (
+from explainer.analysis.alignment_search import (
     CARRY_UNITS,
     LEARNED_DIRECTION,
     PROBE_DIRECTION,
@@ -20,8 +20,8 @@ from explainer.analysis.interchange import (
     alignment_sentence,
     illusion_sentence,
     interchange_table,
-    transplant_pair,
 )
+from explainer.analysis.interchange import transplant_pair
 from explainer.figures.interchange import iia_by_column_figure, transplant_heatmaps_figure
 from explainer.figures.tables import iia_by_column_table, iia_table, pair_transplant_table, transplant_states_table
 from ui.charts import show_chart, show_table

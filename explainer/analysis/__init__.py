@@ -13,10 +13,18 @@ operands) through :mod:`explainer.analysis.exhaustive` and is cached per network
 - :mod:`~explainer.analysis.correctness`: the correctness map and exact accuracy
 - :mod:`~explainer.analysis.length`: accuracy at any length
 - :mod:`~explainer.analysis.logit_split`: the logit split
-- :mod:`~explainer.analysis.interchange`: interchange interventions (transplant the carry) and their IIA table
+- :mod:`~explainer.analysis.interchange`: interchange interventions (transplant the carry) and their IIA
+- :mod:`~explainer.analysis.alignment_search`: the IIA table of alignments, the learned direction, the visited span
 """
 
-from explainer.analysis import ablation_effects, correctness, exhaustive, extraction, interchange, length
+from explainer.analysis import (
+    ablation_effects,
+    alignment_search,
+    correctness,
+    exhaustive,
+    extraction,
+    length,
+)
 from explainer.analysis.ablation_effects import (
     ErrorLocations,
     UnitAblation,
@@ -85,7 +93,7 @@ def clear_caches() -> None:
         correctness._exact_accuracy,
         length._accuracy_by_length,
         ablation_effects.every_unit_ablated,
-        interchange._interchange_table,
+        alignment_search._interchange_table,
         carried_part_turns_the_bit,
     ):
         cached.cache_clear()

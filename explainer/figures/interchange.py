@@ -1,7 +1,7 @@
 """The interchange interventions' figures: IIA by column for each alignment (the random floor as a band), and one
 pair's hidden states before and after a transplant with their difference.
 
-A pure function of plain numbers (the table is :func:`explainer.analysis.interchange.interchange_table`); the
+A pure function of plain numbers (the table is :func:`explainer.analysis.alignment_search.interchange_table`); the
 screen-reader table is :func:`explainer.figures.tables.iia_by_column_table`.
 """
 

@@ -200,12 +200,12 @@ def training_curves_table(checkpoints: Sequence) -> dict[str, list]:
 
 
 def iia_table(table) -> pd.DataFrame:
-    """One row per alignment of an :class:`~explainer.analysis.interchange.InterchangeTable`, then the random floor.
+    """One row per alignment of an :class:`~explainer.analysis.alignment_search.InterchangeTable`, then the floor.
 
     IIA overall and split by whether base and source carry differ, the probe's reading from the same subspace, and
     for a direction the share of its length outside the visited span.
     """
-    from explainer.analysis.interchange import alignment_label
+    from explainer.analysis.alignment_search import alignment_label
 
     rows = [
         {

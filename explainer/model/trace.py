@@ -72,15 +72,18 @@ class AdditionTrace:
 
 
 def carries(input_bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """True carry into and out of each column of least-significant-first ``input_bits`` ``(T, 2)``."""
-    timesteps = input_bits.shape[0]
-    carry_in = np.zeros(timesteps, dtype=np.int8)
-    carry_out = np.zeros(timesteps, dtype=np.int8)
-    carry = 0
-    for step in range(timesteps):
-        carry_in[step] = carry
-        _, carry = add_column(int(input_bits[step, 0]), int(input_bits[step, 1]), carry)
-        carry_out[step] = carry
+    """True carry into and out of each column of least-significant-first ``input_bits`` ``(…, T, 2)``.
+
+    One pair ``(T, 2)`` or a batch ``(N, T, 2)``; each result is ``(…, T)`` int8, by the carry rule.
+    """
+    input_bits = np.asarray(input_bits, dtype=np.int64)
+    carry_in = np.zeros(input_bits.shape[:-1], dtype=np.int8)
+    carry_out = np.zeros(input_bits.shape[:-1], dtype=np.int8)
+    carry = np.zeros(input_bits.shape[:-2], dtype=np.int64)
+    for step in range(input_bits.shape[-2]):
+        carry_in[..., step] = carry
+        _, carry = add_column(input_bits[..., step, 0], input_bits[..., step, 1], carry)
+        carry_out[..., step] = carry
     return carry_in, carry_out
 
 
