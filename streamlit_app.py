@@ -64,7 +64,6 @@ except ModelFileError as error:
     st.code(SHIPPED_MODEL_COMMAND, language="bash")
     st.stop()
 
-rerun_on_reconnect()  # a tab whose server went away gets a whole run from the server it reconnects to
 try:  # the second shipped network is optional: without it the picker offers only the first
     long_sums = shipped_weights(str(LONG_MODEL_PATH))
 except ModelFileError:
@@ -86,6 +85,9 @@ with st.sidebar:
     probe = analysis_or_none("The carry probe", carry_probe, weights)  # cached per network: fitted once
     carry_units = probe.top_carry_units if probe is not None else ()
     ablation = ablation_ui(weights.hidden_units, carry_units=carry_units)
+    # Draws nothing (an empty container, here at the sidebar's foot): a tab whose server went away gets a whole
+    # run from the server it reconnects to.
+    rerun_on_reconnect()
 
 a, b = operands_ui()
 columns = columns_ui(a, b)
