@@ -4,11 +4,14 @@ Run with ``streamlit run streamlit_app.py``. This file only composes: the maths 
 and each part of the page is a ``*_ui()`` function in ``ui/``.
 """
 
+from dataclasses import dataclass
+
 import streamlit as st
 
-from explainer import ModelFileError, RNNWeights, load_weights, trace_addition
-from explainer.analysis import carry_probe, describe_ablation
+from explainer import AdditionTrace, ModelFileError, RNNWeights, load_weights, trace_addition
+from explainer.analysis import CarryProbe, carry_probe, describe_ablation
 from explainer.files.keras_file import LONG_MODEL_PATH, SHIPPED_MODEL_COMMAND, page_model_path
+from explainer.sections import INSIGHT_SECTION, SIDE_BY_SIDE_SECTION, STEP_SECTION, TRAINING_SECTION, WEIGHTS_SECTION
 from ui.ablation import ablation_ui
 from ui.addition import (
     columns_ui,
@@ -27,9 +30,10 @@ from ui.guards import analysis_or_none, view_or_warning
 from ui.insight import VIEWS, insight_ui
 from ui.live import live_updates_ui
 from ui.model_source import model_source_ui
-from ui.persist import keep_widget_values, restore_view_from_url, save_view_to_url
 from ui.playback import advance_columns, play_controls_ui, play_interval
+from ui.sections import available_sections, restore_view_from_url, save_view_to_url, section_choice_ui, shown_section
 from ui.side_by_side import side_by_side_ui
+from ui.state import INSIGHT_VIEW, TIMESTEP, rerun_on_reconnect
 from ui.styles import page_style
 from ui.threads import one_blas_thread_per_process
 from ui.tour import tour_button, tour_from_url, tour_ui
@@ -61,7 +65,6 @@ except ModelFileError as error:
     st.code(SHIPPED_MODEL_COMMAND, language="bash")
     st.stop()
 
-keep_widget_values()  # settings and views survive a switch of section
 try:  # the second shipped network is optional: without it the picker offers only the first
     long_sums = shipped_weights(str(LONG_MODEL_PATH))
 except ModelFileError:
@@ -83,6 +86,9 @@ with st.sidebar:
     probe = analysis_or_none("The carry probe", carry_probe, weights)  # cached per network: fitted once
     carry_units = probe.top_carry_units if probe is not None else ()
     ablation = ablation_ui(weights.hidden_units, carry_units=carry_units)
+    # Draws nothing (an empty container, here at the sidebar's foot): a tab whose server went away gets a whole
+    # run from the server it reconnects to.
+    rerun_on_reconnect()
 
 a, b = operands_ui()
 columns = columns_ui(a, b)
@@ -93,64 +99,88 @@ if ablation is not None:
 tour_ui(weights)  # the offer or the open stop, between the answer and what the stop talks about
 presets_ui()  # under the verdict, so a phone shows the answer before the seven preset buttons
 # One section at a time: Streamlit computes hidden tabs too, and some of these views are heavy.
-sections = ["Inside one step", "The weights", "What did it learn?", "Train it yourself"]
-if weights != shipped:
-    sections.append("Side by side")
-for notice in restore_view_from_url(sections, VIEWS, {"Side by side": "needs a network you trained or uploaded"}):
+sections = available_sections(own_network=weights != shipped)
+for notice in restore_view_from_url(sections, VIEWS):
     link_notice(notice)
-if st.session_state.get("section") not in sections:  # first visit, or "Side by side" after going back to shipped
-    st.session_state["section"] = sections[0]
-STEP_SECTION = sections[0]
-SHOWN_SECTION = st.session_state["section"]
-PLAY_EVERY = play_interval("columns")  # seconds per frame while ▶ plays the columns, else None
 
 
-def step_through() -> tuple[int, str]:
+@dataclass(frozen=True)
+class StepPage:
+    """What the step fragment draws from, fixed by the whole-page run that drew it (a step cannot change it)."""
+
+    trace: AdditionTrace
+    weights: RNNWeights
+    probe: CarryProbe | None
+    carry_units: tuple[int, ...]
+    a: int
+    b: int
+    columns: int
+    sections: list[str]
+    shown_section: str
+    play_every: float | None  # seconds per frame while ▶ plays the columns, else None
+
+
+step_page = StepPage(
+    trace=trace,
+    weights=weights,
+    probe=probe,
+    carry_units=tuple(carry_units),
+    a=a,
+    b=b,
+    columns=columns,
+    sections=sections,
+    shown_section=shown_section(sections),
+    play_every=play_interval("columns"),
+)
+
+
+def step_through(page: StepPage) -> tuple[int, str]:
     """Timestep controls, the address bar, the unfolded addition, the section choice: shared by both paths below."""
-    timestep = timestep_ui(trace.timesteps)
+    timestep = timestep_ui(page.trace.timesteps)
     play_controls_ui("columns", "▶ Play through the columns")
-    save_to_url(a, b, timestep, columns)  # early, so the address bar is current even while the charts below are drawn
+    save_to_url(page.a, page.b, timestep, page.columns)  # early: the address bar is current while the charts draw
     unfolded_ui(
-        trace,
+        page.trace,
         timestep,
-        probe.decode(trace.hidden) if probe is not None else None,
-        carry_units,
-        carry_units_note=probe.carry_units_sentence() if probe is not None else "",
+        page.probe.decode(page.trace.hidden) if page.probe is not None else None,
+        page.carry_units,
+        carry_units_note=page.probe.carry_units_sentence() if page.probe is not None else "",
     )
-    section = st.segmented_control("Look closer", sections, key="section", required=True)
-    return timestep, section
+    return timestep, section_choice_ui(page.sections)
 
 
-@st.fragment(run_every=PLAY_EVERY)
-def step_through_fragment() -> None:
+@st.fragment(run_every=step_page.play_every)
+def step_through_fragment(page: StepPage) -> None:
     """With "Inside one step" open, or while ▶ plays the columns, a step (a click, or a frame) reruns only this
     part: the pair, the verdict and the sidebar cannot change by stepping, so the rest of the page is not rebuilt."""
-    advance_columns(trace.timesteps)
-    timestep, section = step_through()
-    if section != SHOWN_SECTION or play_interval("columns") != PLAY_EVERY:
+    advance_columns(page.trace.timesteps)
+    timestep, section = step_through(page)
+    if section != page.shown_section or play_interval("columns") != page.play_every:
         st.rerun()  # another section, or play started/stopped: redraw the whole page for it
     if section == STEP_SECTION:
-        step_ui(trace, weights, timestep)
+        step_ui(page.trace, page.weights, timestep)
 
 
 def section_ui(section: str, timestep: int) -> None:
     with view_or_warning(f"“{section}”"):  # an analysis that cannot run on this network leaves the rest working
         if section == STEP_SECTION:
             step_ui(trace, weights, timestep)
-        elif section == "The weights":
+        elif section == WEIGHTS_SECTION:
             weights_ui(weights)
-        elif section == "What did it learn?":
+        elif section == INSIGHT_SECTION:
             insight_ui(weights, trace, timestep, ablation)
-        elif section == "Train it yourself":
+        elif section == TRAINING_SECTION:
             training_panel_ui()
-        elif section == "Side by side":
+        elif section == SIDE_BY_SIDE_SECTION:
             side_by_side_ui(shipped, weights, source_label, a, b)
 
 
-if SHOWN_SECTION == STEP_SECTION or PLAY_EVERY is not None:
-    step_through_fragment()
-    if SHOWN_SECTION != STEP_SECTION:  # while playing, the section below keeps the column it was drawn at
-        section_ui(SHOWN_SECTION, st.session_state["timestep"])
+if step_page.shown_section == STEP_SECTION or step_page.play_every is not None:
+    step_through_fragment(step_page)
+    if step_page.shown_section != STEP_SECTION:  # while playing, the section below keeps the column it was drawn at
+        section_ui(step_page.shown_section, st.session_state[TIMESTEP])
+    shown = step_page.shown_section
 else:
-    section_ui(*reversed(step_through()))
-save_view_to_url(SHOWN_SECTION, st.session_state.get("insight_view") if SHOWN_SECTION == "What did it learn?" else None)
+    shown_timestep, shown = step_through(step_page)
+    section_ui(shown, shown_timestep)
+save_view_to_url(shown, st.session_state.get(INSIGHT_VIEW) if shown == INSIGHT_SECTION else None)

@@ -26,16 +26,11 @@ from explainer.analysis import (
 )
 from explainer.model.network import RNNWeights
 from explainer.model.trace import AdditionTrace, trace_addition
+from explainer.sections import INSIGHT_SECTION, STEP_SECTION, TRAINING_SECTION
 from explainer.wording import plural
 
 # 22 columns of 0 + 1 and no carry: the one place the shipped network is known to break (tests/test_shipped_model.py).
 WHERE_IT_BREAKS = (0, 2**22 - 1)
-
-# The page's section names and "What did it learn?" view names this tour uses (checked against the page by
-# tests/test_tour.py, so a renamed section cannot strand a stop).
-STEP_SECTION = "Inside one step"
-INSIGHT_SECTION = "What did it learn?"
-TRAINING_SECTION = "Train it yourself"
 
 
 def _units(units: tuple[int, ...]) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from dataclasses import dataclass, field
 
 import pytest
@@ -54,6 +55,22 @@ class Visitor:
 # Visitors that load, type or step at the same moment: ten tabs drawing Plotly at once starve a 2-core machine's
 # browser (not the servers). Every visitor stays open once done, so all are connected at the failover.
 ACTIVE_AT_ONCE = 4
+# The longest each kind of wait took in this run (seconds), printed at the end: how close it came to its limit.
+LONGEST_WAITS: dict[str, float] = {}
+
+
+class timed:
+    """``async with timed("name"):`` records the wait's length under ``name`` if it is the longest so far."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    async def __aenter__(self) -> None:
+        self.started = time.perf_counter()
+
+    async def __aexit__(self, *exc) -> None:
+        took = time.perf_counter() - self.started
+        LONGEST_WAITS[self.name] = max(LONGEST_WAITS.get(self.name, 0.0), took)
 
 
 async def open_visitor(browser, url: str, index: int, active: asyncio.Semaphore) -> Visitor:
@@ -70,10 +87,12 @@ async def _open_visitor(browser, url: str, index: int) -> Visitor:
     response = await page.goto(f"{url}/?a={visitor.a}&b={visitor.b}", wait_until="commit")
     visitor.replica = response.headers["x-replica"]
     visitor.page = page
-    await page.get_by_text(visitor.verdict).wait_for()
+    async with timed("first verdict (limit 90 s)"):
+        await page.get_by_text(visitor.verdict).wait_for()
     for step in range(1, visitor.steps + 1):
         await page.get_by_role("button", name="Next ▶").click()
-        await page.get_by_text(f"Step t = {step} reads").wait_for()
+        async with timed("step before the kill (limit 90 s)"):
+            await page.get_by_text(f"Step t = {step} reads").wait_for()
     await page.wait_for_function("expected => location.search.includes(expected)", arg=f"t={visitor.steps}")
     return visitor
 
@@ -83,8 +102,9 @@ async def check_after_failover(visitor: Visitor) -> None:
     from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
     page = visitor.page
-    await page.get_by_text(visitor.verdict).wait_for()
-    await page.get_by_text(f"Step t = {visitor.steps} reads").wait_for()
+    async with timed("verdict after the kill (limit 90 s)"):
+        await page.get_by_text(visitor.verdict).wait_for()
+        await page.get_by_text(f"Step t = {visitor.steps} reads").wait_for()
     next_step = visitor.steps + 1
     # A page that just reconnected shows its old elements while the new session's first run is still going; a
     # step click in that moment is a fragment rerun that the new session cannot place yet, and Streamlit drops
@@ -93,9 +113,11 @@ async def check_after_failover(visitor: Visitor) -> None:
     for attempt in range(2):
         await page.get_by_role("button", name="Next ▶").click()
         try:
-            await page.get_by_text(f"Step t = {next_step} reads").wait_for(timeout=30_000 if attempt == 0 else None)
+            async with timed(f"step after the kill, click {attempt + 1} (limit {30 if attempt == 0 else 90} s)"):
+                await page.get_by_text(f"Step t = {next_step} reads").wait_for(timeout=30_000 if attempt == 0 else None)
             break
         except PlaywrightTimeoutError:
+            LONGEST_WAITS["clicks made twice"] = LONGEST_WAITS.get("clicks made twice", 0) + 1
             if attempt == 1:
                 raise
     await page.wait_for_function("expected => location.search.includes(expected)", arg=f"t={next_step}")
@@ -132,9 +154,15 @@ async def scenario(running) -> tuple[list[Visitor], str]:
 
 
 def test_sessions_survive_a_replica_dying_behind_nginx():
-    with cluster(replicas=2) as running:
-        visitors, killed = asyncio.run(asyncio.wait_for(scenario(running), timeout=400))
-        assert running.nginx.poll() is None
+    started = time.perf_counter()
+    try:
+        with cluster(replicas=2) as running:
+            visitors, killed = asyncio.run(asyncio.wait_for(scenario(running), timeout=400))
+            assert running.nginx.poll() is None
+    finally:
+        print(f"\nscenario {time.perf_counter() - started:.1f} s (limit 400 s); longest waits:")
+        for name, took in LONGEST_WAITS.items():
+            print(f"  {name}: {took:.1f}")
     on_killed = [visitor for visitor in visitors if visitor.replica == killed]
     on_survivor = [visitor for visitor in visitors if visitor.replica != killed]
     assert on_killed and on_survivor

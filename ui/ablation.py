@@ -18,44 +18,60 @@ from explainer.analysis import (
     parse_ablation_query,
 )
 from ui.echo import link_notice, quoted
+from ui.state import (
+    ABLATE_CLAMPED,
+    ABLATE_ZEROED,
+    CLAMP_VALUE_PREFIX,
+    LINK_READ_ABLATION,
+    browser_holds,
+    ensure_default,
+    first_time,
+    link_get,
+    set_link,
+    url_name,
+)
 
 
 def _clamp_key(unit: int) -> str:
-    return f"ablate_clamp_{unit}"
+    return f"{CLAMP_VALUE_PREFIX}{unit}"
 
 
 def _restore_ablation_from_url(hidden_units: int) -> str | None:
-    """Once per session, fill the ablation widgets from the URL. Returns a notice if the URL was junk."""
-    if st.session_state.get("ablation_url_restored"):
+    """Once per session, fill the ablation widgets from the URL. Returns a notice if the URL was junk.
+
+    A tab reconnecting to a new server session keeps the ablation its browser holds (see :mod:`ui.state`)."""
+    if not first_time(LINK_READ_ABLATION) or browser_holds(ABLATE_ZEROED) or browser_holds(ABLATE_CLAMPED):
         return None
-    st.session_state["ablation_url_restored"] = True
     notice = None
     try:
-        zeroed, clamped = parse_ablation_query(
-            st.query_params.get("ablate", ""), st.query_params.get("clamp", ""), hidden_units
-        )
+        zeroed, clamped = parse_ablation_query(link_get(ABLATE_ZEROED), link_get(ABLATE_CLAMPED), hidden_units)
     except ValueError as error:
         names = [name for name in ("ablate", "clamp") if name in st.query_params]
         given = ", ".join(f"{name}={quoted(st.query_params[name])}" for name in names)
         notice = f"The link's ablation ({given}) could not be used ({error}) so no units are ablated."
         zeroed, clamped = frozenset(), {}
-    st.session_state["ablate_zeroed"] = sorted(zeroed)
-    st.session_state["ablate_clamped"] = sorted(clamped)
+    st.session_state[ABLATE_ZEROED] = sorted(zeroed)
+    st.session_state[ABLATE_CLAMPED] = sorted(clamped)
     for unit, value in clamped.items():
         st.session_state[_clamp_key(unit)] = float(value)
     return notice
 
 
+def write_ablation_link(zeroed, clamped: dict[int, float]) -> None:
+    """The ablation in the address bar (``ablate=3,7&clamp=5:0.9``), or neither parameter when there is none."""
+    wanted = format_ablation_query(set(zeroed), clamped)
+    for key in (ABLATE_ZEROED, ABLATE_CLAMPED):
+        set_link(key, wanted.get(url_name(key)))
+
+
 def _clear_ablation() -> None:
-    st.session_state["ablate_zeroed"] = []
-    st.session_state["ablate_clamped"] = []
+    st.session_state[ABLATE_ZEROED] = []
+    st.session_state[ABLATE_CLAMPED] = []
 
 
 def _zero_units(units: tuple[int, ...]) -> None:
-    st.session_state["ablate_zeroed"] = sorted(units)
-    st.session_state["ablate_clamped"] = [
-        unit for unit in st.session_state.get("ablate_clamped", []) if unit not in units
-    ]
+    st.session_state[ABLATE_ZEROED] = sorted(units)
+    st.session_state[ABLATE_CLAMPED] = [unit for unit in st.session_state.get(ABLATE_CLAMPED, []) if unit not in units]
 
 
 def ablation_ui(hidden_units: int, carry_units: Sequence[int] = ()) -> Ablation | None:
@@ -69,18 +85,21 @@ def ablation_ui(hidden_units: int, carry_units: Sequence[int] = ()) -> Ablation 
     if notice:
         link_notice(notice)
     # A different network may have fewer units than the ones chosen before: drop those that no longer exist.
-    for key in ("ablate_zeroed", "ablate_clamped"):
-        st.session_state[key] = [unit for unit in st.session_state.get(key, []) if 0 <= unit < hidden_units]
+    for key in (ABLATE_ZEROED, ABLATE_CLAMPED):
+        if key in st.session_state:
+            st.session_state[key] = [unit for unit in st.session_state[key] if 0 <= unit < hidden_units]
+        else:
+            ensure_default(key, [])
     units = list(range(hidden_units))
     zeroed, clamp_units = (
         st.multiselect(label, units, key=key, format_func=lambda unit: f"unit {unit}", help=help_text)
         for label, key, help_text in (
             (
                 "Units to zero",
-                "ablate_zeroed",
+                ABLATE_ZEROED,
                 "These units output 0 at every step, whatever they would have computed.",
             ),
-            ("Units to clamp", "ablate_clamped", "These units are held at a fixed value of your choice at every step."),
+            ("Units to clamp", ABLATE_CLAMPED, "These units are held at a fixed value of your choice at every step."),
         )
     )
     clamped = {}
@@ -88,7 +107,7 @@ def ablation_ui(hidden_units: int, carry_units: Sequence[int] = ()) -> Ablation 
         if unit in zeroed:
             st.caption(f"Unit {unit} is zeroed, so its clamp is ignored.")
             continue
-        st.session_state.setdefault(_clamp_key(unit), 0.5)
+        ensure_default(_clamp_key(unit), 0.5)
         clamped[unit] = st.slider(f"Unit {unit} held at", 0.0, 1.0, step=0.001, format="%.3f", key=_clamp_key(unit))
     # Stacked, not side by side: the sidebar is too narrow for two labelled buttons in a row.
     if carry_units:
@@ -108,10 +127,5 @@ def ablation_ui(hidden_units: int, carry_units: Sequence[int] = ()) -> Ablation 
         width="stretch",
     )
 
-    wanted = format_ablation_query(set(zeroed), clamped)
-    for name in ("ablate", "clamp"):
-        if name in wanted and st.query_params.get(name) != wanted[name]:
-            st.query_params[name] = wanted[name]
-        elif name not in wanted and name in st.query_params:
-            del st.query_params[name]
+    write_ablation_link(zeroed, clamped)
     return make_ablation(hidden_units, set(zeroed), clamped)

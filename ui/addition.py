@@ -21,6 +21,20 @@ from explainer.tour import WHERE_IT_BREAKS
 from explainer.wording import plural
 from ui.charts import show_chart, show_drawing
 from ui.echo import quoted
+from ui.state import (
+    A_TEXT,
+    B_TEXT,
+    COLUMNS,
+    COLUMNS_PAIR,
+    LAST_GOOD_PAIR,
+    LINK_READ_PAIR,
+    TIMESTEP,
+    browser_holds,
+    ensure_default,
+    first_time,
+    link_text,
+    set_link,
+)
 
 DEFAULT_PAIR = (50, 18)  # the blog's own example
 PRESETS = {
@@ -38,21 +52,19 @@ RANDOM_OPERAND_LIMIT = 256  # random pairs stay in the 8-bit range the blog's ne
 # A pair can run over more columns than its sum needs (leading zero columns), so that a network's failure in
 # such a column can be seen: the property the verifier proves covers every padding. Bounded to keep a rerun cheap.
 MAX_COLUMNS = 128
-COLUMNS_KEY = "columns"  # the number box
-COLUMNS_PAIR_KEY = "columns_pair"  # the pair the column count was chosen for
 
 
 def set_pair(a: int, b: int) -> None:
     """Put ``a`` and ``b`` into the number boxes. For button callbacks (here and in other views): callbacks
     run before the widgets are drawn, so they may set widget state."""
-    st.session_state["a_text"] = str(a)
-    st.session_state["b_text"] = str(b)
+    st.session_state[A_TEXT] = str(a)
+    st.session_state[B_TEXT] = str(b)
 
 
 def set_columns(a: int, b: int, columns: int) -> None:
     """Run ``a + b`` over ``columns`` columns (for button callbacks, with :func:`set_pair`)."""
-    st.session_state[COLUMNS_KEY] = int(columns)
-    st.session_state[COLUMNS_PAIR_KEY] = (a, b)
+    st.session_state[COLUMNS] = int(columns)
+    st.session_state[COLUMNS_PAIR] = (a, b)
 
 
 def _parse_columns(text: str, a: int, b: int) -> int:
@@ -79,47 +91,52 @@ def _parse_timestep(text: str) -> int:
 
 
 def restore_from_url() -> list[str]:
-    """Once per session, prefill a, b and the timestep from ``?a=50&b=18&t=3``.
+    """Once per session, prefill a, b, the column count and the timestep from ``?a=50&b=18&n=10&t=3``.
 
-    Returns notices (Markdown, the link's values quoted) for parameters that were junk; those fall back to the
-    defaults.
+    Returns notices for parameters that were junk; those fall back to the defaults. A box, the column count
+    or the slider whose value the browser already holds (a tab reconnecting to a new server session) keeps
+    it: see :mod:`ui.state`.
     """
-    if st.session_state.get("url_restored"):
+    if not first_time(LINK_READ_PAIR):
         return []
-    st.session_state["url_restored"] = True
     notices = []
     values = {"a": DEFAULT_PAIR[0], "b": DEFAULT_PAIR[1]}
-    for name in ("a", "b"):
-        if name in st.query_params:
+    texts = {"a": link_text(A_TEXT), "b": link_text(B_TEXT)}
+    for name, text in texts.items():
+        if text is not None:
             try:
-                values[name] = parse_operand(st.query_params[name], name)
+                values[name] = parse_operand(text, name)
             except ValueError as error:
                 notices.append(
-                    f"The link's {name}={quoted(st.query_params[name])} was not usable ({error}) so "
-                    f"{name} = {values[name]} is shown."
+                    f"The link's {name}={quoted(text)} was not usable ({error}) so {name} = {values[name]} is shown."
                 )
-    set_pair(values["a"], values["b"])
+    for key, name in ((A_TEXT, "a"), (B_TEXT, "b")):
+        if not browser_holds(key):
+            st.session_state[key] = str(values[name])
+    if browser_holds(A_TEXT) or browser_holds(B_TEXT):
+        return notices  # the pair is the browser's, known once the boxes are drawn: columns_ui follows it
     columns = timesteps_for(values["a"], values["b"])
-    if "n" in st.query_params:
+    text = link_text(COLUMNS)
+    if text is not None:
         try:
-            columns = _parse_columns(st.query_params["n"], values["a"], values["b"])
+            columns = _parse_columns(text, values["a"], values["b"])
         except ValueError as error:
             notices.append(
-                f"The link's column count was not usable (n={quoted(st.query_params['n'])}: {error}), so {columns} "
-                "columns are shown."
+                f"The link's column count was not usable (n={quoted(text)}: {error}), so {columns} columns are shown."
             )
     set_columns(values["a"], values["b"], columns)
-    if "t" in st.query_params:
+    text = link_text(TIMESTEP)
+    if text is not None:
         try:
-            timestep = _parse_timestep(st.query_params["t"])
+            timestep = _parse_timestep(text)
         except ValueError as error:
-            shown = quoted(st.query_params["t"])
+            shown = quoted(text)
             notices.append(f"The link's timestep t={shown} was not usable ({error}); showing t = 0.")
         else:
             last = columns - 1
             if timestep > last:
                 notices.append(f"The link's t = {timestep} is past the last column of this sum; showing t = {last}.")
-            st.session_state["timestep"] = min(timestep, last)
+            st.session_state[TIMESTEP] = min(timestep, last)
     return notices
 
 
@@ -128,15 +145,10 @@ def save_to_url(a: int, b: int, timestep: int, columns: int | None = None) -> No
 
     ``n`` (the column count) is written only when it differs from what the sum needs, so ordinary links stay short.
     """
-    wanted = {"a": str(a), "b": str(b), "t": str(timestep)}
-    for name, value in wanted.items():
-        if st.query_params.get(name) != value:
-            st.query_params[name] = value
-    if columns is not None and columns != timesteps_for(a, b):
-        if st.query_params.get("n") != str(columns):
-            st.query_params["n"] = str(columns)
-    elif "n" in st.query_params:
-        del st.query_params["n"]
+    set_link(A_TEXT, str(a))
+    set_link(B_TEXT, str(b))
+    set_link(TIMESTEP, str(timestep))
+    set_link(COLUMNS, str(columns) if columns is not None and columns != timesteps_for(a, b) else None)
 
 
 def columns_ui(a: int, b: int) -> int:
@@ -146,7 +158,9 @@ def columns_ui(a: int, b: int) -> int:
     would not fit); more show leading zero columns. Returns the column count to run.
     """
     needed = timesteps_for(a, b)
-    if st.session_state.get(COLUMNS_PAIR_KEY) != (a, b) or COLUMNS_KEY not in st.session_state:
+    if COLUMNS_PAIR not in st.session_state and browser_holds(COLUMNS):
+        st.session_state[COLUMNS_PAIR] = (a, b)  # a reconnecting tab: its column count was chosen for its pair
+    elif st.session_state.get(COLUMNS_PAIR) != (a, b) or COLUMNS not in st.session_state:
         set_columns(a, b, needed)
     column_input, column_note = st.columns([3, 9], vertical_alignment="bottom")
     columns = column_input.number_input(
@@ -154,7 +168,7 @@ def columns_ui(a: int, b: int) -> int:
         min_value=1,
         max_value=MAX_COLUMNS,
         step=1,
-        key=COLUMNS_KEY,
+        key=COLUMNS,
         help=f"Run the pair over more columns than its sum needs (leading zero columns), up to {MAX_COLUMNS}. "
         f"{a} + {b} needs {needed}.",
     )
@@ -171,15 +185,15 @@ def operands_ui() -> tuple[int, int]:
 
     Returns the pair to show: what was typed, or the last good pair while the text is not a number.
     """
-    st.session_state.setdefault("a_text", str(DEFAULT_PAIR[0]))
-    st.session_state.setdefault("b_text", str(DEFAULT_PAIR[1]))
+    ensure_default(A_TEXT, str(DEFAULT_PAIR[0]))
+    ensure_default(B_TEXT, str(DEFAULT_PAIR[1]))
     help_text = "A whole number from 0 to 18446744073709551615 (2**64 − 1)."
     # One row at every width (columns would stack on a phone and push the verdict off the first screen).
     with st.container(horizontal=True, wrap=False, vertical_alignment="bottom", key="operands"):
-        a_text = st.text_input("a", key="a_text", help=help_text, placeholder="e.g. 50")
+        a_text = st.text_input("a", key=A_TEXT, help=help_text, placeholder="e.g. 50")
         # Not a heading: a "+" between the h1 and the verdict's h2 would break the heading order for screen readers.
         st.markdown('<p class="plus-sign" aria-hidden="true">+</p>', unsafe_allow_html=True, width="content")
-        b_text = st.text_input("b", key="b_text", help=help_text, placeholder="e.g. 18")
+        b_text = st.text_input("b", key=B_TEXT, help=help_text, placeholder="e.g. 18")
     errors = []
     parsed = {}
     for name, text in (("a", a_text), ("b", b_text)):
@@ -187,7 +201,7 @@ def operands_ui() -> tuple[int, int]:
             parsed[name] = parse_operand(text, name)
         except ValueError as error:
             errors.append(str(error))
-    last_good = st.session_state.get("last_good_pair", DEFAULT_PAIR)
+    last_good = st.session_state.get(LAST_GOOD_PAIR, DEFAULT_PAIR)
     if errors:
         for message in errors:
             st.error(message, icon="✋")
@@ -195,7 +209,7 @@ def operands_ui() -> tuple[int, int]:
         pair = last_good
     else:
         pair = (parsed["a"], parsed["b"])
-        st.session_state["last_good_pair"] = pair
+        st.session_state[LAST_GOOD_PAIR] = pair
 
     return pair
 
@@ -228,39 +242,45 @@ def _move_timestep(target: int) -> None:
     # The target is fixed when the button is drawn, from the step then shown, not read back from the slider:
     # a click that comes right after a step can carry the slider's previous value (the browser updates its
     # copy of the slider a moment after it shows the new step), which would undo the step before this ran.
-    st.session_state["timestep"] = target
+    st.session_state[TIMESTEP] = target
 
 
 def timestep_ui(timesteps: int) -> int:
     """Previous / slider / next. The chosen column is outlined in every view."""
-    current = st.session_state.get("timestep", 0)
-    shown = int(np.clip(current, 0, timesteps - 1))  # a shorter sum may end before it
-    st.session_state["timestep"] = shown
+    if TIMESTEP in st.session_state:
+        if not 0 <= st.session_state[TIMESTEP] < timesteps:  # a shorter sum may end before it
+            st.session_state[TIMESTEP] = int(np.clip(st.session_state[TIMESTEP], 0, timesteps - 1))
+    else:
+        ensure_default(TIMESTEP, 0)
     column_previous, column_slider, column_next = st.columns([2, 12, 2], vertical_alignment="bottom")
+    # The slider first (the buttons sit left and right of it all the same): their targets come from the step it
+    # shows, which for a tab reconnecting to a new server session is known only once the slider is drawn.
+    with column_slider:
+        timestep = int(
+            st.slider(
+                "Step through time (t = 0 is the rightmost column, the 2⁰ bits)",
+                min_value=0,
+                max_value=timesteps - 1,
+                key=TIMESTEP,
+            )
+        )
     column_previous.button(
         "◀ Previous",
         key="timestep_previous",
         on_click=_move_timestep,
-        args=(max(shown - 1, 0),),
-        disabled=shown == 0,
+        args=(max(timestep - 1, 0),),
+        disabled=timestep == 0,
         width="stretch",
     )
-    with column_slider:
-        timestep = st.slider(
-            "Step through time (t = 0 is the rightmost column, the 2⁰ bits)",
-            min_value=0,
-            max_value=timesteps - 1,
-            key="timestep",
-        )
     column_next.button(
         "Next ▶",
         key="timestep_next",
         on_click=_move_timestep,
-        args=(min(shown + 1, timesteps - 1),),
-        disabled=shown == timesteps - 1,
+        args=(min(timestep + 1, timesteps - 1),),
+        disabled=timestep == timesteps - 1,
         width="stretch",
     )
-    return int(timestep)
+    return timestep
 
 
 def _trace_digest(trace: AdditionTrace, probe_carry: np.ndarray | None) -> str:

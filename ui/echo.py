@@ -39,6 +39,7 @@ def quoted(value: object, limit: int | None = QUOTED_LENGTH) -> str:
     return f"{fence} {text} {fence}"  # CommonMark strips one space on each side, so a ` at either end is safe
 
 
-def link_notice(text: str) -> None:
-    """Draw a notice about the page's link. ``text`` is Markdown whose echoed values went through :func:`quoted`."""
-    st.warning(text, icon="🔗")
+def link_notice(text: str, *, where=None) -> None:
+    """Draw a notice about the page's link (``where``: a container, else the page). ``text`` is Markdown whose
+    echoed values went through :func:`quoted`."""
+    (where or st).warning(text, icon="🔗")

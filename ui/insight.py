@@ -68,6 +68,14 @@ from ui.interchange import VIEW_NAME as INTERCHANGE_VIEW
 from ui.interchange import interchange_view
 from ui.proof import VIEW_NAME as PROOF_VIEW
 from ui.proof import proof_view, verdict_sentence
+from ui.state import (
+    CORRECTNESS_A,
+    CORRECTNESS_B,
+    CORRECTNESS_WRONG_PAIR,
+    INSIGHT_LOADED_PAIR,
+    INSIGHT_VIEW,
+    ensure_default,
+)
 
 VIEWS = (
     "Carry probe",
@@ -235,13 +243,13 @@ def _ablation_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation
 def _load_pair(a_value: int, b_value: int) -> None:
     """Button callback: the pair goes into the main view's number boxes, and is returned on the next run."""
     set_pair(a_value, b_value)
-    st.session_state["insight_loaded_pair"] = (a_value, b_value)
+    st.session_state[INSIGHT_LOADED_PAIR] = (a_value, b_value)
 
 
 def _pick_wrong_pair() -> None:
-    choice = st.session_state.get("correctness_wrong_pair")
+    choice = st.session_state.get(CORRECTNESS_WRONG_PAIR)
     if choice:
-        st.session_state["correctness_a"], st.session_state["correctness_b"] = choice
+        st.session_state[CORRECTNESS_A], st.session_state[CORRECTNESS_B] = choice
 
 
 def _correctness_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation | None) -> None:
@@ -268,7 +276,7 @@ def _correctness_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablat
         key="insight_correctness_map",
         alt="Grid of all pairs a (rows) and b (columns) coloured by how many output bits are wrong.",
     )
-    for key, value in (("correctness_a", trace.a), ("correctness_b", trace.b)):
+    for key, value in ((CORRECTNESS_A, trace.a), (CORRECTNESS_B, trace.b)):
         if key not in st.session_state or not 0 <= st.session_state[key] < side:
             st.session_state[key] = int(min(value, side - 1))
     if wrong_a.size:
@@ -277,13 +285,13 @@ def _correctness_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablat
             f"Or pick a wrong pair (the first {min(len(offered), WRONG_PAIRS_OFFERED)} of {len(offered):,})",
             offered[:WRONG_PAIRS_OFFERED],
             index=None,
-            key="correctness_wrong_pair",
+            key=CORRECTNESS_WRONG_PAIR,
             format_func=lambda pair: f"{pair[0]} + {pair[1]} ({grid[pair]} wrong bits)",
             on_change=_pick_wrong_pair,
         )
     column_a, column_b, column_button = st.columns([3, 3, 4], vertical_alignment="bottom")
-    a_value = column_a.number_input("a", 0, side - 1, step=1, key="correctness_a")
-    b_value = column_b.number_input("b", 0, side - 1, step=1, key="correctness_b")
+    a_value = column_a.number_input("a", 0, side - 1, step=1, key=CORRECTNESS_A)
+    b_value = column_b.number_input("b", 0, side - 1, step=1, key=CORRECTNESS_B)
     column_button.button(
         "Load this pair into the main view",
         key="correctness_load",
@@ -368,9 +376,9 @@ def insight_ui(
     One view is drawn per run (a segmented control with key ``insight_view`` picks it). Returns ``(a, b)`` on
     the run after "Load this pair into the main view" was pressed, else ``None``.
     """
-    loaded = st.session_state.pop("insight_loaded_pair", None)
-    st.session_state.setdefault("insight_view", VIEWS[0])  # no default=: the tour and ui.persist set this key
-    view = st.segmented_control("What did it learn?", VIEWS, key="insight_view", required=True)
+    loaded = st.session_state.pop(INSIGHT_LOADED_PAIR, None)
+    ensure_default(INSIGHT_VIEW, VIEWS[0])  # no default=: the tour and a link set this key
+    view = st.segmented_control("What did it learn?", VIEWS, key=INSIGHT_VIEW, required=True, persist_state="session")
     view = view or VIEWS[0]
     if view == "Carry probe":
         _probe_view(weights, trace, ablation)

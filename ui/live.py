@@ -13,9 +13,10 @@ import streamlit as st
 
 from ui.playback import frame_due, play_interval, stop
 from ui.session_networks import REPLAY_KEY, SOURCE_TRAINED, latest_run, selected_run
+from ui.state import LIVE_SEEN, MODEL_SOURCE
 
 POLL_SECONDS = 0.2  # while training: a checkpoint is on screen at most this long after it arrives
-SEEN_KEY = "live_seen"  # what the page last drew: (run, checkpoints, status, place in the queue)
+SEEN_KEY = LIVE_SEEN  # what the page last drew: (run, checkpoints, status, place in the queue)
 
 
 def _state() -> tuple | None:
@@ -34,7 +35,7 @@ def _state() -> tuple | None:
 def _advance_replay() -> None:
     """Move the replay one checkpoint on (back to the first after the last), before its slider is drawn."""
     run = selected_run()
-    if run is None or st.session_state.get("model_source") != SOURCE_TRAINED or run.active:
+    if run is None or st.session_state.get(MODEL_SOURCE) != SOURCE_TRAINED or run.active:
         stop("replay")
         return
     steps = [checkpoint.step for checkpoint in run.checkpoints]

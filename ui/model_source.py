@@ -26,6 +26,7 @@ from ui.session_networks import (
     selected_checkpoint,
     selected_run,
 )
+from ui.state import MODEL_SOURCE
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -60,17 +61,17 @@ def model_source_ui(shipped_weights: RNNWeights, long_weights: RNNWeights | None
         options.append(SOURCE_UPLOADED)
     pending = st.session_state.pop(PENDING_SOURCE_KEY, None)
     if pending in options:
-        st.session_state["model_source"] = pending
+        st.session_state[MODEL_SOURCE] = pending
         if pending == SOURCE_TRAINED:  # a run just ended: show the newest run, where it ended
             st.session_state[SELECTED_RUN_KEY] = len(runs_with_checkpoints()) - 1
             run = selected_run()
             st.session_state[REPLAY_KEY] = run.checkpoints[-1].step
-    if st.session_state.get("model_source") not in options:
-        st.session_state["model_source"] = SOURCE_SHIPPED
+    if st.session_state.get(MODEL_SOURCE) not in options:
+        st.session_state[MODEL_SOURCE] = SOURCE_SHIPPED
     source = st.radio(
         "Network shown on this page",
         options,
-        key="model_source",
+        key=MODEL_SOURCE,
         help="The shipped model learned from 8-column sums; the long-sums one was fine-tuned on sums of 8–48 "
         "columns until the verifier could prove it. Train a network or upload weights (in “Train it yourself”) "
         "and they appear here too.",

@@ -11,17 +11,19 @@ import time
 
 import streamlit as st
 
+from ui.state import PLAY_PREFIX, TIMESTEP, ensure_default
+
 # Seconds per frame, by the name the visitor picks.
 SPEEDS = {"slow": 1.0, "medium": 0.5, "fast": 0.25}
 DEFAULT_SPEED = "medium"
 
 
 def _toggle_key(name: str) -> str:
-    return f"play_{name}"
+    return f"{PLAY_PREFIX}{name}"
 
 
 def _speed_key(name: str) -> str:
-    return f"play_{name}_speed"
+    return f"{PLAY_PREFIX}{name}_speed"
 
 
 def play_interval(name: str) -> float | None:
@@ -32,12 +34,17 @@ def play_interval(name: str) -> float | None:
 
 
 def play_controls_ui(name: str, label: str) -> None:
-    """A ▶ toggle and a speed, side by side."""
-    st.session_state.setdefault(_speed_key(name), DEFAULT_SPEED)
+    """A ▶ toggle and a speed, side by side. The speed is kept while the toggle is not drawn."""
+    ensure_default(_speed_key(name), DEFAULT_SPEED)
     toggle_column, speed_column = st.columns([3, 2], vertical_alignment="center")
     toggle_column.toggle(label, key=_toggle_key(name), help="Press again to stop.")
     speed_column.selectbox(
-        "Speed", list(SPEEDS), key=_speed_key(name), label_visibility="collapsed", help="Seconds per frame."
+        "Speed",
+        list(SPEEDS),
+        key=_speed_key(name),
+        label_visibility="collapsed",
+        help="Seconds per frame.",
+        persist_state="session",
     )
 
 
@@ -46,7 +53,7 @@ def frame_due(name: str) -> bool:
     interval = play_interval(name)
     if interval is None:
         return False
-    key = f"play_{name}_last_frame"
+    key = f"{PLAY_PREFIX}{name}_last_frame"
     now = time.monotonic()
     if now - st.session_state.get(key, 0.0) < 0.8 * interval:
         return False
@@ -61,4 +68,4 @@ def stop(name: str) -> None:
 def advance_columns(timesteps: int) -> None:
     """While the columns play: one column on when a frame is due (back to t = 0 after the last)."""
     if frame_due("columns"):
-        st.session_state["timestep"] = (int(st.session_state.get("timestep", 0)) + 1) % timesteps
+        st.session_state[TIMESTEP] = (int(st.session_state.get(TIMESTEP, 0)) + 1) % timesteps

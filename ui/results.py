@@ -13,6 +13,7 @@ from explainer.training.recipes import TrainingSettings
 from explainer.wording import plural
 from ui.charts import show_chart
 from ui.session_networks import SOURCE_TRAINED, TrainingRun, selected_checkpoint
+from ui.state import MODEL_SOURCE
 
 
 def _file_stem(settings: TrainingSettings, step: int) -> str:
@@ -21,7 +22,7 @@ def _file_stem(settings: TrainingSettings, step: int) -> str:
 
 def run_results_ui(run: TrainingRun) -> None:
     checkpoints = run.checkpoints
-    shown = selected_checkpoint(run) if st.session_state.get("model_source") == SOURCE_TRAINED else checkpoints[-1]
+    shown = selected_checkpoint(run) if st.session_state.get(MODEL_SOURCE) == SOURCE_TRAINED else checkpoints[-1]
     if run.status == "finished":
         st.success(run.outcome, icon="🏁")
     elif run.status == "stopped":

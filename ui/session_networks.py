@@ -14,20 +14,30 @@ import streamlit as st
 from explainer.model.network import RNNWeights
 from explainer.serving.training_runs import TrainingRun
 from explainer.training.recipes import Checkpoint
+from ui.state import (
+    FOLLOW_LIVE,
+    FOLLOWED_RUN,
+    PENDING_SOURCE,
+    REPLAY_CHECKPOINT,
+    RUNS,
+    SELECTED_RUN,
+    UPLOADED_WEIGHTS,
+)
 
 SOURCE_SHIPPED = "Shipped model"
 SOURCE_LONG = "Shipped long-sums model"  # assets/model-long.keras: proved to add at every length
 SOURCE_TRAINED = "Trained in this session"
 SOURCE_UPLOADED = "Uploaded weights"
 
-RUNS_KEY = "training_runs"  # list of TrainingRun, newest last
-SELECTED_RUN_KEY = "selected_run"  # index into the runs that have checkpoints, chosen in the sidebar
-REPLAY_KEY = "replay_checkpoint"  # the step the replay slider points at
+# The keys, from the page's state table (ui/state.py), by the names the modules here use.
+RUNS_KEY = RUNS  # list of TrainingRun, newest last
+SELECTED_RUN_KEY = SELECTED_RUN  # index into the runs that have checkpoints, chosen in the sidebar
+REPLAY_KEY = REPLAY_CHECKPOINT  # the step the replay slider points at
 MAX_KEPT_RUNS = 5  # per session; a run holds at most ~1.8 MB of checkpoints (400 at H = 32, float32)
-UPLOADED_KEY = "uploaded_weights"  # UploadedWeights
-PENDING_SOURCE_KEY = "pending_model_source"  # set before a rerun; applied before the radio is drawn
-FOLLOW_LIVE_KEY = "follow_live_run"  # set by Train: show the new run as soon as it has a checkpoint
-FOLLOWED_RUN_KEY = "followed_run"  # id of the run last drawn while it trained (its replay sits at the newest)
+UPLOADED_KEY = UPLOADED_WEIGHTS  # UploadedWeights
+PENDING_SOURCE_KEY = PENDING_SOURCE  # set before a rerun; applied before the radio is drawn
+FOLLOW_LIVE_KEY = FOLLOW_LIVE  # set by Train: show the new run as soon as it has a checkpoint
+FOLLOWED_RUN_KEY = FOLLOWED_RUN  # id of the run last drawn while it trained (its replay sits at the newest)
 
 
 @dataclass(frozen=True)

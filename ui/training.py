@@ -14,6 +14,7 @@ import streamlit as st
 from explainer.training.sweep import DEFAULT_SWEEP_PATH
 from ui.results import run_results_ui
 from ui.session_networks import selected_run
+from ui.state import DROPPED_RUN_NOTICE
 from ui.sweep import sweep_ui
 from ui.training_run import settings_ui, training_controls_ui, warm_up_training
 from ui.upload import upload_ui
@@ -28,7 +29,7 @@ def training_panel_ui(sweep_path: str | Path = DEFAULT_SWEEP_PATH) -> None:
     run = selected_run()
     if run is not None:
         run_results_ui(run)
-    notice = st.session_state.pop("dropped_run_notice", None)
+    notice = st.session_state.pop(DROPPED_RUN_NOTICE, None)
     if notice:
         st.info(notice, icon="🗂️")
     if latest is None or not latest.active:

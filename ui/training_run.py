@@ -18,6 +18,17 @@ from explainer.serving.settings import SettingsError
 from explainer.serving.training_runs import has_warm_worker, prepare_warm_worker, start_training, waiting_count
 from explainer.training.recipes import RECIPE_LEARNING_RATES, TrainingSettings
 from ui.session_networks import FOLLOW_LIVE_KEY, MAX_KEPT_RUNS, RUNS_KEY, TrainingRun, latest_run
+from ui.state import (
+    BY_KEY,
+    DROPPED_RUN_NOTICE,
+    TRAIN_HIDDEN_UNITS,
+    TRAIN_LEARNING_RATE,
+    TRAIN_MAX_STEPS,
+    TRAIN_RECIPE,
+    TRAIN_SEED,
+    TRAINING_SETTINGS_ERROR,
+    ensure_default,
+)
 
 MAX_PAGE_HIDDEN_UNITS = 32
 # A page visitor's run must end in minutes: seed checks every 1,000 steps (100 checkpoints, ~2 min); fast
@@ -32,7 +43,6 @@ RECIPE_DESCRIPTIONS = {
     "seed": "seed — the blog's: plain SGD, one random pair per step (slow; ~15 s to solve from seed 0)",
     "fast": "fast — Adam on mini-batches of 32 (a few hundred steps, about a second)",
 }
-SETTINGS_KEYS = ("train_recipe", "train_seed", "train_hidden_units", "train_learning_rate", "train_max_steps")
 
 
 def _session_is_connected():
@@ -53,42 +63,61 @@ def _session_is_connected():
 
 def _apply_recipe_defaults() -> None:
     """Recipe callback: a new recipe brings its own learning rate and a step limit that suits it."""
-    recipe = st.session_state["train_recipe"]
-    st.session_state["train_learning_rate"] = RECIPE_LEARNING_RATES[recipe]
-    st.session_state["train_max_steps"] = PAGE_DEFAULT_STEPS[recipe]
+    recipe = st.session_state[TRAIN_RECIPE]
+    st.session_state[TRAIN_LEARNING_RATE] = RECIPE_LEARNING_RATES[recipe]
+    st.session_state[TRAIN_MAX_STEPS] = PAGE_DEFAULT_STEPS[recipe]
 
 
 def settings_ui() -> TrainingSettings:
-    """Recipe, seed, hidden units, learning rate and step limit, in one row."""
-    st.session_state.setdefault("train_recipe", "seed")
-    recipe = st.session_state["train_recipe"]
-    st.session_state.setdefault("train_seed", 0)
-    st.session_state.setdefault("train_hidden_units", 16)
-    st.session_state.setdefault("train_learning_rate", RECIPE_LEARNING_RATES[recipe])
-    st.session_state.setdefault("train_max_steps", PAGE_DEFAULT_STEPS[recipe])
+    """Recipe, seed, hidden units, learning rate and step limit, in one row; kept while another section is open."""
+    ensure_default(TRAIN_RECIPE)
+    recipe = st.session_state.get(TRAIN_RECIPE, BY_KEY[TRAIN_RECIPE].default)
+    ensure_default(TRAIN_SEED)
+    ensure_default(TRAIN_HIDDEN_UNITS)
+    ensure_default(TRAIN_LEARNING_RATE, RECIPE_LEARNING_RATES[recipe])
+    ensure_default(TRAIN_MAX_STEPS, PAGE_DEFAULT_STEPS[recipe])
     recipe_column, seed_column, units_column, rate_column, steps_column = st.columns(5)
     recipe = recipe_column.selectbox(
         "Recipe",
         list(RECIPE_LEARNING_RATES),
-        key="train_recipe",
+        key=TRAIN_RECIPE,
         on_change=_apply_recipe_defaults,
+        persist_state="session",
         help="\n\n".join(RECIPE_DESCRIPTIONS.values()),
     )
     seed = seed_column.number_input(
-        "Random seed", min_value=0, max_value=2**31 - 1, step=1, key="train_seed", help="Same seed, same run."
+        "Random seed",
+        min_value=0,
+        max_value=2**31 - 1,
+        step=1,
+        key=TRAIN_SEED,
+        help="Same seed, same run.",
+        persist_state="session",
     )
     hidden_units = units_column.number_input(
-        "Hidden units", min_value=1, max_value=MAX_PAGE_HIDDEN_UNITS, step=1, key="train_hidden_units"
+        "Hidden units",
+        min_value=1,
+        max_value=MAX_PAGE_HIDDEN_UNITS,
+        step=1,
+        key=TRAIN_HIDDEN_UNITS,
+        persist_state="session",
     )
     learning_rate = rate_column.number_input(
-        "Learning rate", min_value=0.0001, max_value=10.0, step=0.01, format="%.4f", key="train_learning_rate"
+        "Learning rate",
+        min_value=0.0001,
+        max_value=10.0,
+        step=0.01,
+        format="%.4f",
+        key=TRAIN_LEARNING_RATE,
+        persist_state="session",
     )
     max_steps = steps_column.number_input(
         "Step limit",
         min_value=1,
         max_value=MAX_PAGE_STEPS[recipe],
         step=1000 if recipe == "seed" else 100,
-        key="train_max_steps",
+        key=TRAIN_MAX_STEPS,
+        persist_state="session",
         help="Training stops here, or as soon as every pair is right.",
     )
     return TrainingSettings(
@@ -101,13 +130,13 @@ def settings_ui() -> TrainingSettings:
 
 
 def _settings_from_state() -> TrainingSettings:
-    recipe = st.session_state["train_recipe"]
+    recipe = st.session_state[TRAIN_RECIPE]
     return TrainingSettings(
         recipe=recipe,
-        seed=int(st.session_state["train_seed"]),
-        hidden_units=int(st.session_state["train_hidden_units"]),
-        learning_rate=float(st.session_state["train_learning_rate"]),
-        max_steps=min(int(st.session_state["train_max_steps"]), MAX_PAGE_STEPS[recipe]),
+        seed=int(st.session_state[TRAIN_SEED]),
+        hidden_units=int(st.session_state[TRAIN_HIDDEN_UNITS]),
+        learning_rate=float(st.session_state[TRAIN_LEARNING_RATE]),
+        max_steps=min(int(st.session_state[TRAIN_MAX_STEPS]), MAX_PAGE_STEPS[recipe]),
     )
 
 
@@ -120,7 +149,7 @@ def _press_train() -> None:
         warm = has_warm_worker() and not waiting_count()
         run = start_training(_settings_from_state(), is_alive=_session_is_connected())
     except SettingsError as error:  # a bad ADDITION_UNFOLDED_MAX_TRAININGS: say so on the page
-        st.session_state["training_settings_error"] = str(error)
+        st.session_state[TRAINING_SETTINGS_ERROR] = str(error)
         return
     if warm:
         # A warm worker sends step 0 within a few tenths of a second: waiting for it here lets the page run this
@@ -130,7 +159,7 @@ def _press_train() -> None:
     runs.append(run)  # earlier runs stay selectable in the sidebar
     if len(runs) > MAX_KEPT_RUNS:
         dropped = runs.pop(0)
-        st.session_state["dropped_run_notice"] = (
+        st.session_state[DROPPED_RUN_NOTICE] = (
             f"Only the last {MAX_KEPT_RUNS} runs are kept in a session; the oldest "
             f"({dropped.describe() if dropped.checkpoints else 'no checkpoints'}) was let go. "
             "Download a run's weights to keep it."
@@ -156,7 +185,7 @@ def training_controls_ui() -> TrainingRun | None:
     stop_column.button(
         "Cancel" if waiting else "Stop", key="stop_button", disabled=not active, width="stretch", on_click=_press_stop
     )
-    error = st.session_state.pop("training_settings_error", None)
+    error = st.session_state.pop(TRAINING_SETTINGS_ERROR, None)
     if error:
         st.error(f"Training is not available on this server: {error}", icon="🚫")
         return run

@@ -7,13 +7,13 @@ import streamlit as st
 from explainer.files.npz_file import MAX_NPZ_BYTES, weights_from_upload
 from ui.echo import quoted
 from ui.session_networks import PENDING_SOURCE_KEY, SOURCE_UPLOADED, UPLOADED_KEY, UploadedWeights
-
-UPLOAD_MESSAGE_KEY = "upload_message"  # ("success" | "error", text)
+from ui.state import UPLOAD_MESSAGE as UPLOAD_MESSAGE_KEY  # ("success" | "error", text)
+from ui.state import WEIGHTS_UPLOAD
 
 
 def _on_upload() -> None:
     """Uploader callback: read and check the file; keep the last good upload if this one is refused."""
-    uploaded_file = st.session_state.get("weights_upload")
+    uploaded_file = st.session_state.get(WEIGHTS_UPLOAD)
     if uploaded_file is None:
         return
     message = handle_upload(uploaded_file.name, uploaded_file.getvalue())
@@ -36,7 +36,7 @@ def upload_ui() -> None:
     st.file_uploader(
         "Upload weights (.npz)",
         type=["npz"],
-        key="weights_upload",
+        key=WEIGHTS_UPLOAD,
         on_change=_on_upload,
         help=(
             "An .npz holding exactly input_weights (2, H), recurrent_weights (H, H) and output_weights (H, 1), "
