@@ -1,0 +1,232 @@
+"""What a step click costs on the wire, and how long it takes over a phone's network: a real ``streamlit run``
+driven by Chromium with its network emulated.
+
+    python -m bench.bench_clicks_network [--clicks 10] [--changes 2] [--json PATH]
+
+- bytes per interaction: the WebSocket frames the server sends (Playwright's ``framereceived``: the messages'
+  own bytes, before any per-message compression), from the click until the run's ``script_finished``
+  message: per "Next ▶" click at 8 columns (50 + 18) and at 41 columns (the "40-bit pair"), per change of a
+  number at 41 columns.
+- click → new step visible: measured inside Chromium, as ``bench/bench_clicks.py`` does (the click event to
+  the frame that paints "Step t = N reads"), p50 and p95, for each network:
+
+  | profile | down | up | latency |
+  |---|---|---|---|
+  | 127.0.0.1 | unthrottled | unthrottled | 0 |
+  | 4G | 4 Mbit/s | 3 Mbit/s | 40 ms |
+  | 3G | 1.6 Mbit/s | 0.75 Mbit/s | 150 ms |
+
+  The network is emulated (CDP ``Network.emulateNetworkConditions``) once the page has loaded: the first view is
+  ``bench/bench_network.py``'s to measure; here only what a click costs.
+
+Exits non-zero if a target in ``TARGETS`` is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from dataclasses import dataclass
+
+from bench.bench_clicks import CLICK_AND_WAIT, percentile
+from tests.support.browser import HIDDEN_STATE_CELL, launch_chromium, streamlit_server, wait_until_healthy
+
+TIMEOUT_MS = 120_000
+SHORT_PAIR = (50, 18)  # 8 columns
+LONG_PAIR = (1_000_000_000_000, 999_999_999_999)  # 41 columns
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    down_bits_per_second: float | None  # None: not emulated
+    up_bits_per_second: float | None
+    latency_ms: float
+
+
+PROFILES = (
+    Profile("127.0.0.1", None, None, 0),
+    Profile("4G", 4e6, 3e6, 40),
+    Profile("3G", 1.6e6, 0.75e6, 150),
+)
+TARGETS = {  # (measure, limit)
+    "click_bytes_41_columns_median": 10_000,
+    "127.0.0.1 click_visible_41_columns_p50_ms": 150.0,
+    "4G click_visible_41_columns_p50_ms": 200.0,
+    "3G click_visible_41_columns_p50_ms": 400.0,
+}
+
+
+class Wire:
+    """The frames the server sent over the page's WebSocket, and whether each ended a script run."""
+
+    def __init__(self, page) -> None:
+        self.sizes: list[int] = []
+        self.socket = None
+        page.on("websocket", self._opened)
+
+    def _opened(self, socket) -> None:
+        if "/_stcore/stream" in socket.url:
+            self.socket = socket
+            socket.on("framereceived", lambda payload: self.sizes.append(len(payload)))
+
+    def interaction(self, action) -> tuple[int, object]:
+        """Run ``action()`` and wait for the server's ``script_finished``; returns the bytes sent in between and
+        what ``action`` returned."""
+        start = len(self.sizes)
+        with self.socket.expect_event("framereceived", predicate=ends_a_run, timeout=TIMEOUT_MS):
+            result = action()
+        return sum(self.sizes[start:]), result
+
+
+def ends_a_run(payload) -> bool:
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    if isinstance(payload, str):
+        return False
+    message = ForwardMsg()
+    message.ParseFromString(payload)
+    return message.WhichOneof("type") == "script_finished"
+
+
+def emulate(page, profile: Profile) -> None:
+    if profile.down_bits_per_second is None:
+        return
+    session = page.context.new_cdp_session(page)
+    session.send("Network.enable")
+    session.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": profile.latency_ms,
+            "downloadThroughput": profile.down_bits_per_second / 8,  # bytes per second
+            "uploadThroughput": profile.up_bits_per_second / 8,
+        },
+    )
+
+
+def clicks(page, wire: Wire, timesteps: int, count: int) -> tuple[list[int], list[float]]:
+    """``count`` "Next ▶" clicks from t = 0, wrapping back to t = 0 with "◀ Previous" clicks (not counted)."""
+    sent, visible = [], []
+    step = 0
+    while len(sent) < count:
+        if step == timesteps - 1:
+            while step > 0:
+                step -= 1
+                wire.interaction(
+                    lambda s=step: page.evaluate(CLICK_AND_WAIT, ["◀ Previous", f"Step t = {s} reads", TIMEOUT_MS])
+                )
+        step += 1
+        size, ms = wire.interaction(
+            lambda s=step: page.evaluate(CLICK_AND_WAIT, ["Next ▶", f"Step t = {s} reads", TIMEOUT_MS])
+        )
+        sent.append(size)
+        visible.append(ms)
+    return sent, visible
+
+
+def change_a(page, a: int, b: int) -> None:
+    box = page.get_by_label("a", exact=True)
+    box.fill(str(a))
+    box.press("Enter")
+    page.get_by_text(f"{a} + {b} = {a + b} ✓").first.wait_for(timeout=TIMEOUT_MS)
+
+
+def measure_profile(browser, url: str, profile: Profile, click_count: int, change_count: int) -> dict:
+    results: dict = {}
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = context.new_page()
+        wire = Wire(page)
+        for label, (a, b) in (("8_columns", SHORT_PAIR), ("41_columns", LONG_PAIR)):
+            page.goto(f"{url}/?a={a}&b={b}&t=0")
+            page.get_by_text(f"= {a + b} ✓").first.wait_for(timeout=TIMEOUT_MS)
+            page.locator(HIDDEN_STATE_CELL).first.wait_for(timeout=TIMEOUT_MS)
+            page.get_by_text("Step t = 0 reads").first.wait_for(timeout=TIMEOUT_MS)
+            emulate(page, profile)
+            sent, visible = clicks(page, wire, (a + b).bit_length(), click_count)
+            results[f"click_bytes_{label}_median"] = statistics.median(sent)
+            results[f"click_bytes_{label}_max"] = max(sent)
+            results[f"click_visible_{label}_p50_ms"] = statistics.median(visible)
+            results[f"click_visible_{label}_p95_ms"] = percentile(visible, 0.95)
+        changes = []
+        for index in range(change_count):  # a new 41-column pair: the new drawing goes out
+            a = LONG_PAIR[0] + 37 * (index + 1)
+            size, _ = wire.interaction(lambda a=a: change_a(page, a, LONG_PAIR[1]))
+            changes.append(size)
+        if changes:
+            results["change_bytes_41_columns_median"] = statistics.median(changes)
+    finally:
+        context.close()
+    return results
+
+
+def measure(click_count: int, change_count: int) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    results: dict = {"clicks": click_count, "changes": change_count}
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            with streamlit_server() as (url, process):
+                wait_until_healthy(url, process)
+                for profile in PROFILES:
+                    for name, value in measure_profile(browser, url, profile, click_count, change_count).items():
+                        results[f"{profile.name} {name}"] = value
+        finally:
+            browser.close()
+    # Bytes do not depend on the network: the unthrottled run's are the figures.
+    for name in ("click_bytes_8_columns_median", "click_bytes_41_columns_median", "change_bytes_41_columns_median"):
+        if f"127.0.0.1 {name}" in results:
+            results[name] = results[f"127.0.0.1 {name}"]
+    return results
+
+
+def print_table(results: dict) -> None:
+    kb = lambda value: f"{value / 1000:.1f} kB"  # noqa: E731
+    print(f"Bytes the server sends per interaction (median of {results['clicks']} clicks):")
+    print("| | 'Next ▶', 8 columns | 'Next ▶', 41 columns | new number, 41 columns |")
+    print("|---|---|---|---|")
+    for profile in PROFILES:
+        name = profile.name
+        change = results.get(f"{name} change_bytes_41_columns_median")
+        print(
+            f"| {name} | {kb(results[f'{name} click_bytes_8_columns_median'])} | "
+            f"{kb(results[f'{name} click_bytes_41_columns_median'])} | {kb(change) if change else '–'} |"
+        )
+    print()
+    print("Click → new step visible in Chromium, p50 / p95:")
+    print("| | 8 columns | 41 columns | target (41 columns, p50) |")
+    print("|---|---|---|---|")
+    for profile in PROFILES:
+        name = profile.name
+        cells = []
+        for label in ("8_columns", "41_columns"):
+            p50, p95 = (results[f"{name} click_visible_{label}_{which}_ms"] for which in ("p50", "p95"))
+            cells.append(f"{p50:.0f} / {p95:.0f} ms")
+        target = f"≤ {TARGETS[f'{name} click_visible_41_columns_p50_ms']:.0f} ms"
+        print(f"| {name} | {' | '.join(cells)} | {target} |")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clicks", type=int, default=10)
+    parser.add_argument("--changes", type=int, default=2)
+    parser.add_argument("--json", help="also write the results to this file")
+    arguments = parser.parse_args()
+    results = measure(arguments.clicks, arguments.changes)
+    print_table(results)
+    print(json.dumps({"benchmark": "clicks_network", **results}))
+    if arguments.json:
+        with open(arguments.json, "w", encoding="utf-8") as file:
+            json.dump(results, file, indent=2)
+    missed = [name for name, limit in TARGETS.items() if results[name] > limit]
+    if missed:
+        print(f"missed: {', '.join(missed)}")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
