@@ -3,6 +3,10 @@ alternative for each chart, no index column in tables; and the server-drawn SVG 
 
 from __future__ import annotations
 
+import functools
+import json
+import zlib
+
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -10,45 +14,134 @@ import streamlit as st
 CHART_CONFIG = {"displayModeBar": False}
 
 # Puts an SVG drawing (explainer.figures.drawings) into the page as it is.
-# st.html would strip the SVG (its sanitiser keeps
-# HTML only) and st.markdown would run 200 KB through a Markdown parser on every step. The body is replaced only
-# when it changed (a new pair), so a step click swaps just the few marks of the chosen column: the browser then
-# repaints in milliseconds what took Plotly most of a click's 311 ms (p50) to redraw (bench/bench_clicks.py).
-_DRAWING_SCRIPT = """
-export default function ({ data, parentElement }) {
+# st.html would strip the SVG (its sanitiser keeps HTML only) and st.markdown would run 200 KB through a Markdown
+# parser on every step. Every element of a script run goes to the browser again, but one whose message is 10 kB or
+# more and unchanged goes out as a reference to the copy the browser keeps (runtime/forward_msg_cache.py). So a
+# drawing with a chosen column is two elements in one container: the body, the same from step to step (sent as a
+# ~80-byte reference), and the chosen column's marks, which the body's empty <g class="chosen-column"> takes in.
+# The browser swaps just those few marks and repaints in milliseconds what took Plotly most of a click's 311 ms
+# (p50) to redraw (bench/bench_clicks.py). Each piece travels deflate-compressed (SVG shrinks ~9×) and is unpacked
+# by the browser's DecompressionStream; the scripts, which travel with their element, are kept short for the same
+# reason (bench/bench_clicks_network.py: bytes per click).
+_UNPACK = """
+const unpack = bytes => new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate'))).text();
+"""
+# A drawing without a chosen column (the step's): replaced whole.
+_PLAIN_SCRIPT = (
+    _UNPACK
+    + """
+export default async function ({ data, parentElement }) {
   const host = parentElement.querySelector('.drawing');
-  if (host.drawnBody !== data.body) {
-    host.innerHTML = data.body;
-    host.drawnBody = data.body;
-    host.drawnMarks = undefined;
-  }
-  const marks = host.querySelector('g.chosen-column');
-  if (marks && host.drawnMarks !== data.marks) {
-    marks.innerHTML = data.marks;
-    host.drawnMarks = data.marks;
-    if (data.column === null) marks.removeAttribute('data-t'); else marks.setAttribute('data-t', data.column);
-    // On a phone the drawing scrolls sideways in its own region: keep the chosen column in sight.
-    const outline = marks.querySelector('.outline');
-    if (outline) requestAnimationFrame(() => {
-      let region = host.parentElement;
-      while (region && !/(auto|scroll)/.test(getComputedStyle(region).overflowX)) region = region.parentElement;
-      if (!region || region.scrollWidth <= region.clientWidth) return;
-      const box = outline.getBoundingClientRect();
-      const view = region.getBoundingClientRect();
-      if (box.left < view.left || box.right > view.right) {
-        region.scrollLeft += box.left - view.left - (view.width - box.width) / 2;
-      }
-    });
-  }
+  const ticket = (host.ticket || 0) + 1;
+  host.ticket = ticket;
+  const svg = await unpack(data);
+  // Drawn only if no newer drawing arrived while this one was unpacked.
+  if (host.ticket === ticket) host.innerHTML = svg;
 }
 """
+)
+# The body of a drawing with a chosen column; it also places the marks its container's marks element received.
+_BODY_SCRIPT = (
+    _UNPACK
+    + """
+function sameBytes(a, b) {
+  if (!a || !b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+async function placeMarks(block, host) {
+  const packed = block.packedMarks;
+  const marks = host.querySelector('g.chosen-column');
+  if (!packed || !marks || host.drawnMarks === packed) return;
+  const wanted = JSON.parse(await unpack(packed));
+  // Newer marks, or a new body, arrived meanwhile: they place their own.
+  if (block.packedMarks !== packed || !marks.isConnected) return;
+  host.drawnMarks = packed;
+  marks.innerHTML = wanted.marks;
+  if (wanted.column === null) marks.removeAttribute('data-t'); else marks.setAttribute('data-t', wanted.column);
+  // On a phone the drawing scrolls sideways in its own region: keep the chosen column in sight.
+  const outline = marks.querySelector('.outline');
+  if (outline) requestAnimationFrame(() => {
+    let region = host.parentElement;
+    while (region && !/(auto|scroll)/.test(getComputedStyle(region).overflowX)) region = region.parentElement;
+    if (!region || region.scrollWidth <= region.clientWidth) return;
+    const box = outline.getBoundingClientRect();
+    const view = region.getBoundingClientRect();
+    if (box.left < view.left || box.right > view.right) {
+      region.scrollLeft += box.left - view.left - (view.width - box.width) / 2;
+    }
+  });
+}
+export default async function ({ data, parentElement }) {
+  const host = parentElement.querySelector('.drawing');
+  const block = host.closest('[data-testid="stVerticalBlock"]');
+  block.placeMarks = () => placeMarks(block, host);
+  if (sameBytes(host.packedBody, data)) return;
+  host.packedBody = data;
+  const body = await unpack(data);
+  if (host.packedBody !== data) return;
+  host.innerHTML = body;
+  host.drawnMarks = undefined;
+  block.placeMarks();
+}
+"""
+)
+# The chosen column's marks: kept on the container for the body to place (now, or once the body is drawn).
+_MARKS_SCRIPT = """
+export default function ({ data, parentElement }) {
+  const block = parentElement.closest('[data-testid="stVerticalBlock"]');
+  block.packedMarks = data;
+  if (block.placeMarks) block.placeMarks();
+}
+"""
+
+
+def _compact(script: str) -> str:
+    """``script`` without its comment lines and indentation: it goes over the wire with every element."""
+    lines = (line.strip() for line in script.splitlines())
+    return "\n".join(line for line in lines if line and not line.startswith("//"))
+
+
+_DRAWING_HTML = '<div class="drawing"></div>'
+_DRAWING_CSS = ".drawing svg { display: block; }"
 _drawing = st.components.v2.component(
     "addition_unfolded.drawing",
-    html='<div class="drawing"></div>',
-    css=".drawing svg { display: block; }",
-    js=_DRAWING_SCRIPT,
+    html=_DRAWING_HTML,
+    css=_DRAWING_CSS,
+    js=_compact(_PLAIN_SCRIPT),
     isolate_styles=False,  # the page's own rules (a phone's sideways scrolling) reach the drawing
 )
+_drawing_body = st.components.v2.component(
+    "addition_unfolded.drawing_body",
+    html=_DRAWING_HTML,
+    # The marks element draws nothing itself: it takes no room (not even the gap between elements).
+    css=_DRAWING_CSS + '\n[data-testid="stElementContainer"]:has(> * .drawing-marks) { display: none; }',
+    js=_compact(_BODY_SCRIPT),
+    isolate_styles=False,
+)
+_drawing_marks = st.components.v2.component(
+    "addition_unfolded.drawing_marks",
+    html='<i class="drawing-marks"></i>',
+    js=_compact(_MARKS_SCRIPT),
+    isolate_styles=False,
+)
+
+
+def pack(text: str) -> bytes:
+    """``text`` as a drawing element carries it: UTF-8, deflate-compressed (zlib format)."""
+    return zlib.compress(text.encode(), level=9)
+
+
+def unpack(data: bytes) -> str:
+    """The inverse of :func:`pack` (for tests that read what a drawing element holds)."""
+    return zlib.decompress(data).decode()
+
+
+# A body with marks stays the same while the steps change: packed once (17 ms for a 41-column body), for as many
+# bodies as ui/addition.py's drawing cache keeps.
+@functools.lru_cache(maxsize=128)
+def _packed_body(body: str) -> bytes:
+    return pack(body)
 
 
 def show_chart(figure: go.Figure, key: str, *, alt: str) -> None:
@@ -58,12 +151,17 @@ def show_chart(figure: go.Figure, key: str, *, alt: str) -> None:
     st.plotly_chart(figure, key=key, config=CHART_CONFIG, alt=alt)
 
 
-def show_drawing(body: str, key: str, *, marks: str = "", column: int | None = None) -> None:
-    """Draw an SVG figure from :mod:`explainer.figures.drawings` (its ``aria-label`` is its text
-    alternative). ``marks`` goes
-    into its ``<g class="chosen-column">``, the column ``column``'s outline and labels."""
+def show_drawing(body: str, key: str, *, marks: str | None = None, column: int | None = None) -> None:
+    """Draw an SVG figure from :mod:`explainer.figures.drawings` (its ``aria-label`` is its text alternative).
+
+    ``marks`` (if given) goes into the body's ``<g class="chosen-column">``: the column ``column``'s outline and
+    labels. The body is then sent to the browser only when it changed, and a step sends only the marks."""
     with st.container(key=key):
-        _drawing(key=f"{key}_drawing", data={"body": body, "marks": marks, "column": column})
+        if marks is None:
+            _drawing(key=f"{key}_drawing", data=pack(body))
+            return
+        _drawing_body(key=f"{key}_drawing", data=_packed_body(body))
+        _drawing_marks(key=f"{key}_marks", data=pack(json.dumps({"marks": marks, "column": column})))
 
 
 def show_table(table, key: str) -> None:
