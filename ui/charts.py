@@ -15,10 +15,11 @@ CHART_CONFIG = {"displayModeBar": False}
 
 # Puts an SVG drawing (explainer.figures.drawings) into the page as it is.
 # st.html would strip the SVG (its sanitiser keeps HTML only) and st.markdown would run 200 KB through a Markdown
-# parser on every step. Every element of a script run goes to the browser again, but one whose message is 10 kB or
-# more and unchanged goes out as a reference to the copy the browser keeps (runtime/forward_msg_cache.py). So a
-# drawing with a chosen column is two elements in one container: the body, the same from step to step (sent as a
-# ~80-byte reference), and the chosen column's marks, which the body's empty <g class="chosen-column"> takes in.
+# parser on every step. Every element of a script run goes to the browser again, but an unchanged one whose message
+# is at least global.minCachedMessageSize (2 kB: .streamlit/config.toml) goes out as a reference to the copy the
+# browser keeps (streamlit/runtime/forward_msg_cache.py). So a drawing with a chosen column is two elements in one
+# container: the body, the same from step to step (sent as a ~80-byte reference), and the chosen column's marks,
+# which the body's empty <g class="chosen-column"> takes in.
 # The browser swaps just those few marks and repaints in milliseconds what took Plotly most of a click's 311 ms
 # (p50) to redraw (bench/bench_clicks.py). Each piece travels deflate-compressed (SVG shrinks ~9×) and is unpacked
 # by the browser's DecompressionStream; the scripts, which travel with their element, are kept short for the same
