@@ -3,10 +3,11 @@ driven by Chromium with its network emulated.
 
     python -m bench.bench_clicks_network [--clicks 10] [--changes 2] [--json PATH]
 
-- bytes per interaction: the WebSocket frames the server sends (Playwright's ``framereceived``: the messages'
-  own bytes, before any per-message compression), from the click until the run's ``script_finished``
-  message: per "Next ▶" click at 8 columns (50 + 18) and at 41 columns (the "40-bit pair"), per change of a
-  number at 41 columns.
+- bytes per interaction, from the click until the run's ``script_finished`` message arrives: on the wire (a
+  relay between Chromium and the server counts what the server sends, after the WebSocket's per-message
+  compression) and the messages' own bytes (Playwright's ``framereceived``, as inflated in the browser); per
+  "Next ▶" click at 8 columns (50 + 18) and at 41 columns (the "40-bit pair"), per change of a number at 41
+  columns.
 - click → new step visible: measured inside Chromium, as ``bench/bench_clicks.py`` does (the click event to
   the frame that paints "Step t = N reads"), p50 and p95, for each network:
 
@@ -32,6 +33,7 @@ from dataclasses import dataclass
 
 from bench.bench_clicks import CLICK_AND_WAIT, percentile
 from tests.support.browser import HIDDEN_STATE_CELL, launch_chromium, streamlit_server, wait_until_healthy
+from tests.support.relay import CountingRelay
 
 TIMEOUT_MS = 120_000
 SHORT_PAIR = (50, 18)  # 8 columns
@@ -62,9 +64,10 @@ TARGETS = {  # (measure, limit)
 class Wire:
     """The frames the server sent over the page's WebSocket, and whether each ended a script run."""
 
-    def __init__(self, page) -> None:
+    def __init__(self, page, relay: CountingRelay) -> None:
         self.sizes: list[int] = []
         self.socket = None
+        self.relay = relay
         page.on("websocket", self._opened)
 
     def _opened(self, socket) -> None:
@@ -72,13 +75,13 @@ class Wire:
             self.socket = socket
             socket.on("framereceived", lambda payload: self.sizes.append(len(payload)))
 
-    def interaction(self, action) -> tuple[int, object]:
-        """Run ``action()`` and wait for the server's ``script_finished``; returns the bytes sent in between and
-        what ``action`` returned."""
-        start = len(self.sizes)
+    def interaction(self, action) -> tuple[int, int, object]:
+        """Run ``action()`` and wait for the server's ``script_finished``; returns the bytes sent in between (on the
+        wire, and the messages' own) and what ``action`` returned."""
+        start, wire_start = len(self.sizes), self.relay.bytes_to_client
         with self.socket.expect_event("framereceived", predicate=ends_a_run, timeout=TIMEOUT_MS):
             result = action()
-        return sum(self.sizes[start:]), result
+        return self.relay.bytes_to_client - wire_start, sum(self.sizes[start:]), result
 
 
 def ends_a_run(payload) -> bool:
@@ -107,9 +110,9 @@ def emulate(page, profile: Profile) -> None:
     )
 
 
-def clicks(page, wire: Wire, timesteps: int, count: int) -> tuple[list[int], list[float]]:
+def clicks(page, wire: Wire, timesteps: int, count: int) -> tuple[list[int], list[int], list[float]]:
     """``count`` "Next ▶" clicks from t = 0, wrapping back to t = 0 with "◀ Previous" clicks (not counted)."""
-    sent, visible = [], []
+    on_wire, sent, visible = [], [], []
     step = 0
     while len(sent) < count:
         if step == timesteps - 1:
@@ -119,12 +122,13 @@ def clicks(page, wire: Wire, timesteps: int, count: int) -> tuple[list[int], lis
                     lambda s=step: page.evaluate(CLICK_AND_WAIT, ["◀ Previous", f"Step t = {s} reads", TIMEOUT_MS])
                 )
         step += 1
-        size, ms = wire.interaction(
+        wire_size, size, ms = wire.interaction(
             lambda s=step: page.evaluate(CLICK_AND_WAIT, ["Next ▶", f"Step t = {s} reads", TIMEOUT_MS])
         )
+        on_wire.append(wire_size)
         sent.append(size)
         visible.append(ms)
-    return sent, visible
+    return on_wire, sent, visible
 
 
 def change_a(page, a: int, b: int) -> None:
@@ -134,30 +138,34 @@ def change_a(page, a: int, b: int) -> None:
     page.get_by_text(f"{a} + {b} = {a + b} ✓").first.wait_for(timeout=TIMEOUT_MS)
 
 
-def measure_profile(browser, url: str, profile: Profile, click_count: int, change_count: int) -> dict:
+def measure_profile(browser, relay: CountingRelay, profile: Profile, click_count: int, change_count: int) -> dict:
     results: dict = {}
+    url = f"http://127.0.0.1:{relay.port}"
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
         page = context.new_page()
-        wire = Wire(page)
+        wire = Wire(page, relay)
         for label, (a, b) in (("8_columns", SHORT_PAIR), ("41_columns", LONG_PAIR)):
             page.goto(f"{url}/?a={a}&b={b}&t=0")
             page.get_by_text(f"= {a + b} ✓").first.wait_for(timeout=TIMEOUT_MS)
             page.locator(HIDDEN_STATE_CELL).first.wait_for(timeout=TIMEOUT_MS)
             page.get_by_text("Step t = 0 reads").first.wait_for(timeout=TIMEOUT_MS)
             emulate(page, profile)
-            sent, visible = clicks(page, wire, (a + b).bit_length(), click_count)
-            results[f"click_bytes_{label}_median"] = statistics.median(sent)
-            results[f"click_bytes_{label}_max"] = max(sent)
+            on_wire, sent, visible = clicks(page, wire, (a + b).bit_length(), click_count)
+            results[f"click_bytes_{label}_median"] = statistics.median(on_wire)
+            results[f"click_bytes_{label}_max"] = max(on_wire)
+            results[f"click_message_bytes_{label}_median"] = statistics.median(sent)
             results[f"click_visible_{label}_p50_ms"] = statistics.median(visible)
             results[f"click_visible_{label}_p95_ms"] = percentile(visible, 0.95)
-        changes = []
+        changes, change_messages = [], []
         for index in range(change_count):  # a new 41-column pair: the new drawing goes out
             a = LONG_PAIR[0] + 37 * (index + 1)
-            size, _ = wire.interaction(lambda a=a: change_a(page, a, LONG_PAIR[1]))
-            changes.append(size)
+            wire_size, size, _ = wire.interaction(lambda a=a: change_a(page, a, LONG_PAIR[1]))
+            changes.append(wire_size)
+            change_messages.append(size)
         if changes:
             results["change_bytes_41_columns_median"] = statistics.median(changes)
+            results["change_message_bytes_41_columns_median"] = statistics.median(change_messages)
     finally:
         context.close()
     return results
@@ -172,30 +180,32 @@ def measure(click_count: int, change_count: int) -> dict:
         try:
             with streamlit_server() as (url, process):
                 wait_until_healthy(url, process)
-                for profile in PROFILES:
-                    for name, value in measure_profile(browser, url, profile, click_count, change_count).items():
-                        results[f"{profile.name} {name}"] = value
+                with CountingRelay(int(url.rsplit(":", 1)[1])) as relay:
+                    for profile in PROFILES:
+                        for name, value in measure_profile(browser, relay, profile, click_count, change_count).items():
+                            results[f"{profile.name} {name}"] = value
         finally:
             browser.close()
     # Bytes do not depend on the network: the unthrottled run's are the figures.
-    for name in ("click_bytes_8_columns_median", "click_bytes_41_columns_median", "change_bytes_41_columns_median"):
-        if f"127.0.0.1 {name}" in results:
-            results[name] = results[f"127.0.0.1 {name}"]
+    for kind in ("click_bytes_8_columns", "click_bytes_41_columns", "change_bytes_41_columns"):
+        for name in (f"{kind}_median", f"{kind.replace('_bytes', '_message_bytes')}_median"):
+            if f"127.0.0.1 {name}" in results:
+                results[name] = results[f"127.0.0.1 {name}"]
     return results
 
 
 def print_table(results: dict) -> None:
     kb = lambda value: f"{value / 1000:.1f} kB"  # noqa: E731
-    print(f"Bytes the server sends per interaction (median of {results['clicks']} clicks):")
+    print(f"Bytes the server sends per interaction, on the wire (messages' own bytes), median of {results['clicks']}:")
     print("| | 'Next ▶', 8 columns | 'Next ▶', 41 columns | new number, 41 columns |")
     print("|---|---|---|---|")
     for profile in PROFILES:
-        name = profile.name
-        change = results.get(f"{name} change_bytes_41_columns_median")
-        print(
-            f"| {name} | {kb(results[f'{name} click_bytes_8_columns_median'])} | "
-            f"{kb(results[f'{name} click_bytes_41_columns_median'])} | {kb(change) if change else '–'} |"
-        )
+        cells = []
+        for kind in ("click_bytes_8_columns", "click_bytes_41_columns", "change_bytes_41_columns"):
+            wire = results.get(f"{profile.name} {kind}_median")
+            own = results.get(f"{profile.name} {kind.replace('_bytes', '_message_bytes')}_median")
+            cells.append("–" if wire is None else f"{kb(wire)} ({kb(own)})")
+        print(f"| {profile.name} | {' | '.join(cells)} |")
     print()
     print("Click → new step visible in Chromium, p50 / p95:")
     print("| | 8 columns | 41 columns | target (41 columns, p50) |")
