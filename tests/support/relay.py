@@ -4,14 +4,22 @@
     with CountingRelay(server_port) as relay:
         page.goto(f"http://127.0.0.1:{relay.port}/")
         before = relay.bytes_to_client
+
+It can also hold every chunk back for a fixed time in each direction (:attr:`CountingRelay.one_way_delay`): Chromium's
+network emulation (CDP ``Network.emulateNetworkConditions``) limits a WebSocket's throughput but does not delay its
+messages by the emulated latency (a step click over emulated "3G", 150 ms, showed in 170 ms p50, under one round
+trip), so benchmarks add the latency here.
 """
 
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
 import selectors
 import socket
 import threading
+import time
 
 from tests.support.browser import free_port
 
@@ -31,6 +39,10 @@ class CountingRelay:
         self._stop = threading.Event()
         self._drop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="counting-relay", daemon=True)
+        # Seconds each chunk is held back, each way (half a round trip); set it at any time.
+        self.one_way_delay = 0.0
+        self._pending: list[tuple[float, int, socket.socket, bytes]] = []  # (due, order, destination, data)
+        self._order = itertools.count()
 
     @property
     def bytes_to_client(self) -> int:
@@ -61,11 +73,13 @@ class CountingRelay:
                         self._selector.unregister(key.fileobj)
                         key.fileobj.close()
                 self._drop.clear()
-            for key, _ in self._selector.select(timeout=0.1):
+            wait = 0.1 if not self._pending else min(0.1, max(0.0, self._pending[0][0] - time.monotonic()))
+            for key, _ in self._selector.select(timeout=wait):
                 if key.fileobj is self._listener:
                     self._accept()
                 else:
                     self._pass_on(key.fileobj, *key.data)
+            self._send_due(time.monotonic())
 
     def _accept(self) -> None:
         client, _ = self._listener.accept()
@@ -83,7 +97,8 @@ class CountingRelay:
             data = source.recv(65536)
         except OSError:
             data = b""
-        if not data:  # one side closed: close both
+        if not data:  # one side closed: pass on what is still held back, then close both
+            self._send_due(float("inf"))
             for end in (source, destination):
                 if end.fileno() != -1:
                     self._selector.unregister(end)
@@ -92,5 +107,12 @@ class CountingRelay:
         if to_client:
             with self._lock:
                 self._bytes_to_client += len(data)
-        with contextlib.suppress(OSError):  # the other side is gone: its own read will close this pair
-            destination.sendall(data)
+        heapq.heappush(self._pending, (time.monotonic() + self.one_way_delay, next(self._order), destination, data))
+
+    def _send_due(self, now: float) -> None:
+        while self._pending and self._pending[0][0] <= now:
+            _, _, destination, data = heapq.heappop(self._pending)
+            if destination.fileno() == -1:
+                continue
+            with contextlib.suppress(OSError):  # the other side is gone: its own read will close this pair
+                destination.sendall(data)
