@@ -116,3 +116,41 @@ def test_a_second_tab_a_reload_and_a_dropped_connection_still_draw_the_whole_dra
     page.reload()
     page.get_by_text(f"= {sum(LONG_PAIR)} ✓").first.wait_for(timeout=60_000)
     assert_drawn(page, 2)
+
+
+@pytest.mark.parametrize("level", [0, 1, 6, 9])  # stored blocks; fixed Huffman codes; dynamic ones
+def test_the_browsers_synchronous_inflate_gives_back_what_zlib_packed(browser, shipped_weights, level):
+    """ui.charts inflates a click's marks with its own small decoder (not the browser's asynchronous one): it must
+    give back, character for character, the marks, bodies and step drawings that ``zlib`` packed."""
+    import json
+    import zlib
+
+    from explainer import trace_addition
+    from explainer.figures.drawings import step_drawing, unfolded_drawing
+    from ui.charts import _INFLATE_SCRIPT
+
+    texts = ["", "é ✓ 2⁵ σ"]
+    for a, b in [(50, 18), LONG_PAIR, (0, 0)]:
+        trace = trace_addition(shipped_weights, a, b)
+        drawing = unfolded_drawing(trace)
+        last = trace.timesteps - 1
+        texts += [
+            json.dumps({"marks": drawing.chosen_column(last), "column": last}),
+            json.dumps({"marks": drawing.chosen_column(None), "column": None}),
+            drawing.body,
+            step_drawing(trace, shipped_weights, last),
+        ]
+    cases = [[text, list(zlib.compress(text.encode(), level))] for text in texts]
+    page = browser.new_page()
+    try:
+        wrong = page.evaluate(
+            """([script, cases]) => {
+              const inflateSync = new Function(script + '\\nreturn inflateSync;')();
+              return cases.map(([text, bytes], index) => inflateSync(new Uint8Array(bytes)) === text ? -1 : index)
+                .filter(index => index >= 0);
+            }""",
+            [_INFLATE_SCRIPT, cases],
+        )
+    finally:
+        page.close()
+    assert wrong == []
