@@ -23,6 +23,7 @@ from explainer.paths import PROJECT_ROOT
 from explainer.training.recipes import RECIPE_CHECK_EVERY, RECIPE_LEARNING_RATES
 from explainer.training.worker import checkpoint_from_record
 from tests.support.training import train_and_wait
+from ui.charts import unpack
 
 APP = "apps/training_app.py"
 TIMEOUT = 300  # seconds: a training run starts TensorFlow in a fresh process
@@ -112,11 +113,15 @@ def test_another_session_still_sees_the_shipped_model(trained_app, shipped_weigh
 
 def charts(app: AppTest) -> dict[str, str]:
     """Every chart on the page by its ``key=``, with what it draws: a Plotly chart's figure JSON, or a drawing's
-    data (its SVG; ``ui.charts.show_drawing`` keys its element ``<key>_drawing``). Element ids read
-    ``$$ID-<hash>-<key>``."""
+    SVG and its chosen column's marks (``ui.charts.show_drawing`` keys its elements ``<key>_drawing`` and
+    ``<key>_marks`` and packs what they carry). Element ids read ``$$ID-<hash>-<key>``."""
     found = {chart.proto.id.split("-", 2)[-1]: chart.proto.spec for chart in app.get("plotly_chart")}
-    for drawing in app.get("bidi_component"):
-        found[drawing.proto.id.split("-", 2)[-1].removesuffix("_drawing")] = drawing.proto.json
+    for element in app.get("bidi_component"):
+        name = element.proto.id.split("-", 2)[-1]
+        for part in ("_drawing", "_marks"):
+            if name.endswith(part):
+                key = name.removesuffix(part)
+                found[key] = found.get(key, "") + unpack(element.proto.bytes)
     return found
 
 

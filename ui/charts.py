@@ -3,6 +3,10 @@ alternative for each chart, no index column in tables; and the server-drawn SVG 
 
 from __future__ import annotations
 
+import functools
+import json
+import zlib
+
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -10,45 +14,220 @@ import streamlit as st
 CHART_CONFIG = {"displayModeBar": False}
 
 # Puts an SVG drawing (explainer.figures.unfolded_drawing, step_drawing) into the page as it is.
-# st.html would strip the SVG (its sanitiser keeps
-# HTML only) and st.markdown would run 200 KB through a Markdown parser on every step. The body is replaced only
-# when it changed (a new pair), so a step click swaps just the few marks of the chosen column instead of the browser
-# redrawing whole charts (bench/bench_clicks.py measures the click).
-_DRAWING_SCRIPT = """
-export default function ({ data, parentElement }) {
+# st.html would strip the SVG (its sanitiser keeps HTML only) and st.markdown would run 200 KB through a Markdown
+# parser on every step. Every element of a script run goes to the browser again, but an unchanged one whose message
+# is at least global.minCachedMessageSize (2 kB: .streamlit/config.toml) goes out as a reference to the copy the
+# browser keeps (streamlit/runtime/forward_msg_cache.py). So a drawing with a chosen column is two elements in one
+# container: the body, the same from step to step (sent as a ~80-byte reference), and the chosen column's marks,
+# which the body's empty <g class="chosen-column"> takes in.
+# The browser swaps just those few marks and repaints in milliseconds what took Plotly most of a click's 311 ms
+# (p50) to redraw (bench/bench_clicks.py). Each piece travels deflate-compressed (SVG shrinks ~9×) and is unpacked
+# by the browser's DecompressionStream; the scripts, which travel with their element, are kept short for the same
+# reason (bench/bench_clicks_network.py: bytes per click).
+_UNPACK = """
+const unpack = bytes => new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate'))).text();
+"""
+# A drawing without a chosen column (the step's): replaced whole.
+_PLAIN_SCRIPT = (
+    _UNPACK
+    + """
+export default async function ({ data, parentElement }) {
   const host = parentElement.querySelector('.drawing');
-  if (host.drawnBody !== data.body) {
-    host.innerHTML = data.body;
-    host.drawnBody = data.body;
-    host.drawnMarks = undefined;
-  }
-  const marks = host.querySelector('g.chosen-column');
-  if (marks && host.drawnMarks !== data.marks) {
-    marks.innerHTML = data.marks;
-    host.drawnMarks = data.marks;
-    if (data.column === null) marks.removeAttribute('data-t'); else marks.setAttribute('data-t', data.column);
-    // On a phone the drawing scrolls sideways in its own region: keep the chosen column in sight.
-    const outline = marks.querySelector('.outline');
-    if (outline) requestAnimationFrame(() => {
-      let region = host.parentElement;
-      while (region && !/(auto|scroll)/.test(getComputedStyle(region).overflowX)) region = region.parentElement;
-      if (!region || region.scrollWidth <= region.clientWidth) return;
-      const box = outline.getBoundingClientRect();
-      const view = region.getBoundingClientRect();
-      if (box.left < view.left || box.right > view.right) {
-        region.scrollLeft += box.left - view.left - (view.width - box.width) / 2;
-      }
-    });
-  }
+  const ticket = (host.ticket || 0) + 1;
+  host.ticket = ticket;
+  const svg = await unpack(data);
+  // Drawn only if no newer drawing arrived while this one was unpacked.
+  if (host.ticket === ticket) host.innerHTML = svg;
 }
 """
+)
+# zlib-format data (RFC 1950/1951) inflated synchronously, for the marks: DecompressionStream resolves only after
+# the rest of the run has been rendered, which put the chosen column ~50 ms behind the step's text on a loaded
+# machine (bench/bench_clicks_network.py; 16–19 ms behind with the marks sent uncompressed).
+_INFLATE_SCRIPT = """
+function inflateSync(src) {
+  let out = new Uint8Array(src.length * 8 + 1024), n = 0, p = 2, tag = 0, cnt = 0;
+  const bits = k => {
+    while (cnt < k) { tag |= src[p++] << cnt; cnt += 8; }
+    const v = tag & ((1 << k) - 1);
+    tag >>>= k; cnt -= k;
+    return v;
+  };
+  const room = k => {
+    if (n + k <= out.length) return;
+    const grown = new Uint8Array(Math.max(out.length * 2, n + k));
+    grown.set(out); out = grown;
+  };
+  const table = lengths => {
+    const counts = new Uint16Array(16), offsets = new Uint16Array(16), symbols = new Uint16Array(lengths.length);
+    for (const l of lengths) counts[l]++;
+    counts[0] = 0;
+    for (let i = 1; i < 16; i++) offsets[i] = offsets[i - 1] + counts[i - 1];
+    lengths.forEach((l, s) => { if (l) symbols[offsets[l]++] = s; });
+    return [counts, symbols];
+  };
+  const decode = ([counts, symbols]) => {
+    let code = 0, first = 0, index = 0;
+    for (let len = 1; len < 16; len++) {
+      code |= bits(1);
+      const c = counts[len];
+      if (code - c < first) return symbols[index + code - first];
+      index += c; first += c; first <<= 1; code <<= 1;
+    }
+    throw new Error('bad deflate data');
+  };
+  const LB = [3,4,5,6,7,8,9,10,11,13,15,17,19,23,27,31,35,43,51,59,67,83,99,115,131,163,195,227,258];
+  const LX = [0,0,0,0,0,0,0,0,1,1,1,1,2,2,2,2,3,3,3,3,4,4,4,4,5,5,5,5,0];
+  const DB = [1,2,3,4,5,7,9,13,17,25,33,49,65,97,129,193,257,385,513,769,1025,1537,2049,3073,4097,6145,8193,12289,
+    16385,24577];
+  const DX = [0,0,0,0,1,1,2,2,3,3,4,4,5,5,6,6,7,7,8,8,9,9,10,10,11,11,12,12,13,13];
+  let last;
+  do {
+    last = bits(1);
+    const type = bits(2);
+    if (type === 0) {
+      tag = 0; cnt = 0;
+      const len = src[p] | (src[p + 1] << 8);
+      p += 4; room(len);
+      out.set(src.subarray(p, p + len), n); n += len; p += len;
+      continue;
+    }
+    let lit, dist;
+    if (type === 1) {
+      const l = new Array(288).fill(8, 0, 144).fill(9, 144, 256).fill(7, 256, 280).fill(8, 280, 288);
+      lit = table(l); dist = table(new Array(30).fill(5));
+    } else {
+      const hlit = bits(5) + 257, hdist = bits(5) + 1, hclen = bits(4) + 4;
+      const order = [16,17,18,0,8,7,9,6,10,5,11,4,12,3,13,2,14,1,15];
+      const cl = new Array(19).fill(0);
+      for (let i = 0; i < hclen; i++) cl[order[i]] = bits(3);
+      const clt = table(cl), lengths = [];
+      while (lengths.length < hlit + hdist) {
+        const s = decode(clt);
+        if (s < 16) lengths.push(s);
+        else if (s === 16) {
+          const previous = lengths[lengths.length - 1];
+          for (let r = 3 + bits(2); r; r--) lengths.push(previous);
+        }
+        else for (let r = s === 17 ? 3 + bits(3) : 11 + bits(7); r; r--) lengths.push(0);
+      }
+      lit = table(lengths.slice(0, hlit)); dist = table(lengths.slice(hlit));
+    }
+    for (;;) {
+      const s = decode(lit);
+      if (s < 256) { room(1); out[n++] = s; continue; }
+      if (s === 256) break;
+      const len = LB[s - 257] + bits(LX[s - 257]);
+      const d = decode(dist), back = DB[d] + bits(DX[d]);
+      room(len);
+      for (let i = 0; i < len; i++, n++) out[n] = out[n - back];
+    }
+  } while (!last);
+  return new TextDecoder().decode(out.subarray(0, n));
+}
+"""
+# The body of a drawing with a chosen column; it also places the marks its container's marks element received.
+_BODY_SCRIPT = (
+    _UNPACK
+    + _INFLATE_SCRIPT
+    + """
+function sameBytes(a, b) {
+  if (!a || !b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+function placeMarks(block, host) {
+  const packed = block.packedMarks;
+  const marks = host.querySelector('g.chosen-column');
+  if (!packed || !marks || host.drawnMarks === packed) return;
+  const wanted = JSON.parse(inflateSync(packed));
+  host.drawnMarks = packed;
+  marks.innerHTML = wanted.marks;
+  if (wanted.column === null) marks.removeAttribute('data-t'); else marks.setAttribute('data-t', wanted.column);
+  // On a phone the drawing scrolls sideways in its own region: keep the chosen column in sight.
+  const outline = marks.querySelector('.outline');
+  if (outline) requestAnimationFrame(() => {
+    let region = host.parentElement;
+    while (region && !/(auto|scroll)/.test(getComputedStyle(region).overflowX)) region = region.parentElement;
+    if (!region || region.scrollWidth <= region.clientWidth) return;
+    const box = outline.getBoundingClientRect();
+    const view = region.getBoundingClientRect();
+    if (box.left < view.left || box.right > view.right) {
+      region.scrollLeft += box.left - view.left - (view.width - box.width) / 2;
+    }
+  });
+}
+export default async function ({ data, parentElement }) {
+  const host = parentElement.querySelector('.drawing');
+  const block = host.closest('[data-testid="stVerticalBlock"]');
+  block.placeMarks = () => placeMarks(block, host);
+  if (sameBytes(host.packedBody, data)) return;
+  host.packedBody = data;
+  const body = await unpack(data);
+  if (host.packedBody !== data) return;
+  host.innerHTML = body;
+  host.drawnMarks = undefined;
+  block.placeMarks();
+}
+"""
+)
+# The chosen column's marks: kept on the container for the body to place (now, or once the body is drawn).
+_MARKS_SCRIPT = """
+export default function ({ data, parentElement }) {
+  const block = parentElement.closest('[data-testid="stVerticalBlock"]');
+  block.packedMarks = data;
+  if (block.placeMarks) block.placeMarks();
+}
+"""
+
+
+def _compact(script: str) -> str:
+    """``script`` without its comment lines and indentation: it goes over the wire with every element."""
+    lines = (line.strip() for line in script.splitlines())
+    return "\n".join(line for line in lines if line and not line.startswith("//"))
+
+
+_DRAWING_HTML = '<div class="drawing"></div>'
+_DRAWING_CSS = ".drawing svg { display: block; }"
 _drawing = st.components.v2.component(
     "addition_unfolded.drawing",
-    html='<div class="drawing"></div>',
-    css=".drawing svg { display: block; }",
-    js=_DRAWING_SCRIPT,
+    html=_DRAWING_HTML,
+    css=_DRAWING_CSS,
+    js=_compact(_PLAIN_SCRIPT),
     isolate_styles=False,  # the page's own rules (a phone's sideways scrolling) reach the drawing
 )
+_drawing_body = st.components.v2.component(
+    "addition_unfolded.drawing_body",
+    html=_DRAWING_HTML,
+    # The marks element draws nothing itself: it takes no room (not even the gap between elements).
+    css=_DRAWING_CSS + '\n[data-testid="stElementContainer"]:has(> * .drawing-marks) { display: none; }',
+    js=_compact(_BODY_SCRIPT),
+    isolate_styles=False,
+)
+_drawing_marks = st.components.v2.component(
+    "addition_unfolded.drawing_marks",
+    html='<i class="drawing-marks"></i>',
+    js=_compact(_MARKS_SCRIPT),
+    isolate_styles=False,
+)
+
+
+def pack(text: str, level: int = 9) -> bytes:
+    """``text`` as a drawing element carries it: UTF-8, deflate-compressed (zlib format) at ``level``."""
+    return zlib.compress(text.encode(), level=level)
+
+
+def unpack(data: bytes) -> str:
+    """The inverse of :func:`pack` (for tests that read what a drawing element holds)."""
+    return zlib.decompress(data).decode()
+
+
+# A body with marks stays the same while the steps change: packed once per body, for as many bodies as
+# ui/addition.py's drawing cache keeps. Level 6, not 9: a 41-column body packs in ~5 ms to 18.4 kB instead of ~17 ms
+# to 17.1 kB, on every change of a number (measured on this machine).
+@functools.lru_cache(maxsize=128)
+def _packed_body(body: str) -> bytes:
+    return pack(body, level=6)
 
 
 def show_chart(figure: go.Figure, key: str, *, alt: str) -> None:
@@ -58,12 +237,18 @@ def show_chart(figure: go.Figure, key: str, *, alt: str) -> None:
     st.plotly_chart(figure, key=key, config=CHART_CONFIG, alt=alt)
 
 
-def show_drawing(body: str, key: str, *, marks: str = "", column: int | None = None) -> None:
-    """Draw an SVG figure from :mod:`explainer.figures.unfolded_drawing` or :mod:`explainer.figures.step_drawing`
-    (its ``aria-label`` is its text alternative). ``marks`` goes into its ``<g class="chosen-column">``, the column
-    ``column``'s outline and labels."""
+def show_drawing(body: str, key: str, *, marks: str | None = None, column: int | None = None) -> None:
+    """Draw an SVG figure from :mod:`explainer.figures.unfolded_drawing` or :mod:`~explainer.figures.step_drawing` (its ``aria-label`` is its text alternative).
+
+    ``marks`` (if given) goes into the body's ``<g class="chosen-column">``: the column ``column``'s outline and
+    labels. The body is then its own element: while it stays the same, a rerun sends a reference to the copy the
+    browser holds, and a step click sends just the marks."""
     with st.container(key=key):
-        _drawing(key=f"{key}_drawing", data={"body": body, "marks": marks, "column": column})
+        if marks is None:
+            _drawing(key=f"{key}_drawing", data=pack(body))
+            return
+        _drawing_body(key=f"{key}_drawing", data=_packed_body(body))
+        _drawing_marks(key=f"{key}_marks", data=pack(json.dumps({"marks": marks, "column": column})))
 
 
 def show_table(table, key: str) -> None:
