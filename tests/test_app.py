@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from explainer import MAX_OPERAND
+from explainer.paths import PROJECT_ROOT
 from tests.support.training import train_and_wait
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
@@ -178,13 +179,29 @@ def test_a_bad_model_file_shows_the_command_not_a_traceback(monkeypatch, tmp_pat
     assert not [markdown for markdown in app.markdown if " says " in markdown.value]
 
 
-def test_the_where_it_breaks_preset_shows_a_wrong_answer_honestly(app):
-    app.button(key="preset_Where it breaks").click().run()
+def test_the_where_it_breaks_preset_is_the_verifiers_counterexample_shown_honestly(app):
+    document = json.loads((PROJECT_ROOT / "assets" / "model.verdict.json").read_text())
+    example = document["counterexample"]  # read, not typed: the preset follows the verdict file
+    button = app.button(key="preset_Where it breaks")
+    assert button.label == "Where it breaks"
+    button.click().run()
     no_exception(app)
     line = verdict(app)
-    assert line.startswith("## The RNN says 0 + 4194303 = ") and line.endswith("✗")
-    assert "the true sum is 4194303" in app.error[0].value
-    assert "The bit at timestep 21 is wrong." in app.error[0].value  # the 22nd column of 0 + 1
+    a, b, columns = example["a"], example["b"], example["columns"]
+    assert line.startswith(f"## The RNN says {a} + {b} = ") and line.endswith("✗")
+    assert app.number_input(key="columns").value == columns
+    assert f"the true sum is {a + b}" in app.error[0].value
+    assert f"The bit at timestep {columns - 1} is wrong." in app.error[0].value  # its leading zero column
+
+
+def test_on_the_long_sums_network_the_preset_says_it_gets_that_sum_right():
+    app = start()  # its own page: the shared one stays on the shipped network
+    app.sidebar.radio(key="model_source").set_value("Shipped long-sums model").run()
+    button = app.button(key="preset_Where it breaks")
+    assert button.label != "Where it breaks" and "gets it right" in button.help
+    button.click().run()
+    no_exception(app)
+    assert verdict(app).endswith("✓")
 
 
 @pytest.mark.parametrize(

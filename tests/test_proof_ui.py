@@ -153,8 +153,25 @@ def test_other_views_name_the_verdict(source, expected, view):
     assert expected.format(**SHIPPED_COUNTEREXAMPLE) in texts(app)
 
 
+@pytest.mark.parametrize("source", ["Shipped model", "Shipped long-sums model"])
+def test_any_length_marks_the_proved_failure_only_where_there_is_one(source):
+    app = start()
+    app.sidebar.radio(key="model_source").set_value(source).run()
+    open_view(app, "Any length")
+    chart = app.get("plotly_chart")[0].proto.spec
+    failing = source == "Shipped model"
+    example = SHIPPED_COUNTEREXAMPLE
+    label = f"wrong: {example['a']} + {example['b']} ({example['columns']} columns)"
+    assert (label in chart) == failing
+    assert ("random long sums rarely hit it" in texts(app)) == failing
+    if failing:
+        app.button(key="length_load_counterexample").click().run()
+        assert page_verdict(app).endswith("✗")
+        assert app.number_input(key="columns").value == example["columns"]
+
+
 def test_every_view_follows_the_network_picker():
-    app = start({"a": "0", "b": str(2**22 - 1)})  # the shipped network's "Where it breaks" preset
+    app = start({"a": "0", "b": str(2**22 - 1)})  # a sum the shipped network gets wrong
     assert page_verdict(app).endswith("✗")
     app.sidebar.radio(key="model_source").set_value("Shipped long-sums model").run()
     no_exception(app)

@@ -46,7 +46,7 @@ from explainer.figures.output import (
     logit_split_figure,
     logit_units_figure,
 )
-from explainer.figures.style import CARRIED_CONTRIBUTION, CARRY, INPUT_CONTRIBUTION
+from explainer.figures.style import CARRIED_CONTRIBUTION, CARRY, INPUT_CONTRIBUTION, WRONG
 from explainer.figures.tables import (
     ablation_bits_table,
     length_table,
@@ -60,10 +60,11 @@ from explainer.figures.tables import (
     wrong_pairs_table,
 )
 from explainer.model.encoding import timesteps_for_operand_bits
+from explainer.verify.verdict import breaking_sum
 from ui.addition import set_pair
 from ui.charts import show_chart, show_table
 from ui.proof import VIEW_NAME as PROOF_VIEW
-from ui.proof import proof_view, verdict_sentence
+from ui.proof import known_verdict, load_counterexample, proof_view, verdict_sentence
 
 VIEWS = (
     "Carry probe",
@@ -294,14 +295,28 @@ def _correctness_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablat
 
 def _length_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation | None) -> None:
     rows = accuracy_by_length(weights, DEFAULT_LENGTHS, ablation=ablation)
+    chosen = breaking_sum(weights, known_verdict(weights))
+    fails = chosen is not None and chosen.own
     _look_for(
         "the line stays at 100% far past the dashed 8-bit training length: on random pairs the network repeats "
-        f"its rule over many more columns than it trained on. Samples cannot cover every sum; “{PROOF_VIEW}” can."
+        "its rule over many more columns than it trained on."
+        + (
+            f" Yet the verifier found a sum it gets wrong at {chosen.columns} columns (the {WRONG.name} line): "
+            "random long sums rarely hit it, because it needs a long run of one column pattern."
+            if fails
+            else f" Samples cannot cover every sum; “{PROOF_VIEW}” can."
+        )
     )
     show_chart(
-        length_accuracy_figure([row.sum_bits for row in rows], [row.exact_accuracy for row in rows]),
+        length_accuracy_figure(
+            [row.sum_bits for row in rows],
+            [row.exact_accuracy for row in rows],
+            failure_columns=chosen.columns if fails else None,
+            failure_label=f"wrong: {chosen.a} + {chosen.b} ({chosen.columns} columns)" if fails else "",
+        ),
         key="insight_length_chart",
-        alt="Exact accuracy on random pairs against the number of bits in the sum, from 8 to 64.",
+        alt="Exact accuracy on random pairs against the number of bits in the sum, from 8 to 64"
+        + (f", with the verifier's failing sum marked at {chosen.columns} columns." if fails else "."),
     )
     lowest, highest = (f(row.exact_accuracy for row in rows) for f in (min, max))
     sampled = f"{lowest:.0%}" if f"{lowest:.0%}" == f"{highest:.0%}" else f"{lowest:.0%}–{highest:.0%}"
@@ -310,6 +325,13 @@ def _length_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation |
         f"(random pairs almost never hold a long run of one column pattern). {verdict_sentence(weights)} This pair "
         f"ran for {trace.timesteps} steps."
     )
+    if fails:
+        st.button(
+            f"Load {chosen.a} + {chosen.b} over {chosen.columns} columns into the boxes",
+            key="length_load_counterexample",
+            on_click=load_counterexample,
+            args=(chosen.a, chosen.b, chosen.columns),
+        )
     with st.expander("The numbers as a table (for screen readers)"):
         show_table(length_table(rows), key="insight_length_table")
 

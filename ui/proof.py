@@ -73,7 +73,7 @@ def verdict_sentence(weights: RNNWeights) -> str:
     return f"Proof: {verdict.short}."
 
 
-def _load_counterexample(a: int, b: int, columns: int) -> None:
+def load_counterexample(a: int, b: int, columns: int) -> None:
     """Button callback: the counterexample goes into the number boxes, with its column count."""
     set_pair(a, b)
     set_columns(a, b, columns)
@@ -165,7 +165,7 @@ def _this_pair_ui(verdict: Verdict, trace: AdditionTrace) -> None:
     st.button(
         f"Load {example['a']} + {example['b']} over {columns} columns into the boxes",
         key="proof_load_counterexample",
-        on_click=_load_counterexample,
+        on_click=load_counterexample,
         args=(example["a"], example["b"], columns),
         type="primary",
     )

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explainer import RNNWeights
+from explainer import RNNWeights, timesteps_for
 from explainer.analysis import format_ablation_query
 from explainer.tour import STOPS, stop_number
-from ui.addition import COLUMNS_KEY, COLUMNS_PAIR_KEY, set_pair
+from ui.addition import COLUMNS_KEY, COLUMNS_PAIR_KEY, set_columns, set_pair
 from ui.echo import quoted
 from ui.guards import view_or_warning
 
@@ -53,7 +53,9 @@ def _set_ablation_link(zeroed: list[int], clamped: dict[int, float]) -> None:
 
 def _show_stop(index: int, weights: RNNWeights) -> None:
     stop = STOPS[index]
-    set_pair(*stop.pair)
+    a, b, columns = stop.operands(weights)
+    set_pair(a, b)
+    set_columns(a, b, columns if columns is not None else timesteps_for(a, b))
     st.session_state["timestep"] = stop.column(weights)
     st.session_state["section"] = stop.section
     if stop.view is not None:
@@ -147,7 +149,7 @@ def tour_ui(weights: RNNWeights) -> None:
     if st.query_params.get(TOUR_PARAM) != str(index + 1):
         st.query_params[TOUR_PARAM] = str(index + 1)
     with st.container(border=True, key="tour_card"):
-        st.markdown(f"**Tour, stop {index + 1} of {len(STOPS)}: {stop.title}**")
+        st.markdown(f"**Tour, stop {index + 1} of {len(STOPS)}: {stop.title_for(weights)}**")
         with view_or_warning("This stop's words"):  # a visitor's own network may not suit every analysis
             st.markdown(stop.text(weights))
         with st.container(horizontal=True):
