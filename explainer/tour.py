@@ -227,7 +227,8 @@ def _train_your_own(weights: RNNWeights, trace: AdditionTrace) -> str:
     return (
         f"The network you have been watching has {units} units and {2 * units + units * units + units} weights. "
         "Train one of your own here: pick a recipe, a seed and a size, press **Train** and watch it learn; "
-        "every view above follows your network, and “Side by side” compares it with the shipped one."
+        "every view above follows your network, and “Side by side” compares it with the shipped one. The seed "
+        "that made the shipped network would rebuild it exactly, so the page starts at another."
     )
 
 

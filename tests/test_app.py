@@ -251,10 +251,21 @@ def test_training_in_the_page_switches_every_view_to_the_new_network():
     assert app.segmented_control(key="section").value == "Inside one step"
 
 
+def test_the_training_defaults_do_not_rebuild_the_shipped_network_and_say_so_when_they_would():
+    app = start()
+    app.segmented_control(key="section").set_value("Train it yourself").run()
+    assert app.selectbox(key="train_recipe").value == "seed"  # internal name kept; the label is plain
+    assert app.number_input(key="train_seed").value != 0
+    assert not [info for info in app.info if "rebuild the shipped network" in info.value]
+    app.number_input(key="train_seed").set_value(0).run()  # how assets/model.keras was made
+    assert [info for info in app.info if "rebuild the shipped network exactly" in info.value]
+
+
 def test_a_second_training_run_keeps_the_first():
     app = start()
     app.segmented_control(key="section").set_value("Train it yourself").run()
     app.selectbox(key="train_recipe").set_value("fast").run()
+    app.number_input(key="train_seed").set_value(0).run()
     app.number_input(key="train_max_steps").set_value(32).run()
     train_and_wait(app, timeout=180)
     first = verdict(app)

@@ -14,9 +14,10 @@ import contextlib
 
 import streamlit as st
 
+from explainer.files.keras_file import page_model_path, read_sidecar
 from explainer.serving.settings import SettingsError
 from explainer.serving.training_runs import has_warm_worker, prepare_warm_worker, start_training, waiting_count
-from explainer.training.recipes import RECIPE_LEARNING_RATES, TrainingSettings
+from explainer.training.recipes import RECIPE_LABELS, RECIPE_LEARNING_RATES, TrainingSettings
 from ui.session_networks import FOLLOW_LIVE_KEY, MAX_KEPT_RUNS, RUNS_KEY, TrainingRun, latest_run
 
 MAX_PAGE_HIDDEN_UNITS = 32
@@ -29,9 +30,15 @@ PAGE_DEFAULT_STEPS = {"seed": 20_000, "fast": 2_000}
 # bounded, so a slow machine shows "training" and the checkpoint a poll later rather than a frozen button.
 FIRST_CHECKPOINT_WAIT_SECONDS = 1.0
 RECIPE_DESCRIPTIONS = {
-    "seed": "seed — the blog's: plain SGD, one random pair per step (slow; ~15 s to solve from seed 0)",
-    "fast": "fast — Adam on mini-batches of 32 (a few hundred steps, about a second)",
+    "seed": f"{RECIPE_LABELS['seed']}: the blog's recipe, one random pair per step, each nudging the weights a "
+    "fixed small amount (slow; ~15 s to learn)",
+    "fast": f"{RECIPE_LABELS['fast']}: 32 pairs per step, with step sizes that adapt to each weight (a few hundred "
+    "steps, about a second)",
 }
+# Seed 0 of the blog's recipe is how the shipped network was made (assets/model.json): training it again gives
+# the same weights, so the page starts at seed 1, which learns in 16,000 steps too (assets/sweep.json) and
+# gives a network of its own for "Side by side".
+PAGE_DEFAULT_SEED = 1
 SETTINGS_KEYS = ("train_recipe", "train_seed", "train_hidden_units", "train_learning_rate", "train_max_steps")
 
 
@@ -62,7 +69,7 @@ def settings_ui() -> TrainingSettings:
     """Recipe, seed, hidden units, learning rate and step limit, in one row."""
     st.session_state.setdefault("train_recipe", "seed")
     recipe = st.session_state["train_recipe"]
-    st.session_state.setdefault("train_seed", 0)
+    st.session_state.setdefault("train_seed", PAGE_DEFAULT_SEED)
     st.session_state.setdefault("train_hidden_units", 16)
     st.session_state.setdefault("train_learning_rate", RECIPE_LEARNING_RATES[recipe])
     st.session_state.setdefault("train_max_steps", PAGE_DEFAULT_STEPS[recipe])
@@ -71,6 +78,7 @@ def settings_ui() -> TrainingSettings:
         "Recipe",
         list(RECIPE_LEARNING_RATES),
         key="train_recipe",
+        format_func=RECIPE_LABELS.get,
         on_change=_apply_recipe_defaults,
         help="\n\n".join(RECIPE_DESCRIPTIONS.values()),
     )
@@ -91,13 +99,20 @@ def settings_ui() -> TrainingSettings:
         key="train_max_steps",
         help="Training stops here, or as soon as every pair is right.",
     )
-    return TrainingSettings(
+    settings = TrainingSettings(
         recipe=recipe,
         seed=int(seed),
         hidden_units=int(hidden_units),
         learning_rate=float(learning_rate),
         max_steps=min(int(max_steps), MAX_PAGE_STEPS[recipe]),
     )
+    if settings.rebuilds(read_sidecar(page_model_path())):
+        st.info(
+            "These settings rebuild the shipped network exactly (it was trained with them), so there will be "
+            "nothing to compare “Side by side”. Pick another seed for a network of your own.",
+            icon=":material/content_copy:",
+        )
+    return settings
 
 
 def _settings_from_state() -> TrainingSettings:
