@@ -198,7 +198,25 @@ def test_weights_figure_is_zero_centred(shipped_weights):
     assert coloraxis.cmid == 0 and coloraxis.cmin == -coloraxis.cmax
     largest = max(np.abs(matrix).max() for matrix in (shipped_weights.input_weights, shipped_weights.recurrent_weights))
     assert coloraxis.cmax >= largest
-    assert [np.array(panel.z).shape for panel in figure.data] == [(2, 16), (16, 16), (16, 1)]
+    assert [np.array(panel.z).shape for panel in figure.data] == [(2, 16), (16, 16), (1, 16)]
+
+
+def test_weights_figure_shares_one_column_per_unit_and_outlines_the_diagonal(shipped_weights):
+    figure = weights_figure(shipped_weights)
+    # W_o is drawn as a row: its cells are the output weights, in unit order, under the same columns.
+    assert np.allclose(np.array(figure.data[2].z)[0], shipped_weights.output_weights[:, 0])
+    assert all(list(panel.x) == list(range(16)) for panel in figure.data)
+    # W_h's unit labels are W_h's own (its y axis), not beside another panel.
+    assert list(figure.layout.yaxis2.ticktext) == [str(unit) for unit in range(16)]
+    assert list(figure.layout.yaxis.ticktext) == ["a bit", "b bit"]
+    outlines = [shape for shape in figure.layout.shapes if shape.type == "rect"]
+    assert [(shape.x0 + 0.5, shape.y0 + 0.5) for shape in outlines] == [(unit, unit) for unit in range(16)]
+    assert {shape.yref for shape in outlines} == {"y2"}
+    # The titles do not overlap: each sits above its own panel, in its own band of the figure.
+    titles = sorted(figure.layout.annotations, key=lambda note: -note.y)
+    domains = [figure.layout.yaxis.domain, figure.layout.yaxis2.domain, figure.layout.yaxis3.domain]
+    for note, domain, lower in zip(titles, domains, [*domains[1:], None], strict=True):
+        assert note.y >= domain[1] and (lower is None or note.y > lower[1])
 
 
 def test_tables_and_csv(trace):

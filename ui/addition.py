@@ -376,12 +376,22 @@ def weights_ui(weights: RNNWeights) -> None:
     show_chart(
         weights_figure(weights),
         key="weights_chart",
-        alt="Heatmaps of the input, recurrent and output weight matrices.",
+        alt="Heatmaps of the input, recurrent and output weight matrices, stacked with one column per hidden unit; "
+        "the recurrent matrix's diagonal is outlined.",
     )
     count = weights.input_weights.size + weights.recurrent_weights.size + weights.output_weights.size
+    recurrent = weights.recurrent_weights
+    diagonal = np.diag(recurrent)
+    own = int(np.argmax(np.abs(diagonal)))
+    between = np.abs(recurrent - np.diag(diagonal))
+    source, target = (int(index) for index in np.unravel_index(int(np.argmax(between)), recurrent.shape))
     st.caption(
-        f"**What to look for:** all {count} learned numbers. Blue is positive, red negative, white zero. A unit with a"
-        " strong self-connection on the W_h diagonal can hold a value from one step to the next."
+        f"**What to look for:** all {count} learned numbers, on one colour scale. Blue is positive, red negative, "
+        "white zero. Each column is one hidden unit: down it, what it gets from the two input bits (W_x), from "
+        "every unit's value one step earlier (W_h), and what it sends to the output (W_o). The outlined diagonal "
+        "of W_h is each unit's weight onto its own next value. Here the largest is unit "
+        f"{own}'s ({diagonal[own]:+.2f}); the largest between two different units is unit {source} → unit "
+        f"{target} ({recurrent[source, target]:+.2f})."
     )
     with st.expander("The weights as tables"):
         units = [f"unit {unit}" for unit in range(weights.hidden_units)]
