@@ -84,7 +84,7 @@ def test_the_shipped_network_shows_its_counterexample_and_the_button_loads_it_wi
     app = open_view(start())
     assert [error.value for error in app.error] == [f"**Wrong from {columns} columns on: {a} + {b}**"]
     assert PROPERTY in texts(app)
-    assert "No failure below (proved)" in [metric.label for metric in app.metric]
+    assert "Proved right below" in [metric.label for metric in app.metric]
     app.button(key="proof_load_counterexample").click().run()
     no_exception(app)
     assert (app.text_input(key="a_text").value, app.text_input(key="b_text").value) == (str(a), str(b))
@@ -103,7 +103,7 @@ def test_the_bounded_proof_is_stated_honestly():
     document = json.loads(verdict_file_path(SHIPPED_MODEL_PATH).read_text())
     below, columns = document["no_counterexample_below"], document["counterexample"]["columns"]
     metrics = {metric.label: metric.value for metric in app.metric}
-    assert metrics["No failure below (proved)"] == f"{below} columns"
+    assert metrics["Proved right below"] == f"{below} columns"
     if below < columns:  # the bounded proof stops short: the page must not call the counterexample the shortest
         (warning,) = [warning.value for warning in app.warning if "Bounded proof" in warning.value]
         assert f"fewer than {below} columns" in warning and "not ruled out" in warning

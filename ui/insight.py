@@ -59,6 +59,7 @@ from explainer.figures.tables import (
     unit_ablation_table,
     wrong_pairs_table,
 )
+from explainer.glossary import explain, words_caption
 from explainer.model.encoding import timesteps_for_operand_bits
 from explainer.verify.verdict import breaking_sum
 from ui.addition import set_pair
@@ -98,7 +99,7 @@ def _probe_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation | 
     )
     decoded = probe.decode(trace.hidden)
     columns = st.columns(3)
-    columns[0].metric("Probe accuracy, all steps", f"{probe.accuracy:.2%}")
+    columns[0].metric("Probe accuracy, all steps", f"{probe.accuracy:.2%}", help=explain("linear probe"))
     columns[1].metric("Carry units", ", ".join(str(unit) for unit in probe.top_carry_units) or "none")
     disagreement = first_disagreement(decoded, trace.carry_out)
     columns[2].metric("This pair", "agrees" if disagreement is None else f"differs at t={disagreement}")
@@ -122,6 +123,7 @@ def _probe_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation | 
         key="insight_probe_units",
         alt="How strongly each hidden unit moves the carry probe.",
     )
+    st.caption(words_caption("probe weight × spread"))
     with st.expander("The probe as tables (for screen readers)"):
         show_table(probe_pair_table(trace, probe), key="insight_probe_pair_table")
         show_table(probe_accuracy_table(probe), key="insight_probe_accuracy_table")
@@ -144,6 +146,7 @@ def _state_space_view(weights: RNNWeights, trace: AdditionTrace) -> None:
         key="insight_state_space",
         alt="Every hidden state projected to two dimensions, coloured by carry, with this addition's path.",
     )
+    st.caption(words_caption("direction of most spread"))
     with st.expander("This addition's path as a table (for screen readers)"):
         show_table(state_space_path_table(trace, path), key="insight_state_space_table")
 
@@ -158,8 +161,8 @@ def _machine_view(weights: RNNWeights, ablation: Ablation | None) -> None:
     columns = st.columns(4)
     columns[0].metric("Clusters", machine.cluster_count)
     columns[1].metric("States after minimising", machine.minimal.state_count)
-    columns[2].metric("Fidelity, 16,384 pairs", f"{machine.fidelity_7bit:.2%}")
-    columns[3].metric("Fidelity, 65,536 8-bit pairs", f"{machine.fidelity_8bit:.2%}")
+    columns[2].metric("Fidelity, 16,384 pairs", f"{machine.fidelity_7bit:.2%}", help=explain("fidelity"))
+    columns[3].metric("Fidelity, 65,536 8-bit pairs", f"{machine.fidelity_8bit:.2%}", help=explain("fidelity"))
     (st.success if machine.equivalent_to_carry_machine else st.info)(machine.comparison)
     st.caption(
         "Fidelity is measured on sums of 8 and 9 columns; whether the network is this machine on longer sums is "
@@ -185,7 +188,8 @@ def _machine_view(weights: RNNWeights, ablation: Ablation | None) -> None:
     st.caption(machine.stability_sentence())
     with st.expander("The transition table, next to written addition"):
         show_table(pd.DataFrame(machine.comparison_records()), key="insight_machine_table")
-    with st.expander("Every k-means seed"):
+    with st.expander("Every grouping run (k-means, one per seed)"):
+        st.caption(words_caption("k-means"))
         show_table(seed_runs_table(machine.seed_runs, machine.seed), key="insight_machine_seeds_table")
 
 
@@ -366,8 +370,9 @@ def _logit_view(weights: RNNWeights, trace: AdditionTrace, timestep: int, ablati
     st.caption(
         f"Step t = {timestep}: logit {split.logit:+.2f} → P(bit = 1) = {split.probability:.3f}. The split is "
         "the Shapley value of the two parts of each unit's input (current bits x_t·W_x, carried state "
-        "h_{t−1}·W_h), measured from zero, so the parts add up exactly to the logit."
+        "h_(t−1)·W_h), measured from zero, so the parts add up exactly to the logit."
     )
+    st.caption(words_caption("logit", "Shapley value"))
     show_chart(
         logit_units_figure(split.unit_from_input, split.unit_from_carried_state, split.unit_from_ablation, unit_range),
         key="insight_logit_units",

@@ -52,7 +52,7 @@ def training_curves_figure(
         cols=1,
         shared_xaxes=True,
         vertical_spacing=0.08,
-        subplot_titles=("Training loss (binary cross-entropy)", "Accuracy over all 16,384 pairs (a, b < 128)"),
+        subplot_titles=("Training loss (lower is better)", "Accuracy over all 16,384 pairs (a, b < 128)"),
     )
     figure.add_trace(
         go.Scatter(
