@@ -130,11 +130,15 @@ def _carry_enters(weights: RNNWeights, trace: AdditionTrace) -> str:
 
 def _carry_units(weights: RNNWeights, trace: AdditionTrace) -> str:
     probe = carry_probe(weights)
-    reading = (
-        f"A linear probe, one straight cut through the {weights.hidden_units} hidden numbers, names the carry "
-        f"right {_percent(probe.accuracy)} of the time over every step of the 16,384 training pairs (at least "
-        f"{_percent(float(probe.accuracy_by_timestep.min()))} at each step)."
-    )
+    lowest = _percent(float(probe.accuracy_by_timestep.min()))
+    cut = f"A linear probe, one straight cut through the {weights.hidden_units} hidden numbers, names the carry"
+    if lowest == "100%":  # "at least 100% at each step" would read as if more were possible
+        reading = f"{cut} right at every step of all 16,384 training pairs (100%)."
+    else:
+        reading = (
+            f"{cut} right {_percent(probe.accuracy)} of the time over every step of the 16,384 training pairs (at "
+            f"least {lowest} at each step)."
+        )
     if not probe.top_carry_units:  # e.g. a network of one unit, or all-zero weights
         return f"{reading} {probe.carry_units_sentence()}"
     return (

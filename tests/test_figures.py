@@ -405,3 +405,23 @@ def test_a_long_sum_writes_only_the_probability_labels_that_fit():
     probability_cells = [cell for cell in cells(root, "addition") if cell.get("data-row") == "RNN P(1)"]
     assert len(probability_cells) == 65 and all(cell.find(f"{SVG}title").text for cell in probability_cells)
     assert list(labelled_columns(8)) == list(range(8))  # a short sum keeps every label
+
+
+def test_the_correctness_map_ends_at_its_grid_and_the_accuracy_title_clears_the_100_percent_line(shipped_weights):
+    from explainer.analysis import correctness_grid
+    from explainer.figures.output import correctness_map_figure
+    from explainer.figures.training import training_curves_figure
+
+    figure = correctness_map_figure(correctness_grid(shipped_weights, 8), 9, (50, 18))
+    # Square cells by narrowing the plot, not by running the b axis past 255 (it showed −50 to 320).
+    assert figure.layout.xaxis.constrain == "domain" and figure.layout.xaxis.range == (-0.5, 255.5)
+    curves = training_curves_figure([0, 1000, 2000], [float("nan"), 0.5, 0.1], [0.0, 0.5, 1.0], [0.6, 0.9, 1.0])
+    top = curves.layout.yaxis2.range[1]
+    assert top >= 1.08  # a solved run's line at 100% sits below the top edge, where the panel title is
+    title = next(note for note in curves.layout.annotations if note.text.startswith("Accuracy"))
+    assert title.y - curves.layout.yaxis2.domain[1] >= 0
+
+
+def test_the_step_heading_and_the_trace_table_write_place_values_without_markup(trace):
+    table = trace_table(trace)
+    assert table["place value"].tolist()[:3] == ["2⁰", "2¹", "2²"]

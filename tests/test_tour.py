@@ -39,6 +39,7 @@ def test_every_stop_says_two_or_three_sentences_with_numbers_from_the_network(we
 
     units = carry_probe(weights).top_carry_units
     assert all(str(unit) in STOPS[2].text(weights) for unit in units)
+    assert "at least 100%" not in STOPS[2].text(weights)
     zeroed = STOPS[3]
     assert zeroed.zeroed_units(weights) == tuple(units)
     assert str(zeroed.trace(weights).predicted_sum) in zeroed.text(weights)

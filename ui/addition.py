@@ -17,7 +17,7 @@ from explainer.figures.tables import step_table, trace_csv, trace_table
 from explainer.figures.weights import weights_figure
 from explainer.tour import breaking_sum_title
 from explainer.verify.verdict import breaking_sum
-from explainer.wording import plural
+from explainer.wording import plural, power_of_two
 from ui.charts import show_chart, show_drawing
 from ui.echo import quoted
 
@@ -354,7 +354,7 @@ def step_ui(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> None:
     """The equation of one step with its real numbers, split into what came in now and what was carried."""
     bits = trace.input_bits[timestep]
     st.markdown(
-        f"**Step t = {timestep}** reads the 2^{timestep} column: a bit {bits[0]}, b bit {bits[1]}"
+        f"**Step t = {timestep}** reads the {power_of_two(timestep)} column: a bit {bits[0]}, b bit {bits[1]}"
         f" (true carry in {trace.carry_in[timestep]}, true sum bit {trace.sum_bits[timestep]})."
     )
     for line in step_equations(trace, timestep):

@@ -111,7 +111,8 @@ def correctness_map_figure(
         )
     exact = float((grid == 0).mean())
     figure.update_layout(**LAYOUT, title=f"Wrong bits for all {side}×{side} pairs ({exact:.2%} exact)", height=560)
-    figure.update_xaxes(range=[-0.5, side - 0.5], title="b")
+    # constrain="domain": to keep the cells square the plot narrows, rather than the b axis running past the grid.
+    figure.update_xaxes(range=[-0.5, side - 0.5], title="b", constrain="domain")
     figure.update_yaxes(range=[-0.5, side - 0.5], title="a", scaleanchor="x")
     return figure
 
