@@ -97,7 +97,7 @@ verdict_ui(trace, "The RNN" if weights == shipped else source_label)
 if ablation is not None:
     st.info(f"Ablated network: {describe_ablation(ablation)}. Clear it in the sidebar.", icon="✂️")
 tour_ui(weights)  # the offer or the open stop, between the answer and what the stop talks about
-presets_ui()  # under the verdict, so a phone shows the answer before the seven preset buttons
+presets_ui(weights)  # under the verdict, so a phone shows the answer before the seven preset buttons
 # One section at a time: Streamlit computes hidden tabs too, and some of these views are heavy.
 sections = available_sections(own_network=weights != shipped)
 for notice in restore_view_from_url(sections, VIEWS):

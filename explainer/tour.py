@@ -27,10 +27,12 @@ from explainer.analysis import (
 from explainer.model.network import RNNWeights
 from explainer.model.trace import AdditionTrace, trace_addition
 from explainer.sections import INSIGHT_SECTION, STEP_SECTION, TRAINING_SECTION
+from explainer.verify.verdict import BreakingSum, breaking_sum
 from explainer.wording import plural
 
-# 22 columns of 0 + 1 and no carry: the one place the shipped network is known to break (tests/test_shipped_model.py).
-WHERE_IT_BREAKS = (0, 2**22 - 1)
+# Stop 6's sum when no verdict file names a counterexample (the verdict files are missing): a carry rippling
+# through seven columns, which every view can show.
+NO_COUNTEREXAMPLE_PAIR = (127, 1)
 
 
 def _units(units: tuple[int, ...]) -> str:
@@ -52,12 +54,25 @@ class TourStop:
     """
 
     title: str
-    pair: tuple[int, int]
+    pair: tuple[int, int] | None  # None: the verifier's counterexample (:func:`breaking_sum`), over its columns
     section: str
     describe: Callable[[RNNWeights, AdditionTrace], str]
     view: str | None = None
     timestep: Callable[[AdditionTrace], int] = lambda trace: 0
     zero_carry_units: bool = False
+    heading: Callable[[RNNWeights], str] | None = None  # a title that depends on the network (else ``title``)
+
+    def title_for(self, weights: RNNWeights) -> str:
+        return self.heading(weights) if self.heading is not None else self.title
+
+    def operands(self, weights: RNNWeights) -> tuple[int, int, int | None]:
+        """``(a, b, columns)`` the stop shows; ``columns`` None means what the sum needs."""
+        if self.pair is not None:
+            return (*self.pair, None)
+        chosen = breaking_sum(weights)
+        if chosen is None:
+            return (*NO_COUNTEREXAMPLE_PAIR, None)
+        return chosen.a, chosen.b, chosen.columns
 
     def zeroed_units(self, weights: RNNWeights) -> tuple[int, ...]:
         return tuple(int(unit) for unit in carry_probe(weights).top_carry_units) if self.zero_carry_units else ()
@@ -65,7 +80,8 @@ class TourStop:
     def trace(self, weights: RNNWeights) -> AdditionTrace:
         """The stop's addition, run with the stop's ablation."""
         ablation = make_ablation(weights.hidden_units, set(self.zeroed_units(weights)))
-        return trace_addition(weights, *self.pair, ablation=ablation)
+        a, b, columns = self.operands(weights)
+        return trace_addition(weights, a, b, columns, ablation=ablation)
 
     def text(self, weights: RNNWeights) -> str:
         return self.describe(weights, self.trace(weights))
@@ -109,11 +125,15 @@ def _carry_enters(weights: RNNWeights, trace: AdditionTrace) -> str:
 
 def _carry_units(weights: RNNWeights, trace: AdditionTrace) -> str:
     probe = carry_probe(weights)
-    reading = (
-        f"A linear probe, one straight cut through the {weights.hidden_units} hidden numbers, names the carry "
-        f"right {_percent(probe.accuracy)} of the time over every step of the 16,384 training pairs (at least "
-        f"{_percent(float(probe.accuracy_by_timestep.min()))} at each step)."
-    )
+    lowest = _percent(float(probe.accuracy_by_timestep.min()))
+    cut = f"A linear probe, one straight cut through the {weights.hidden_units} hidden numbers, names the carry"
+    if lowest == "100%":  # "at least 100% at each step" would read as if more were possible
+        reading = f"{cut} right at every step of all 16,384 training pairs (100%)."
+    else:
+        reading = (
+            f"{cut} right {_percent(probe.accuracy)} of the time over every step of the 16,384 training pairs (at "
+            f"least {lowest} at each step)."
+        )
     if not probe.top_carry_units:  # e.g. a network of one unit, or all-zero weights
         return f"{reading} {probe.carry_units_sentence()}"
     return (
@@ -161,24 +181,43 @@ def _state_space(weights: RNNWeights, trace: AdditionTrace) -> str:
     )
 
 
+def breaking_sum_title(weights: RNNWeights, chosen: BreakingSum | None = None) -> str:
+    """ "Where it breaks" when this network gets the verifier's counterexample wrong; else what it is instead."""
+    chosen = chosen if chosen is not None else breaking_sum(weights)
+    if chosen is None:
+        return "Where it breaks"
+    trace = trace_addition(weights, chosen.a, chosen.b, chosen.columns)
+    return "Where it breaks" if not trace.is_correct else "Where the first network breaks"
+
+
 def _where_it_breaks(weights: RNNWeights, trace: AdditionTrace) -> str:
     rows = accuracy_by_length(weights, DEFAULT_LENGTHS)
-    runs = int(((trace.input_bits[:, 0] == 0) & (trace.input_bits[:, 1] == 1)).sum())
     worst = min(rows, key=lambda row: row.exact_accuracy)
-    wrong = np.flatnonzero(~trace.correct)
-    if wrong.size:
-        verdict = (
-            f"it writes {trace.predicted_sum} instead of {trace.true_sum}: the bit at t = {int(wrong[0])} is wrong"
-        )
-    else:
-        verdict = f"this network gets it right ({trace.true_sum})"
-    return (
+    sampled = (
         f"Random sums look perfect: the lowest exact score from {DEFAULT_LENGTHS[0]} to {DEFAULT_LENGTHS[-1]} "
-        f"bits is {_percent(worst.exact_accuracy)} ({worst.pairs} pairs per length). But {trace.a} + {trace.b} is "
-        f"{runs} columns of 0 + 1 with no carry, and {verdict}. Random pairs rarely hold such a "
-        "run, so samples cannot prove a rule. "
-        "Only a proof covers every input: the view “Proof at every length” shows what the verifier found for this "
-        "network, and the sidebar offers a second shipped network, trained on long sums, that it proves right."
+        f"bits is {_percent(worst.exact_accuracy)} ({worst.pairs} pairs per length)."
+    )
+    chosen = breaking_sum(weights)
+    if chosen is None:
+        return (
+            f"{sampled} The verifier's verdict files are missing, so there is no proved failure to show here; "
+            "the view “Proof at every length” runs the verifier on this network."
+        )
+    single = int(((trace.input_bits.sum(axis=1) == 1) & (trace.carry_in == 0)).sum())
+    wrong = np.flatnonzero(~trace.correct)
+    pair = f"{trace.a} + {trace.b} over {trace.timesteps} columns"
+    if wrong.size:
+        found = "the verifier found for this network" if chosen.own else "the verifier found for the shipped network"
+        return (
+            f"{sampled} But {pair}, the sum {found}, has {single} columns of a single 1 and no carry, and the "
+            f"network writes {trace.predicted_sum} instead of {trace.true_sum}: the bit at t = {int(wrong[0])} is "
+            "wrong (marked on the chart below). Random pairs rarely hold such a run, so samples cannot prove a "
+            "rule; only a proof covers every input (the view “Proof at every length”)."
+        )
+    return (
+        f"{sampled} {pair} is the sum the verifier found the shipped network gets wrong; this network gets it "
+        f"right ({trace.true_sum}). Samples cannot prove a rule: the view “Proof at every length” shows what the "
+        "verifier found for this network."
     )
 
 
@@ -187,7 +226,8 @@ def _train_your_own(weights: RNNWeights, trace: AdditionTrace) -> str:
     return (
         f"The network you have been watching has {units} units and {2 * units + units * units + units} weights. "
         "Train one of your own here: pick a recipe, a seed and a size, press **Train** and watch it learn; "
-        "every view above follows your network, and “Side by side” compares it with the shipped one."
+        "every view above follows your network, and “Side by side” compares it with the shipped one. The seed "
+        "that made the shipped network would rebuild it exactly, so the page starts at another."
     )
 
 
@@ -211,7 +251,13 @@ STOPS: tuple[TourStop, ...] = (
     ),
     TourStop("Its states, grouped", (127, 1), INSIGHT_SECTION, _state_space, view="State space"),
     TourStop(
-        "Where it breaks", WHERE_IT_BREAKS, INSIGHT_SECTION, _where_it_breaks, view="Any length", timestep=_first_wrong
+        "Where it breaks",
+        None,
+        INSIGHT_SECTION,
+        _where_it_breaks,
+        view="Any length",
+        timestep=_first_wrong,
+        heading=breaking_sum_title,
     ),
     TourStop("Train your own", (50, 18), TRAINING_SECTION, _train_your_own),
 )

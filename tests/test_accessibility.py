@@ -148,12 +148,12 @@ def test_walk_the_whole_tour(server_url, page, shipped):
     problems = []
     for index, stop in enumerate(STOPS):
         number = index + 1
-        page.get_by_text(f"Tour, stop {number} of {len(STOPS)}: {stop.title}").wait_for()
+        page.get_by_text(f"Tour, stop {number} of {len(STOPS)}: {stop.title_for(shipped)}").wait_for()
         marker = VIEW_MARKERS[stop.view] if stop.view else SECTION_MARKERS[stop.section]
         if stop.view == "Ablation":
             marker = ".st-key-insight_ablation_bits .js-plotly-plot"
         settle(page, marker)
-        a, b = stop.pair
+        a, b, _ = stop.operands(shipped)
         expected = {"tour": str(number), "a": str(a), "b": str(b), "t": str(stop.column(shipped))}
         zeroed = stop.zeroed_units(shipped)
         page.wait_for_function(
@@ -169,7 +169,7 @@ def test_walk_the_whole_tour(server_url, page, shipped):
         page.screenshot(path=str(ARTIFACTS / f"tour_{page.width_name}_stop{number}.png"))
         # The whole page where the stop shows something no other audit here sees (an ablation, a long sum);
         # elsewhere its card, the rest being the section and view audited above.
-        where = None if stop.zero_carry_units or stop.pair[0] + stop.pair[1] >= 2**8 else ".st-key-tour_card"
+        where = None if stop.zero_carry_units or a + b >= 2**8 else ".st-key-tour_card"
         problems += blocking_violations(page, f"tour stop {number}", where)
         problems += phone_problems(page, f"tour stop {number}")
         page.get_by_role("button", name="Finish" if number == len(STOPS) else "Next stop ▶").click()

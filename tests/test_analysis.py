@@ -15,6 +15,7 @@ import pytest
 from explainer import analysis, evaluate, forward, trace_addition
 from explainer.figures import insight as figures
 from explainer.figures import output as output_figures
+from explainer.figures.style import WRONG
 from explainer.model.accuracy import exhaustive_dataset
 from explainer.model.encoding import MAX_OPERAND, encode_batch
 from explainer.model.network import RNNWeights
@@ -574,6 +575,13 @@ def test_correctness_ablation_and_length_figures(shipped_weights):
     assert bits.data[0].z.shape == (3, 3) and len(bits.layout.shapes) == 1
     lengths = output_figures.length_accuracy_figure([8, 16], [1.0, 0.5])
     assert lengths.layout.yaxis.range == (0, 1.05) and lengths.layout.xaxis.range == (0, 66)
+    assert [shape.x0 for shape in lengths.layout.shapes] == [8]  # only the training length: no failure to mark
+    # The labels sit at the foot of their lines, away from the accuracy line along the top.
+    assert all(note.yanchor == "bottom" and note.y < 0.5 for note in lengths.layout.annotations)
+    marked = output_figures.length_accuracy_figure([8, 16], [1.0, 1.0], failure_columns=17, failure_label="wrong: x")
+    assert [shape.x0 for shape in marked.layout.shapes] == [8, 17]
+    assert marked.layout.shapes[1].line.color == WRONG.hex
+    assert [note.text for note in marked.layout.annotations] == ["trained length", "wrong: x"]
 
 
 def test_logit_figures_keep_a_fixed_symmetric_axis(shipped_weights):

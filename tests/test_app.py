@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from explainer import MAX_OPERAND
+from explainer.paths import PROJECT_ROOT
 from tests.support.training import train_and_wait
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
@@ -178,13 +179,29 @@ def test_a_bad_model_file_shows_the_command_not_a_traceback(monkeypatch, tmp_pat
     assert not [markdown for markdown in app.markdown if " says " in markdown.value]
 
 
-def test_the_where_it_breaks_preset_shows_a_wrong_answer_honestly(app):
-    app.button(key="preset_Where it breaks").click().run()
+def test_the_where_it_breaks_preset_is_the_verifiers_counterexample_shown_honestly(app):
+    document = json.loads((PROJECT_ROOT / "assets" / "model.verdict.json").read_text())
+    example = document["counterexample"]  # read, not typed: the preset follows the verdict file
+    button = app.button(key="preset_Where it breaks")
+    assert button.label == "Where it breaks"
+    button.click().run()
     no_exception(app)
     line = verdict(app)
-    assert line.startswith("## The RNN says 0 + 4194303 = ") and line.endswith("✗")
-    assert "the true sum is 4194303" in app.error[0].value
-    assert "The bit at timestep 21 is wrong." in app.error[0].value  # the 22nd column of 0 + 1
+    a, b, columns = example["a"], example["b"], example["columns"]
+    assert line.startswith(f"## The RNN says {a} + {b} = ") and line.endswith("✗")
+    assert app.number_input(key="columns").value == columns
+    assert f"the true sum is {a + b}" in app.error[0].value
+    assert f"The bit at timestep {columns - 1} is wrong." in app.error[0].value  # its leading zero column
+
+
+def test_on_the_long_sums_network_the_preset_says_it_gets_that_sum_right():
+    app = start()  # its own page: the shared one stays on the shipped network
+    app.sidebar.radio(key="model_source").set_value("Shipped long-sums model").run()
+    button = app.button(key="preset_Where it breaks")
+    assert button.label != "Where it breaks" and "gets it right" in button.help
+    button.click().run()
+    no_exception(app)
+    assert verdict(app).endswith("✓")
 
 
 @pytest.mark.parametrize(
@@ -234,10 +251,21 @@ def test_training_in_the_page_switches_every_view_to_the_new_network():
     assert app.segmented_control(key="section").value == "Inside one step"
 
 
+def test_the_training_defaults_do_not_rebuild_the_shipped_network_and_say_so_when_they_would():
+    app = start()
+    app.segmented_control(key="section").set_value("Train it yourself").run()
+    assert app.selectbox(key="train_recipe").value == "seed"  # internal name kept; the label is plain
+    assert app.number_input(key="train_seed").value != 0
+    assert not [info for info in app.info if "rebuild the shipped network" in info.value]
+    app.number_input(key="train_seed").set_value(0).run()  # how assets/model.keras was made
+    assert [info for info in app.info if "rebuild the shipped network exactly" in info.value]
+
+
 def test_a_second_training_run_keeps_the_first():
     app = start()
     app.segmented_control(key="section").set_value("Train it yourself").run()
     app.selectbox(key="train_recipe").set_value("fast").run()
+    app.number_input(key="train_seed").set_value(0).run()
     app.number_input(key="train_max_steps").set_value(32).run()
     train_and_wait(app, timeout=180)
     first = verdict(app)

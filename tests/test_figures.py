@@ -199,7 +199,25 @@ def test_weights_figure_is_zero_centred(shipped_weights):
     assert coloraxis.cmid == 0 and coloraxis.cmin == -coloraxis.cmax
     largest = max(np.abs(matrix).max() for matrix in (shipped_weights.input_weights, shipped_weights.recurrent_weights))
     assert coloraxis.cmax >= largest
-    assert [np.array(panel.z).shape for panel in figure.data] == [(2, 16), (16, 16), (16, 1)]
+    assert [np.array(panel.z).shape for panel in figure.data] == [(2, 16), (16, 16), (1, 16)]
+
+
+def test_weights_figure_shares_one_column_per_unit_and_outlines_the_diagonal(shipped_weights):
+    figure = weights_figure(shipped_weights)
+    # W_o is drawn as a row: its cells are the output weights, in unit order, under the same columns.
+    assert np.allclose(np.array(figure.data[2].z)[0], shipped_weights.output_weights[:, 0])
+    assert all(list(panel.x) == list(range(16)) for panel in figure.data)
+    # W_h's unit labels are W_h's own (its y axis), not beside another panel.
+    assert list(figure.layout.yaxis2.ticktext) == [str(unit) for unit in range(16)]
+    assert list(figure.layout.yaxis.ticktext) == ["a bit", "b bit"]
+    outlines = [shape for shape in figure.layout.shapes if shape.type == "rect"]
+    assert [(shape.x0 + 0.5, shape.y0 + 0.5) for shape in outlines] == [(unit, unit) for unit in range(16)]
+    assert {shape.yref for shape in outlines} == {"y2"}
+    # The titles do not overlap: each sits above its own panel, in its own band of the figure.
+    titles = sorted(figure.layout.annotations, key=lambda note: -note.y)
+    domains = [figure.layout.yaxis.domain, figure.layout.yaxis2.domain, figure.layout.yaxis3.domain]
+    for note, domain, lower in zip(titles, domains, [*domains[1:], None], strict=True):
+        assert note.y >= domain[1] and (lower is None or note.y > lower[1])
 
 
 def test_tables_and_csv(trace):
@@ -388,3 +406,23 @@ def test_a_long_sum_writes_only_the_probability_labels_that_fit():
     probability_cells = [cell for cell in cells(root, "addition") if cell.get("data-row") == "RNN P(1)"]
     assert len(probability_cells) == 65 and all(cell.find(f"{SVG}title").text for cell in probability_cells)
     assert list(labelled_columns(8)) == list(range(8))  # a short sum keeps every label
+
+
+def test_the_correctness_map_ends_at_its_grid_and_the_accuracy_title_clears_the_100_percent_line(shipped_weights):
+    from explainer.analysis import correctness_grid
+    from explainer.figures.output import correctness_map_figure
+    from explainer.figures.training import training_curves_figure
+
+    figure = correctness_map_figure(correctness_grid(shipped_weights, 8), 9, (50, 18))
+    # Square cells by narrowing the plot, not by running the b axis past 255 (it showed −50 to 320).
+    assert figure.layout.xaxis.constrain == "domain" and figure.layout.xaxis.range == (-0.5, 255.5)
+    curves = training_curves_figure([0, 1000, 2000], [float("nan"), 0.5, 0.1], [0.0, 0.5, 1.0], [0.6, 0.9, 1.0])
+    top = curves.layout.yaxis2.range[1]
+    assert top >= 1.08  # a solved run's line at 100% sits below the top edge, where the panel title is
+    title = next(note for note in curves.layout.annotations if note.text.startswith("Accuracy"))
+    assert title.y - curves.layout.yaxis2.domain[1] >= 0
+
+
+def test_the_step_heading_and_the_trace_table_write_place_values_without_markup(trace):
+    table = trace_table(trace)
+    assert table["place value"].tolist()[:3] == ["2⁰", "2¹", "2²"]

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -127,9 +129,13 @@ def test_the_ablation_view_says_where_the_errors_fall_from_the_data_and_compares
     assert expected in captions and "of them are in columns where a carry comes in" in expected
     app.toggle(key="ablation_every_unit").set_value(True).run()
     assert not app.exception
-    (table,) = [frame for frame in app.dataframe if "held at mean: exact, 16,384 pairs" in frame.value.columns]
+    (table,) = [frame for frame in app.dataframe if "at mean: % exact (16,384 pairs)" in frame.value.columns]
     assert len(table.value) == 16
-    assert "zeroed: exact, 16,384 pairs" in table.value.columns
+    # In percent, as the sentence above it: the sentence's "unit (x%)" figures appear in the table's column.
+    zeroed = table.value["zeroed: % exact (16,384 pairs)"]
+    assert zeroed.max() > 1 and zeroed.max() <= 100
+    for unit, percent in re.findall(r"(\d+) \((\d+\.\d)%\)", captions + " ".join(c.value for c in app.caption)):
+        assert float(percent) == pytest.approx(float(zeroed[table.value["unit"] == int(unit)].iloc[0]), abs=0.05)
 
 
 def test_the_logit_view_states_the_measured_share_not_that_memory_tips_the_bit(shipped_weights):

@@ -84,7 +84,7 @@ def test_the_shipped_network_shows_its_counterexample_and_the_button_loads_it_wi
     app = open_view(start())
     assert [error.value for error in app.error] == [f"**Wrong from {columns} columns on: {a} + {b}**"]
     assert PROPERTY in texts(app)
-    assert "No failure below (proved)" in [metric.label for metric in app.metric]
+    assert "Proved right below" in [metric.label for metric in app.metric]
     app.button(key="proof_load_counterexample").click().run()
     no_exception(app)
     assert (app.text_input(key="a_text").value, app.text_input(key="b_text").value) == (str(a), str(b))
@@ -103,7 +103,7 @@ def test_the_bounded_proof_is_stated_honestly():
     document = json.loads(verdict_file_path(SHIPPED_MODEL_PATH).read_text())
     below, columns = document["no_counterexample_below"], document["counterexample"]["columns"]
     metrics = {metric.label: metric.value for metric in app.metric}
-    assert metrics["No failure below (proved)"] == f"{below} columns"
+    assert metrics["Proved right below"] == f"{below} columns"
     if below < columns:  # the bounded proof stops short: the page must not call the counterexample the shortest
         (warning,) = [warning.value for warning in app.warning if "Bounded proof" in warning.value]
         assert f"fewer than {below} columns" in warning and "not ruled out" in warning
@@ -153,8 +153,25 @@ def test_other_views_name_the_verdict(source, expected, view):
     assert expected.format(**SHIPPED_COUNTEREXAMPLE) in texts(app)
 
 
+@pytest.mark.parametrize("source", ["Shipped model", "Shipped long-sums model"])
+def test_any_length_marks_the_proved_failure_only_where_there_is_one(source):
+    app = start()
+    app.sidebar.radio(key="model_source").set_value(source).run()
+    open_view(app, "Any length")
+    chart = app.get("plotly_chart")[0].proto.spec
+    failing = source == "Shipped model"
+    example = SHIPPED_COUNTEREXAMPLE
+    label = f"wrong: {example['a']} + {example['b']} ({example['columns']} columns)"
+    assert (label in chart) == failing
+    assert ("random long sums rarely hit it" in texts(app)) == failing
+    if failing:
+        app.button(key="length_load_counterexample").click().run()
+        assert page_verdict(app).endswith("✗")
+        assert app.number_input(key="columns").value == example["columns"]
+
+
 def test_every_view_follows_the_network_picker():
-    app = start({"a": "0", "b": str(2**22 - 1)})  # the shipped network's "Where it breaks" preset
+    app = start({"a": "0", "b": str(2**22 - 1)})  # a sum the shipped network gets wrong
     assert page_verdict(app).endswith("✗")
     app.sidebar.radio(key="model_source").set_value("Shipped long-sums model").run()
     no_exception(app)

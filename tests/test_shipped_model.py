@@ -126,7 +126,8 @@ def test_where_the_shipped_model_stops_adding(shipped_weights):
 
     Its "no carry" state drifts a little with every such column; after 21 of them it tips over and the
     network writes a wrong bit. Carry chains up to 64 columns (2**k − 1 + 1) come out right here; longer ones
-    are tested below. The page's "Where it breaks" preset shows this case.
+    are tested below. The page's "Where it breaks" preset shows the verifier's shorter counterexample
+    (assets/model.verdict.json).
     """
     failing = [k for k in range(1, 65) if trace_addition(shipped_weights, 0, 2**k - 1).predicted_sum != 2**k - 1]
     assert failing == list(range(22, 65))

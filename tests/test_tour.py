@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -38,6 +39,7 @@ def test_every_stop_says_two_or_three_sentences_with_numbers_from_the_network(we
 
     units = carry_probe(weights).top_carry_units
     assert all(str(unit) in STOPS[2].text(weights) for unit in units)
+    assert "at least 100%" not in STOPS[2].text(weights)
     zeroed = STOPS[3]
     assert zeroed.zeroed_units(weights) == tuple(units)
     assert str(zeroed.trace(weights).predicted_sum) in zeroed.text(weights)
@@ -45,6 +47,23 @@ def test_every_stop_says_two_or_three_sentences_with_numbers_from_the_network(we
     trace = breaks.trace(weights)
     assert not trace.is_correct and breaks.column(weights) == int((~trace.correct).argmax())
     assert f"writes {trace.predicted_sum} instead of {trace.true_sum}" in breaks.text(weights)
+
+
+def test_where_it_breaks_is_the_verifiers_counterexample_on_both_shipped_networks(weights):
+    """One story: stop 6 shows the sum in the verdict file, over its columns, on either shipped network."""
+    from explainer.files.keras_file import LONG_MODEL_PATH, SHIPPED_MODEL_PATH
+    from explainer.verify.verdict import verdict_file_path
+
+    example = json.loads(verdict_file_path(SHIPPED_MODEL_PATH).read_text())["counterexample"]
+    breaks = STOPS[5]
+    assert breaks.operands(weights) == (example["a"], example["b"], example["columns"])
+    assert breaks.title_for(weights) == "Where it breaks"
+    assert f"{example['a']} + {example['b']} over {example['columns']} columns" in breaks.text(weights)
+    long_sums = load_weights(LONG_MODEL_PATH)
+    assert breaks.operands(long_sums) == breaks.operands(weights)
+    assert breaks.trace(long_sums).is_correct
+    assert breaks.title_for(long_sums) != "Where it breaks"
+    assert "this network gets it right" in breaks.text(long_sums)
 
 
 @pytest.mark.parametrize("text", ["0", str(len(STOPS) + 1), "-1", "2.0", "x", "", "٣", "99999"])
@@ -63,7 +82,7 @@ def test_a_link_opens_a_stop_and_leaving_restores_the_page():
     stop = STOPS[3]
     assert app.session_state["section"] == stop.section
     assert app.session_state["insight_view"] == stop.view
-    assert app.text_input(key="a_text").value == str(stop.pair[0])
+    assert app.text_input(key="a_text").value == str(stop.operands(load_weights(str(page_model_path())))[0])
     assert app.multiselect(key="ablate_zeroed").value  # the carry units are zeroed
     assert any(f"stop 4 of {len(STOPS)}" in block.value for block in app.markdown)
     app.button(key="tour_next").click().run()

@@ -118,3 +118,20 @@ def test_cli_bad_arguments_exit_2_with_a_message(tmp_path, arguments):
     assert completed.returncode == 2
     assert "error:" in completed.stderr and "Traceback" not in completed.stderr
     assert not (tmp_path / "m.keras").exists()
+
+
+def test_the_pages_default_seed_learns_and_is_not_the_shipped_ones():
+    """The page's defaults must not retrain assets/model.keras (then "Side by side" never appears), and must learn:
+    the sweep (assets/sweep.json, the same recipe) records the default seed solving within the page's step limit."""
+    from explainer.training.recipes import RECIPE_LEARNING_RATES, TrainingSettings
+    from ui.training_run import PAGE_DEFAULT_SEED, PAGE_DEFAULT_STEPS
+
+    rate, steps = RECIPE_LEARNING_RATES["seed"], PAGE_DEFAULT_STEPS["seed"]
+    defaults = TrainingSettings("seed", PAGE_DEFAULT_SEED, 16, rate, steps)
+    shipped = read_sidecar()
+    assert not defaults.rebuilds(shipped)
+    assert TrainingSettings("seed", shipped["seed"], 16, shipped["learning_rate"], shipped["steps"]).rebuilds(shipped)
+    sweep = json.loads((PROJECT_ROOT / "assets" / "sweep.json").read_text())
+    assert sweep["recipe"] == "seed"
+    (run,) = [run for run in sweep["runs"] if run["seed"] == PAGE_DEFAULT_SEED and run["hidden_units"] == 16]
+    assert run["solved"] and run["steps_to_100"] <= PAGE_DEFAULT_STEPS["seed"]

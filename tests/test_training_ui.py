@@ -47,6 +47,7 @@ def fresh_app() -> AppTest:
 def trained_app() -> AppTest:
     app = fresh_app()
     app.selectbox(key="train_recipe").set_value("fast").run()
+    app.number_input(key="train_seed").set_value(0)  # the page starts at seed 1; fast solves seed 0 at step 208
     app.number_input(key="train_max_steps").set_value(TRAIN_STEPS)
     train_and_wait(app)
     assert not app.exception

@@ -73,3 +73,31 @@ def test_the_shipped_network_needs_its_carried_part_in_only_some_carry_columns(s
     share = carried_part_turns_the_bit(shipped_weights)
     assert share == pytest.approx(_turned_share_by_brute_force(shipped_weights), abs=1e-12)
     assert 0.0 < share < 1.0  # issue 23 item 8 measured 58.3%: the page may not say the carried part always decides
+
+
+@pytest.mark.parametrize(
+    ("count", "article"), [(2, "a"), (8, "an"), (11, "an"), (18, "an"), (80, "an"), (100, "a"), (110, "a"), (1, "a")]
+)
+def test_the_article_before_a_number_follows_how_it_is_said(count, article):
+    from explainer.wording import a_or_an
+
+    assert a_or_an(count) == article
+
+
+def test_place_values_are_written_without_markup():
+    from explainer.wording import power_of_two
+
+    assert power_of_two(0) == "2⁰" and power_of_two(10) == "2¹⁰"
+
+
+def test_the_focus_ring_colour_is_not_a_red():
+    """Streamlit rings a focused text box in the theme's primary colour: a red ring made a valid number look wrong."""
+    import tomllib
+
+    from explainer.figures.style import contrast_ratio
+    from explainer.paths import PROJECT_ROOT
+
+    colour = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text())["theme"]["primaryColor"]
+    red, green, blue = (int(colour[index : index + 2], 16) for index in (1, 3, 5))
+    assert not (red > green + 40 and red > blue + 40), colour
+    assert contrast_ratio(colour, "#ffffff") >= 4.5

@@ -17,8 +17,9 @@ from explainer.figures.style import CARRIED_CONTRIBUTION, CARRY, HIGHLIGHT, INPU
 from explainer.figures.tables import step_table, trace_csv, trace_table
 from explainer.figures.unfolded_drawing import UnfoldedDrawing, unfolded_drawing
 from explainer.figures.weights import weights_figure
-from explainer.tour import WHERE_IT_BREAKS
-from explainer.wording import plural
+from explainer.tour import breaking_sum_title
+from explainer.verify.verdict import breaking_sum
+from explainer.wording import plural, power_of_two
 from ui.charts import show_chart, show_drawing
 from ui.echo import quoted
 from ui.state import (
@@ -43,11 +44,8 @@ PRESETS = {
     "127 + 1": ((127, 1), "A carry ripples through seven columns."),
     "255 + 255": ((255, 255), "The sum needs a 9th step for the final carry."),
     "40-bit pair": ((1_000_000_000_000, 999_999_999_999), "Far longer than anything it trained on (8 bits)."),
-    "Where it breaks": (
-        WHERE_IT_BREAKS,
-        "22 columns of 0 + 1 and no carry: after a run that long, one of its bits comes out wrong.",
-    ),
 }
+BREAKS_KEY = "preset_Where it breaks"  # the verifier's counterexample; its label follows the network
 RANDOM_OPERAND_LIMIT = 256  # random pairs stay in the 8-bit range the blog's network was built for
 # A pair can run over more columns than its sum needs (leading zero columns), so that a network's failure in
 # such a column can be seen: the property the verifier proves covers every padding. Bounded to keep a rerun cheap.
@@ -214,11 +212,33 @@ def operands_ui() -> tuple[int, int]:
     return pair
 
 
-def presets_ui() -> None:
-    """One button per preset pair, in a row that wraps: on a phone they take a few lines, not one each."""
+def _set_pair_and_columns(a: int, b: int, columns: int) -> None:
+    set_pair(a, b)
+    set_columns(a, b, columns)
+
+
+def presets_ui(weights: RNNWeights) -> None:
+    """One button per preset pair, in a row that wraps: on a phone they take a few lines, not one each.
+
+    The last is the verifier's counterexample (:func:`explainer.verify.verdict.breaking_sum`), over its column
+    count; on a network that gets it right (the long-sums one) its label and help say so.
+    """
+    chosen = breaking_sum(weights)
     with st.container(horizontal=True, gap="small", key="presets"):
         for label, ((preset_a, preset_b), description) in PRESETS.items():
             st.button(label, key=f"preset_{label}", help=description, on_click=set_pair, args=(preset_a, preset_b))
+        if chosen is not None:
+            title = breaking_sum_title(weights, chosen)
+            whose = "this network" if chosen.own else "the first shipped network"
+            outcome = "one of its bits comes out wrong" if title == "Where it breaks" else "this network gets it right"
+            st.button(
+                title,
+                key=BREAKS_KEY,
+                help=f"{chosen.a} + {chosen.b} over {chosen.columns} columns: the sum the verifier found "
+                f"{whose} gets wrong. Here {outcome}.",
+                on_click=_set_pair_and_columns,
+                args=(chosen.a, chosen.b, chosen.columns),
+            )
         st.button("Random pair", key="preset_random", help="A random pair below 256.", on_click=_set_random_pair)
 
 
@@ -359,7 +379,7 @@ def step_ui(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> None:
     """The equation of one step with its real numbers, split into what came in now and what was carried."""
     bits = trace.input_bits[timestep]
     st.markdown(
-        f"**Step t = {timestep}** reads the 2^{timestep} column: a bit {bits[0]}, b bit {bits[1]}"
+        f"**Step t = {timestep}** reads the {power_of_two(timestep)} column: a bit {bits[0]}, b bit {bits[1]}"
         f" (true carry in {trace.carry_in[timestep]}, true sum bit {trace.sum_bits[timestep]})."
     )
     for line in step_equations(trace, timestep):
@@ -381,12 +401,22 @@ def weights_ui(weights: RNNWeights) -> None:
     show_chart(
         weights_figure(weights),
         key="weights_chart",
-        alt="Heatmaps of the input, recurrent and output weight matrices.",
+        alt="Heatmaps of the input, recurrent and output weight matrices, stacked with one column per hidden unit; "
+        "the recurrent matrix's diagonal is outlined.",
     )
     count = weights.input_weights.size + weights.recurrent_weights.size + weights.output_weights.size
+    recurrent = weights.recurrent_weights
+    diagonal = np.diag(recurrent)
+    own = int(np.argmax(np.abs(diagonal)))
+    between = np.abs(recurrent - np.diag(diagonal))
+    source, target = (int(index) for index in np.unravel_index(int(np.argmax(between)), recurrent.shape))
     st.caption(
-        f"**What to look for:** all {count} learned numbers. Blue is positive, red negative, white zero. A unit with a"
-        " strong self-connection on the W_h diagonal can hold a value from one step to the next."
+        f"**What to look for:** all {count} learned numbers, on one colour scale. Blue is positive, red negative, "
+        "white zero. Each column is one hidden unit: down it, what it gets from the two input bits (W_x), from "
+        "every unit's value one step earlier (W_h), and what it sends to the output (W_o). The outlined diagonal "
+        "of W_h is each unit's weight onto its own next value. Here the largest is unit "
+        f"{own}'s ({diagonal[own]:+.2f}); the largest between two different units is unit {source} → unit "
+        f"{target} ({recurrent[source, target]:+.2f})."
     )
     with st.expander("The weights as tables"):
         units = [f"unit {unit}" for unit in range(weights.hidden_units)]

@@ -238,7 +238,8 @@ def show_chart(figure: go.Figure, key: str, *, alt: str) -> None:
 
 
 def show_drawing(body: str, key: str, *, marks: str | None = None, column: int | None = None) -> None:
-    """Draw an SVG figure from :mod:`explainer.figures.unfolded_drawing` or :mod:`~explainer.figures.step_drawing` (its ``aria-label`` is its text alternative).
+    """Draw an SVG figure from :mod:`explainer.figures.unfolded_drawing` or :mod:`~explainer.figures.step_drawing`
+    (its ``aria-label`` is its text alternative).
 
     ``marks`` (if given) goes into the body's ``<g class="chosen-column">``: the column ``column``'s outline and
     labels. The body is then its own element: while it stays the same, a rerun sends a reference to the copy the

@@ -47,7 +47,7 @@ from explainer.figures.output import (
     logit_split_figure,
     logit_units_figure,
 )
-from explainer.figures.style import CARRIED_CONTRIBUTION, CARRY, INPUT_CONTRIBUTION
+from explainer.figures.style import CARRIED_CONTRIBUTION, CARRY, INPUT_CONTRIBUTION, WRONG
 from explainer.figures.tables import (
     ablation_bits_table,
     length_table,
@@ -60,14 +60,16 @@ from explainer.figures.tables import (
     unit_ablation_table,
     wrong_pairs_table,
 )
+from explainer.glossary import explain, words_caption
 from explainer.model.accuracy import exact_share
 from explainer.model.encoding import timesteps_for_operand_bits
+from explainer.verify.verdict import breaking_sum
 from ui.addition import set_pair
 from ui.charts import show_chart, show_table
 from ui.interchange import VIEW_NAME as INTERCHANGE_VIEW
 from ui.interchange import interchange_view
 from ui.proof import VIEW_NAME as PROOF_VIEW
-from ui.proof import proof_view, verdict_sentence
+from ui.proof import known_verdict, load_counterexample, proof_view, verdict_sentence
 from ui.state import (
     CORRECTNESS_A,
     CORRECTNESS_B,
@@ -110,7 +112,7 @@ def _probe_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation | 
     )
     decoded = probe.decode(trace.hidden)
     columns = st.columns(3)
-    columns[0].metric("Probe accuracy, all steps", f"{probe.accuracy:.2%}")
+    columns[0].metric("Probe accuracy, all steps", f"{probe.accuracy:.2%}", help=explain("linear probe"))
     columns[1].metric("Carry units", ", ".join(str(unit) for unit in probe.top_carry_units) or "none")
     disagreement = first_disagreement(decoded, trace.carry_out)
     columns[2].metric("This pair", "agrees" if disagreement is None else f"differs at t={disagreement}")
@@ -134,6 +136,7 @@ def _probe_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation | 
         key="insight_probe_units",
         alt="How strongly each hidden unit moves the carry probe.",
     )
+    st.caption(words_caption("probe weight × spread"))
     with st.expander("The probe as tables (for screen readers)"):
         show_table(probe_pair_table(trace, probe), key="insight_probe_pair_table")
         show_table(probe_accuracy_table(probe), key="insight_probe_accuracy_table")
@@ -156,6 +159,7 @@ def _state_space_view(weights: RNNWeights, trace: AdditionTrace) -> None:
         key="insight_state_space",
         alt="Every hidden state projected to two dimensions, coloured by carry, with this addition's path.",
     )
+    st.caption(words_caption("direction of most spread"))
     with st.expander("This addition's path as a table (for screen readers)"):
         show_table(state_space_path_table(trace, path), key="insight_state_space_table")
 
@@ -170,8 +174,8 @@ def _machine_view(weights: RNNWeights, ablation: Ablation | None) -> None:
     columns = st.columns(4)
     columns[0].metric("Clusters", machine.cluster_count)
     columns[1].metric("States after minimising", machine.minimal.state_count)
-    columns[2].metric("Fidelity, 16,384 pairs", f"{machine.fidelity_7bit:.2%}")
-    columns[3].metric("Fidelity, 65,536 8-bit pairs", f"{machine.fidelity_8bit:.2%}")
+    columns[2].metric("Fidelity, 16,384 pairs", f"{machine.fidelity_7bit:.2%}", help=explain("fidelity"))
+    columns[3].metric("Fidelity, 65,536 8-bit pairs", f"{machine.fidelity_8bit:.2%}", help=explain("fidelity"))
     (st.success if machine.equivalent_to_carry_machine else st.info)(machine.comparison)
     st.caption(
         "Fidelity is measured on sums of 8 and 9 columns; whether the network is this machine on longer sums is "
@@ -197,7 +201,8 @@ def _machine_view(weights: RNNWeights, ablation: Ablation | None) -> None:
     st.caption(machine.stability_sentence())
     with st.expander("The transition table, next to written addition"):
         show_table(pd.DataFrame(machine.comparison_records()), key="insight_machine_table")
-    with st.expander("Every k-means seed"):
+    with st.expander("Every grouping run (k-means, one per seed)"):
+        st.caption(words_caption("k-means"))
         show_table(seed_runs_table(machine.seed_runs, machine.seed), key="insight_machine_seeds_table")
 
 
@@ -307,14 +312,28 @@ def _correctness_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablat
 
 def _length_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation | None) -> None:
     rows = accuracy_by_length(weights, DEFAULT_LENGTHS, ablation=ablation)
+    chosen = breaking_sum(weights, known_verdict(weights))
+    fails = chosen is not None and chosen.own
     _look_for(
         "the line stays at 100% far past the dashed 8-bit training length: on random pairs the network repeats "
-        f"its rule over many more columns than it trained on. Samples cannot cover every sum; “{PROOF_VIEW}” can."
+        "its rule over many more columns than it trained on."
+        + (
+            f" Yet the verifier found a sum it gets wrong at {chosen.columns} columns (the {WRONG.name} line): "
+            "random long sums rarely hit it, because it needs a long run of one column pattern."
+            if fails
+            else f" Samples cannot cover every sum; “{PROOF_VIEW}” can."
+        )
     )
     show_chart(
-        length_accuracy_figure([row.sum_bits for row in rows], [row.exact_accuracy for row in rows]),
+        length_accuracy_figure(
+            [row.sum_bits for row in rows],
+            [row.exact_accuracy for row in rows],
+            failure_columns=chosen.columns if fails else None,
+            failure_label=f"wrong: {chosen.a} + {chosen.b} ({chosen.columns} columns)" if fails else "",
+        ),
         key="insight_length_chart",
-        alt="Exact accuracy on random pairs against the number of bits in the sum, from 8 to 64.",
+        alt="Exact accuracy on random pairs against the number of bits in the sum, from 8 to 64"
+        + (f", with the verifier's failing sum marked at {chosen.columns} columns." if fails else "."),
     )
     lowest, highest = (f(row.exact_accuracy for row in rows) for f in (min, max))
     sampled = f"{lowest:.0%}" if f"{lowest:.0%}" == f"{highest:.0%}" else f"{lowest:.0%}–{highest:.0%}"
@@ -323,6 +342,13 @@ def _length_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation |
         f"(random pairs almost never hold a long run of one column pattern). {verdict_sentence(weights)} This pair "
         f"ran for {trace.timesteps} steps."
     )
+    if fails:
+        st.button(
+            f"Load {chosen.a} + {chosen.b} over {chosen.columns} columns into the boxes",
+            key="length_load_counterexample",
+            on_click=load_counterexample,
+            args=(chosen.a, chosen.b, chosen.columns),
+        )
     with st.expander("The numbers as a table (for screen readers)"):
         show_table(length_table(rows), key="insight_length_table")
 
@@ -357,8 +383,9 @@ def _logit_view(weights: RNNWeights, trace: AdditionTrace, timestep: int, ablati
     st.caption(
         f"Step t = {timestep}: logit {split.logit:+.2f} → P(bit = 1) = {split.probability:.3f}. The split is "
         "the Shapley value of the two parts of each unit's input (current bits x_t·W_x, carried state "
-        "h_{t−1}·W_h), measured from zero, so the parts add up exactly to the logit."
+        "h_(t−1)·W_h), measured from zero, so the parts add up exactly to the logit."
     )
+    st.caption(words_caption("logit", "Shapley value"))
     show_chart(
         logit_units_figure(split.unit_from_input, split.unit_from_carried_state, split.unit_from_ablation, unit_range),
         key="insight_logit_units",

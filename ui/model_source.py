@@ -8,6 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from explainer import RNNWeights, evaluate
+from explainer.files.keras_file import LONG_MODEL_COMMAND
 from ui.echo import quoted
 from ui.playback import play_controls_ui
 from ui.session_networks import (
@@ -77,7 +78,10 @@ def model_source_ui(shipped_weights: RNNWeights, long_weights: RNNWeights | None
         "and they appear here too.",
     )
     if source == SOURCE_LONG:
-        st.caption("assets/model-long.keras: the same 304-weight network, fine-tuned on long sums.")
+        st.caption(
+            "The same 304-weight network, fine-tuned on long sums.",
+            help="For developers: assets/model-long.keras, made by " + LONG_MODEL_COMMAND + ".",
+        )
         return SOURCE_LONG, long_weights
     if source == SOURCE_TRAINED:
         runs = runs_with_checkpoints()

@@ -16,6 +16,7 @@ from ui.state import PLAY_PREFIX, TIMESTEP, ensure_default
 # Seconds per frame, by the name the visitor picks.
 SPEEDS = {"slow": 1.0, "medium": 0.5, "fast": 0.25}
 DEFAULT_SPEED = "medium"
+SPEED_BOX_WIDTH = 120  # px: the longest speed, "medium", and the box's arrow
 
 
 def _toggle_key(name: str) -> str:
@@ -34,18 +35,23 @@ def play_interval(name: str) -> float | None:
 
 
 def play_controls_ui(name: str, label: str) -> None:
-    """A ▶ toggle and a speed, side by side. The speed is kept while the toggle is not drawn."""
+    """A ▶ toggle and a speed, side by side where they fit whole, else the speed on the next line.
+
+    Each takes the width of its own words (fixed-share columns cut them in the narrow sidebar: "▶ Play the…",
+    "mediu"); the row wraps instead.
+    """
     ensure_default(_speed_key(name), DEFAULT_SPEED)
-    toggle_column, speed_column = st.columns([3, 2], vertical_alignment="center")
-    toggle_column.toggle(label, key=_toggle_key(name), help="Press again to stop.")
-    speed_column.selectbox(
-        "Speed",
-        list(SPEEDS),
-        key=_speed_key(name),
-        label_visibility="collapsed",
-        help="Seconds per frame.",
-        persist_state="session",
-    )
+    with st.container(horizontal=True, wrap=True, vertical_alignment="center", key=f"play_{name}_controls"):
+        st.toggle(label, key=_toggle_key(name), help="Press again to stop.", width="content")
+        st.selectbox(
+            "Speed",
+            list(SPEEDS),
+            key=_speed_key(name),
+            label_visibility="collapsed",
+            help="Seconds per frame.",
+            width=SPEED_BOX_WIDTH,
+            persist_state="session",
+        )
 
 
 def frame_due(name: str) -> bool:

@@ -20,6 +20,7 @@ from explainer import AdditionTrace, RNNWeights, timesteps_for
 from explainer.analysis import Ablation
 from explainer.figures.proof import abstract_states_figure, abstract_states_table, leaf_targets, transitions_table
 from explainer.files.keras_file import LONG_MODEL_PATH, load_weights, page_model_path
+from explainer.glossary import explain, words_caption
 from explainer.verify import PROPERTY
 from explainer.verify.verdict import PAGE_TIME_LIMIT, Verdict, VerdictStore, read_verdict_file, verdict_in_child
 from explainer.wording import plural
@@ -71,7 +72,7 @@ def verdict_sentence(weights: RNNWeights) -> str:
     return f"Proof: {verdict.short}."
 
 
-def _load_counterexample(a: int, b: int, columns: int) -> None:
+def load_counterexample(a: int, b: int, columns: int) -> None:
     """Button callback: the counterexample goes into the number boxes, with its column count."""
     set_pair(a, b)
     set_columns(a, b, columns)
@@ -104,13 +105,15 @@ def _checked_ui(verdict: Verdict) -> None:
         search = certificate.get("search", {})
         block = certificate["block_columns"]
         columns = st.columns(4)
-        columns[0].metric("Abstract states (boxes)", len(certificate["boxes"]))
-        columns[1].metric("Words per step", f"{4**block} ({plural(block, 'column')})")
+        columns[0].metric("Abstract states (boxes)", len(certificate["boxes"]), help=explain("abstract state"))
+        columns[1].metric(
+            "Column patterns per step", f"{4**block} ({plural(block, 'column')})", help=explain("column pattern")
+        )
         kept = sum(len(leaf_targets(tree)) for per_word in certificate["transitions"] for tree in per_word)
         columns[2].metric(
             "Pieces checked (all rounds)",
             f"{search.get('pieces_checked', 0):,}",
-            help=f"Every (box, word) piece the search checked, counted again in each of its "
+            help=f"Every (box, column pattern) piece the search checked, counted again in each of its "
             f"{plural(search.get('rounds', 0), 'round')}; the certificate keeps {plural(kept, 'piece')} (the "
             "transitions table's 'pieces' column).",
         )
@@ -118,13 +121,14 @@ def _checked_ui(verdict: Verdict) -> None:
         st.markdown(
             f"Every hidden state the network reaches after a multiple of k = {plural(block, 'column')} lies in one "
             f"of {len(certificate['boxes'])} boxes, each labelled with a carry, and h = 0 lies in a carry-0 box. From "
-            f"every box, for each of the {4**block} words of {plural(block, 'column')}, the verifier proved (with "
-            "zonotopes, for every state in the box at once) that the bits written are written addition's and that the "
-            "next state lands in a box of the right carry. By induction, every output at every length is right. "
-            f"{_cuts(search.get('cuts', 0))} The "
+            f"every box, for each of the {4**block} column patterns of {plural(block, 'column')}, the verifier "
+            "proved (with zonotopes, for every state in the box at once) that the bits written are written "
+            "addition's and that the next state lands in a box of the right carry. By induction, every output at "
+            f"every length is right. {_cuts(search.get('cuts', 0))} The "
             "certificate was re-checked by the verifier's separate checker (its own arithmetic, rounding outwards) "
-            f"when this server read it. Verdict {origin}."
+            "when this server read it."
         )
+        st.caption(words_caption("abstract state", "column pattern", "zonotope"))
     elif verdict.kind == "counterexample":
         example = verdict.counterexample
         columns = example["columns"]
@@ -132,14 +136,19 @@ def _checked_ui(verdict: Verdict) -> None:
         metrics = st.columns(3)
         metrics[0].metric("Counterexample", f"{example['a']} + {example['b']}")
         below = verdict.no_counterexample_below
-        metrics[1].metric("No failure below (proved)", "—" if below is None else plural(below, "column"))
+        metrics[1].metric(
+            "Proved right below",
+            "—" if below is None else plural(below, "column"),
+            help="Every sum over fewer columns than this is proved right.",
+        )
         _wall_time_metric(metrics[2], verdict)
         st.markdown(
             f"Over {columns} columns the network writes **{example['network_sum']}**; the low {columns} bits of "
             f"{example['a']} + {example['b']} are {true_low}. Found by following the network's attractors: a short "
             "prefix of any bits, then a long run of one column pattern, then one more column; confirmed by "
-            f"really running the network. Verdict {origin}."
+            "really running the network."
         )
+        st.caption(words_caption("counterexample", "attractor"))
         if verdict.bounded_proof_reaches_counterexample:
             st.markdown(
                 f"**Bounded proof:** every input of fewer than {columns} columns is proved right (boxes run forward "
@@ -153,8 +162,10 @@ def _checked_ui(verdict: Verdict) -> None:
                 icon=":material/warning:",
             )
     else:
-        st.markdown(f"Neither a proof nor a counterexample was reached. Verdict {origin}. What was tried:")
+        st.markdown("Neither a proof nor a counterexample was reached. What was tried:")
         st.markdown("\n".join(f"- {attempt}" for attempt in verdict.tried) or "- (nothing reported)")
+    with st.expander("How this verdict was made (for developers)"):
+        st.markdown(f"Verdict {origin}.")
 
 
 def _this_pair_ui(verdict: Verdict, trace: AdditionTrace) -> None:
@@ -163,7 +174,7 @@ def _this_pair_ui(verdict: Verdict, trace: AdditionTrace) -> None:
     st.button(
         f"Load {example['a']} + {example['b']} over {columns} columns into the boxes",
         key="proof_load_counterexample",
-        on_click=_load_counterexample,
+        on_click=load_counterexample,
         args=(example["a"], example["b"], columns),
         type="primary",
     )

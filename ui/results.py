@@ -8,6 +8,7 @@ from explainer.figures.style import HIGHLIGHT
 from explainer.figures.tables import training_curves_table
 from explainer.figures.training import training_curves_figure
 from explainer.files.npz_file import weights_to_npz_bytes
+from explainer.glossary import words_caption
 from explainer.serving.keras_slots import keras_file_bytes
 from explainer.training.recipes import TrainingSettings
 from explainer.wording import plural
@@ -51,6 +52,7 @@ def run_results_ui(run: TrainingRun) -> None:
         f"The {HIGHLIGHT.name} diamond is the checkpoint the page is showing; move it with the replay slider in "
         "the sidebar."
     )
+    st.caption(words_caption("loss"))
     _downloads_ui(run.settings, shown)
 
 

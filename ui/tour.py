@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explainer import RNNWeights
+from explainer import RNNWeights, timesteps_for
 from explainer.tour import STOPS, stop_number
 from ui.ablation import write_ablation_link
-from ui.addition import set_pair
+from ui.addition import set_columns, set_pair
 from ui.echo import quoted
 from ui.guards import view_or_warning
 from ui.state import (
@@ -49,7 +49,9 @@ def _save_page() -> None:
 
 def _show_stop(index: int, weights: RNNWeights) -> None:
     stop = STOPS[index]
-    set_pair(*stop.pair)
+    a, b, columns = stop.operands(weights)
+    set_pair(a, b)
+    set_columns(a, b, columns if columns is not None else timesteps_for(a, b))
     st.session_state[TIMESTEP] = stop.column(weights)
     st.session_state[SECTION] = stop.section
     if stop.view is not None:
@@ -143,7 +145,7 @@ def tour_ui(weights: RNNWeights) -> None:
     stop = STOPS[index]
     set_link(TOUR_STOP, str(index + 1))
     with st.container(border=True, key="tour_card"):
-        st.markdown(f"**Tour, stop {index + 1} of {len(STOPS)}: {stop.title}**")
+        st.markdown(f"**Tour, stop {index + 1} of {len(STOPS)}: {stop.title_for(weights)}**")
         with view_or_warning("This stop's words"):  # a visitor's own network may not suit every analysis
             st.markdown(stop.text(weights))
         with st.container(horizontal=True):

@@ -14,9 +14,10 @@ import contextlib
 
 import streamlit as st
 
+from explainer.files.keras_file import page_model_path, read_sidecar
 from explainer.serving.settings import SettingsError
 from explainer.serving.training_runs import has_warm_worker, prepare_warm_worker, start_training, waiting_count
-from explainer.training.recipes import RECIPE_LEARNING_RATES, TrainingSettings
+from explainer.training.recipes import RECIPE_LABELS, RECIPE_LEARNING_RATES, TrainingSettings
 from ui.session_networks import FOLLOW_LIVE_KEY, MAX_KEPT_RUNS, RUNS_KEY, TrainingRun, latest_run
 from ui.state import (
     BY_KEY,
@@ -40,9 +41,12 @@ PAGE_DEFAULT_STEPS = {"seed": 20_000, "fast": 2_000}
 # bounded, so a slow machine shows "training" and the checkpoint a poll later rather than a frozen button.
 FIRST_CHECKPOINT_WAIT_SECONDS = 1.0
 RECIPE_DESCRIPTIONS = {
-    "seed": "seed — the blog's: plain SGD, one random pair per step (slow; ~15 s to solve from seed 0)",
-    "fast": "fast — Adam on mini-batches of 32 (a few hundred steps, about a second)",
+    "seed": f"{RECIPE_LABELS['seed']}: the blog's recipe, one random pair per step, each nudging the weights a "
+    "fixed small amount (slow; ~15 s to learn)",
+    "fast": f"{RECIPE_LABELS['fast']}: 32 pairs per step, with step sizes that adapt to each weight (a few hundred "
+    "steps, about a second)",
 }
+PAGE_DEFAULT_SEED = BY_KEY[TRAIN_SEED].default  # why 1: see the table (ui/state.py)
 
 
 def _session_is_connected():
@@ -81,6 +85,7 @@ def settings_ui() -> TrainingSettings:
         "Recipe",
         list(RECIPE_LEARNING_RATES),
         key=TRAIN_RECIPE,
+        format_func=RECIPE_LABELS.get,
         on_change=_apply_recipe_defaults,
         persist_state="session",
         help="\n\n".join(RECIPE_DESCRIPTIONS.values()),
@@ -120,13 +125,20 @@ def settings_ui() -> TrainingSettings:
         persist_state="session",
         help="Training stops here, or as soon as every pair is right.",
     )
-    return TrainingSettings(
+    settings = TrainingSettings(
         recipe=recipe,
         seed=int(seed),
         hidden_units=int(hidden_units),
         learning_rate=float(learning_rate),
         max_steps=min(int(max_steps), MAX_PAGE_STEPS[recipe]),
     )
+    if settings.rebuilds(read_sidecar(page_model_path())):
+        st.info(
+            "These settings rebuild the shipped network exactly (it was trained with them), so there will be "
+            "nothing to compare “Side by side”. Pick another seed for a network of your own.",
+            icon=":material/content_copy:",
+        )
+    return settings
 
 
 def _settings_from_state() -> TrainingSettings:

@@ -20,6 +20,7 @@ from explainer.byte_cache import byte_cache
 from explainer.model.ablation import Ablation
 from explainer.model.encoding import TRAINING_OPERAND_BITS
 from explainer.model.network import RNNWeights, check_ablation, read_only
+from explainer.wording import a_or_an, plural
 
 # Pair-steps k-means is fitted on when extracting the machine: enough to find every kind of state the
 # network visits (the rarest, the first column, is 1/8 of all steps), few enough to sweep k in well under 1 s.
@@ -251,8 +252,8 @@ def _extract_machine(
     fidelity_7bit = machine_fidelity(minimal, training)
     fidelity_8bit = machine_fidelity(minimal, longer)
     summary = (
-        f"{clusters} clusters of hidden states (plus the start) give a {raw.state_count}-state table that "
-        f"minimises to {minimal.state_count} state{'s' if minimal.state_count != 1 else ''}. "
+        f"{clusters} clusters of hidden states (plus the start) give {a_or_an(raw.state_count)} "
+        f"{raw.state_count}-state table that minimises to {plural(minimal.state_count, 'state')}. "
     )
     if equivalent:
         summary += (

@@ -74,7 +74,7 @@ def probe_units_figure(unit_importance: Sequence[float], top_units: Sequence[int
     figure.update_layout(
         **LAYOUT, title=f"Which units the probe reads the carry from ({CARRY.name}: the carry units)", height=300
     )
-    figure.update_yaxes(range=[0, max(float(importance.max()), 1e-9) * 1.1], title="|probe weight| × spread")
+    figure.update_yaxes(range=[0, max(float(importance.max()), 1e-9) * 1.1], title="probe weight × spread")
     figure.update_xaxes(title="hidden unit")
     return figure
 
@@ -163,7 +163,7 @@ def state_space_figure(
                 mode="markers",
                 name=name,
                 marker={"color": colour, "size": 6, "opacity": 0.6},
-                hovertemplate=f"{name}<br>PC1 %{{x:.2f}}, PC2 %{{y:.2f}}<extra></extra>",
+                hovertemplate=f"{name}<br>direction 1: %{{x:.2f}}, direction 2: %{{y:.2f}}<extra></extra>",
             )
         )
     extent = points
@@ -202,8 +202,8 @@ def state_space_figure(
     pad = 0.08 * np.maximum(high - low, 1e-6)
     ratio = np.asarray(explained_variance_ratio, dtype=float)
     figure.update_layout(**LAYOUT, title="Every hidden state, projected onto its two main directions", height=480)
-    figure.update_xaxes(range=[low[0] - pad[0], high[0] + pad[0]], title=f"PC1 ({ratio[0]:.0%} of variance)")
-    figure.update_yaxes(range=[low[1] - pad[1], high[1] + pad[1]], title=f"PC2 ({ratio[1]:.0%} of variance)")
+    figure.update_xaxes(range=[low[0] - pad[0], high[0] + pad[0]], title=f"direction 1 ({ratio[0]:.0%} of the spread)")
+    figure.update_yaxes(range=[low[1] - pad[1], high[1] + pad[1]], title=f"direction 2 ({ratio[1]:.0%} of the spread)")
     return figure
 
 

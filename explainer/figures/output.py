@@ -112,7 +112,8 @@ def correctness_map_figure(
         )
     exact = exact_share(grid)
     figure.update_layout(**LAYOUT, title=f"Wrong bits for all {side}×{side} pairs ({exact:.2%} exact)", height=560)
-    figure.update_xaxes(range=[-0.5, side - 0.5], title="b")
+    # constrain="domain": to keep the cells square the plot narrows, rather than the b axis running past the grid.
+    figure.update_xaxes(range=[-0.5, side - 0.5], title="b", constrain="domain")
     figure.update_yaxes(range=[-0.5, side - 0.5], title="a", scaleanchor="x")
     return figure
 
@@ -123,9 +124,19 @@ def correctness_map_figure(
 
 
 def length_accuracy_figure(
-    sum_bits: Sequence[int], exact_accuracy: Sequence[float], trained_bits: int = 8, max_bits: int = 65
+    sum_bits: Sequence[int],
+    exact_accuracy: Sequence[float],
+    trained_bits: int = 8,
+    max_bits: int = 65,
+    failure_columns: int | None = None,
+    failure_label: str = "",
 ) -> go.Figure:
-    """Exact accuracy (0–1) against the number of bits in the sum, the training length marked."""
+    """Exact accuracy (0–1) against the number of bits in the sum, the training length marked.
+
+    ``failure_columns`` marks a proved failure (the verifier's counterexample, at its column count) with a
+    vertical line in the wrong-answer colour labelled ``failure_label``: random pairs rarely hit it, so the
+    sampled line alone would hide it.
+    """
     lengths = as_vector(sum_bits, "sum_bits")
     accuracy = as_vector(exact_accuracy, "exact_accuracy")
     if lengths.shape != accuracy.shape:
@@ -137,11 +148,31 @@ def length_accuracy_figure(
             mode="lines+markers",
             marker={"color": ACCURACY.hex, "size": 8},
             line={"color": ACCURACY.hex},
+            name="random pairs",
             hovertemplate="%{x}-bit sums: %{y:.1%} exact<extra></extra>",
         )
     )
-    figure.add_vline(x=trained_bits, line={"dash": "dash", "color": NEUTRAL.hex}, annotation_text="trained length")
-    figure.update_layout(**LAYOUT, title="Exact accuracy on random pairs, by length of the sum", height=360)
+    # Labels at the bottom of their lines: the accuracy line runs along the top, near 100%.
+    figure.add_vline(
+        x=trained_bits,
+        line={"dash": "dash", "color": NEUTRAL.hex},
+        annotation_text="trained length",
+        annotation_position="bottom right",
+    )
+    if failure_columns is not None:
+        figure.add_vline(
+            x=failure_columns,
+            line={"color": WRONG.hex, "width": 2},
+            annotation_text=failure_label or f"proved wrong at {failure_columns} columns",
+            annotation_position="bottom right" if failure_columns < max_bits * 0.6 else "bottom left",
+            annotation_font={"color": WRONG.hex},
+        )
+    figure.update_layout(
+        **{**LAYOUT, "margin": {**LAYOUT["margin"], "t": 70}},
+        title="Exact accuracy on random pairs, by length of the sum",
+        height=360,
+        showlegend=False,
+    )
     figure.update_xaxes(range=[0, max_bits + 1], title="bits in the sum (= timesteps run)")
     figure.update_yaxes(range=[0, 1.05], tickformat=".0%", title="exact accuracy")
     return figure

@@ -12,6 +12,7 @@ from explainer.analysis.probe import PROBE_CARRY_IN_LABEL, PROBE_CARRY_OUT_LABEL
 from explainer.figures.lazy_pandas import pd
 from explainer.model.ablation import describe_ablation
 from explainer.model.trace import AdditionTrace
+from explainer.wording import power_of_two
 
 
 def trace_table(trace: AdditionTrace, probe_carry: np.ndarray | None = None) -> pd.DataFrame:
@@ -24,7 +25,7 @@ def trace_table(trace: AdditionTrace, probe_carry: np.ndarray | None = None) -> 
     table = pd.DataFrame(
         {
             "timestep": range(trace.timesteps),
-            "place value": [f"2^{step}" for step in range(trace.timesteps)],
+            "place value": [power_of_two(step) for step in range(trace.timesteps)],
             "a bit": trace.input_bits[:, 0],
             "b bit": trace.input_bits[:, 1],
             "carry in": trace.carry_in,
@@ -142,16 +143,17 @@ def seed_runs_table(runs: Sequence, kept_seed: int) -> pd.DataFrame:
 
 
 def unit_ablation_table(rows: Sequence, carry_units: Sequence[int] = ()) -> pd.DataFrame:
-    """One row per unit (``every_unit_ablated``): exact accuracy with it zeroed and with it held at its mean."""
+    """One row per unit (``every_unit_ablated``): exact accuracy with it zeroed and with it held at its mean, in
+    percent (as the sentence above the table says them), under headers short enough to fit a phone's width."""
     return pd.DataFrame(
         {
             "unit": [row.unit for row in rows],
             "carry unit": [row.unit in carry_units for row in rows],
             "mean value": [round(row.mean, 3) for row in rows],
-            "zeroed: exact, 16,384 pairs": [round(row.zeroed_7bit, 4) for row in rows],
-            "zeroed: exact, 65,536 8-bit pairs": [round(row.zeroed_8bit, 4) for row in rows],
-            "held at mean: exact, 16,384 pairs": [round(row.at_mean_7bit, 4) for row in rows],
-            "held at mean: exact, 65,536 8-bit pairs": [round(row.at_mean_8bit, 4) for row in rows],
+            "zeroed: % exact (16,384 pairs)": [round(100 * row.zeroed_7bit, 1) for row in rows],
+            "zeroed: % exact (8-bit pairs)": [round(100 * row.zeroed_8bit, 1) for row in rows],
+            "at mean: % exact (16,384 pairs)": [round(100 * row.at_mean_7bit, 1) for row in rows],
+            "at mean: % exact (8-bit pairs)": [round(100 * row.at_mean_8bit, 1) for row in rows],
         }
     )
 

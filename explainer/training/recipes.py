@@ -33,6 +33,9 @@ RECIPES = {
     # Checking every 16 steps stops within ~16 ms of the moment it is exact.
     "fast": Recipe("fast", "adam", 0.05, batch_size=32, check_every=16, default_max_steps=20_000),
 }
+# What the page calls each recipe: "seed" beside a "Random seed" box read as one thing. The internal names
+# stay the CLI's and the URL's values.
+RECIPE_LABELS = {"seed": "The blog's (slow)", "fast": "Fast"}
 RECIPE_LEARNING_RATES = {name: recipe.learning_rate for name, recipe in RECIPES.items()}
 RECIPE_CHECK_EVERY = {name: recipe.check_every for name, recipe in RECIPES.items()}
 
@@ -49,6 +52,22 @@ class TrainingSettings:
 
     def describe(self) -> str:
         return f"{self.recipe}, seed {self.seed}, H = {self.hidden_units}, lr {self.learning_rate:g}"
+
+    def rebuilds(self, provenance: dict) -> bool:
+        """Whether these settings retrain the model a sidecar (``provenance``, see ``read_sidecar``) describes.
+
+        Training is seeded (``keras.utils.set_random_seed``), so the same recipe, seed, size and learning rate,
+        with a step limit at or past the steps it took, give the same weights bit for bit.
+        """
+        steps = provenance.get("steps")
+        return (
+            provenance.get("recipe") == self.recipe
+            and provenance.get("seed") == self.seed
+            and provenance.get("hidden_units") == self.hidden_units
+            and provenance.get("learning_rate") == self.learning_rate
+            and isinstance(steps, int)
+            and self.max_steps >= steps
+        )
 
 
 def _compact(array: np.ndarray) -> np.ndarray:

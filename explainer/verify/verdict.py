@@ -37,7 +37,13 @@ from pathlib import Path
 import numpy as np
 
 from explainer.byte_cache import ByteCache
-from explainer.files.keras_file import load_weights, write_json_atomically
+from explainer.files.keras_file import (
+    LONG_MODEL_PATH,
+    SHIPPED_MODEL_PATH,
+    load_weights,
+    page_model_path,
+    write_json_atomically,
+)
 from explainer.files.npz_file import weights_from_npz_bytes, weights_to_npz_bytes
 from explainer.model.network import RNNWeights
 from explainer.paths import PROJECT_ROOT
@@ -161,6 +167,64 @@ def read_verdict_file(model_path: str | os.PathLike, weights: RNNWeights) -> Ver
     if not check_certificate(certificate, weights).valid:
         return None
     return verdict_from_json(document, "precomputed", certificate)
+
+
+def _verdict_document(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def precomputed_counterexample(weights: RNNWeights) -> dict | None:
+    """The counterexample in a verdict file beside the page's model or the long-sums model, if one is about
+    exactly ``weights`` (its fingerprint); ``None`` when no such file names one (proved, unknown, or not ours).
+
+    Reads only the JSON (no certificate check): a proved network has no counterexample to show either way.
+    """
+    for model_path in (page_model_path(), LONG_MODEL_PATH):
+        document = _verdict_document(verdict_file_path(model_path))
+        if document is None or document.get("fingerprint") != weights.fingerprint:
+            continue
+        try:
+            verdict = verdict_from_json(document, "precomputed")
+        except ValueError:
+            continue
+        return verdict.counterexample
+    return None
+
+
+@dataclass(frozen=True)
+class BreakingSum:
+    """The one sum the page shows as "where it breaks" (the preset, tour stop 6, "Any length"'s mark).
+
+    It is the verifier's counterexample: this network's own when its verdict names one (``own`` is True), else
+    the shipped network's (assets/model.verdict.json), so a network the verifier proves right, such as the
+    long-sums one, is shown the sum the first network gets wrong. ``columns`` is the counterexample's column
+    count (it may include leading zero columns, where the mistake is).
+    """
+
+    a: int
+    b: int
+    columns: int
+    own: bool
+
+
+def breaking_sum(weights: RNNWeights, verdict: Verdict | None = None) -> BreakingSum | None:
+    """The verifier's counterexample for ``weights`` (``verdict`` if the caller knows it, else a precomputed
+    file about these weights), else the shipped network's; ``None`` when no verdict file names one."""
+    example = verdict.counterexample if verdict is not None else precomputed_counterexample(weights)
+    own = example is not None
+    if example is None:
+        document = _verdict_document(verdict_file_path(SHIPPED_MODEL_PATH))
+        try:
+            shipped = verdict_from_json(document, "precomputed") if document is not None else None
+        except ValueError:
+            shipped = None
+        example = shipped.counterexample if shipped is not None else None
+    if example is None:
+        return None
+    return BreakingSum(int(example["a"]), int(example["b"]), int(example["columns"]), own)
 
 
 def verdict_in_child(weights: RNNWeights, time_limit: float = PAGE_TIME_LIMIT) -> Verdict:
