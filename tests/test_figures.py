@@ -388,3 +388,77 @@ def test_a_long_sum_writes_only_the_probability_labels_that_fit():
     probability_cells = [cell for cell in cells(root, "addition") if cell.get("data-row") == "RNN P(1)"]
     assert len(probability_cells) == 65 and all(cell.find(f"{SVG}title").text for cell in probability_cells)
     assert list(labelled_columns(8)) == list(range(8))  # a short sum keeps every label
+
+
+# Issue 22 item 1: time unfolds. At step t the drawing shows the sum only as far as t has got.
+def _covers(root: ElementTree.Element) -> list[tuple[float, float, float, float]]:
+    return [
+        tuple(float(cover.get(name)) for name in ("x", "y", "width", "height"))
+        for cover in root.iter(f"{SVG}rect")
+        if cover.get("class") == "future"
+    ]
+
+
+def _probability_columns(root: ElementTree.Element) -> set[int]:
+    return {int(label.get("data-t")) for label in root.iter(f"{SVG}text") if "probability" in label.get("class", "")}
+
+
+def _covered(cell: ElementTree.Element, covers) -> bool:
+    """Whether ``cell``'s box lies inside one of the covering rectangles."""
+    x, y = float(cell.get("x")), float(cell.get("y"))
+    width, height = float(cell.get("width")), float(cell.get("height"))
+    return any(
+        left <= x and x + width <= left + span and top <= y and y + height <= top + tall
+        for left, top, span, tall in covers
+    )
+
+
+@pytest.mark.parametrize("timestep", [0, 3, 6])
+def test_at_step_t_the_later_columns_answer_carry_and_hidden_state_are_covered(shipped_weights, timestep):
+    trace = trace_addition(shipped_weights, 50, 18)
+    probe = trace.carry_out  # a stand-in reading, so the probe's row is drawn and checked too
+    root = parse(unfolded_drawing(trace, probe_carry=probe).with_column(timestep, unfold=True))
+    covers = _covers(root)
+    assert covers
+    for cell in cells(root, "addition"):
+        step, row = int(cell.get("data-t")), cell.get("data-row")
+        if row in ("a", "b"):  # the operands are known from the start, as on paper
+            expected = False
+        elif row in ("carry in", analysis.PROBE_CARRY_IN):  # the carry into t + 1 is made at step t
+            expected = step > timestep + 1
+        else:
+            expected = step > timestep
+        assert _covered(cell, covers) == expected, (row, step)
+    for name in ("hidden-state", "output"):
+        for cell in cells(root, name):
+            assert _covered(cell, covers) == (int(cell.get("data-t")) > timestep), (name, cell.get("data-t"))
+    # No probability of a later column is written, and the carry leaves column t for column t + 1.
+    assert _probability_columns(root) == set(range(timestep + 1))
+    (arrow,) = [group for group in root.iter(f"{SVG}g") if group.get("class") == "carry-arrow"]
+    assert arrow.get("data-t") == str(timestep) and arrow.get("data-carry") == str(trace.carry_out[timestep])
+    end_x = float(arrow.find(f"{SVG}path").get("d").split()[-1].split(",")[0])
+    (next_carry,) = [
+        cell
+        for cell in cells(root, "addition")
+        if cell.get("data-row") == "carry in" and cell.get("data-t") == str(timestep + 1)
+    ]
+    assert float(next_carry.get("x")) <= end_x <= float(next_carry.get("x")) + float(next_carry.get("width"))
+
+
+def test_at_the_last_step_or_with_the_whole_sum_nothing_is_covered(shipped_weights):
+    trace = trace_addition(shipped_weights, 50, 18)
+    drawing = unfolded_drawing(trace)
+    last = trace.timesteps - 1
+    for svg in (drawing.with_column(last, unfold=True), drawing.with_column(0), drawing.with_column(None, unfold=True)):
+        root = parse(svg)
+        assert not _covers(root)
+        assert _probability_columns(root) == set(range(trace.timesteps))
+    assert not [g for g in parse(drawing.with_column(last)).iter(f"{SVG}g") if g.get("class") == "carry-arrow"]
+
+
+def test_unfolding_keeps_a_step_click_small(shipped_weights):
+    """The body is the same at every step; what changes per step is the chosen column's marks, a few kB."""
+    trace = trace_addition(shipped_weights, 50, 18)
+    drawing = unfolded_drawing(trace)
+    sizes = [len(drawing.chosen_column(step, unfold=True).encode()) for step in range(trace.timesteps)]
+    assert max(sizes) < 6_000, sizes
