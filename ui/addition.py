@@ -39,6 +39,7 @@ RANDOM_OPERAND_LIMIT = 256  # random pairs stay in the 8-bit range the blog's ne
 MAX_COLUMNS = 128
 COLUMNS_KEY = "columns"  # the number box
 COLUMNS_PAIR_KEY = "columns_pair"  # the pair the column count was chosen for
+WHOLE_SUM_KEY = "show_whole_sum"  # the switch that shows every column at once instead of up to the chosen step
 
 
 def set_pair(a: int, b: int) -> None:
@@ -292,7 +293,13 @@ def unfolded_ui(
     ``carry_units_note`` (e.g. ``CarryProbe.carry_units_sentence()``) says why no units are outlined, if none are.
     """
     drawing = _unfolded_drawing(_trace_digest(trace, probe_carry), trace, probe_carry, tuple(highlighted_units))
-    show_drawing(drawing.body, key="unfolded_chart", marks=drawing.chosen_column(timestep), column=timestep)
+    whole_sum = st.toggle(
+        "Show the whole sum",
+        key=WHOLE_SUM_KEY,
+        help="Off: the columns after the chosen step are covered, as they are not worked out yet. On: every column.",
+    )
+    marks = drawing.chosen_column(timestep, unfold=not whole_sum)
+    show_drawing(drawing.body, key="unfolded_chart", marks=marks, column=timestep)
     carry_note = ""
     if highlighted_units:
         names = ", ".join(str(unit) for unit in highlighted_units)
@@ -308,9 +315,15 @@ def unfolded_ui(
             f"coming in (· at t = 0, where there is no state yet). From the last state h_{last} it reads a final "
             f"carry out of {int(probe_carry[last])} (true: {int(trace.carry_out[last])})."
         )
+    reached = (
+        ""
+        if whole_sum or timestep == trace.timesteps - 1
+        else f"Columns after t = {timestep} are covered: the network has not reached them yet (only a and b are "
+        f"known, as on paper). The {CARRY.name} arrow takes this column's carry to the next one. "
+    )
     st.caption(
-        "**What to look for:** read right to left, like a written sum. Where the carry row shows 1, look for "
-        "units that switch and hold while it stays 1." + carry_note + " The bottom strip "
+        "**What to look for:** " + reached + "Read right to left, like a written sum. Where the carry row shows 1, "
+        "look for units that switch and hold while it stays 1." + carry_note + " The bottom strip "
         f"is the network's confidence that the sum bit is 1; the column outlined in {HIGHLIGHT.name} is the step "
         "you chose."
     )

@@ -168,7 +168,7 @@ class UnfoldedDrawing:
             right = self.column_x(first) + self.column_width
             covers.append(
                 f'<rect x="{self.left - 1:g}" y="{top:g}" width="{right - self.left + 1:g}" height="{height:g}" '
-                f'fill="#ffffff" fill-opacity="0.88" class="future" data-from-t="{first}">'
+                f'fill="#ffffff" fill-opacity="0.9" class="future" data-from-t="{first}">'
                 f"<title>Not reached yet: step t={timestep} has read columns 0 to {timestep}.</title></rect>"
             )
         return "".join(covers)
