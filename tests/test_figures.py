@@ -462,3 +462,48 @@ def test_unfolding_keeps_a_step_click_small(shipped_weights):
     drawing = unfolded_drawing(trace)
     sizes = [len(drawing.chosen_column(step, unfold=True).encode()) for step in range(trace.timesteps)]
     assert max(sizes) < 6_000, sizes
+
+
+# Issue 22 item 5: "Inside one step" says what its chart shows.
+def test_the_step_at_t0_of_50_plus_18_says_every_part_is_zero_on_a_readable_axis(shipped_weights):
+    from explainer.figures.step_equations import step_sentences
+
+    trace = trace_addition(shipped_weights, 50, 18)  # t = 0: bits 0 and 0, no earlier state
+    root = parse(step_drawing(trace, shipped_weights, 0))
+    labels = [float(label.text) for label in root.iter(f"{SVG}text") if re.fullmatch(r"-?[\d.e-]+", label.text or "")]
+    assert min(labels) <= -1 and max(labels) >= 1 and all(abs(value) >= 0.1 or value == 0 for value in labels)
+    notes = " ".join(label.text for label in root.iter(f"{SVG}text") if label.get("class") == "all-zero")
+    assert "exactly 0" in notes and "h_(−1) = 0" in notes
+    words = " ".join(step_sentences(trace, shipped_weights.output_weights[:, 0], 0))
+    assert "every memory term is exactly 0" in words and "every input term is exactly 0" in words
+    assert "everything comes from the current bits" not in words
+
+
+@pytest.mark.parametrize(("a", "b", "timestep"), [(127, 1, 1), (50, 18, 3), (255, 255, 4), (127, 1, 0)])
+def test_the_step_sentences_are_read_off_the_numbers_drawn(shipped_weights, a, b, timestep):
+    from explainer.figures.step_equations import step_equations, step_sentences, written_unit
+
+    trace = trace_addition(shipped_weights, a, b)
+    output_weights = shipped_weights.output_weights[:, 0]
+    words = " ".join(step_sentences(trace, output_weights, timestep))
+    root = parse(step_drawing(trace, shipped_weights, timestep))
+    pushes = {
+        int(bar.get("data-unit")): float(bar.get("data-value"))
+        for bar in root.iter(f"{SVG}rect")
+        if bar.get("class") == "push"
+    }
+    logit = sum(pushes.values())
+    bit = int(logit >= 0)
+    assert f"add up to {logit:+.2f}, so the bit is {bit}" in words and bit == trace.predicted_bits[timestep]
+    largest = max(pushes, key=lambda unit: abs(pushes[unit]))
+    rest = logit - pushes[largest]
+    assert f"unit {largest}'s ({pushes[largest]:+.2f})" in words
+    assert (f"which would give {1 - bit}" in words) == ((rest >= 0) != (logit >= 0))
+    # The unit the equations write out is named with its reason, and it is the one the reason picks.
+    unit, reason = written_unit(trace, timestep)
+    assert reason in words and f"unit {unit}" in step_equations(trace, timestep)[1]
+    parts = trace.recurrent_part[timestep] if timestep > 0 else trace.input_part[timestep]
+    assert unit == int(np.argmax(np.abs(parts)))
+    if timestep > 0 and trace.input_part[timestep].any():
+        more = int((np.abs(trace.recurrent_part[timestep]) > np.abs(trace.input_part[timestep])).sum())
+        assert f"{more} of 16 units get more from memory" in words

@@ -11,8 +11,8 @@ import streamlit as st
 from explainer import AdditionTrace, RNNWeights, parse_operand, timesteps_for
 from explainer.analysis.probe import PROBE_CARRY_IN
 from explainer.figures.step_drawing import step_drawing
-from explainer.figures.step_equations import step_equations
-from explainer.figures.style import CARRIED_CONTRIBUTION, CARRY, HIGHLIGHT, INPUT_CONTRIBUTION
+from explainer.figures.step_equations import step_equations, step_sentences
+from explainer.figures.style import CARRY, HIGHLIGHT
 from explainer.figures.tables import step_table, trace_csv, trace_table
 from explainer.figures.unfolded_drawing import UnfoldedDrawing, unfolded_drawing
 from explainer.figures.weights import weights_figure
@@ -354,11 +354,12 @@ def step_ui(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> None:
     for line in step_equations(trace, timestep):
         st.latex(line)
     show_drawing(step_drawing(trace, weights, timestep), key="step_chart")
+    # Every sentence is read off the numbers drawn above (explainer.figures.step_equations.step_sentences).
     st.caption(
-        "**What to look for:** at t = 0 the recurrent part is zero (there is no past yet). Later, units whose "
-        f"{CARRIED_CONTRIBUTION.name} bar (h_(t−1)·W_h) is large get more from memory than from the bits in front "
-        f"of them ({INPUT_CONTRIBUTION.name}, x_t·W_x). A large bar is not by itself the carry: compare the same "
-        "column with a carry coming in and without one (t = 1 of 127 + 1 and of 126 + 1)."
+        "**What the chart shows:** "
+        + " ".join(step_sentences(trace, weights.output_weights[:, 0], timestep))
+        + " A large memory term is not by itself the carry: compare the same column with a carry coming in and "
+        "without one (t = 1 of 127 + 1 and of 126 + 1)."
     )
     table = st.expander("These numbers as a table", key="step_table_open", on_change="rerun")
     if table.open:  # built only while open
