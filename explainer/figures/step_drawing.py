@@ -203,10 +203,12 @@ def step_drawing(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> st
             legend.append(element("rect", x=x, y=y - 7, width=marker_width, height=14, fill=colour))
             legend.append(text(x + marker_width + 6, y, words, text_anchor="start", font_size=12, fill=INK))
     if not extents.any():  # nothing to draw on the left: say why, in place of the bars
-        reason = "the bits are 0 and 0" + (
-            ", and at t = 0 there is no earlier state (h_(−1) = 0)" if timestep == 0 else ""
-        )
-        for line, words in enumerate(("Every part is exactly 0 here:", reason)):
+        # Short lines, so the note stays left of the zero line.
+        lines = ["Every part is exactly 0:", "the bits are 0 and 0"]
+        if timestep == 0:
+            lines[-1] += ","
+            lines += ["and at t = 0 there is", "no earlier state (h_(−1) = 0)."]
+        for line, words in enumerate(lines):
             parts.append(
                 text(
                     left + 8,
