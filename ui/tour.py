@@ -13,7 +13,7 @@ import streamlit as st
 from explainer import RNNWeights
 from explainer.analysis import format_ablation_query
 from explainer.tour import STOPS, stop_number
-from ui.addition import COLUMNS_KEY, COLUMNS_PAIR_KEY, set_pair
+from ui.addition import COLUMNS_KEY, COLUMNS_PAIR_KEY, WHOLE_SUM_KEY, set_pair
 from ui.echo import quoted
 from ui.guards import view_or_warning
 
@@ -28,6 +28,7 @@ PAGE_KEYS = (
     COLUMNS_KEY,
     COLUMNS_PAIR_KEY,  # without it the column box would reset to the restored pair's default (a link's n=70 lost)
     "timestep",
+    WHOLE_SUM_KEY,
     "section",
     "insight_view",
     "ablate_zeroed",
@@ -55,6 +56,9 @@ def _show_stop(index: int, weights: RNNWeights) -> None:
     stop = STOPS[index]
     set_pair(*stop.pair)
     st.session_state["timestep"] = stop.column(weights)
+    # The first stop asks the reader to step and watch the answer appear, so it starts unfolded at its column; the
+    # others talk about columns across the whole sum (a carry row from t = 1 to t = 7), so they show all of it.
+    st.session_state[WHOLE_SUM_KEY] = index != 0
     st.session_state["section"] = stop.section
     if stop.view is not None:
         st.session_state["insight_view"] = stop.view
