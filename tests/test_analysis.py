@@ -656,3 +656,23 @@ def test_the_readmes_what_it_learned_says_what_the_code_computes(shipped_weights
     counts = ", ".join(str(count) for count in sorted(run.cluster_count for run in machine.seed_runs))
     assert f"Cluster counts: {counts}." in section
     assert f"seed {machine.seed}'s {machine.cluster_count} clusters" in section
+
+
+# Issue 22 item 5: the logit split's words follow its bars.
+@pytest.mark.parametrize(("a", "b", "timestep"), [(50, 18, 0), (127, 1, 1), (50, 18, 4), (255, 255, 3)])
+def test_the_split_sentences_are_read_off_the_bars(shipped_weights, a, b, timestep):
+    trace = trace_addition(shipped_weights, a, b)
+    split = analysis.logit_split(shipped_weights, trace, timestep)
+    words = analysis.split_sentences(split)
+    bit = int(split.logit >= 0)
+    assert f"current bits {split.from_input:+.2f}, carried-in state {split.from_carried_state:+.2f}" in words
+    assert f"together {split.logit:+.2f}, so the bit is {bit}" in words
+    assert "everything comes from the current bits" not in words and "tips the bit" not in words
+    if split.from_input == split.from_carried_state == 0:
+        assert "the output is the baseline alone" in words
+    else:
+        larger = "current bits'" if abs(split.from_input) >= abs(split.from_carried_state) else "carried-in"
+        assert f"The {larger} part is the larger" in words
+    rest = split.baseline + split.from_input
+    if split.from_carried_state:
+        assert (f"adding it gives {bit}" in words) == (int(rest >= 0) != bit)

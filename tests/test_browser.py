@@ -101,6 +101,41 @@ def test_a_step_click_moves_only_the_chosen_column_and_a_phone_keeps_it_in_sight
         context.close()
 
 
+def test_a_phone_opens_a_shared_link_at_t0_and_the_sum_unfolds_step_by_step(server_url, browser):
+    """Issue 22 items 1 and 9: at 390 px a shared link shows the t = 0 column (where adding starts); the columns
+    after the chosen step are covered until a step reaches them, and "Show the whole sum" uncovers them all."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{server_url}/?a=50&b=18&t=0")
+        chosen = ".st-key-unfolded_chart g.chosen-column"
+        page.locator(f"{chosen}[data-t='0'] rect.outline").first.wait_for(timeout=60_000)
+        page.wait_for_timeout(300)  # the region's layout settles on the next frame
+        in_view = page.evaluate(
+            """() => {
+              const cell = document.querySelector('.st-key-unfolded_chart .hidden-state rect[data-t="0"]');
+              const region = document.querySelector('.st-key-unfolded_chart');
+              const box = cell.getBoundingClientRect(), view = region.getBoundingClientRect();
+              return [region.scrollWidth > region.clientWidth, box.left >= view.left && box.right <= view.right];
+            }"""
+        )
+        assert in_view == [True, True]  # the drawing scrolls sideways, and t = 0 is in view at first
+        covers = page.locator(f"{chosen} rect.future")
+        assert covers.count() == 4  # carry rows, answer rows, hidden state, output
+        assert page.locator(f"{chosen} rect.future[data-from-t='1']").count() == 3
+        for step in (1, 2, 3):
+            page.get_by_role("button", name="Next ▶").click()
+            page.locator(f"{chosen}[data-t='{step}'] rect.future[data-from-t='{step + 1}']").first.wait_for(
+                timeout=30_000
+            )
+        page.locator(f"{chosen} g.carry-arrow[data-t='3']").wait_for(timeout=30_000)
+        page.get_by_text("Show the whole sum").click()
+        page.locator(f"{chosen} rect.future").first.wait_for(state="detached", timeout=30_000)
+        assert page.locator(f"{chosen}[data-t='3'] rect.outline").count() == 3
+    finally:
+        context.close()
+
+
 def png_size(path: Path) -> tuple[int, int]:
     """Width and height from a PNG's header (its IHDR chunk), after checking the signature."""
     header = path.read_bytes()[:24]

@@ -426,3 +426,122 @@ def test_the_correctness_map_ends_at_its_grid_and_the_accuracy_title_clears_the_
 def test_the_step_heading_and_the_trace_table_write_place_values_without_markup(trace):
     table = trace_table(trace)
     assert table["place value"].tolist()[:3] == ["2⁰", "2¹", "2²"]
+
+
+# Issue 22 item 1: time unfolds. At step t the drawing shows the sum only as far as t has got.
+def _covers(root: ElementTree.Element) -> list[tuple[float, float, float, float]]:
+    return [
+        tuple(float(cover.get(name)) for name in ("x", "y", "width", "height"))
+        for cover in root.iter(f"{SVG}rect")
+        if cover.get("class") == "future"
+    ]
+
+
+def _probability_columns(root: ElementTree.Element) -> set[int]:
+    return {int(label.get("data-t")) for label in root.iter(f"{SVG}text") if "probability" in label.get("class", "")}
+
+
+def _covered(cell: ElementTree.Element, covers) -> bool:
+    """Whether ``cell``'s box lies inside one of the covering rectangles."""
+    x, y = float(cell.get("x")), float(cell.get("y"))
+    width, height = float(cell.get("width")), float(cell.get("height"))
+    return any(
+        left <= x and x + width <= left + span and top <= y and y + height <= top + tall
+        for left, top, span, tall in covers
+    )
+
+
+@pytest.mark.parametrize("timestep", [0, 3, 6])
+def test_at_step_t_the_later_columns_answer_carry_and_hidden_state_are_covered(shipped_weights, timestep):
+    trace = trace_addition(shipped_weights, 50, 18)
+    probe = trace.carry_out  # a stand-in reading, so the probe's row is drawn and checked too
+    root = parse(unfolded_drawing(trace, probe_carry=probe).with_column(timestep, unfold=True))
+    covers = _covers(root)
+    assert covers
+    for cell in cells(root, "addition"):
+        step, row = int(cell.get("data-t")), cell.get("data-row")
+        if row in ("a", "b"):  # the operands are known from the start, as on paper
+            expected = False
+        elif row in ("carry in", analysis.PROBE_CARRY_IN):  # the carry into t + 1 is made at step t
+            expected = step > timestep + 1
+        else:
+            expected = step > timestep
+        assert _covered(cell, covers) == expected, (row, step)
+    for name in ("hidden-state", "output"):
+        for cell in cells(root, name):
+            assert _covered(cell, covers) == (int(cell.get("data-t")) > timestep), (name, cell.get("data-t"))
+    # No probability of a later column is written, and the carry leaves column t for column t + 1.
+    assert _probability_columns(root) == set(range(timestep + 1))
+    (arrow,) = [group for group in root.iter(f"{SVG}g") if group.get("class") == "carry-arrow"]
+    assert arrow.get("data-t") == str(timestep) and arrow.get("data-carry") == str(trace.carry_out[timestep])
+    end_x = float(arrow.find(f"{SVG}path").get("d").split()[-1].split(",")[0])
+    (next_carry,) = [
+        cell
+        for cell in cells(root, "addition")
+        if cell.get("data-row") == "carry in" and cell.get("data-t") == str(timestep + 1)
+    ]
+    assert float(next_carry.get("x")) <= end_x <= float(next_carry.get("x")) + float(next_carry.get("width"))
+
+
+def test_at_the_last_step_or_with_the_whole_sum_nothing_is_covered(shipped_weights):
+    trace = trace_addition(shipped_weights, 50, 18)
+    drawing = unfolded_drawing(trace)
+    last = trace.timesteps - 1
+    for svg in (drawing.with_column(last, unfold=True), drawing.with_column(0), drawing.with_column(None, unfold=True)):
+        root = parse(svg)
+        assert not _covers(root)
+        assert _probability_columns(root) == set(range(trace.timesteps))
+    assert not [g for g in parse(drawing.with_column(last)).iter(f"{SVG}g") if g.get("class") == "carry-arrow"]
+
+
+def test_unfolding_keeps_a_step_click_small(shipped_weights):
+    """The body is the same at every step; what changes per step is the chosen column's marks, a few kB."""
+    trace = trace_addition(shipped_weights, 50, 18)
+    drawing = unfolded_drawing(trace)
+    sizes = [len(drawing.chosen_column(step, unfold=True).encode()) for step in range(trace.timesteps)]
+    assert max(sizes) < 6_000, sizes
+
+
+# Issue 22 item 5: "Inside one step" says what its chart shows.
+def test_the_step_at_t0_of_50_plus_18_says_every_part_is_zero_on_a_readable_axis(shipped_weights):
+    from explainer.figures.step_equations import step_sentences
+
+    trace = trace_addition(shipped_weights, 50, 18)  # t = 0: bits 0 and 0, no earlier state
+    root = parse(step_drawing(trace, shipped_weights, 0))
+    labels = [float(label.text) for label in root.iter(f"{SVG}text") if re.fullmatch(r"-?[\d.e-]+", label.text or "")]
+    assert min(labels) <= -1 and max(labels) >= 1 and all(abs(value) >= 0.1 or value == 0 for value in labels)
+    notes = " ".join(label.text for label in root.iter(f"{SVG}text") if label.get("class") == "all-zero")
+    assert "exactly 0" in notes and "h_(−1) = 0" in notes
+    words = " ".join(step_sentences(trace, shipped_weights.output_weights[:, 0], 0))
+    assert "every memory term is exactly 0" in words and "every input term is exactly 0" in words
+    assert "everything comes from the current bits" not in words
+
+
+@pytest.mark.parametrize(("a", "b", "timestep"), [(127, 1, 1), (50, 18, 3), (255, 255, 4), (127, 1, 0)])
+def test_the_step_sentences_are_read_off_the_numbers_drawn(shipped_weights, a, b, timestep):
+    from explainer.figures.step_equations import step_equations, step_sentences, written_unit
+
+    trace = trace_addition(shipped_weights, a, b)
+    output_weights = shipped_weights.output_weights[:, 0]
+    words = " ".join(step_sentences(trace, output_weights, timestep))
+    root = parse(step_drawing(trace, shipped_weights, timestep))
+    pushes = {
+        int(bar.get("data-unit")): float(bar.get("data-value"))
+        for bar in root.iter(f"{SVG}rect")
+        if bar.get("class") == "push"
+    }
+    logit = sum(pushes.values())
+    bit = int(logit >= 0)
+    assert f"add up to {logit:+.2f}, so the bit is {bit}" in words and bit == trace.predicted_bits[timestep]
+    largest = max(pushes, key=lambda unit: abs(pushes[unit]))
+    rest = logit - pushes[largest]
+    assert f"unit {largest}'s ({pushes[largest]:+.2f})" in words
+    assert (f"which would give {1 - bit}" in words) == ((rest >= 0) != (logit >= 0))
+    # The unit the equations write out is named with its reason, and it is the one the reason picks.
+    unit, reason = written_unit(trace, timestep)
+    assert reason in words and f"unit {unit}" in step_equations(trace, timestep)[1]
+    parts = trace.recurrent_part[timestep] if timestep > 0 else trace.input_part[timestep]
+    assert unit == int(np.argmax(np.abs(parts)))
+    if timestep > 0 and trace.input_part[timestep].any():
+        more = int((np.abs(trace.recurrent_part[timestep]) > np.abs(trace.input_part[timestep])).sum())
+        assert f"{more} of 16 units get more from memory" in words

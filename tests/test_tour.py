@@ -243,3 +243,20 @@ def test_the_tour_on_an_uploaded_network_without_carry_units_has_words_and_gives
     app.button(key="tour_finish").click().run()
     assert app.number_input(key="columns").value == 70
     assert [block.value for block in app.markdown if block.value.startswith("## ")] == before  # the same verdict
+
+
+def test_the_first_stop_unfolds_the_sum_so_its_answer_appears_bit_by_bit():
+    """Issue 22 item 1: stop 1 says "watch its answer … appear bit by bit": it opens with the later columns
+    covered (the switch off); the next stop, about carries across the whole sum, shows it all."""
+    from ui.state import SHOW_WHOLE_SUM
+
+    app = AppTest.from_file(str(PROJECT_ROOT / "streamlit_app.py"), default_timeout=60)
+    app.query_params["tour"] = "1"
+    app.run()
+    assert not app.exception
+    assert "appear bit by bit" in " ".join(block.value for block in app.markdown)
+    assert app.toggle(key=SHOW_WHOLE_SUM).value is False
+    assert app.session_state["timestep"] == 0
+    assert any("Columns after t = 0 are covered" in caption.value for caption in app.caption)
+    app.button(key="tour_next").click().run()
+    assert app.toggle(key=SHOW_WHOLE_SUM).value is True

@@ -12,8 +12,8 @@ from explainer import AdditionTrace, RNNWeights, parse_operand, timesteps_for
 from explainer.analysis.probe import PROBE_CARRY_IN
 from explainer.byte_cache import ByteCache
 from explainer.figures.step_drawing import step_drawing
-from explainer.figures.step_equations import step_equations
-from explainer.figures.style import CARRIED_CONTRIBUTION, CARRY, HIGHLIGHT, INPUT_CONTRIBUTION
+from explainer.figures.step_equations import step_equations, step_sentences
+from explainer.figures.style import CARRY, HIGHLIGHT
 from explainer.figures.tables import step_table, trace_csv, trace_table
 from explainer.figures.unfolded_drawing import UnfoldedDrawing, unfolded_drawing
 from explainer.figures.weights import weights_figure
@@ -29,6 +29,7 @@ from ui.state import (
     COLUMNS_PAIR,
     LAST_GOOD_PAIR,
     LINK_READ_PAIR,
+    SHOW_WHOLE_SUM,
     TIMESTEP,
     browser_holds,
     ensure_default,
@@ -336,7 +337,13 @@ def unfolded_ui(
     ``carry_units_note`` (e.g. ``CarryProbe.carry_units_sentence()``) says why no units are outlined, if none are.
     """
     drawing = _unfolded_drawing(_trace_digest(trace, probe_carry), trace, probe_carry, tuple(highlighted_units))
-    show_drawing(drawing.body, key="unfolded_chart", marks=drawing.chosen_column(timestep), column=timestep)
+    whole_sum = st.toggle(
+        "Show the whole sum",
+        key=SHOW_WHOLE_SUM,
+        help="Off: the columns after the chosen step are covered, as they are not worked out yet. On: every column.",
+    )
+    marks = drawing.chosen_column(timestep, unfold=not whole_sum)
+    show_drawing(drawing.body, key="unfolded_chart", marks=marks, column=timestep)
     carry_note = ""
     if highlighted_units:
         names = ", ".join(str(unit) for unit in highlighted_units)
@@ -352,9 +359,15 @@ def unfolded_ui(
             f"coming in (· at t = 0, where there is no state yet). From the last state h_{last} it reads a final "
             f"carry out of {int(probe_carry[last])} (true: {int(trace.carry_out[last])})."
         )
+    reached = (
+        ""
+        if whole_sum or timestep == trace.timesteps - 1
+        else f"Columns after t = {timestep} are covered: the network has not reached them yet (only a and b are "
+        f"known, as on paper). The {CARRY.name} arrow takes this column's carry to the next one. "
+    )
     st.caption(
-        "**What to look for:** read right to left, like a written sum. Where the carry row shows 1, look for "
-        "units that switch and hold while it stays 1." + carry_note + " The bottom strip "
+        "**What to look for:** " + reached + "Read right to left, like a written sum. Where the carry row shows 1, "
+        "look for units that switch and hold while it stays 1." + carry_note + " The bottom strip "
         f"is the network's confidence that the sum bit is 1; the column outlined in {HIGHLIGHT.name} is the step "
         "you chose."
     )
@@ -385,11 +398,12 @@ def step_ui(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> None:
     for line in step_equations(trace, timestep):
         st.latex(line)
     show_drawing(step_drawing(trace, weights, timestep), key="step_chart")
+    # Every sentence is read off the numbers drawn above (explainer.figures.step_equations.step_sentences).
     st.caption(
-        "**What to look for:** at t = 0 the recurrent part is zero (there is no past yet). Later, units whose "
-        f"{CARRIED_CONTRIBUTION.name} bar (h_(t−1)·W_h) is large get more from memory than from the bits in front "
-        f"of them ({INPUT_CONTRIBUTION.name}, x_t·W_x). A large bar is not by itself the carry: compare the same "
-        "column with a carry coming in and without one (t = 1 of 127 + 1 and of 126 + 1)."
+        "**What the chart shows:** "
+        + " ".join(step_sentences(trace, weights.output_weights[:, 0], timestep))
+        + " A large memory term is not by itself the carry: compare the same column with a carry coming in and "
+        "without one (t = 1 of 127 + 1 and of 126 + 1)."
     )
     table = st.expander("These numbers as a table", key="step_table_open", on_change="rerun")
     if table.open:  # built only while open

@@ -30,6 +30,7 @@ from explainer.analysis import (
     extract_machine,
     first_disagreement,
     logit_split,
+    split_sentences,
     state_space,
 )
 from explainer.figures.insight import (
@@ -47,7 +48,7 @@ from explainer.figures.output import (
     logit_split_figure,
     logit_units_figure,
 )
-from explainer.figures.style import CARRIED_CONTRIBUTION, CARRY, INPUT_CONTRIBUTION, WRONG
+from explainer.figures.style import CARRY, INPUT_CONTRIBUTION, WRONG
 from explainer.figures.tables import (
     ablation_bits_table,
     length_table,
@@ -357,8 +358,7 @@ def _logit_view(weights: RNNWeights, trace: AdditionTrace, timestep: int, ablati
     splits = [logit_split(weights, trace, step, ablation) for step in range(trace.timesteps)]
     split = splits[timestep]
     _look_for(
-        "at t = 0 everything comes from the current bits (nothing has been carried yet). Later, where a carry "
-        f"comes in, compare the {CARRIED_CONTRIBUTION.name} 'carried-in state' bar with the "
+        "where a carry comes in, compare the {CARRIED_CONTRIBUTION.name} 'carried-in state' bar with the "
         f"{INPUT_CONTRIBUTION.name} bits' bar. Over every such column of the 16,384 pairs, the bits' part alone "
         f"(with the baseline) gives the wrong bit and adding the carried-in part gives the right one in "
         f"{carried_part_turns_the_bit(weights):.1%} of them; in the rest the bits' part already gives the right "
@@ -381,7 +381,7 @@ def _logit_view(weights: RNNWeights, trace: AdditionTrace, timestep: int, ablati
         alt="Bars from the baseline logit, adding the current bits and then the carried-in state, to the output logit.",
     )
     st.caption(
-        f"Step t = {timestep}: logit {split.logit:+.2f} → P(bit = 1) = {split.probability:.3f}. The split is "
+        f"{split_sentences(split)} P(bit = 1) = {split.probability:.3f}. The split is "
         "the Shapley value of the two parts of each unit's input (current bits x_t·W_x, carried state "
         "h_(t−1)·W_h), measured from zero, so the parts add up exactly to the logit."
     )

@@ -48,6 +48,7 @@ LAST_GOOD_PAIR = "last_good_pair"
 COLUMNS = "columns"
 COLUMNS_PAIR = "columns_pair"
 TIMESTEP = "timestep"
+SHOW_WHOLE_SUM = "show_whole_sum"
 SECTION = "section"
 INSIGHT_VIEW = "insight_view"
 ABLATE_ZEROED = "ablate_zeroed"
@@ -94,6 +95,7 @@ TABLE: tuple[Entry, ...] = (
     Entry(COLUMNS, "int", "what the pair needs", "n", "a whole number ≥ what a + b needs, ≤ 128; in links only ≠"),
     Entry(COLUMNS_PAIR, "tuple[int, int]", None, None, "the pair the column count was chosen for"),
     Entry(TIMESTEP, "int", 0, "t", "a whole number; past the last column → the last column"),
+    Entry(SHOW_WHOLE_SUM, "bool", False, None, "the switch: every column at once instead of up to the chosen step"),
     Entry(SECTION, "str", SECTIONS[0], "section", "one of explainer.sections.SECTIONS, as a slug"),
     Entry(INSIGHT_VIEW, "str", "the first of ui.insight.VIEWS", "view", "one of ui.insight.VIEWS, as a slug"),
     Entry(ABLATE_ZEROED, "list[int]", [], "ablate", "units of this network (explainer.analysis.parse_ablation_query)"),
@@ -149,7 +151,18 @@ KEPT = (
 )
 # What a tour stop sets and leaving the tour puts back (plus every CLAMP_VALUE_PREFIX key).
 # COLUMNS_PAIR too: without it the column box would reset to the restored pair's default (a link's n=70 lost).
-TOUR_SETS = (A_TEXT, B_TEXT, COLUMNS, COLUMNS_PAIR, TIMESTEP, SECTION, INSIGHT_VIEW, ABLATE_ZEROED, ABLATE_CLAMPED)
+TOUR_SETS = (
+    A_TEXT,
+    B_TEXT,
+    COLUMNS,
+    COLUMNS_PAIR,
+    TIMESTEP,
+    SHOW_WHOLE_SUM,
+    SECTION,
+    INSIGHT_VIEW,
+    ABLATE_ZEROED,
+    ABLATE_CLAMPED,
+)
 
 
 def url_name(key: str) -> str:

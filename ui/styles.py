@@ -13,6 +13,8 @@ import streamlit as st
 # - The "+" between the number boxes, at the height of the boxes.
 # - Phones (Streamlit stacks columns below 640 px): a smaller title, so the verdict fits on the first screen;
 #   the wide charts keep 680 px, enough for their labels, and scroll sideways in their own region instead.
+#   The unfolded addition's region starts scrolled to its right end (right-to-left overflow), where t = 0 and
+#   the first columns are, as a written sum starts on the right; its contents stay left-to-right.
 PAGE_CSS = """
 <style>
 [data-testid="stCaptionContainer"] { opacity: 1 !important; }
@@ -22,6 +24,8 @@ p.plus-sign { font-size: 1.75rem; font-weight: 600; margin: 0 0 0.1rem 0; line-h
   h1 { font-size: 2rem !important; padding-top: 0 !important; }
   .st-key-unfolded_chart, .st-key-step_chart, .st-key-weights_chart { overflow-x: auto; }
   .st-key-unfolded_chart > *, .st-key-step_chart > *, .st-key-weights_chart > * { min-width: 680px; }
+  .st-key-unfolded_chart { direction: rtl; }
+  .st-key-unfolded_chart > * { direction: ltr; }
 }
 </style>
 """

@@ -25,6 +25,7 @@ from ui.state import (
     INSIGHT_VIEW,
     LINK_READ_TOUR,
     SECTION,
+    SHOW_WHOLE_SUM,
     TIMESTEP,
     TOUR_OFFER_DONE,
     TOUR_SAVED_PAGE,
@@ -53,6 +54,9 @@ def _show_stop(index: int, weights: RNNWeights) -> None:
     set_pair(a, b)
     set_columns(a, b, columns if columns is not None else timesteps_for(a, b))
     st.session_state[TIMESTEP] = stop.column(weights)
+    # The first stop asks the reader to step and watch the answer appear, so it starts unfolded at its column; the
+    # others talk about columns across the whole sum (a carry row from t = 1 to t = 7), so they show all of it.
+    st.session_state[SHOW_WHOLE_SUM] = index != 0
     st.session_state[SECTION] = stop.section
     if stop.view is not None:
         st.session_state[INSIGHT_VIEW] = stop.view

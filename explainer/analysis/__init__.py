@@ -59,7 +59,7 @@ from explainer.analysis.length import (
     accuracy_by_length,
     random_pairs_with_sum_bits,
 )
-from explainer.analysis.logit_split import LogitSplit, carried_part_turns_the_bit, logit_split
+from explainer.analysis.logit_split import LogitSplit, carried_part_turns_the_bit, logit_split, split_sentences
 from explainer.analysis.probe import (
     CARRY_PROBE_MIN_ACCURACY,
     CARRY_UNIT_CRITERION,
@@ -147,6 +147,7 @@ __all__ = [
     "minimise",
     "parse_ablation_query",
     "random_pairs_with_sum_bits",
+    "split_sentences",
     "state_space",
     "symbols_to_pair",
 ]

@@ -122,3 +122,36 @@ def carried_part_turns_the_bit(weights: RNNWeights) -> float:
     turned = (without_carried != true_bit) & (whole == true_bit)
     carried_in = states.carry_in == 1
     return weighted_mean(turned[carried_in], states.weight[carried_in].astype(np.float64))
+
+
+def split_sentences(split: LogitSplit) -> str:
+    """What the split at one timestep shows, read off its numbers: which part is larger and its sign, and whether
+    adding the carried-in part changes the bit that the baseline and the bits' part alone would give.
+
+    Plain text (no Markdown). Arithmetic on the drawn bars only: it says nothing about what a unit does.
+    """
+    bit = int(split.logit >= 0)
+    without_carried = split.baseline + split.from_input + split.from_ablation
+    parts = f"baseline {split.baseline:+.2f}, current bits {split.from_input:+.2f}, carried-in state "
+    parts += f"{split.from_carried_state:+.2f}"
+    if split.from_ablation:
+        parts += f", held units {split.from_ablation:+.2f}"
+    sentences = [f"At t = {split.timestep}: {parts}; together {split.logit:+.2f}, so the bit is {bit}."]
+    if split.timestep == 0:
+        sentences.append("Nothing is carried into t = 0 (h_(−1) = 0), so the carried-in part is exactly 0.")
+    if split.from_input == 0 and split.from_carried_state == 0:
+        sentences.append("Both parts are 0 here: the output is the baseline alone.")
+    else:
+        larger = "current bits'" if abs(split.from_input) >= abs(split.from_carried_state) else "carried-in"
+        sentences.append(f"The {larger} part is the larger in size.")
+        if split.from_carried_state != 0:
+            if int(without_carried >= 0) != bit:
+                sentences.append(
+                    f"Without the carried-in part the rest add up to {without_carried:+.2f} ({1 - bit}); adding it "
+                    f"gives {bit}."
+                )
+            else:
+                sentences.append(
+                    f"Without the carried-in part the rest add up to {without_carried:+.2f}, which already gives {bit}."
+                )
+    return " ".join(sentences)

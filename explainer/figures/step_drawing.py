@@ -43,6 +43,8 @@ class _Axis:
 
     def __init__(self, values: np.ndarray, left: float, width: float) -> None:
         low, high = min(float(values.min()), 0.0), max(float(values.max()), 0.0)
+        if high - low < 1e-6:  # every value is 0 (e.g. t = 0 with bits 0 and 0): a readable axis, not ±5e-08
+            low, high = -1.0, 1.0
         margin = 0.06 * max(high - low, 1e-6)
         self.low, self.high, self.left, self.width = low - margin, high + margin, left, width
 
@@ -187,21 +189,41 @@ def step_drawing(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> st
         parts.append(_bar(push_axis, min(push, 0.0), push, bar_y, bar_height, tip, colour, "push", unit))
     legend_y = top + panel_height + 34
     legend = []
-    x = left
-    for colour, words in (
-        (INPUT_CONTRIBUTION.hex, "x_t·W_x (the bits now)"),
-        (CARRIED_CONTRIBUTION.hex, "h_{t-1}·W_h (what it remembered)"),
-        (INK, sum_name),
-        (NEUTRAL.hex, "h_t × W_o below zero"),
+    # Two rows of two, so the legend stays within the drawing's width (one row ran past it on a phone).
+    for row, entries in enumerate(
+        (
+            ((INPUT_CONTRIBUTION.hex, "x_t·W_x (the bits now)"), (CARRIED_CONTRIBUTION.hex, "h_(t−1)·W_h (memory)")),
+            ((INK, sum_name), (NEUTRAL.hex, "h_t × W_o below zero")),
+        )
     ):
-        marker_width = 3 if words == sum_name else 14
-        legend.append(element("rect", x=x, y=legend_y - 7, width=marker_width, height=14, fill=colour))
-        legend.append(text(x + marker_width + 6, legend_y, words, text_anchor="start", font_size=12, fill=INK))
-        x += marker_width + 16 + 7.2 * len(words)
+        y = legend_y + row * 22
+        for column, (colour, words) in enumerate(entries):
+            x = left + column * 300
+            marker_width = 3 if words == sum_name else 14
+            legend.append(element("rect", x=x, y=y - 7, width=marker_width, height=14, fill=colour))
+            legend.append(text(x + marker_width + 6, y, words, text_anchor="start", font_size=12, fill=INK))
+    if not extents.any():  # nothing to draw on the left: say why, in place of the bars
+        # Short lines, so the note stays left of the zero line.
+        lines = ["Every part is exactly 0:", "the bits are 0 and 0"]
+        if timestep == 0:
+            lines[-1] += ","
+            lines += ["and at t = 0 there is", "no earlier state (h_(−1) = 0)."]
+        for line, words in enumerate(lines):
+            parts.append(
+                text(
+                    left + 8,
+                    top + 16 + 16 * line,
+                    words,
+                    text_anchor="start",
+                    font_size=12,
+                    fill=INK,
+                    class_="all-zero",
+                )
+            )
     parts.append(element("g", "".join(legend), class_="legend"))
     return document(
-        max(width, x),
-        legend_y + 16,
+        width,
+        legend_y + 38,
         "".join(parts),
         label="Per-unit input and recurrent contributions at the chosen step, and each unit's push on the output.",
         class_="step-drawing",

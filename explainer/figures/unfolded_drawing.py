@@ -109,27 +109,45 @@ class UnfoldedDrawing:
     probability_texts: tuple[str, ...]
     output_fills: tuple[str, ...]
     font_size: int  # of the probability labels
+    row_height: float  # of the addition's rows
+    # What a step has not reached yet, as (top, height) bands: the carry rows (written one column to the left of
+    # the column that makes the carry) and the rows the network writes (the answer, the hidden state, the output).
+    carry_band: tuple[float, float]
+    answer_bands: tuple[tuple[float, float], ...]
+    sum_row_top: float  # the top of the "a + b" row, where a column's carry out comes from
+    carry_out: tuple[int, ...]  # the true carry out of each column (the next column's carry in)
 
     def column_x(self, step: int) -> float:
         return _column_x(self.left, self.column_width, self.timesteps, step)
 
-    def chosen_column(self, timestep: int | None) -> str:
+    def chosen_column(self, timestep: int | None, unfold: bool = False) -> str:
         """The outline of column ``timestep`` in every panel, and the probability and tick labels, which depend
-        on it: a long sum writes only every k-th column's, plus the chosen one (:func:`labelled_columns`)."""
+        on it: a long sum writes only every k-th column's, plus the chosen one (:func:`labelled_columns`).
+
+        With ``unfold``, the sum is shown as far as step ``timestep`` has got: the columns after it are covered
+        (:meth:`_future_covers`) except for the operands a and b, which are known from the start as on paper, and
+        an arrow takes column ``timestep``'s carry out to the next column's carry in. The body stays the same for
+        every step; these marks are a few hundred bytes more per step.
+        """
         if timestep is not None and not 0 <= timestep < self.timesteps:
             raise ValueError(f"timestep must be between 0 and {self.timesteps - 1}; got {timestep}.")
+        unfolding = unfold and timestep is not None
         parts = []
         for step in labelled_columns(self.timesteps, () if timestep is None else (timestep,)).tolist():
             x = self.column_x(step) + self.column_width / 2
-            size = self.font_size
-            words = self.probability_texts[step]
-            parts.append(_probability_label(x, self.probability_y, words, size, INK, step))
-            parts.append(
-                _probability_label(x, self.output_y, words, size, text_colour_on(self.output_fills[step]), step)
-            )
+            if not (unfolding and step > timestep):  # a probability not computed yet is not written
+                size = self.font_size
+                words = self.probability_texts[step]
+                parts.append(_probability_label(x, self.probability_y, words, size, INK, step))
+                parts.append(
+                    _probability_label(x, self.output_y, words, size, text_colour_on(self.output_fills[step]), step)
+                )
             parts.append(text(x, self.tick_y + 8, f"t={step}", font_size=11, fill=INK, class_="tick", data_t=step))
             parts.append(text(x, self.tick_y + 23, place_value(step), font_size=11, fill=INK))
+        if unfolding:
+            parts.append(self._future_covers(timestep))
         if timestep is not None:
+            parts.append(self._carry_arrow(timestep))
             parts.extend(
                 f'<rect x="{self.column_x(timestep):g}" y="{top - 1:g}" width="{self.column_width:g}" '
                 f'height="{height + 2:g}" fill="none" stroke="{HIGHLIGHT.hex}" stroke-width="3" class="outline"/>'
@@ -137,11 +155,49 @@ class UnfoldedDrawing:
             )
         return "".join(parts)
 
-    def with_column(self, timestep: int | None) -> str:
-        """The whole figure, with column ``timestep`` outlined (``None``: none)."""
+    def _future_covers(self, timestep: int) -> str:
+        """Semi-opaque rectangles over what step ``timestep`` has not reached: the answer, hidden state and output
+        of every column after it, and the carry rows from column ``timestep + 2`` on (the carry into column
+        ``timestep + 1`` is made at this step). Each catches the pointer, so the covered cells' tooltips stay
+        hidden too."""
+        covers = []
+        for band, first in [(self.carry_band, timestep + 2), *((band, timestep + 1) for band in self.answer_bands)]:
+            if first >= self.timesteps:
+                continue
+            top, height = band
+            right = self.column_x(first) + self.column_width
+            covers.append(
+                f'<rect x="{self.left - 1:g}" y="{top:g}" width="{right - self.left + 1:g}" height="{height:g}" '
+                f'fill="#ffffff" fill-opacity="0.9" class="future" data-from-t="{first}">'
+                f"<title>Not reached yet: step t={timestep} has read columns 0 to {timestep}.</title></rect>"
+            )
+        return "".join(covers)
+
+    def _carry_arrow(self, timestep: int) -> str:
+        """An arrow from column ``timestep``'s sum row to the next column's carry-in cell: the carry out of this
+        column is the carry into the next one (none after the last column)."""
+        if timestep + 1 >= self.timesteps:
+            return ""
+        carry_top, _ = self.carry_band
+        start_x = self.column_x(timestep) + self.column_width * 0.3
+        end_x = self.column_x(timestep + 1) + self.column_width * 0.7
+        start_y, end_y = self.sum_row_top + 4, carry_top + self.row_height - 3
+        bend_x = (start_x + end_x) / 2
+        carry = self.carry_out[timestep]
+        return (
+            f'<g class="carry-arrow" data-t="{timestep}" data-carry="{carry}" stroke="{CARRY.hex}" '
+            f'fill="none" stroke-width="2.5"><title>The carry out of column t={timestep} is {carry}: it is the carry '
+            f"into column t={timestep + 1}.</title>"
+            f'<path d="M{start_x:g},{start_y:g} Q{bend_x:g},{(start_y + end_y) / 2:g} {end_x:g},{end_y:g}"/>'
+            f'<path d="M{end_x - 5:g},{end_y + 7:g} L{end_x:g},{end_y:g} L{end_x + 6:g},{end_y + 5:g}"/></g>'
+        )
+
+    def with_column(self, timestep: int | None, unfold: bool = False) -> str:
+        """The whole figure, with column ``timestep`` outlined (``None``: none); ``unfold`` as in
+        :meth:`chosen_column`."""
         marks = "" if timestep is None else f' data-t="{timestep}"'
         return self.body.replace(
-            CHOSEN_PLACEHOLDER, f'<g class="chosen-column"{marks}>{self.chosen_column(timestep)}</g>'
+            CHOSEN_PLACEHOLDER, f'<g class="chosen-column"{marks}>{self.chosen_column(timestep, unfold)}</g>'
         )
 
 
@@ -182,6 +238,7 @@ def unfolded_drawing(
     timesteps, units = trace.timesteps, trace.hidden_units
     rows, texts, shades = addition_cells(trace, probe_carry, probability_format)
     probability_row = rows.index("RNN P(1)")
+    operand_row, answer_row = rows.index("a"), rows.index("a + b")
 
     # Columns share a target width (less in a half-width column), within bounds that keep a digit legible.
     target, narrowest, widest = (420, 12, 30) if compact else (900, 16, 46)
@@ -223,6 +280,9 @@ def unfolded_drawing(
     parts.append(element("g", "".join(cells), class_="panel addition", font_size=cell_font, **CELL_TEXT))
     panels.append((top, row_height * len(rows)))
     probability_y = top + (probability_row + 0.5) * row_height
+    carry_band = (top, operand_row * row_height)  # "carry in" and the probe's reading of it
+    sum_row_top = top + answer_row * row_height
+    answer_bands = [(sum_row_top, (len(rows) - answer_row) * row_height)]  # a + b (on paper, written as you go)
 
     # The hidden state.
     top += row_height * len(rows) + 34
@@ -262,6 +322,7 @@ def unfolded_drawing(
         )
     parts.append(element("g", "".join(cells), class_="panel hidden-state"))
     panels.append((top, unit_height * units))
+    answer_bands.append(panels[-1])
     parts.append(_colour_bar(left + grid_width + 16, top, unit_height * units))
 
     # The output.
@@ -276,6 +337,7 @@ def unfolded_drawing(
     )
     parts.append(element("g", "".join(cells), class_="panel output"))
     panels.append((top, row_height))
+    answer_bands.append(panels[-1])
     output_y = top + row_height / 2
 
     # The time axis (its labels are drawn with the chosen column), then which way time runs.
@@ -294,6 +356,11 @@ def unfolded_drawing(
         probability_texts=tuple(texts[probability_row]),
         output_fills=tuple(output_fills),
         font_size=probability_font,
+        row_height=row_height,
+        carry_band=carry_band,
+        answer_bands=tuple(answer_bands),
+        sum_row_top=sum_row_top,
+        carry_out=tuple(int(bit) for bit in trace.carry_out),
     )
 
 
