@@ -185,7 +185,7 @@ def test_the_figure_and_its_screen_reader_table_carry_the_same_numbers(shipped_t
     )
     table = iia_table(shipped_table)
     assert len(table) == len(shipped_table.rows) + 1
-    assert table["IIA"].iloc[0] == 1.0 and "random directions" in table["transplanted"].iloc[-1]
+    assert table["% IIA"].iloc[0] == 100.0 and "random directions" in table["transplanted"].iloc[-1]
     with pytest.raises(ValueError, match="one value per column"):
         iia_by_column_figure(lines, low[:-1], shipped_table.random_by_column, high)
 

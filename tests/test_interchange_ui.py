@@ -29,7 +29,7 @@ def test_the_view_shows_the_table_and_words_that_follow_the_numbers():
     captions = " ".join(caption.value for caption in app.caption)
     assert "Population: 1,024 (base, source) pairs" in captions
     frames = [frame.value for frame in app.dataframe]
-    assert any("IIA where carries differ" in frame.columns for frame in frames)
+    assert any("% IIA where carries differ" in frame.columns for frame in frames)
 
 
 def test_transplanting_into_this_pair_shows_each_column_against_the_prediction():

@@ -204,33 +204,39 @@ def training_curves_table(checkpoints: Sequence) -> dict[str, list]:
 def iia_table(table) -> pd.DataFrame:
     """One row per alignment of an :class:`~explainer.analysis.alignment_search.InterchangeTable`, then the floor.
 
-    IIA overall and split by whether base and source carry differ, the probe's reading from the same subspace, and
-    for a direction the share of its length outside the visited span.
+    In percent, as the sentences above the table say them: IIA (interchange intervention accuracy) overall and
+    split by whether base and source carry differ, the probe's reading from the same subspace, and for a direction
+    the share of its length outside the visited span ("–" where a row has none).
     """
     from explainer.analysis.alignment_search import alignment_label
+
+    def percent(share: float | None) -> float | str:
+        return "–" if share is None or np.isnan(share) else round(100 * share, 1)
 
     rows = [
         {
             "transplanted": alignment_label(row, table),
-            "IIA": round(row.iia, 4),
-            "IIA where carries differ": round(row.iia_where_carries_differ, 4),
-            "IIA where carries agree": round(row.iia_where_carries_agree, 4),
-            "probe reads the carry from it": round(row.probe_reading, 4),
-            "outside the visited span": None if np.isnan(row.outside_span_share) else round(row.outside_span_share, 3),
+            "% IIA": percent(row.iia),
+            "% IIA where carries differ": percent(row.iia_where_carries_differ),
+            "% IIA where carries agree": percent(row.iia_where_carries_agree),
+            "% a probe reads the carry": percent(row.probe_reading),
+            "% outside the visited span": percent(row.outside_span_share),
         }
         for row in table.rows
     ]
     mean, spread, lowest, highest = table.random_floor
     differ_mean, _ = table.random_floor_where_carries_differ
-    floor = f"{len(table.random)} random directions (mean; sd {spread:.3f}, {lowest:.3f}–{highest:.3f})"
+    floor = (
+        f"{len(table.random)} random directions (mean; sd {100 * spread:.1f}, {100 * lowest:.1f}–{100 * highest:.1f})"
+    )
     rows.append(
         {
             "transplanted": floor,
-            "IIA": round(mean, 4),
-            "IIA where carries differ": round(differ_mean, 4),
-            "IIA where carries agree": round(float(np.mean([r.iia_where_carries_agree for r in table.random])), 4),
-            "probe reads the carry from it": None,
-            "outside the visited span": None,
+            "% IIA": percent(mean),
+            "% IIA where carries differ": percent(differ_mean),
+            "% IIA where carries agree": percent(float(np.mean([r.iia_where_carries_agree for r in table.random]))),
+            "% a probe reads the carry": "–",
+            "% outside the visited span": "–",
         }
     )
     return pd.DataFrame(rows)
