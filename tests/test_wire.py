@@ -125,7 +125,8 @@ def test_the_browsers_synchronous_inflate_gives_back_what_zlib_packed(browser, s
     import json
     import zlib
 
-    from explainer.figures.drawings import step_drawing, unfolded_drawing
+    from explainer.figures.step_drawing import step_drawing
+    from explainer.figures.unfolded_drawing import unfolded_drawing
 
     from explainer import trace_addition
     from ui.charts import _INFLATE_SCRIPT
