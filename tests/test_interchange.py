@@ -1,6 +1,7 @@
 """Interchange interventions: the prediction, the patch, the alignments, the held-out learned direction."""
 
 import dataclasses
+import json
 
 import numpy as np
 import pytest
@@ -291,3 +292,23 @@ def test_the_transplant_heatmaps_show_the_two_runs_and_their_difference():
     assert len(table) == 8 and table["unit 3 after"].iloc[2] == round(result.patched_hidden[2, 3], 4)
     with pytest.raises(ValueError, match="same shape"):
         transplant_heatmaps_figure(result.plain_hidden, result.patched_hidden[:4], 2)
+
+
+def test_the_transplant_heatmaps_built_without_validation_are_what_plotly_validates():
+    """The figure skips Plotly's validation (a click's cost): Plotly accepts it as it is, and the frame it is
+    built from is shared, so a figure for one pair must not leak into the next."""
+    import plotly.graph_objects as go
+
+    from explainer.figures.interchange import transplant_heatmaps_figure
+
+    weights = load_weights()
+    first = ic.transplant_pair(weights, 50, 18, 3, np.eye(16))
+    figure = transplant_heatmaps_figure(first.plain_hidden, first.patched_hidden, 3)
+    validated = go.Figure(figure.to_plotly_json())  # raises on anything Plotly would refuse
+    assert json.loads(validated.to_json()) == json.loads(figure.to_json())
+    assert [shape.x0 for shape in figure.layout.shapes] == [3, 3, 3]  # the highlighted column, in each panel
+    figure.data[0].z[0, 0] = 9.0  # changing one figure …
+    other = ic.transplant_pair(weights, 7, 9, 3, np.eye(16))
+    again = transplant_heatmaps_figure(other.plain_hidden, other.patched_hidden, 3)
+    np.testing.assert_allclose(again.data[0].z, other.plain_hidden.T)  # … leaves the next one as it should be
+    assert "at t = 3" in again.layout.annotations[1].text
