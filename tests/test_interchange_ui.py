@@ -143,3 +143,14 @@ def test_a_typed_source_uses_its_own_carry_and_bad_input_gets_a_message():
     errors = " ".join(error.value for error in app.error)
     assert "300 + 2 needs 9 columns, and 50 + 18 runs over 8" in errors
     assert not app.exception
+
+
+def test_the_pages_first_sentence_is_the_whole_state_transplant():
+    """The page opens by saying the network keeps the carry in its hidden state and that a transplanted state's
+    carry is what every later column follows: that is the whole state's row, 100% where the carries differ."""
+    app = AppTest.from_file(PAGE, default_timeout=120).run()
+    first = app.markdown[0].value
+    assert "keeping what it needs (the carry) in its hidden state" in first
+    assert "every later column follows that carry" in first
+    whole = interchange_table(load_weights()).row(WHOLE_STATE)
+    assert whole.iia_where_carries_differ == 1.0 and whole.iia == 1.0
