@@ -276,6 +276,20 @@ def test_a_pair_transplant_of_the_whole_state_writes_the_predicted_bits():
         ic.transplant_pair(weights, 50, 18, 7, np.eye(16), source=(50, 18))  # 8 columns: nothing after 7
 
 
+def test_a_pair_transplant_runs_over_the_pages_columns_and_a_typed_sources_carry():
+    """The page may give a pair more columns than it needs (n = 12 for 50 + 18) and any source; the prediction
+    takes the source's own carry out of column t, whichever way it goes."""
+    weights = load_weights()
+    long = ic.transplant_pair(weights, 50, 18, 9, np.eye(16), source=(1000, 24), timesteps=12)
+    assert long.plain_bits.shape == (12,) and long.patched_hidden.shape == (12, 16)
+    # 1000 + 24 carries 1 out of column 9 (1024 = 2**10): the base's leading zero columns then read 1 at 10, 0 at 11.
+    assert (long.source_carry, long.base_carry) == (1, 0)
+    assert list(long.expected_bits[10:]) == [1, 0] and long.moved
+    same = ic.transplant_pair(weights, 50, 18, 2, np.eye(16), source=(1, 2))  # carries 0 out of column 2, as 50 + 18
+    assert same.source_carry == same.base_carry == 0
+    np.testing.assert_array_equal(same.expected_bits, ints_to_bits([68], 8)[0])
+
+
 def test_the_transplant_heatmaps_show_the_two_runs_and_their_difference():
     from explainer.figures.interchange import transplant_heatmaps_figure
     from explainer.figures.tables import transplant_states_table
