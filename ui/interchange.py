@@ -226,7 +226,7 @@ def _pair_transplant_ui(weights: RNNWeights, trace: AdditionTrace, table: Interc
         transplant_heatmaps_figure(result.plain_hidden, result.patched_hidden, result.column),
         key="insight_interchange_heatmaps",
         alt=(
-            f"Heatmaps of the {trace.hidden_units} hidden units over {trace.timesteps} columns for {trace.a} + "
+            f"Heatmaps of the {trace.hidden_units} hidden units over {len(result.plain_bits)} columns for {trace.a} + "
             f"{trace.b}: before the transplant, after it at column {column}, and their difference, which is zero "
             f"before column {column}."
         ),
