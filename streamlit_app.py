@@ -54,7 +54,8 @@ st.title("Addition, unfolded")
 st.markdown(
     "A recurrent neural network with 16 units learned to add binary numbers from examples. Type two numbers and "
     "watch it work through them **one column at a time, starting from the right**, keeping what it needs (the "
-    "carry) in its hidden state."
+    "carry) in its hidden state: give it, at one column, the state of a sum that carries the other way there, and "
+    "every later column follows that carry (“Transplant the carry”, under “What did it learn?”)."
 )
 
 try:

@@ -16,6 +16,7 @@ from explainer import load_weights
 from explainer.files.keras_file import page_model_path
 from explainer.tour import STOPS
 from tests.support.browser import PROJECT_ROOT, require_browser
+from ui.state import TRANSPLANT_SOURCE, TRANSPLANT_SOURCE_A, TRANSPLANT_SOURCE_B
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
@@ -105,6 +106,15 @@ def test_every_section_and_view_passes_axe_core(server_url, page):
         choose(page, "insight_view", view)
         settle(page, marker)
         problems += blocking_violations(page, view) + phone_problems(page, view)
+    # The transplant panel's typed source (its radio and two boxes), and the message for a box that does not parse.
+    page.locator(f".st-key-{TRANSPLANT_SOURCE} label", has_text="a pair I type").first.click()
+    settle(page, f".st-key-{TRANSPLANT_SOURCE_B} input")
+    problems += blocking_violations(page, "typed source") + phone_problems(page, "typed source")
+    box = page.locator(f".st-key-{TRANSPLANT_SOURCE_A} input")
+    box.fill("x")
+    box.press("Enter")
+    settle(page, "text=Source a must be a whole number")
+    problems += blocking_violations(page, "typed source, bad") + phone_problems(page, "typed source, bad")
     assert problems == [], "\n".join(problems)
 
 

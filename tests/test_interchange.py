@@ -1,6 +1,7 @@
 """Interchange interventions: the prediction, the patch, the alignments, the held-out learned direction."""
 
 import dataclasses
+import json
 
 import numpy as np
 import pytest
@@ -275,6 +276,20 @@ def test_a_pair_transplant_of_the_whole_state_writes_the_predicted_bits():
         ic.transplant_pair(weights, 50, 18, 7, np.eye(16), source=(50, 18))  # 8 columns: nothing after 7
 
 
+def test_a_pair_transplant_runs_over_the_pages_columns_and_a_typed_sources_carry():
+    """The page may give a pair more columns than it needs (n = 12 for 50 + 18) and any source; the prediction
+    takes the source's own carry out of column t, whichever way it goes."""
+    weights = load_weights()
+    long = ic.transplant_pair(weights, 50, 18, 9, np.eye(16), source=(1000, 24), timesteps=12)
+    assert long.plain_bits.shape == (12,) and long.patched_hidden.shape == (12, 16)
+    # 1000 + 24 carries 1 out of column 9 (1024 = 2**10): the base's leading zero columns then read 1 at 10, 0 at 11.
+    assert (long.source_carry, long.base_carry) == (1, 0)
+    assert list(long.expected_bits[10:]) == [1, 0] and long.moved
+    same = ic.transplant_pair(weights, 50, 18, 2, np.eye(16), source=(1, 2))  # carries 0 out of column 2, as 50 + 18
+    assert same.source_carry == same.base_carry == 0
+    np.testing.assert_array_equal(same.expected_bits, ints_to_bits([68], 8)[0])
+
+
 def test_the_transplant_heatmaps_show_the_two_runs_and_their_difference():
     from explainer.figures.interchange import transplant_heatmaps_figure
     from explainer.figures.tables import transplant_states_table
@@ -291,3 +306,23 @@ def test_the_transplant_heatmaps_show_the_two_runs_and_their_difference():
     assert len(table) == 8 and table["unit 3 after"].iloc[2] == round(result.patched_hidden[2, 3], 4)
     with pytest.raises(ValueError, match="same shape"):
         transplant_heatmaps_figure(result.plain_hidden, result.patched_hidden[:4], 2)
+
+
+def test_the_transplant_heatmaps_built_without_validation_are_what_plotly_validates():
+    """The figure skips Plotly's validation (a click's cost): Plotly accepts it as it is, and the frame it is
+    built from is shared, so a figure for one pair must not leak into the next."""
+    import plotly.graph_objects as go
+
+    from explainer.figures.interchange import transplant_heatmaps_figure
+
+    weights = load_weights()
+    first = ic.transplant_pair(weights, 50, 18, 3, np.eye(16))
+    figure = transplant_heatmaps_figure(first.plain_hidden, first.patched_hidden, 3)
+    validated = go.Figure(figure.to_plotly_json())  # raises on anything Plotly would refuse
+    assert json.loads(validated.to_json()) == json.loads(figure.to_json())
+    assert [shape.x0 for shape in figure.layout.shapes] == [3, 3, 3]  # the highlighted column, in each panel
+    figure.data[0].z[0, 0] = 9.0  # changing one figure …
+    other = ic.transplant_pair(weights, 7, 9, 3, np.eye(16))
+    again = transplant_heatmaps_figure(other.plain_hidden, other.patched_hidden, 3)
+    np.testing.assert_allclose(again.data[0].z, other.plain_hidden.T)  # … leaves the next one as it should be
+    assert "at t = 3" in again.layout.annotations[1].text

@@ -1,7 +1,8 @@
 """A shared link cannot put markup on the page: every parameter's notice shows the link's value as text.
 
 Each payload goes into every parameter the page reads (a, b, n, t, tour, section, view, ablate; clamp on its
-own, because a bad ``ablate`` is reported first). Chromium then must hold no image, link or bold text the
+own, because a bad ``ablate`` is reported first; the transplant panel's patch_t, patch, patch_a and patch_b with
+its view open). Chromium then must hold no image, link or bold text the
 link put there, must not have asked for anything at evil.example, and each notice must show the value
 literally. Requests to evil.example are recorded and aborted, so nothing leaves the machine.
 """
@@ -100,3 +101,23 @@ def test_a_clamp_value_is_shown_as_text(server_url, page, payload):
     expect(notices.locator(RENDERED)).to_have_count(1, timeout=30_000)
     assert_nothing_injected(page)
     assert literal("clamp", value) in shown(notices.first.inner_text())
+
+
+TRANSPLANT_PARAMETERS = ("patch_t", "patch", "patch_a", "patch_b")
+TRANSPLANT_VIEW = {"section": "what-did-it-learn", "view": "transplant-the-carry"}
+
+
+@pytest.mark.parametrize("payload", sorted(PAYLOADS))
+def test_the_transplant_panels_link_values_are_shown_as_text(server_url, page, payload):
+    from playwright.sync_api import expect
+
+    value = PAYLOADS[payload]
+    open_link(page, server_url, {**TRANSPLANT_VIEW, **dict.fromkeys(TRANSPLANT_PARAMETERS, value)})
+    notices = page.locator(NOTICE)
+    # One for patch_t, one for patch, one for the typed source (patch_a and patch_b are read together).
+    expect(notices).to_have_count(3, timeout=120_000)
+    expect(notices.locator(RENDERED)).to_have_count(3, timeout=30_000)
+    assert_nothing_injected(page)
+    texts = [shown(text) for text in notices.all_inner_texts()]
+    for name in TRANSPLANT_PARAMETERS:
+        assert any(literal(name, value) in text for text in texts), (name, texts)

@@ -11,10 +11,12 @@ import streamlit as st
 
 from explainer.sections import SECTIONS, SIDE_BY_SIDE_SECTION
 from ui.echo import quoted
+from ui.interchange import VIEW_NAME as TRANSPLANT_VIEW
 from ui.state import (
     INSIGHT_VIEW,
     LINK_READ_VIEW,
     SECTION,
+    TRANSPLANT_LINK,
     browser_holds,
     first_time,
     link_get,
@@ -82,6 +84,10 @@ def section_choice_ui(sections: list[str]) -> str:
 
 
 def save_view_to_url(section: str, view: str | None) -> None:
-    """Keep ``section=`` (and ``view=`` for "What did it learn?") in the address bar; other parameters stay."""
+    """Keep ``section=`` (and ``view=`` for "What did it learn?") in the address bar; other parameters stay, but
+    the transplant panel's (``patch_t=…``) only while its view is shown (the panel writes them)."""
     set_link(SECTION, slug(section))
     set_link(INSIGHT_VIEW, None if view is None else slug(view))
+    if view != TRANSPLANT_VIEW:
+        for key in TRANSPLANT_LINK:
+            set_link(key, None)

@@ -82,11 +82,17 @@ INSIGHT_LOADED_PAIR = "insight_loaded_pair"
 CORRECTNESS_WRONG_PAIR = "correctness_wrong_pair"
 CORRECTNESS_A = "correctness_a"
 CORRECTNESS_B = "correctness_b"
+TRANSPLANT_COLUMN = "interchange_column"
+TRANSPLANT_WHAT = "interchange_alignment"
+TRANSPLANT_SOURCE = "interchange_source"
+TRANSPLANT_SOURCE_A = "interchange_source_a"
+TRANSPLANT_SOURCE_B = "interchange_source_b"
 # Once-per-session marks: this part of the link has been read (so a later run does not read it again).
 LINK_READ_PAIR = "link_read_pair"
 LINK_READ_VIEW = "link_read_view"
 LINK_READ_ABLATION = "link_read_ablation"
 LINK_READ_TOUR = "link_read_tour"
+LINK_READ_TRANSPLANT = "link_read_transplant"
 
 TABLE: tuple[Entry, ...] = (
     Entry(A_TEXT, "str", "50", "a", "a whole number from 0 to 2**64 − 1 (explainer.parse_operand)"),
@@ -132,10 +138,17 @@ TABLE: tuple[Entry, ...] = (
     Entry(CORRECTNESS_WRONG_PAIR, "tuple[int, int]", None),
     Entry(CORRECTNESS_A, "int", 0),
     Entry(CORRECTNESS_B, "int", 0),
+    # The "Transplant the carry" panel. Its parameters are in links only while that view is shown.
+    Entry(TRANSPLANT_COLUMN, "int", 0, "patch_t", "a column 0 … T − 2 of the pair (a later column must remain)"),
+    Entry(TRANSPLANT_WHAT, "str", "whole state", "patch", "a row name of ui.interchange's choices, as a slug"),
+    Entry(TRANSPLANT_SOURCE, "str", "flipped", None, "flipped (the pair differing only in column t) or typed"),
+    Entry(TRANSPLANT_SOURCE_A, "str", "the flipped pair's a", "patch_a", "as a; with patch_b: a typed source"),
+    Entry(TRANSPLANT_SOURCE_B, "str", "the flipped pair's b", "patch_b", "as a; with patch_a"),
     Entry(LINK_READ_PAIR, "bool", False),
     Entry(LINK_READ_VIEW, "bool", False),
     Entry(LINK_READ_ABLATION, "bool", False),
     Entry(LINK_READ_TOUR, "bool", False),
+    Entry(LINK_READ_TRANSPLANT, "bool", False),
 )
 BY_KEY = {entry.key: entry for entry in TABLE}
 # Kept while their widget is not drawn (persist_state="session"): settings and views that outlive a section.
@@ -149,6 +162,8 @@ KEPT = (
     PLAY_COLUMNS_SPEED,
     PLAY_REPLAY_SPEED,
 )
+# The transplant panel's address-bar parameters: dropped from the link when another view is shown.
+TRANSPLANT_LINK = (TRANSPLANT_COLUMN, TRANSPLANT_WHAT, TRANSPLANT_SOURCE_A, TRANSPLANT_SOURCE_B)
 # What a tour stop sets and leaving the tour puts back (plus every CLAMP_VALUE_PREFIX key).
 # COLUMNS_PAIR too: without it the column box would reset to the restored pair's default (a link's n=70 lost).
 TOUR_SETS = (

@@ -275,14 +275,22 @@ class PairTransplant:
 
 
 def transplant_pair(
-    weights: RNNWeights, a: int, b: int, column: int, basis: np.ndarray, source: tuple[int, int] | None = None
+    weights: RNNWeights,
+    a: int,
+    b: int,
+    column: int,
+    basis: np.ndarray,
+    source: tuple[int, int] | None = None,
+    timesteps: int | None = None,
 ) -> PairTransplant:
     """Run ``a + b`` with span(basis) of ``h_column`` taken from ``source`` (default: :func:`flipped_carry_source`).
 
-    Both pairs run over ``T = max(8, bits of either sum)`` columns; ``column`` must leave a later column to write.
+    Both pairs run over ``T = max(timesteps, 8, bits of either sum)`` columns (``timesteps``: the page's column
+    count, when it gives the pair more than it needs); ``column`` must leave a later column to write.
     """
     source_a, source_b = source if source is not None else flipped_carry_source(a, b, column)
-    timesteps = timesteps_for_sum_bits(max((a + b).bit_length(), (source_a + source_b).bit_length()))
+    needed = timesteps_for_sum_bits(max((a + b).bit_length(), (source_a + source_b).bit_length()))
+    timesteps = max(needed, timesteps or 0)
     if not 0 <= column < timesteps - 1:
         raise ValueError(f"column must be 0–{timesteps - 2} for these pairs; got {column}.")
     base_bits = np.stack([ints_to_bits([a], timesteps), ints_to_bits([b], timesteps)], -1)  # (1, T, 2)
