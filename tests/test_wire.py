@@ -125,10 +125,9 @@ def test_the_browsers_synchronous_inflate_gives_back_what_zlib_packed(browser, s
     import json
     import zlib
 
+    from explainer import trace_addition
     from explainer.figures.step_drawing import step_drawing
     from explainer.figures.unfolded_drawing import unfolded_drawing
-
-    from explainer import trace_addition
     from ui.charts import _INFLATE_SCRIPT
 
     texts = ["", "é ✓ 2⁵ σ"]
