@@ -31,10 +31,10 @@ import argparse
 import json
 import statistics
 import sys
-from dataclasses import dataclass
 
 from bench.bench_clicks import CLICK_AND_WAIT, percentile
 from tests.support.browser import HIDDEN_STATE_CELL, launch_chromium, streamlit_server, wait_until_healthy
+from tests.support.network import PROFILES, Profile, emulate_network, ends_a_run
 from tests.support.relay import CountingRelay
 
 TIMEOUT_MS = 120_000
@@ -87,19 +87,6 @@ SHORT_PAIR = (50, 18)  # 8 columns
 LONG_PAIR = (1_000_000_000_000, 999_999_999_999)  # 41 columns
 
 
-@dataclass(frozen=True)
-class Profile:
-    name: str
-    down_bits_per_second: float | None  # None: not emulated
-    up_bits_per_second: float | None
-    latency_ms: float
-
-
-PROFILES = (
-    Profile("127.0.0.1", None, None, 0),
-    Profile("4G", 4e6, 3e6, 40),
-    Profile("3G", 1.6e6, 0.75e6, 150),
-)
 TARGETS = {  # (measure, limit)
     "click_bytes_41_columns_median": 10_000,
     "127.0.0.1 click_visible_41_columns_p50_ms": 150.0,
@@ -131,31 +118,11 @@ class Wire:
         return self.relay.bytes_to_client - wire_start, sum(self.sizes[start:]), result
 
 
-def ends_a_run(payload) -> bool:
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-    if isinstance(payload, str):
-        return False
-    message = ForwardMsg()
-    message.ParseFromString(payload)
-    return message.WhichOneof("type") == "script_finished"
-
-
 def emulate(page, relay: CountingRelay, profile: Profile) -> None:
+    """``profile``'s network on ``page``; its latency added by the relay too, since Chromium does not apply it to a
+    WebSocket's messages."""
     relay.one_way_delay = profile.latency_ms / 2 / 1000
-    if profile.down_bits_per_second is None:
-        return
-    session = page.context.new_cdp_session(page)
-    session.send("Network.enable")
-    session.send(
-        "Network.emulateNetworkConditions",
-        {
-            "offline": False,
-            "latency": profile.latency_ms,
-            "downloadThroughput": profile.down_bits_per_second / 8,  # bytes per second
-            "uploadThroughput": profile.up_bits_per_second / 8,
-        },
-    )
+    emulate_network(page, profile)
 
 
 def clicks(page, wire: Wire, timesteps: int, count: int) -> tuple[list[int], list[int], list[float], list[float]]:
@@ -224,7 +191,7 @@ def measure_profile(browser, relay: CountingRelay, profile: Profile, click_count
     return results
 
 
-def measure(click_count: int, change_count: int, profiles: tuple[Profile, ...] = PROFILES) -> dict:
+def measure(click_count: int, change_count: int, profiles: tuple[Profile, ...] = tuple(PROFILES.values())) -> dict:
     from playwright.sync_api import sync_playwright
 
     results: dict = {"clicks": click_count, "changes": change_count, "profiles": [p.name for p in profiles]}
@@ -252,7 +219,7 @@ def print_table(results: dict) -> None:
     print(f"Bytes the server sends per interaction, on the wire (messages' own bytes), median of {results['clicks']}:")
     print("| | 'Next ▶', 8 columns | 'Next ▶', 41 columns | new number, 41 columns |")
     print("|---|---|---|---|")
-    profiles = [profile for profile in PROFILES if profile.name in results["profiles"]]
+    profiles = [PROFILES[name] for name in results["profiles"]]
     for profile in profiles:
         cells = []
         for kind in ("click_bytes_8_columns", "click_bytes_41_columns", "change_bytes_41_columns"):
@@ -281,11 +248,9 @@ def main() -> int:
     parser.add_argument("--clicks", type=int, default=10)
     parser.add_argument("--changes", type=int, default=2)
     parser.add_argument("--json", help="also write the results to this file")
-    parser.add_argument(
-        "--profiles", nargs="+", choices=[profile.name for profile in PROFILES], default=[p.name for p in PROFILES]
-    )
+    parser.add_argument("--profiles", nargs="+", choices=list(PROFILES), default=list(PROFILES))
     arguments = parser.parse_args()
-    chosen = tuple(profile for profile in PROFILES if profile.name in arguments.profiles)
+    chosen = tuple(PROFILES[name] for name in arguments.profiles)
     results = measure(arguments.clicks, arguments.changes, chosen)
     print_table(results)
     print(json.dumps({"benchmark": "clicks_network", **results}))

@@ -4,7 +4,7 @@
 
 Chromium (Playwright) with its network emulated by CDP ``Network.emulateNetworkConditions``; each profile is
 (download, upload, latency) as issue 24 defines them: "4G" = 4 Mbit/s down, 3 up, 40 ms; "3G" = 1.6 down,
-0.75 up, 150 ms; "local" emulates nothing (127.0.0.1).
+0.75 up, 150 ms; "127.0.0.1" emulates nothing.
 
 - first view: a fresh browser context (empty cache, no cookies) opens ``/`` until the verdict for the default
   pair is visible; median seconds over ``--repeats`` runs. "HTTP kB" and "responses" are what Chromium had
@@ -31,48 +31,17 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from tests.support.browser import launch_chromium, streamlit_server, wait_until_healthy
+from tests.support.network import LOCAL, PROFILES, Profile, emulate_network
 
 TIMEOUT_MS = 120_000
 FIRST_VIEW_TEXT = "The RNN says 50 + 18 = 68"
 
 
-@dataclass(frozen=True)
-class Profile:
-    name: str
-    down_mbit: float | None  # None: no emulation
-    up_mbit: float | None
-    latency_ms: float
-
-    def cdp_conditions(self) -> dict:
-        """The arguments of CDP ``Network.emulateNetworkConditions`` (throughputs in bytes per second)."""
-        return {
-            "offline": False,
-            "latency": self.latency_ms,
-            "downloadThroughput": self.down_mbit * 1_000_000 / 8,
-            "uploadThroughput": self.up_mbit * 1_000_000 / 8,
-        }
-
-
-PROFILES = {
-    "local": Profile("local", None, None, 0.0),
-    "4G": Profile("4G", 4.0, 3.0, 40.0),
-    "3G": Profile("3G", 1.6, 0.75, 150.0),
-}
 # Issue 24: the first view through nginx.
 TARGETS = {("nginx", "4G"): 3.0, ("nginx", "3G"): 8.0}
-
-
-def emulate(context, page, profile: Profile):
-    """A CDP session on ``page`` that counts bytes received, with ``profile``'s network applied."""
-    session = context.new_cdp_session(page)
-    session.send("Network.enable")
-    if profile.down_mbit is not None:
-        session.send("Network.emulateNetworkConditions", profile.cdp_conditions())
-    return session
 
 
 class ByteCounter:
@@ -123,7 +92,7 @@ def first_view(browser, url: str, profile: Profile, access_log: AccessLog | None
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
         page.on("websocket", lambda socket: sockets.append(socket))
-        counter = ByteCounter(emulate(context, page, profile))
+        counter = ByteCounter(emulate_network(page, profile))
         started = time.perf_counter()
         page.goto(url, wait_until="commit")
         page.get_by_text(FIRST_VIEW_TEXT).wait_for()
@@ -202,7 +171,7 @@ def first_view_table(browser, servers: list[str], profiles: list[Profile], repea
     results: dict = {}
     for server in servers:
         with SERVERS[server](environment) as (url, access_log):
-            first_view(browser, url, PROFILES["local"], access_log)  # warm: the server's first script run
+            first_view(browser, url, LOCAL, access_log)  # warm: the server's first script run
             for profile in profiles:
                 numbers = measure_first_views(browser, url, profile, repeats, access_log)
                 results[f"{server} {profile.name}"] = numbers
@@ -222,7 +191,7 @@ def main() -> int:
     )
     parser.add_argument("--json", help="also write the results here")
     arguments = parser.parse_args()
-    profiles = [PROFILES[name] for name in arguments.profile or ("local", "4G", "3G")]
+    profiles = [PROFILES[name] for name in arguments.profile or tuple(PROFILES)]
     environment = {}
     if arguments.no_websocket_compression:
         environment["STREAMLIT_SERVER_ENABLE_WEBSOCKET_COMPRESSION"] = "false"

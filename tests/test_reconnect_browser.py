@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 
 import pytest
 
 from explainer.paths import PROJECT_ROOT
-from tests.support.browser import free_port, launch_chromium, require_browser, set_operand, wait_until_healthy
+from tests.support.browser import (
+    free_port,
+    launch_chromium,
+    require_browser,
+    set_operand,
+    streamlit_command,
+    wait_until_healthy,
+)
 
 require_browser()
 pytestmark = pytest.mark.browser
@@ -26,23 +32,7 @@ WAIT_MS = 60_000
 
 def _start(port: int) -> subprocess.Popen:
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "streamlit_app.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--server.fileWatcherType",
-            "none",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
+        streamlit_command(port),
         cwd=PROJECT_ROOT,
         env=dict(os.environ),
         stdout=subprocess.DEVNULL,

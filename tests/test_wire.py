@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.browser import HIDDEN_STATE_CELL, require_browser
+from tests.support.network import ends_a_run
 from tests.support.relay import CountingRelay
 
 require_browser()
@@ -42,16 +43,6 @@ class Messages:
         if "/_stcore/stream" in socket.url:
             self.socket = socket
             socket.on("framereceived", lambda payload: self.sizes.append(len(payload)))
-
-
-def ends_a_run(payload) -> bool:
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-    if isinstance(payload, str):
-        return False
-    message = ForwardMsg()
-    message.ParseFromString(payload)
-    return message.WhichOneof("type") == "script_finished"
 
 
 def open_pair(page, relay: CountingRelay, timestep: int) -> None:

@@ -73,29 +73,34 @@ def wait_until_healthy(url: str, process: subprocess.Popen, timeout: float = 90.
     raise TimeoutError(f"{url} was not healthy after {timeout} s")
 
 
+def streamlit_command(port: int) -> list[str]:
+    """``streamlit run streamlit_app.py`` on 127.0.0.1:``port``, headless, with no file watcher and no usage stats."""
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "streamlit_app.py",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--server.fileWatcherType",
+        "none",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+
+
 @contextlib.contextmanager
 def streamlit_server(environment: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
     """Start ``streamlit run streamlit_app.py`` on 127.0.0.1 and yield its URL; stop it afterwards."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "streamlit_app.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--server.fileWatcherType",
-            "none",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
+        streamlit_command(port),
         cwd=PROJECT_ROOT,
         env={**os.environ, **(environment or {})},
         stdout=subprocess.DEVNULL,
