@@ -3,12 +3,13 @@ alternative for each chart, no index column in tables; and the server-drawn SVG 
 
 from __future__ import annotations
 
-import functools
 import json
 import zlib
 
 import plotly.graph_objects as go
 import streamlit as st
+
+from explainer.byte_cache import byte_cache
 
 # The toolbar's zoom and pan only get in the way of figures whose ranges are fixed on purpose.
 CHART_CONFIG = {"displayModeBar": False}
@@ -20,8 +21,8 @@ CHART_CONFIG = {"displayModeBar": False}
 # browser keeps (streamlit/runtime/forward_msg_cache.py). So a drawing with a chosen column is two elements in one
 # container: the body, the same from step to step (sent as a ~80-byte reference), and the chosen column's marks,
 # which the body's empty <g class="chosen-column"> takes in.
-# The browser swaps just those few marks and repaints in milliseconds what took Plotly most of a click's 311 ms
-# (p50) to redraw (bench/bench_clicks.py). Each piece travels deflate-compressed (SVG shrinks ~9×) and is unpacked
+# The browser swaps just those few marks instead of redrawing whole charts (bench/bench_clicks.py times a click).
+# Each piece travels deflate-compressed (SVG shrinks ~9×) and is unpacked
 # by the browser's DecompressionStream; the scripts, which travel with their element, are kept short for the same
 # reason (bench/bench_clicks_network.py: bytes per click).
 _UNPACK = """
@@ -42,8 +43,8 @@ export default async function ({ data, parentElement }) {
 """
 )
 # zlib-format data (RFC 1950/1951) inflated synchronously, for the marks: DecompressionStream resolves only after
-# the rest of the run has been rendered, which put the chosen column ~50 ms behind the step's text on a loaded
-# machine (bench/bench_clicks_network.py; 16–19 ms behind with the marks sent uncompressed).
+# the rest of the run has been rendered, which leaves the chosen column behind the step's text
+# (bench/bench_clicks_network.py times both).
 _INFLATE_SCRIPT = """
 function inflateSync(src) {
   let out = new Uint8Array(src.length * 8 + 1024), n = 0, p = 2, tag = 0, cnt = 0;
@@ -223,9 +224,9 @@ def unpack(data: bytes) -> str:
 
 
 # A body with marks stays the same while the steps change: packed once per body, for as many bodies as
-# ui/addition.py's drawing cache keeps. Level 6, not 9: a 41-column body packs in ~5 ms to 18.4 kB instead of ~17 ms
-# to 17.1 kB, on every change of a number (measured on this machine).
-@functools.lru_cache(maxsize=128)
+# ui/addition.py's drawing cache keeps. Level 6, not 9: about a third of level 9's CPU for a few per cent more
+# bytes, paid on every change of a number.
+@byte_cache(16 * 2**20)  # a 41-column body packs to ~18 kB
 def _packed_body(body: str) -> bytes:
     return pack(body, level=6)
 

@@ -114,8 +114,8 @@ def transplant_heatmaps_figure(plain_hidden: np.ndarray, patched_hidden: np.ndar
     for trace, values in zip(spec["data"], (plain, patched, patched - plain), strict=True):
         trace["z"] = values.T  # (H, T): a row per unit
     # Everything but the values came out of a figure Plotly validated (_heatmaps_frame), and the values are float
-    # arrays of the frame's shape: skipping Plotly's validation takes this figure from ~30 ms to ~2 ms of CPU, most
-    # of what a transplant click cost the server.
+    # arrays of the frame's shape: skipping Plotly's validation, most of what building the figure cost, keeps a
+    # transplant click cheap for the server (bench/bench_clicks.py --transplant).
     return go.Figure(spec, _validate=False)
 
 

@@ -137,8 +137,8 @@ def read_only(array: object, dtype: type | None = None) -> np.ndarray:
 def sigmoid(values: np.ndarray) -> np.ndarray:
     """σ(x) = 1 / (1 + e^{−x}), computed as σ(|x|) and 1 − σ(|x|) for negative x so exp never overflows.
 
-    One exp and in-place passes over one array: the same bits as ``np.where`` over both branches, at about half
-    its time (the interchange table steps ~10⁶ states through it).
+    One exp and in-place passes over one array: the same bits as ``np.where`` over both branches with less work
+    (the interchange table steps ~10⁶ states through it).
     """
     values = np.asarray(values)
     if not np.issubdtype(values.dtype, np.floating):
