@@ -22,6 +22,7 @@ import time
 
 from playwright.sync_api import Error as PlaywrightError
 
+from explainer.training.recipes import RECIPE_LABELS
 from tests.support.browser import launch_chromium, streamlit_server, wait_until_healthy
 from tests.support.processes import children, cpu_seconds, rss_megabytes
 
@@ -59,7 +60,7 @@ def choose_fast_recipe(page, attempts: int = 5) -> None:
     """Pick the fast recipe. A script run still drawing the section can close the list just opened: open it again."""
     for attempt in range(attempts):
         page.locator("[data-testid='stSelectbox']").filter(has_text="Recipe").click()
-        option = page.get_by_role("option", name="fast")
+        option = page.get_by_role("option", name=RECIPE_LABELS["fast"], exact=True)
         try:
             option.wait_for(timeout=30_000)
             option.click()
@@ -67,7 +68,8 @@ def choose_fast_recipe(page, attempts: int = 5) -> None:
         except PlaywrightError:  # a timeout, or the option detached: the list closed under us
             if attempt == attempts - 1:
                 raise
-    page.locator(".st-key-train_recipe input[value='fast']").wait_for(state="attached")  # the choice took
+    fast = RECIPE_LABELS["fast"]
+    page.locator(f".st-key-train_recipe input[value='{fast}']").wait_for(state="attached")  # the choice took
 
 
 def measure_first_checkpoint(browser, url: str, process, presses: int) -> list[float]:
