@@ -119,6 +119,22 @@ def test_a_waiting_run_whose_session_closed_leaves_the_queue(stand_in_child):
             slots.release()
 
 
+def test_a_run_gives_its_slot_back_to_the_slots_it_took_it_from(stand_in_child, monkeypatch):
+    """A run that ends after the server's slots were replaced (as between tests) must not free a slot it never
+    took from the new ones: that extra slot would let one more child run than the limit allows."""
+    taken_from = keras_child_slots()
+    run = jobs.start_training(SETTINGS)
+    wait_for(lambda: run.checkpoints, "the first checkpoint")
+    assert taken_from.free == taken_from.size - 1
+    replaced = keras_slots.FifoSlots(2)
+    assert replaced.acquire(blocking=False)  # someone holds one of the new slots
+    monkeypatch.setattr(keras_slots, "_slots", replaced)
+    run.stop()
+    wait_for(lambda: taken_from.free == taken_from.size, "the slot back where it came from")
+    time.sleep(0.2)
+    assert replaced.free == 1  # untouched: still one held, one free
+
+
 def test_checkpoints_are_kept_compactly_and_thinned_past_the_cap(shipped_weights):
     checkpoint = Checkpoint(0, 0.5, 0.0, 0.5, 0.0, shipped_weights)
     assert checkpoint.weights == shipped_weights  # float32 storage loses nothing of float32-trained weights
@@ -179,7 +195,14 @@ class HeldExports:
 
     def wait_until(self, condition, what: str) -> None:
         with self.changed:
-            assert self.changed.wait_for(condition, DEADLINE), f"not within {DEADLINE} s: {what}"
+            assert self.changed.wait_for(condition, DEADLINE), f"not within {DEADLINE} s: {what}; {slot_holders()}"
+
+
+def slot_holders() -> str:
+    """Who holds and waits for the Keras slots, and which threads run: what a failure needs to be understood."""
+    slots = keras_child_slots()
+    threads = sorted(thread.name for thread in threading.enumerate())
+    return f"slots free {slots.free} of {slots.size}, line {[t.kind for t in slots.waiting()]}, threads {threads}"
 
 
 def request_export(weights, exports: HeldExports, results: list) -> threading.Thread:
@@ -245,7 +268,7 @@ def stand_in_warm_worker(stand_in_child, tmp_path):
         [sys.executable, str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
     )
     with jobs._lock:
-        jobs._warm = worker
+        jobs._warm, jobs._warm_slots = worker, slots
     yield worker
     jobs.release_idle_warm_worker()
     if worker.poll() is None:

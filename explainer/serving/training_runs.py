@@ -58,6 +58,9 @@ class TrainingRun:
     _first_checkpoint_or_end: threading.Event = field(default_factory=threading.Event, repr=False)
     _gone_since: float | None = field(default=None, repr=False)
     _ticket: keras_slots.Ticket | None = field(default=None, repr=False)  # its place in the slots' line
+    # The slots it waits in and gives its slot back to: a slot goes back where it came from, whatever
+    # keras_child_slots() returns by then (tests swap in fresh slots; a run from an earlier test may end late).
+    _slots: keras_slots.FifoSlots | None = field(default=None, repr=False)
 
     def describe(self) -> str:
         return f"{self.settings.describe()} · {self.checkpoints[-1].step:,} steps"
@@ -84,7 +87,7 @@ class TrainingRun:
 
     def queue_position(self) -> int | None:
         """1 for the next in line, 2 behind it, … (exports requested earlier count too); None when not waiting."""
-        return None if self._ticket is None else keras_slots.keras_child_slots().position(self._ticket)
+        return None if self._ticket is None or self._slots is None else self._slots.position(self._ticket)
 
     def _session_gone(self) -> bool:
         """True once ``is_alive`` has said no for :data:`SESSION_GONE_GRACE` seconds in a row."""
@@ -112,6 +115,7 @@ class TrainingRun:
 _lock = threading.Lock()  # guards everything below
 _active: set[TrainingRun] = set()
 _warm: subprocess.Popen | None = None  # a worker with TensorFlow started, holding a slot, waiting for settings
+_warm_slots: keras_slots.FifoSlots | None = None  # the slots _warm's slot came from (and goes back to)
 _monitor: threading.Thread | None = None
 
 
@@ -119,7 +123,7 @@ def start_training(settings: TrainingSettings, is_alive: Callable[[], bool] = la
     """Queue a run and return it at once; a background thread trains it. Raises
     :class:`explainer.serving.settings.SettingsError` (with the fix) if the server's training limit is set wrong."""
     slots = keras_slots.keras_child_slots()  # a bad ADDITION_UNFOLDED_MAX_TRAININGS fails here, for the page
-    run = TrainingRun(settings, is_alive=is_alive)
+    run = TrainingRun(settings, is_alive=is_alive, _slots=slots)
     run._ticket = slots.join("training")
     with _lock:
         _active.add(run)
@@ -162,16 +166,20 @@ def has_warm_worker() -> bool:
         return _warm is not None and _warm.poll() is None
 
 
-def _take_warm_worker() -> subprocess.Popen | None:
-    """The warm worker and its slot, now the caller's; None if there is none (or it died: its slot is freed)."""
-    global _warm
+def _take_warm_worker() -> tuple[subprocess.Popen, keras_slots.FifoSlots] | None:
+    """The warm worker and the slots its slot goes back to, now the caller's; None if there is none (or it
+    died: its slot is freed)."""
+    global _warm, _warm_slots
     with _lock:
         worker, _warm = _warm, None
-    if worker is not None and worker.poll() is not None:
-        worker.wait()
-        keras_slots.keras_child_slots().release()
+        slots, _warm_slots = _warm_slots, None
+    if worker is None:
         return None
-    return worker
+    if worker.poll() is not None:
+        worker.wait()
+        slots.release()
+        return None
+    return worker, slots
 
 
 def prepare_warm_worker() -> None:
@@ -179,13 +187,13 @@ def prepare_warm_worker() -> None:
 
     Bounded by the same slots as training and exports: a warm worker holds one, and gives it back to an
     export that needs it (:func:`release_idle_warm_worker`)."""
-    global _warm
+    global _warm, _warm_slots
     slots = keras_slots.keras_child_slots()
     with _lock:
         if _warm is not None and _warm.poll() is not None:  # it idled out (or died): reap it, free its slot
             _warm.wait()
-            _warm = None
-            slots.release()
+            _warm_slots.release()
+            _warm, _warm_slots = None, None
         if _warm is not None or slots.waiting():
             return
         if not slots.acquire(blocking=False):  # only when nobody waits in line: it never jumps the queue
@@ -200,6 +208,7 @@ def prepare_warm_worker() -> None:
                 text=True,
                 bufsize=1,
             )
+            _warm_slots = slots
         except OSError:
             slots.release()
             return
@@ -213,13 +222,14 @@ def _holds_idle_slot() -> bool:
 
 def release_idle_warm_worker() -> bool:
     """End the warm worker (if any) and free its slot, for Keras work that needs one. True if it did."""
-    global _warm
+    global _warm, _warm_slots
     with _lock:
         worker, _warm = _warm, None
+        slots, _warm_slots = _warm_slots, None
     if worker is None:
         return False
     _end_child(worker)
-    keras_slots.keras_child_slots().release()
+    slots.release()
     return True
 
 
@@ -234,15 +244,15 @@ def _end_child(process: subprocess.Popen) -> None:
         process.wait(timeout=60)  # reap it: no zombie
 
 
-def _wait_for_turn(run: TrainingRun) -> tuple[bool, subprocess.Popen | None]:
-    """Wait in the slots' line until this run can start. Returns (got a slot, warm worker).
+def _wait_for_turn(run: TrainingRun) -> tuple[keras_slots.FifoSlots | None, subprocess.Popen | None]:
+    """Wait in the slots' line until this run can start. Returns (the slots its slot goes back to, or None if it
+    got none; the warm worker, if it took that).
 
     The warm worker goes to the earliest Train press that waits (exports cannot use it); a slot goes to whoever
     is at the head of the line. Woken by a released slot, a moving line, a new warm worker or Stop; it also
     looks every :data:`POLL_SECONDS` for a closed tab.
     """
-    slots = keras_slots.keras_child_slots()
-    ticket = run._ticket
+    slots, ticket = run._slots, run._ticket
     try:
         while not run._stop_requested.is_set():
             if run._session_gone():
@@ -250,13 +260,14 @@ def _wait_for_turn(run: TrainingRun) -> tuple[bool, subprocess.Popen | None]:
                 break
             trainings = slots.waiting("training")
             if trainings and trainings[0] is ticket:
-                warm = _take_warm_worker()
-                if warm is not None:
-                    return True, warm
+                taken = _take_warm_worker()
+                if taken is not None:
+                    warm, warm_slots = taken
+                    return warm_slots, warm
             if slots.take(ticket):
-                return True, None
+                return slots, None
             slots.wait(POLL_SECONDS)
-        return False, None
+        return None, None
     finally:
         slots.leave(ticket)
 
@@ -273,8 +284,8 @@ def _start_child(run: TrainingRun, warm: subprocess.Popen | None, error_log) -> 
 
 
 def _train(run: TrainingRun) -> None:
-    has_slot, warm = _wait_for_turn(run)
-    if not has_slot:
+    slot_from, warm = _wait_for_turn(run)
+    if slot_from is None:
         with _lock:
             _active.discard(run)
         run._first_checkpoint_or_end.set()
@@ -316,7 +327,7 @@ def _train(run: TrainingRun) -> None:
             _end_child(process)
         elif warm is not None:
             _end_child(warm)
-        keras_slots.keras_child_slots().release()
+        slot_from.release()
         with _lock:
             _active.discard(run)
         run._first_checkpoint_or_end.set()
