@@ -28,6 +28,9 @@ DEADLINE = 60  # seconds: generous on a loaded 2-core machine; a leak waits fore
 
 @pytest.fixture
 def stand_in_child(monkeypatch, tmp_path):
+    for run in list(jobs._active):  # a run an earlier test (or page) left going would share the warm worker
+        run.stop()
+    wait_for(lambda: not jobs._active, "earlier runs ended")
     line = checkpoint_to_json(Checkpoint(0, float("nan"), 0.0, 0.5, 0.0, load_weights()))
     script = tmp_path / "child.py"
     script.write_text(f"import sys, time\nprint({line!r}, flush=True)\ntime.sleep(120)\n")
