@@ -78,15 +78,22 @@ async def open_visitor(browser, url: str, index: int, active: asyncio.Semaphore)
         return await _open_visitor(browser, url, index)
 
 
-async def _open_visitor(browser, url: str, index: int) -> Visitor:
-    visitor = Visitor(index=index, a=index * 37 + 5, b=index * 91 + 300, steps=index % 3 + 1)
-    context = await browser.new_context(viewport={"width": 1300, "height": 900})
+async def visit(browser, url: str, visitor: Visitor, **context_options) -> Visitor:
+    """Open ``visitor``'s pair in its own browser context (own cookies) through nginx, noting the replica that
+    answered and every WebSocket that closes."""
+    context = await browser.new_context(viewport={"width": 1300, "height": 900}, **context_options)
     context.set_default_timeout(TIMEOUT_MS)
     page = await context.new_page()
     page.on("websocket", lambda socket: socket.on("close", lambda closed: visitor.closed_sockets.append(closed.url)))
     response = await page.goto(f"{url}/?a={visitor.a}&b={visitor.b}", wait_until="commit")
     visitor.replica = response.headers["x-replica"]
     visitor.page = page
+    return visitor
+
+
+async def _open_visitor(browser, url: str, index: int) -> Visitor:
+    visitor = await visit(browser, url, Visitor(index=index, a=index * 37 + 5, b=index * 91 + 300, steps=index % 3 + 1))
+    page = visitor.page
     async with timed("first verdict (limit 90 s)"):
         await page.get_by_text(visitor.verdict).wait_for()
     for step in range(1, visitor.steps + 1):
@@ -182,13 +189,7 @@ async def open_stepped_visitor(browser, url: str, index: int) -> Visitor:
     """A visitor in its own browser (own cookies) on its own pair, one step in: a tab that has stepped is not
     the kind item 4 of issue 23 freezes after a failover, so this test sees only its own subject."""
     visitor = Visitor(index=index, a=index * 53 + 11, b=index * 17 + 400, steps=1)
-    context = await browser.new_context(viewport={"width": 1300, "height": 900}, accept_downloads=True)
-    context.set_default_timeout(TIMEOUT_MS)
-    page = await context.new_page()
-    page.on("websocket", lambda socket: socket.on("close", lambda closed: visitor.closed_sockets.append(closed.url)))
-    response = await page.goto(f"{url}/?a={visitor.a}&b={visitor.b}", wait_until="commit")
-    visitor.replica = response.headers["x-replica"]
-    visitor.page = page
+    page = (await visit(browser, url, visitor, accept_downloads=True)).page
     await page.get_by_text(visitor.verdict).wait_for()
     await page.get_by_role("button", name="Next ▶").click()
     await page.get_by_text("Step t = 1 reads").wait_for()
