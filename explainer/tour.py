@@ -149,7 +149,8 @@ def _zero_them(weights: RNNWeights, trace: AdditionTrace) -> str:
     if not units:  # nothing to zero: the stop says why and leaves the network intact
         return (
             f"{probe.carry_units_sentence()} So nothing is zeroed here, and 127 + 1 comes out as "
-            f"{trace.predicted_sum}. Pick units to zero in the sidebar's ablation controls to see what breaks."
+            f"{trace.predicted_sum}. Pick units to zero under “Switch units off”, beside the answer, to see what "
+            "breaks."
         )
     ablation = make_ablation(weights.hidden_units, set(int(unit) for unit in units))
     before = exact_accuracy(weights, 7)
@@ -157,8 +158,8 @@ def _zero_them(weights: RNNWeights, trace: AdditionTrace) -> str:
     where = error_locations(weights, ablation)
     wrong = int((~trace.correct).sum())
     return (
-        f"Here units {_units(units)} are zeroed (see the sidebar). Now 127 + 1 comes out as {trace.predicted_sum}, "
-        f"with {plural(wrong, 'wrong bit')}, and the share of the 16,384 training pairs it adds "
+        f"Here units {_units(units)} are zeroed (see “Switched off”, beside the answer). Now 127 + 1 comes out as "
+        f"{trace.predicted_sum}, with {plural(wrong, 'wrong bit')}, and the share of the 16,384 training pairs it adds "
         f"exactly drops from {_percent(before)} to {_percent(after)}. Over those pairs a bit goes wrong "
         f"{_percent(where.wrong_rate_with_carry)} of the time where a carry comes in and "
         f"{_percent(where.wrong_rate_without_carry)} where none does: the network needs these units, and not only "
