@@ -45,8 +45,8 @@ def shipped_weights(path: str) -> RNNWeights:
 st.title("Addition, unfolded")
 st.markdown(
     "A 16-unit recurrent network learned binary addition. Watch it add **one column at a time, from the right**, "
-    "keeping the carry in its hidden state (transplant that state and the carry moves with it: “Transplant the "
-    "carry”)."
+    "keeping what it needs (the carry) in its hidden state: give one column the state of a sum that carries the "
+    "other way, and every later column follows that carry (“Transplant the carry”, under “What did it learn?”)."
 )
 
 try:
@@ -138,7 +138,7 @@ def step_through(page: StepPage) -> tuple[int, str, DeltaGenerator]:
     """The picture on the left (the timestep controls, the address bar, the unfolded addition) and on the right the
     section choice, returned with the right column, where "Inside one step" goes: beside the heatmap, so stepping
     needs no scrolling (a phone stacks them: the picture first). Shared by both paths below."""
-    picture, beside = st.columns([3, 2], gap="medium")
+    picture, beside = st.columns(2, gap="medium")
     with beside:
         section = section_choice_ui(page.sections)
     with picture:

@@ -35,7 +35,7 @@ def timestep_ui(timesteps: int) -> int:
             st.session_state[TIMESTEP] = int(np.clip(st.session_state[TIMESTEP], 0, timesteps - 1))
     else:
         ensure_default(TIMESTEP, 0)
-    column_previous, column_slider, column_next = st.columns([2, 12, 2], vertical_alignment="bottom")
+    column_previous, column_slider, column_next = st.columns([3, 10, 3], vertical_alignment="bottom")
     # The slider first (the buttons sit left and right of it all the same): their targets come from the step it
     # shows, which for a tab reconnecting to a new server session is known only once the slider is drawn.
     with column_slider:
