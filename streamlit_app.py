@@ -155,7 +155,7 @@ def step_through(page: StepPage) -> tuple[int, str, DeltaGenerator]:
             carry_units_note=page.probe.carry_units_sentence() if page.probe is not None else "",
         )
     if section != STEP_SECTION:
-        beside.caption(f"“{section}” is under the picture.")
+        beside.caption(f"“{section}” is below the addition.")
     return timestep, section, beside
 
 

@@ -100,7 +100,7 @@ def _column_by_column(weights: RNNWeights, trace: AdditionTrace) -> str:
     return (
         f"The network reads one column per step, right to left, as you add on paper: t = 0 is the 2⁰ column. "
         f"There it reads {a_bit} and {b_bit} and puts the chance that the sum bit is 1 at "
-        f"{trace.output_probability[0]:.2f}. Press **Next ▶** under the number boxes to step left through all "
+        f"{trace.output_probability[0]:.2f}. Press **Next ▶**, just above the addition, to step left through all "
         f"{trace.timesteps} columns and watch its answer, {trace.predicted_sum}, appear bit by bit."
     )
 
@@ -114,8 +114,9 @@ def _carry_enters(weights: RNNWeights, trace: AdditionTrace) -> str:
     differs = int(np.argmax(np.abs(trace.recurrent_part[step] - quiet.recurrent_part[step])))
     return (
         f"At t = 0, 1 + 1 makes a carry; from t = 1 to t = {carried} the carry row is 1, and the bits in front of "
-        "the network no longer say so: only its hidden state can. In “Inside one step” below, at t = "
-        f"{step} unit {unit} gets {trace.recurrent_part[step, unit]:+.2f} from memory (h_(t−1)·W_h) against "
+        "the network no longer say so: only its hidden state can. In “Inside one step” (beside the picture; under "
+        f"it on a phone), at t = {step} unit {unit} gets {trace.recurrent_part[step, unit]:+.2f} from memory "
+        "(h_(t−1)·W_h) against "
         f"{trace.input_part[step, unit]:+.2f} from the bits. In {quiet.a} + {quiet.b}, the same column with no "
         f"carry coming in, its memory term is {quiet.recurrent_part[step, unit]:+.2f}, so a large memory term is "
         f"not by itself the carry; the unit whose memory term differs most between the two is unit {differs} "
