@@ -93,9 +93,13 @@ def test_the_first_screen_holds_the_verdict_and_the_picture_with_the_step_beside
     assert found["step_chart"]["left"] >= found["heatmap"]["right"], found
     assert found["step"]["left"] >= found["drawing"]["right"], found
     assert in_sight(found["step"], DESKTOP["height"]), found
+    # A step leaves the picture where it was and the new step in sight, beside it.
     page.get_by_role("button", name="Next ▶").click()
     page.get_by_text("Step t = 1 reads").first.wait_for(timeout=60_000)
-    assert page.evaluate("window.scrollY") == 0
+    page.wait_for_timeout(300)
+    stepped = boxes(page)
+    assert abs(stepped["heatmap"]["top"] - found["heatmap"]["top"]) <= 2, (found, stepped)
+    assert in_sight(stepped["step"], DESKTOP["height"]), stepped
 
 
 def test_no_control_hides_in_a_sidebar_and_a_phone_shows_the_verdict_and_t0(server_url, context_at):
