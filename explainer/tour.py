@@ -100,7 +100,7 @@ def _column_by_column(weights: RNNWeights, trace: AdditionTrace) -> str:
     return (
         f"The network reads one column per step, right to left, as you add on paper: t = 0 is the 2⁰ column. "
         f"There it reads {a_bit} and {b_bit} and puts the chance that the sum bit is 1 at "
-        f"{trace.output_probability[0]:.2f}. Press **Next ▶** under the number boxes to step left through all "
+        f"{trace.output_probability[0]:.2f}. Press **Next ▶**, just above the addition, to step left through all "
         f"{trace.timesteps} columns and watch its answer, {trace.predicted_sum}, appear bit by bit."
     )
 
@@ -114,8 +114,9 @@ def _carry_enters(weights: RNNWeights, trace: AdditionTrace) -> str:
     differs = int(np.argmax(np.abs(trace.recurrent_part[step] - quiet.recurrent_part[step])))
     return (
         f"At t = 0, 1 + 1 makes a carry; from t = 1 to t = {carried} the carry row is 1, and the bits in front of "
-        "the network no longer say so: only its hidden state can. In “Inside one step” below, at t = "
-        f"{step} unit {unit} gets {trace.recurrent_part[step, unit]:+.2f} from memory (h_(t−1)·W_h) against "
+        "the network no longer say so: only its hidden state can. In “Inside one step” (beside the picture; under "
+        f"it on a phone), at t = {step} unit {unit} gets {trace.recurrent_part[step, unit]:+.2f} from memory "
+        "(h_(t−1)·W_h) against "
         f"{trace.input_part[step, unit]:+.2f} from the bits. In {quiet.a} + {quiet.b}, the same column with no "
         f"carry coming in, its memory term is {quiet.recurrent_part[step, unit]:+.2f}, so a large memory term is "
         f"not by itself the carry; the unit whose memory term differs most between the two is unit {differs} "
@@ -149,7 +150,8 @@ def _zero_them(weights: RNNWeights, trace: AdditionTrace) -> str:
     if not units:  # nothing to zero: the stop says why and leaves the network intact
         return (
             f"{probe.carry_units_sentence()} So nothing is zeroed here, and 127 + 1 comes out as "
-            f"{trace.predicted_sum}. Pick units to zero in the sidebar's ablation controls to see what breaks."
+            f"{trace.predicted_sum}. Pick units to zero under “Switch units off”, beside the answer, to see what "
+            "breaks."
         )
     ablation = make_ablation(weights.hidden_units, set(int(unit) for unit in units))
     before = exact_accuracy(weights, 7)
@@ -157,8 +159,8 @@ def _zero_them(weights: RNNWeights, trace: AdditionTrace) -> str:
     where = error_locations(weights, ablation)
     wrong = int((~trace.correct).sum())
     return (
-        f"Here units {_units(units)} are zeroed (see the sidebar). Now 127 + 1 comes out as {trace.predicted_sum}, "
-        f"with {plural(wrong, 'wrong bit')}, and the share of the 16,384 training pairs it adds "
+        f"Here units {_units(units)} are zeroed (see “Switched off”, beside the answer). Now 127 + 1 comes out as "
+        f"{trace.predicted_sum}, with {plural(wrong, 'wrong bit')}, and the share of the 16,384 training pairs it adds "
         f"exactly drops from {_percent(before)} to {_percent(after)}. Over those pairs a bit goes wrong "
         f"{_percent(where.wrong_rate_with_carry)} of the time where a carry comes in and "
         f"{_percent(where.wrong_rate_without_carry)} where none does: the network needs these units, and not only "

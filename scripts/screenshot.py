@@ -18,7 +18,7 @@ def main() -> int:
     parser.add_argument("--out", default=str(PROJECT_ROOT / "assets" / "screenshot.png"))
     parser.add_argument("--query", default="a=50&b=18&t=4")
     parser.add_argument("--width", type=int, default=1400)
-    parser.add_argument("--height", type=int, default=1900)
+    parser.add_argument("--height", type=int, default=1450)  # the whole page, pair to step, with no empty foot
     parser.add_argument("--wait-for", default="says", help="text that must be visible before the shot")
     arguments = parser.parse_args()
     with streamlit_server() as (url, process), sync_playwright() as playwright:

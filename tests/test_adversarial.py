@@ -302,7 +302,7 @@ def test_markdown_in_an_uploaded_file_name_is_shown_as_text():
     literal = quoted(HOSTILE_NAME, limit=None)
     assert code_span_content(literal) == HOSTILE_NAME
     places = {
-        "sidebar caption": [caption.value for caption in app.sidebar.caption],
+        "network caption": [caption.value for caption in app.caption],
         "upload message": [success.value for success in app.success],
         "verdict": [verdict(app)],
     }

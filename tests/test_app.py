@@ -196,7 +196,7 @@ def test_the_where_it_breaks_preset_is_the_verifiers_counterexample_shown_honest
 
 def test_on_the_long_sums_network_the_preset_says_it_gets_that_sum_right():
     app = start()  # its own page: the shared one stays on the shipped network
-    app.sidebar.radio(key="model_source").set_value("Shipped long-sums model").run()
+    app.radio(key="model_source").set_value("Shipped long-sums model").run()
     button = app.button(key="preset_Where it breaks")
     assert button.label != "Where it breaks" and "gets it right" in button.help
     button.click().run()

@@ -15,7 +15,7 @@ from explainer.figures.style import ACTIVATION_SCALE, WRONG_FILL, scale_colours
 from explainer.figures.tables import step_table, trace_csv, trace_table
 from explainer.figures.unfolded_drawing import ADDITION_ROWS, unfolded_drawing
 from explainer.figures.weights import weights_figure
-from ui.addition import PRESETS
+from ui.pair import PRESETS
 
 
 @pytest.fixture(scope="module")

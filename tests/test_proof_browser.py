@@ -64,12 +64,14 @@ def test_the_long_network_shows_its_proof_and_abstract_states(browser, server_ur
     try:
         page.goto(server_url)
         page.get_by_text("The RNN says 50 + 18 = 68 ✓").wait_for()
-        # The network picker is in the sidebar (folded away at 390 px). A pointer click on its radio hung in
-        # Playwright on this loaded machine while the element was visible and stable; the click event itself
-        # is what the radio reacts to, so send that.
-        option = page.locator("[data-testid='stSidebar'] label").filter(has_text="Shipped long-sums model")
+        # The network picker is in the "Network" popover beside the numbers, at every width. A pointer click on
+        # its radio hung in Playwright on this loaded machine while the element was visible and stable; the click
+        # event itself is what the radio reacts to, so send that.
+        page.locator(".st-key-network_popover button").first.click()
+        option = page.locator("[data-testid='stPopoverBody'] label").filter(has_text="Shipped long-sums model")
         option.first.locator("input").dispatch_event("click")
         page.get_by_text("Shipped long-sums model says 50 + 18 = 68 ✓").wait_for()
+        page.keyboard.press("Escape")  # close the popover: it would cover the sections
         page.get_by_role("radio", name="What did it learn?", exact=True).click()
         page.get_by_role("radio", name="Proof at every length", exact=True).click()
         page.get_by_text("Proved for every length").wait_for()

@@ -113,7 +113,7 @@ def test_the_bounded_proof_is_stated_honestly():
 
 def test_the_long_network_is_proved_with_its_abstract_states_and_transitions():
     app = start()
-    app.sidebar.radio(key="model_source").set_value("Shipped long-sums model").run()
+    app.radio(key="model_source").set_value("Shipped long-sums model").run()
     open_view(app)
     assert [success.value for success in app.success] == ["**Proved for every length**"]
     certificate = json.loads(LONG_MODEL_PATH.with_suffix(".certificate.json").read_text())
@@ -148,7 +148,7 @@ def test_the_long_network_is_proved_with_its_abstract_states_and_transitions():
 @pytest.mark.parametrize("view", ["Any length", "Extracted machine"])
 def test_other_views_name_the_verdict(source, expected, view):
     app = start()
-    app.sidebar.radio(key="model_source").set_value(source).run()
+    app.radio(key="model_source").set_value(source).run()
     open_view(app, view)
     assert expected.format(**SHIPPED_COUNTEREXAMPLE) in texts(app)
 
@@ -156,7 +156,7 @@ def test_other_views_name_the_verdict(source, expected, view):
 @pytest.mark.parametrize("source", ["Shipped model", "Shipped long-sums model"])
 def test_any_length_marks_the_proved_failure_only_where_there_is_one(source):
     app = start()
-    app.sidebar.radio(key="model_source").set_value(source).run()
+    app.radio(key="model_source").set_value(source).run()
     open_view(app, "Any length")
     chart = app.get("plotly_chart")[0].proto.spec
     failing = source == "Shipped model"
@@ -173,7 +173,7 @@ def test_any_length_marks_the_proved_failure_only_where_there_is_one(source):
 def test_every_view_follows_the_network_picker():
     app = start({"a": "0", "b": str(2**22 - 1)})  # a sum the shipped network gets wrong
     assert page_verdict(app).endswith("✗")
-    app.sidebar.radio(key="model_source").set_value("Shipped long-sums model").run()
+    app.radio(key="model_source").set_value("Shipped long-sums model").run()
     no_exception(app)
     assert page_verdict(app) == f"## Shipped long-sums model says 0 + {2**22 - 1} = {2**22 - 1} ✓"
 

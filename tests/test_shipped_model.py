@@ -113,7 +113,7 @@ def test_the_page_never_imports_keras():
     code = (
         "import sys, explainer, explainer.figures.unfolded_drawing, explainer.figures.step_drawing, "
         "explainer.figures.weights, explainer.figures.tables, "
-        "ui.addition; "
+        "ui.addition, ui.pair; "
         "explainer.load_weights(); "
         "print('keras' in sys.modules, 'tensorflow' in sys.modules)"
     )

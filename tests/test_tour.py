@@ -101,7 +101,7 @@ def test_a_first_visit_is_offered_the_tour_and_can_dismiss_it():
     app = AppTest.from_file(str(PROJECT_ROOT / "streamlit_app.py"), default_timeout=60).run()
     app.button(key="tour_dismiss").click().run()
     assert not [button for button in app.button if button.key == "tour_start"]
-    app.button(key="tour_start_sidebar").click().run()  # restartable from the sidebar
+    app.button(key="tour_restart").click().run()  # restartable from the page's tools
     assert app.session_state["tour_stop"] == 0
     assert app.query_params["tour"] == ["1"] or app.query_params["tour"] == "1"
 
@@ -213,7 +213,7 @@ def test_leaving_the_tour_puts_back_the_column_count():
     app.query_params["n"] = "70"
     app.run()
     assert app.number_input(key="columns").value == 70
-    app.button(key="tour_start_sidebar").click().run()
+    app.button(key="tour_start").click().run()
     assert app.number_input(key="columns").value != 70  # the stop's own pair runs over its own columns
     app.button(key="tour_leave").click().run()
     assert not app.exception
@@ -233,7 +233,7 @@ def test_the_tour_on_an_uploaded_network_without_carry_units_has_words_and_gives
     app.run()
     before = [block.value for block in app.markdown if block.value.startswith("## ")]
     assert before and "plain.npz" in before[0], before
-    app.button(key="tour_start_sidebar").click().run()
+    app.button(key="tour_start").click().run()
     for stop in range(len(STOPS)):
         assert not app.exception, stop
         failed = [warning.value for warning in app.warning if "could not be computed" in warning.value]

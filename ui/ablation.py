@@ -1,4 +1,4 @@
-"""The ablation controls: zero or clamp hidden units (e.g. in the sidebar), mirrored in the URL.
+"""The ablation controls: zero or clamp hidden units, in a popover beside the verdict they change; mirrored in the URL.
 
 :func:`ablation_ui` returns the :class:`~explainer.analysis.Ablation` to pass to ``trace_addition`` and to
 ``ui.insight.insight_ui``. It reads and writes ``?ablate=3,7&clamp=5:0.9`` so an ablation can be shared.
@@ -74,22 +74,47 @@ def _zero_units(units: tuple[int, ...]) -> None:
     st.session_state[ABLATE_CLAMPED] = [unit for unit in st.session_state.get(ABLATE_CLAMPED, []) if unit not in units]
 
 
-def ablation_ui(hidden_units: int, carry_units: Sequence[int] = ()) -> Ablation | None:
-    """Pick hidden units to zero or clamp; returns the :class:`Ablation` to run the network with, or ``None``.
+def _popover_label(hidden_units: int) -> str:
+    """What the popover's button says: what is switched off now, so a changed verdict has its reason in sight."""
+    try:
+        current = make_ablation(
+            hidden_units,
+            set(st.session_state.get(ABLATE_ZEROED, [])),
+            {
+                unit: float(st.session_state.get(_clamp_key(unit), 0.5))
+                for unit in st.session_state.get(ABLATE_CLAMPED, [])
+                if unit not in st.session_state.get(ABLATE_ZEROED, [])
+            },
+        )
+    except ValueError:
+        current = None
+    return "Switch units off" if current is None else f"Switched off: {current.describe()}"
+
+
+def ablation_ui(hidden_units: int, carry_units: Sequence[int] = (), notices=None) -> Ablation | None:
+    """Pick hidden units to zero or clamp, in a popover whose button says what is ablated; returns the
+    :class:`Ablation` to run the network with, or ``None``.
 
     ``carry_units`` (e.g. ``carry_probe(weights).top_carry_units``) adds a one-click "zero the carry units".
     The choice is mirrored in the URL (``ablate=3,7``, ``clamp=5:0.9``); a URL that does not parse falls
-    back to no ablation with a warning.
+    back to no ablation with a warning, drawn into ``notices`` (a container; by default here).
     """
     notice = _restore_ablation_from_url(hidden_units)
     if notice:
-        link_notice(notice)
+        with notices if notices is not None else st.container():
+            link_notice(notice)
     # A different network may have fewer units than the ones chosen before: drop those that no longer exist.
     for key in (ABLATE_ZEROED, ABLATE_CLAMPED):
         if key in st.session_state:
             st.session_state[key] = [unit for unit in st.session_state[key] if 0 <= unit < hidden_units]
         else:
             ensure_default(key, [])
+    with st.popover(_popover_label(hidden_units), icon=":material/content_cut:", key="ablation_popover"):
+        st.caption("Switch hidden units off, or hold them at a value, and watch what breaks.")
+        return _ablation_controls(hidden_units, carry_units)
+
+
+def _ablation_controls(hidden_units: int, carry_units: Sequence[int]) -> Ablation | None:
     units = list(range(hidden_units))
     zeroed, clamp_units = (
         st.multiselect(label, units, key=key, format_func=lambda unit: f"unit {unit}", help=help_text)
@@ -109,7 +134,6 @@ def ablation_ui(hidden_units: int, carry_units: Sequence[int] = ()) -> Ablation 
             continue
         ensure_default(_clamp_key(unit), 0.5)
         clamped[unit] = st.slider(f"Unit {unit} held at", 0.0, 1.0, step=0.001, format="%.3f", key=_clamp_key(unit))
-    # Stacked, not side by side: the sidebar is too narrow for two labelled buttons in a row.
     if carry_units:
         st.button(
             f"Zero the carry units ({', '.join(str(unit) for unit in carry_units)})",

@@ -65,10 +65,10 @@ from explainer.glossary import explain, words_caption
 from explainer.model.accuracy import exact_share
 from explainer.model.encoding import timesteps_for_operand_bits
 from explainer.verify.verdict import breaking_sum
-from ui.addition import set_pair
 from ui.charts import show_chart, show_table
 from ui.interchange import VIEW_NAME as INTERCHANGE_VIEW
 from ui.interchange import interchange_view
+from ui.pair import set_pair
 from ui.proof import VIEW_NAME as PROOF_VIEW
 from ui.proof import known_verdict, load_counterexample, proof_view, verdict_sentence
 from ui.state import (

@@ -1,5 +1,5 @@
-"""The clock of the page: while this session's run trains, or its replay plays, a small fragment in the sidebar
-reruns every fraction of a second and redraws the page when there is something new.
+"""The clock of the page: while this session's run trains, or its replay plays, a small fragment beside the network
+choice reruns every fraction of a second and redraws the page when there is something new.
 
 It costs one short server run per tick (reading a few attributes of the run); the whole page is redrawn
 only when a checkpoint arrived, the run moved in the queue or ended, or a replay frame is due. The run
@@ -60,7 +60,7 @@ def _tick() -> None:
 
 
 def live_updates_ui() -> None:
-    """Call at the top of the sidebar, before the network is chosen: records what this run will draw, moves
+    """Call before the network is chosen: records what this run will draw, moves
     a playing replay on, and starts the clock while there is something to follow."""
     st.session_state[SEEN_KEY] = _state()
     run = latest_run()

@@ -1,7 +1,7 @@
 """Which network the whole page shows: one of the two shipped ones (``assets/model.keras``, or
 ``assets/model-long.keras``, fine-tuned on long sums), one trained in this session (at a replayed
-checkpoint), or uploaded weights. The shipped weights come from ``st.cache_resource``, are read-only
-(:class:`RNNWeights`) and are never written."""
+checkpoint: :func:`replay_ui`, drawn beside the picture it changes), or uploaded weights. The shipped
+weights come from ``st.cache_resource``, are read-only (:class:`RNNWeights`) and are never written."""
 
 from __future__ import annotations
 
@@ -29,6 +29,8 @@ from ui.session_networks import (
 )
 from ui.state import MODEL_SOURCE
 
+REPLAY_SLIDER_WIDTH = 420  # px: room for ~20 checkpoints' ticks beside the ▶ Play toggle
+
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def _exact_accuracy(fingerprint: str, _weights: RNNWeights) -> float:
@@ -43,8 +45,8 @@ def accuracy_over_all_pairs(weights: RNNWeights) -> float:
 
 def model_source_ui(shipped_weights: RNNWeights, long_weights: RNNWeights | None = None) -> tuple[str, RNNWeights]:
     """Choose the network the whole page shows: shipped, the shipped long-sums network (``long_weights``, if it
-    loaded), trained in this session (at a replayed checkpoint), or uploaded. Meant for the sidebar. Returns a
-    label for headings and the weights to use everywhere.
+    loaded), trained in this session (at the checkpoint :func:`replay_ui` picks), or uploaded. Returns a label for
+    headings and the weights to use everywhere.
     """
     latest = latest_run()
     if st.session_state.get(FOLLOW_LIVE_KEY) and latest is not None and (latest.checkpoints or not latest.active):
@@ -105,28 +107,47 @@ def model_source_ui(shipped_weights: RNNWeights, long_weights: RNNWeights | None
             st.session_state[FOLLOWED_RUN_KEY] = id(run)
         elif followed:
             del st.session_state[FOLLOWED_RUN_KEY]
-        if len(steps) > 1:
-            st.select_slider(
-                "Replay training: checkpoint",
-                options=steps,
-                key=REPLAY_KEY,
-                format_func=lambda step: f"step {step:,}",
-                disabled=run.active,
-                help="Every view on the page shows the network as it was at this step of training "
-                "(while it trains: the newest checkpoint).",
-            )
-            if not run.active:
-                play_controls_ui("replay", "▶ Play the replay")
         checkpoint = selected_checkpoint(run)
-        settings = run.settings
-        st.caption(
-            f"{settings.recipe} recipe, seed {settings.seed}, H = {settings.hidden_units} · "
-            f"step {checkpoint.step:,} of {run.checkpoints[-1].step:,} · "
-            f"exact on {checkpoint.exact_accuracy:.1%} of all 16,384 pairs"
-        )
         return f"Your network (step {checkpoint.step:,})", checkpoint.weights
     if source == SOURCE_UPLOADED:
         weights, name = uploaded.weights, quoted(uploaded.name, limit=None)  # the name is shown as Markdown
         st.caption(f"{name}, H = {weights.hidden_units} · exact on {accuracy_over_all_pairs(weights):.1%}")
         return f"Your upload ({name})", weights
     return SOURCE_SHIPPED, shipped_weights
+
+
+def network_label() -> str:
+    """The network the page shows, in a few words (for the button that opens :func:`model_source_ui`)."""
+    return str(st.session_state.get(MODEL_SOURCE, SOURCE_SHIPPED))
+
+
+def replay_ui() -> None:
+    """While the page shows a run trained in this session: which checkpoint, how it scores, and (with more than
+    one checkpoint) the slider that replays the run and its ▶ Play, in a row. Every view on the page follows the
+    checkpoint (the page reruns when it moves). Call after :func:`model_source_ui`."""
+    run = selected_run()
+    if st.session_state.get(MODEL_SOURCE) != SOURCE_TRAINED or run is None:
+        return
+    steps = [checkpoint.step for checkpoint in run.checkpoints]
+    checkpoint, settings = selected_checkpoint(run), run.settings
+    summary = (
+        f"{settings.recipe} recipe, seed {settings.seed}, H = {settings.hidden_units} · "
+        f"step {checkpoint.step:,} of {steps[-1]:,} · exact on {checkpoint.exact_accuracy:.1%} of all 16,384 pairs"
+    )
+    if len(steps) < 2:
+        st.caption(summary)
+        return
+    with st.container(horizontal=True, wrap=True, vertical_alignment="bottom", key="replay_controls"):
+        st.select_slider(
+            "Replay training: checkpoint",
+            options=steps,
+            key=REPLAY_KEY,
+            format_func=lambda step: f"step {step:,}",
+            disabled=run.active,
+            help="Every view on the page shows the network as it was at this step of training "
+            "(while it trains: the newest checkpoint).",
+            width=REPLAY_SLIDER_WIDTH,
+        )
+        if not run.active:
+            play_controls_ui("replay", "▶ Play the replay")
+        st.caption(summary, width="content")

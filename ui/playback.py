@@ -37,11 +37,13 @@ def play_interval(name: str) -> float | None:
 def play_controls_ui(name: str, label: str) -> None:
     """A ▶ toggle and a speed, side by side where they fit whole, else the speed on the next line.
 
-    Each takes the width of its own words (fixed-share columns cut them in the narrow sidebar: "▶ Play the…",
-    "mediu"); the row wraps instead.
+    Each takes the width of its own words (fixed-share columns cut them: "▶ Play the…", "mediu"); the row wraps
+    instead. The pair takes the width of its contents, so it can share a row with other controls.
     """
     ensure_default(_speed_key(name), DEFAULT_SPEED)
-    with st.container(horizontal=True, wrap=True, vertical_alignment="center", key=f"play_{name}_controls"):
+    with st.container(
+        horizontal=True, wrap=True, vertical_alignment="center", width="content", key=f"play_{name}_controls"
+    ):
         st.toggle(label, key=_toggle_key(name), help="Press again to stop.", width="content")
         st.selectbox(
             "Speed",

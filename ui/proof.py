@@ -24,8 +24,8 @@ from explainer.glossary import explain, words_caption
 from explainer.verify import PROPERTY
 from explainer.verify.verdict import PAGE_TIME_LIMIT, Verdict, VerdictStore, read_verdict_file, verdict_in_child
 from explainer.wording import plural
-from ui.addition import set_columns, set_pair
 from ui.charts import show_chart, show_table
+from ui.pair import set_columns, set_pair
 
 VIEW_NAME = "Proof at every length"
 
@@ -192,7 +192,7 @@ def _this_pair_ui(verdict: Verdict, trace: AdditionTrace) -> None:
                 f"{trace.predicted_sum} ✗, wrong in column {', '.join(wrong)} (t = {', '.join(wrong)}). Step to it "
                 "with the slider above."
             )
-        else:  # an ablation in the sidebar changes the network the page runs
+        else:  # units switched off (beside the verdict) change the network the page runs
             st.markdown(f"On the page now: {trace.a} + {trace.b} over {columns} columns, with every bit right here.")
 
 
@@ -244,7 +244,7 @@ def proof_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation | N
         )
     )
     if ablation is not None:
-        st.info("The verdict is about the intact network: the sidebar's ablation is not verified.", icon="✂️")
+        st.info("The verdict is about the intact network: the units switched off above are not verified.", icon="✂️")
     if verdict.kind == "counterexample":
         _this_pair_ui(verdict, trace)
     _checked_ui(verdict)

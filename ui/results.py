@@ -29,7 +29,8 @@ def run_results_ui(run: TrainingRun) -> None:
     elif run.status == "stopped":
         st.info(
             f"Training stopped at step {checkpoints[-1].step:,}. "
-            f"Kept so far: {plural(len(checkpoints), 'checkpoint')}; replay them from the sidebar.",
+            f"Kept so far: {plural(len(checkpoints), 'checkpoint')}; replay them with the slider under “Network”, "
+            "above the picture.",
             icon="⏹️",
         )
     show_chart(
@@ -49,8 +50,8 @@ def run_results_ui(run: TrainingRun) -> None:
         "**What to look for:** exact accuracy sits near 0 for a long time (the plateau: the network gets single "
         "bits right but not whole sums), then jumps within a few checkpoints. The curves do not say what changed "
         "at the jump: replay a checkpoint before it and one after, and compare them in “What did it learn?”. "
-        f"The {HIGHLIGHT.name} diamond is the checkpoint the page is showing; move it with the replay slider in "
-        "the sidebar."
+        f"The {HIGHLIGHT.name} diamond is the checkpoint the page is showing; move it with the replay slider "
+        "under “Network”, above the picture."
     )
     st.caption(words_caption("loss"))
     _downloads_ui(run.settings, shown)

@@ -2,16 +2,18 @@
 
 The section and the view go into the address bar (``?section=…&view=…``, each the label in lower case with
 dashes, e.g. ``section=what-did-it-learn&view=state-space``), so a shared link opens the same view. A link
-naming something that does not exist gets a notice and the first one.
+naming something that does not exist gets a notice and the first one. A link to a section under the picture opens
+scrolled to it ("Inside one step" is beside the picture: in sight already).
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from explainer.sections import SECTIONS, SIDE_BY_SIDE_SECTION
+from explainer.sections import SECTIONS, SIDE_BY_SIDE_SECTION, STEP_SECTION
 from ui.echo import quoted
 from ui.interchange import VIEW_NAME as TRANSPLANT_VIEW
+from ui.scroll import SECTION_VIEW, scroll_to
 from ui.state import (
     INSIGHT_VIEW,
     LINK_READ_VIEW,
@@ -20,6 +22,7 @@ from ui.state import (
     browser_holds,
     first_time,
     link_get,
+    link_has,
     link_text,
     set_link,
     slug,
@@ -64,6 +67,8 @@ def restore_view_from_url(sections: list[str], views: tuple[str, ...]) -> list[s
             st.session_state[INSIGHT_VIEW] = view
         if notice:
             notices.append(notice)
+    if st.session_state.get(SECTION, sections[0]) != STEP_SECTION and (link_has(SECTION) or link_has(INSIGHT_VIEW)):
+        scroll_to(SECTION_VIEW, unless_asked=True)  # a shared view opens at that view, not ~4 screens above it
     return notices
 
 

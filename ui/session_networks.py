@@ -31,7 +31,7 @@ SOURCE_UPLOADED = "Uploaded weights"
 
 # The keys, from the page's state table (ui/state.py), by the names the modules here use.
 RUNS_KEY = RUNS  # list of TrainingRun, newest last
-SELECTED_RUN_KEY = SELECTED_RUN  # index into the runs that have checkpoints, chosen in the sidebar
+SELECTED_RUN_KEY = SELECTED_RUN  # index into the runs that have checkpoints, chosen under “Network”
 REPLAY_KEY = REPLAY_CHECKPOINT  # the step the replay slider points at
 MAX_KEPT_RUNS = 5  # per session; a run holds at most ~1.8 MB of checkpoints (400 at H = 32, float32)
 UPLOADED_KEY = UPLOADED_WEIGHTS  # UploadedWeights
@@ -60,7 +60,7 @@ def latest_run() -> TrainingRun | None:
 
 
 def selected_run() -> TrainingRun | None:
-    """The run the sidebar has chosen (the newest by default), if any run has made a checkpoint."""
+    """The run the page has chosen (the newest by default), if any run has made a checkpoint."""
     with_checkpoints = runs_with_checkpoints()
     if not with_checkpoints:
         return None

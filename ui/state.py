@@ -57,6 +57,7 @@ CLAMP_VALUE_PREFIX = "ablate_clamp_"  # + a unit: the value that unit is held at
 TOUR_STOP = "tour_stop"
 TOUR_SAVED_PAGE = "tour_saved_page"
 TOUR_OFFER_DONE = "tour_offer_done"
+SCROLL_TO = "scroll_to"
 TRAIN_RECIPE = "train_recipe"
 TRAIN_SEED = "train_seed"
 TRAIN_HIDDEN_UNITS = "train_hidden_units"
@@ -110,6 +111,7 @@ TABLE: tuple[Entry, ...] = (
     Entry(TOUR_STOP, "int | absent", None, "tour", "a stop number from 1 (explainer.tour.stop_number)"),
     Entry(TOUR_SAVED_PAGE, "dict", None, None, "the page's keys as they were when the tour started"),
     Entry(TOUR_OFFER_DONE, "bool", False),
+    Entry(SCROLL_TO, "str", None, None, "a part of the page (ui.scroll.PLACES) the next whole run brings into sight"),
     Entry(TRAIN_RECIPE, "str", "seed", None, "a recipe of ui.training_run.RECIPE_LEARNING_RATES"),
     # Seed 0 of the blog's recipe is how the shipped network was made (assets/model.json): training it again gives
     # the same weights, so the page starts at seed 1, which learns in 16,000 steps too (assets/sweep.json) and

@@ -8,27 +8,40 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.scroll import SCROLL_MARGIN_PX, SECTION_VIEW, TOUR_CARD
+
 # - Captions: Streamlit draws them grey (3.9:1 on white) and fades them while a run is under way (2.9:1);
 #   WCAG AA asks 4.5:1 for small text.
+# - The first screen holds the verdict, the unfolded addition and the top of its heatmap (1400 × 900): less room
+#   above the title (Streamlit leaves 6rem for its header bar, which needs ~3.75rem) and a smaller title.
 # - The "+" between the number boxes, at the height of the boxes.
-# - Phones (Streamlit stacks columns below 640 px): a smaller title, so the verdict fits on the first screen;
-#   the wide charts keep 680 px, enough for their labels, and scroll sideways in their own region instead.
+# - A tour card, and a section a link opens, stop below the header bar when scrolled to (ui.scroll).
+# - Phones (Streamlit stacks columns below 640 px): a smaller title still, so the verdict fits on the first
+#   screen; the wide charts keep 680 px, enough for their labels, and scroll sideways in their own region instead.
 #   The unfolded addition's region starts scrolled to its right end (right-to-left overflow), where t = 0 and
 #   the first columns are, as a written sum starts on the right; its contents stay left-to-right.
+# - Beside the picture at desktop width, "Inside one step"'s equations may be wider than their column: they
+#   scroll sideways in their own region (ui.styles' script gives it a tab stop) instead of being cut.
 PAGE_CSS = """
 <style>
 [data-testid="stCaptionContainer"] { opacity: 1 !important; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #55534f; }
+[data-testid="stMainBlockContainer"] { padding-top: 3.5rem; }
+h1 { font-size: 2.25rem !important; padding: 0 !important; }
 p.plus-sign { font-size: 1.75rem; font-weight: 600; margin: 0 0 0.1rem 0; line-height: 2.5rem; }
+SCROLL_MARGIN_RULE
+.katex-display { overflow-x: auto; overflow-y: hidden; }
 @media (max-width: 640px) {
-  h1 { font-size: 2rem !important; padding-top: 0 !important; }
+  h1 { font-size: 1.75rem !important; }
   .st-key-unfolded_chart, .st-key-step_chart, .st-key-weights_chart { overflow-x: auto; }
   .st-key-unfolded_chart > *, .st-key-step_chart > *, .st-key-weights_chart > * { min-width: 680px; }
   .st-key-unfolded_chart { direction: rtl; }
   .st-key-unfolded_chart > * { direction: ltr; }
 }
 </style>
-"""
+""".replace(
+    "SCROLL_MARGIN_RULE", f".st-key-{TOUR_CARD}, .st-key-{SECTION_VIEW} {{ scroll-margin-top: {SCROLL_MARGIN_PX}px; }}"
+)
 
 # An element that scrolls sideways (a wide equation on a phone) must be reachable with the keyboard, or its
 # hidden part cannot be read without a mouse: give each such element a tab stop and a name.

@@ -1,10 +1,11 @@
-"""The guided tour on the page: offered on a first visit, restartable from the sidebar, one stop per URL.
+"""The guided tour on the page: offered on a first visit, restartable from the toolbar, one stop per URL.
 
 The stops themselves (what each shows and says) are data in ``explainer/tour.py``. Here a stop is applied
 to the page by setting the same session-state keys the page's own controls use (the number boxes, the
 timestep, the section, the view, the ablation: ``ui.state.TOUR_SETS``), always from a callback or before
 those controls are drawn. Entering saves those keys; leaving puts them back, so the visitor returns to the
-page they had.
+page they had. A stop's card sits right above what it talks about (the picture, or the section under it), and
+entering a stop scrolls the card to the top of the window.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import streamlit as st
 from explainer import RNNWeights, timesteps_for
 from explainer.tour import STOPS, stop_number
 from ui.ablation import write_ablation_link
-from ui.addition import set_columns, set_pair
 from ui.echo import quoted
 from ui.guards import view_or_warning
+from ui.pair import set_columns, set_pair
+from ui.scroll import TOUR_CARD, scroll_to
 from ui.state import (
     A_TEXT,
     ABLATE_CLAMPED,
@@ -66,6 +68,7 @@ def _show_stop(index: int, weights: RNNWeights) -> None:
     write_ablation_link(zeroed, {})  # the address bar follows the stop, so a fresh link reads the same
     st.session_state[TOUR_STOP] = index
     set_link(TOUR_STOP, str(index + 1))
+    scroll_to(TOUR_CARD)
 
 
 def start_tour(weights: RNNWeights, index: int = 0) -> None:
@@ -119,36 +122,52 @@ def tour_from_url(weights: RNNWeights) -> str | None:
     return None
 
 
+def _offering() -> bool:
+    return st.session_state.get(TOUR_STOP) is None and not st.session_state.get(TOUR_OFFER_DONE)
+
+
 def tour_button(weights: RNNWeights) -> None:
-    """The sidebar's way to (re)start the tour at its first stop."""
+    """The way into the tour, among the page's tools: on a first visit the offer ("Take the tour" / "No thanks",
+    with :func:`tour_offer_note` under them), then a button that restarts it at its first stop. None while a stop
+    is open: its card has Leave."""
+    if st.session_state.get(TOUR_STOP) is not None:
+        return
+    if _offering():
+        st.button("Take the tour", key="tour_start", type="primary", on_click=start_tour, args=(weights, 0))
+        st.button("No thanks", key="tour_dismiss", on_click=_dismiss_offer)
+        return
     st.button(
-        f"Take the guided tour ({len(STOPS)} stops)",
-        key="tour_start_sidebar",
+        f"Guided tour ({len(STOPS)} stops)",
+        key="tour_restart",
         on_click=start_tour,
         args=(weights, 0),
-        width="stretch",
         icon=":material/explore:",
     )
 
 
+def tour_offer_note() -> None:
+    """On a first visit, what the tour is (under :func:`tour_button`'s offer)."""
+    if _offering():
+        st.caption(
+            f"**New here?** A {len(STOPS)}-stop tour sets the page up for you and tells you what to look at, "
+            "from 50 + 18 to where the network breaks."
+        )
+
+
+def tour_section() -> str | None:
+    """The section the open stop talks about (its card is drawn right above it), or None with no stop open."""
+    index = st.session_state.get(TOUR_STOP)
+    return None if index is None else STOPS[index].section
+
+
 def tour_ui(weights: RNNWeights) -> None:
-    """The open stop (its words and Back / Next / Leave), or on a first visit the offer of a tour."""
+    """The open stop's card: its words and Back / Next / Leave. Draw it right above what :func:`tour_section` names."""
     index = st.session_state.get(TOUR_STOP)
     if index is None:
-        if st.session_state.get(TOUR_OFFER_DONE):
-            return
-        with st.container(border=True, key="tour_offer"):
-            st.markdown(
-                f"**New here?** A {len(STOPS)}-stop tour sets the page up for you and tells you what to look at, "
-                "from 50 + 18 to where the network breaks."
-            )
-            with st.container(horizontal=True):
-                st.button("Take the tour", key="tour_start", type="primary", on_click=start_tour, args=(weights, 0))
-                st.button("No thanks", key="tour_dismiss", on_click=_dismiss_offer)
         return
     stop = STOPS[index]
     set_link(TOUR_STOP, str(index + 1))
-    with st.container(border=True, key="tour_card"):
+    with st.container(border=True, key=TOUR_CARD):
         st.markdown(f"**Tour, stop {index + 1} of {len(STOPS)}: {stop.title_for(weights)}**")
         with view_or_warning("This stop's words"):  # a visitor's own network may not suit every analysis
             st.markdown(stop.text(weights))

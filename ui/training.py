@@ -2,7 +2,8 @@
 
 The parts live in their own modules: :mod:`ui.training_run` (settings, the training child, Stop),
 :mod:`ui.results` (curves and downloads), :mod:`ui.upload`, :mod:`ui.sweep`; the session's runs and
-uploads are in :mod:`ui.session_networks`; the sidebar's choice of network is :mod:`ui.model_source`.
+uploads are in :mod:`ui.session_networks`; the page's choice of network (and the replay slider) is
+:mod:`ui.model_source`.
 """
 
 from __future__ import annotations

@@ -168,7 +168,7 @@ def _press_train() -> None:
         # click starts draw it, instead of a second whole-page run a poll later (bench/bench_live.py).
         run.wait_for_first_checkpoint(FIRST_CHECKPOINT_WAIT_SECONDS)
     runs = st.session_state.setdefault(RUNS_KEY, [])
-    runs.append(run)  # earlier runs stay selectable in the sidebar
+    runs.append(run)  # earlier runs stay selectable under “Network”
     if len(runs) > MAX_KEPT_RUNS:
         dropped = runs.pop(0)
         st.session_state[DROPPED_RUN_NOTICE] = (

@@ -22,8 +22,9 @@ st.session_state.setdefault("a_text", "50")
 st.session_state.setdefault("b_text", "18")
 a = parse_operand(st.text_input("a", key="a_text"), "a")
 b = parse_operand(st.text_input("b", key="b_text"), "b")
-with st.sidebar:
-    ablation = ablation_ui(weights.hidden_units, carry_probe(weights).top_carry_units)
+ablation = ablation_ui(  # a popover, as on the page
+    weights.hidden_units, carry_probe(weights).top_carry_units
+)
 trace = trace_addition(weights, a, b, ablation=ablation)
 st.markdown(f"pair: {a} + {b}")
 st.markdown(f"answer: {trace.predicted_sum}")
