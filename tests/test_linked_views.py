@@ -108,24 +108,36 @@ def test_a_tap_on_a_phone_selects_the_column(server_url, browser):
         context.close()
 
 
+def ringed(page, chart: str) -> list:
+    """What the Plotly chart ``chart`` rings as the current step: its "current step" traces' hover texts."""
+    return page.locator(f".st-key-{chart} .js-plotly-plot").evaluate(
+        "plot => plot.data.filter(trace => trace.meta === 'current step').map(trace => trace.hovertemplate)"
+    )
+
+
 def test_the_state_space_and_the_machine_ring_the_chosen_step(server_url, browser):
-    """ "What did it learn?" follows the step: the state space rings h_t, the machine the state h_t falls in; a
-    click on a column moves both."""
+    """ "What did it learn?" follows the step: the state space rings h_t, the machine the state h_t is in, and a
+    click on a column of the addition moves both."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
         page = context.new_page()
-        for view, chart, name in (
-            ("state-space", "insight_state_space", "step t="),
-            ("extracted-machine", "insight_machine_diagram", "step t="),
-        ):
+        for view, chart in (("state-space", "insight_state_space"), ("extracted-machine", "insight_machine_diagram")):
             page.goto(f"{server_url}/?a=127&b=1&t=2&section=what-did-it-learn&view={view}")
-            ring = f".st-key-{chart} .js-plotly-plot .scatterlayer"
             page.locator(f".st-key-{chart} .js-plotly-plot").wait_for(timeout=120_000)
-            page.get_by_text(f"{name}2", exact=False).first.wait_for(timeout=60_000)
+            page.get_by_text("after step t=2", exact=False).first.wait_for(timeout=60_000)
+            (before,) = ringed(page, chart)
+            assert "after step t=2" in before
             page.locator(f"{DRAWING} .hidden-state rect[data-unit='0'][data-t='4']").click(force=True)
-            page.get_by_text(f"{name}4", exact=False).first.wait_for(timeout=60_000)
             page.wait_for_function("() => new URLSearchParams(location.search).get('t') === '4'", timeout=30_000)
-            assert page.locator(ring).count() >= 1
+            page.get_by_text("after step t=4", exact=False).first.wait_for(timeout=60_000)
+            page.wait_for_function(
+                f"""() => {{
+                  const plot = document.querySelector('.st-key-{chart} .js-plotly-plot');
+                  return plot && plot.data && plot.data.some(
+                    trace => trace.meta === 'current step' && trace.hovertemplate.includes('after step t=4'));
+                }}""",
+                timeout=60_000,
+            )
             page.locator(f".st-key-{chart}").screenshot(path=str(ARTIFACTS / f"linked_{view}.png"))
     finally:
         context.close()

@@ -24,6 +24,7 @@ from explainer.figures.style import (
     CARRY_COLOURS,
     COLUMN_SUM_COLOURS,
     EMPTY_FILL,
+    HIGHLIGHT,
     INK,
     LAYOUT,
     NEUTRAL,
@@ -137,11 +138,13 @@ def state_space_figure(
     path: np.ndarray | None = None,
     path_labels: Sequence[str] = (),
     explained_variance_ratio: Sequence[float] = (np.nan, np.nan),
+    current_step: int | None = None,
 ) -> go.Figure:
     """Every hidden state projected to 2-D, coloured by carry (0/1) or column sum (0–3), with one path.
 
     ``points`` is ``(P, 2)``; ``colour_values`` ``(P,)``; ``path`` ``(T + 1, 2)`` starts at h_{-1} and is
-    drawn as arrows, arrow i labelled ``path_labels[i]`` (e.g. the input bits "1+0").
+    drawn as arrows, arrow i labelled ``path_labels[i]`` (e.g. the input bits "1+0"). ``current_step`` (with a
+    path): the page's step t, whose arrow is drawn and whose point h_t is ringed in the colour of the chosen step.
     """
     points = as_vector(points, "points", 2)
     colours = np.asarray(colour_values, dtype=int)
@@ -171,6 +174,8 @@ def state_space_figure(
         path = as_vector(path, "path", 2)
         if path.shape[1] != 2 or len(path_labels) not in (0, path.shape[0] - 1):
             raise ValueError(f"path must be (T + 1, 2) with T labels; got {path.shape} and {len(path_labels)} labels.")
+        if current_step is not None and not 0 <= current_step < path.shape[0] - 1:
+            raise ValueError(f"current_step must be a step 0–{path.shape[0] - 2}; got {current_step}.")
         extent = np.vstack([points, path])
         figure.add_trace(
             go.Scatter(
@@ -183,11 +188,14 @@ def state_space_figure(
                 hovertemplate="%{text}<extra></extra>",
             )
         )
-        for step in range(path.shape[0] - 1):
+        steps = [step for step in range(path.shape[0] - 1) if step != current_step]
+        # The chosen step last: its arrow and label on top (a path that stays put stacks its labels).
+        for step in steps if current_step is None else [*steps, current_step]:
             (x0, y0), (x1, y1) = path[step], path[step + 1]
+            colour, width = (HIGHLIGHT.hex, 3) if step == current_step else (INK, 1.8)
             figure.add_annotation(
                 x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y",
-                showarrow=True, arrowhead=3, arrowsize=1.2, arrowwidth=1.8, arrowcolor=INK, text="",
+                showarrow=True, arrowhead=3, arrowsize=1.2, arrowwidth=width, arrowcolor=colour, text="",
             )  # fmt: skip
             if path_labels:
                 figure.add_annotation(
@@ -195,9 +203,24 @@ def state_space_figure(
                     y=(y0 + y1) / 2,
                     text=f"t={step}: {path_labels[step]}",
                     showarrow=False,
-                    font={"size": 11},
+                    font={"size": 11, "color": INK},
                     bgcolor="rgba(255,255,255,0.8)",
+                    bordercolor=HIGHLIGHT.hex if step == current_step else None,
+                    borderwidth=2 if step == current_step else 0,
                 )
+        if current_step is not None:
+            x, y = path[current_step + 1]
+            figure.add_trace(
+                go.Scatter(
+                    x=[x],
+                    y=[y],
+                    mode="markers",
+                    name=f"h{current_step}: after step t={current_step}",
+                    marker={"color": HIGHLIGHT.hex, "size": 20, "symbol": "circle-open", "line": {"width": 4}},
+                    hovertemplate=f"h{current_step}, after step t={current_step}<extra></extra>",
+                    meta="current step",
+                )
+            )
     low, high = extent.min(0), extent.max(0)
     pad = 0.08 * np.maximum(high - low, 1e-6)
     ratio = np.asarray(explained_variance_ratio, dtype=float)
@@ -224,12 +247,18 @@ def _edge_labels(next_state: np.ndarray, output: np.ndarray) -> dict[tuple[int, 
 
 
 def machine_diagram_figure(
-    state_names: Sequence[str], next_state: np.ndarray, output: np.ndarray, start: int = 0
+    state_names: Sequence[str],
+    next_state: np.ndarray,
+    output: np.ndarray,
+    start: int = 0,
+    current: int | None = None,
+    current_step: int | None = None,
 ) -> go.Figure:
     """A state diagram: circles for states, arrows labelled ``ab/out`` (input bits a, b / bit written).
 
     ``next_state`` and ``output`` are ``(S, 4)`` int arrays indexed by input symbol 2·a + b; −1 entries
-    (never observed) are not drawn.
+    (never observed) are not drawn. ``current`` (a state number, with ``current_step`` t): the state the page's
+    step leaves the network in, ringed in the colour of the chosen step.
     """
     next_state = np.asarray(next_state, dtype=int)
     output = np.asarray(output, dtype=int)
@@ -238,6 +267,8 @@ def machine_diagram_figure(
         raise ValueError(f"next_state and output must be ({count}, 4); got {next_state.shape} and {output.shape}.")
     if not 0 <= start < count:
         raise ValueError(f"start must be a state number 0–{count - 1}; got {start}.")
+    if current is not None and not 0 <= current < count:
+        raise ValueError(f"current must be a state number 0–{count - 1}; got {current}.")
     angles = np.pi - 2 * np.pi * np.arange(count) / max(count, 1)  # the start state on the left
     positions = np.column_stack([np.cos(angles), np.sin(angles)]) if count > 1 else np.zeros((1, 2))
     figure = go.Figure()
@@ -301,6 +332,25 @@ def machine_diagram_figure(
             showlegend=False,
         )
     )
+    if current is not None:
+        x, y = positions[current]
+        after = "" if current_step is None else f"after step t={current_step}"
+        figure.add_trace(
+            go.Scatter(
+                x=[x],
+                y=[y],
+                mode="markers",
+                marker={"size": 86, "color": "rgba(0,0,0,0)", "line": {"color": HIGHLIGHT.hex, "width": 5}},
+                hovertemplate=f"{state_names[current]}: {after}<extra></extra>",
+                showlegend=False,
+                meta="current step",
+            )
+        )
+        if after:
+            figure.add_annotation(
+                x=x, y=y - 0.3, text=after, showarrow=False, font={"size": 12, "color": INK}, yanchor="top",
+                bgcolor="rgba(255,255,255,0.85)", bordercolor=HIGHLIGHT.hex, borderwidth=2,
+            )  # fmt: skip
     # The start arrow comes in from above, clear of the self-loops that point outwards.
     begin = positions[start]
     figure.add_annotation(
