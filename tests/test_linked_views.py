@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.browser import PROJECT_ROOT, require_browser
+from tests.support.network import ends_a_run
 
 require_browser()
 
@@ -40,6 +41,8 @@ def test_hovering_a_heatmap_cell_outlines_its_column_and_a_click_selects_it(serv
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
         page = context.new_page()
+        sockets = []
+        page.on("websocket", lambda socket: sockets.append(socket) if "/_stcore/stream" in socket.url else None)
         page.goto(f"{server_url}/?a=50&b=18&t=4")
         wait_for_step(page, 4)
         assert hovered_column(page) is None
@@ -87,6 +90,15 @@ def test_hovering_a_heatmap_cell_outlines_its_column_and_a_click_selects_it(serv
         assert hovered_column(page) == "2"
         page.keyboard.press("Enter")
         wait_for_step(page, 2)
+
+        # The column comes from the browser: anything but a column of this sum is ignored, and the page carries on.
+        host = page.locator(f"{DRAWING} .drawing")
+        for junk in ("5", -1, 8, 2.5, True, None, [3]):
+            with sockets[-1].expect_event("framereceived", predicate=ends_a_run, timeout=30_000):
+                host.evaluate("(host, value) => host.select(value)", junk)  # the run it starts ends
+        wait_for_step(page, 2)
+        host.evaluate("host => host.select(5)")
+        wait_for_step(page, 5)
         assert page.locator("[data-testid='stException']").count() == 0
     finally:
         context.close()
