@@ -579,6 +579,18 @@ def test_the_state_space_rings_the_point_of_the_chosen_step(shipped_weights):
         assert colours == ["#000000"] * (trace.timesteps - 1) + [HIGHLIGHT.hex]  # the chosen step's drawn last
         assert figure.layout.annotations[-1].text.startswith(f"t={step}:")  # its label on top of the others'
         assert figure.layout.annotations[-1].bordercolor == HIGHLIGHT.hex
+        # Steps that stay in one place with the same bits share a label (127 + 1 loops in "carry 1" from t = 1 on);
+        # every step is named by exactly one label.
+        named = []
+        for note in figure.layout.annotations:
+            if not note.showarrow:
+                steps, bits = note.text.removeprefix("t=").split(": ")
+                for part in steps.split(", "):
+                    first, _, last = part.partition("–")
+                    named += range(int(first), int(last or first) + 1)
+                    assert all(labels[index] == bits for index in range(int(first), int(last or first) + 1))
+        assert sorted(named) == list(range(trace.timesteps))
+        assert len([note for note in figure.layout.annotations if not note.showarrow]) < trace.timesteps
     plain = figures.state_space_figure(space.points, space.point_carry, "carry", path)
     assert not [data for data in plain.data if data.meta == "current step"]
     with pytest.raises(ValueError, match="current_step"):

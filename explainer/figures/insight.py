@@ -189,7 +189,7 @@ def state_space_figure(
             )
         )
         steps = [step for step in range(path.shape[0] - 1) if step != current_step]
-        # The chosen step last: its arrow and label on top (a path that stays put stacks its labels).
+        # The chosen step last: its arrow and label on top of the others.
         for step in steps if current_step is None else [*steps, current_step]:
             (x0, y0), (x1, y1) = path[step], path[step + 1]
             colour, width = (HIGHLIGHT.hex, 3) if step == current_step else (INK, 1.8)
@@ -197,16 +197,28 @@ def state_space_figure(
                 x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y",
                 showarrow=True, arrowhead=3, arrowsize=1.2, arrowwidth=width, arrowcolor=colour, text="",
             )  # fmt: skip
-            if path_labels:
+        if path_labels:
+            middles = (path[:-1] + path[1:]) / 2
+            span = np.ptp(np.vstack([points, path]), axis=0)
+            for group in _label_groups(middles, list(path_labels), steps, 0.04 * np.maximum(span, 1e-9)):
                 figure.add_annotation(
-                    x=(x0 + x1) / 2,
-                    y=(y0 + y1) / 2,
-                    text=f"t={step}: {path_labels[step]}",
+                    x=middles[group[0], 0],
+                    y=middles[group[0], 1],
+                    text=f"t={_steps_text(group)}: {path_labels[group[0]]}",
                     showarrow=False,
                     font={"size": 11, "color": INK},
                     bgcolor="rgba(255,255,255,0.8)",
-                    bordercolor=HIGHLIGHT.hex if step == current_step else None,
-                    borderwidth=2 if step == current_step else 0,
+                )
+            if current_step is not None:
+                figure.add_annotation(
+                    x=middles[current_step, 0],
+                    y=middles[current_step, 1],
+                    text=f"t={current_step}: {path_labels[current_step]}",
+                    showarrow=False,
+                    font={"size": 11, "color": INK},
+                    bgcolor="rgba(255,255,255,0.9)",
+                    bordercolor=HIGHLIGHT.hex,
+                    borderwidth=2,
                 )
         if current_step is not None:
             x, y = path[current_step + 1]
@@ -224,10 +236,40 @@ def state_space_figure(
     low, high = extent.min(0), extent.max(0)
     pad = 0.08 * np.maximum(high - low, 1e-6)
     ratio = np.asarray(explained_variance_ratio, dtype=float)
-    figure.update_layout(**LAYOUT, title="Every hidden state, projected onto its two main directions", height=480)
+    figure.update_layout(**LAYOUT, title="Every hidden state, projected onto its two main directions", height=520)
+    # The legend under the plot, in rows: beside it, it would take a third of a phone's width.
+    figure.update_layout(
+        legend={"orientation": "h", "yanchor": "top", "y": -0.14, "x": 0}, margin={**LAYOUT["margin"], "b": 90}
+    )
     figure.update_xaxes(range=[low[0] - pad[0], high[0] + pad[0]], title=f"direction 1 ({ratio[0]:.0%} of the spread)")
     figure.update_yaxes(range=[low[1] - pad[1], high[1] + pad[1]], title=f"direction 2 ({ratio[1]:.0%} of the spread)")
     return figure
+
+
+def _label_groups(places: np.ndarray, labels: list[str], steps: list[int], near: np.ndarray) -> list[list[int]]:
+    """``steps`` grouped so that steps with the same label at nearly the same place (closer than ``near`` on both
+    axes) share one label: a path that stays in one region would otherwise pile its labels on top of each other."""
+    groups: list[list[int]] = []
+    for step in steps:
+        for group in groups:
+            first = group[0]
+            if labels[first] == labels[step] and np.all(np.abs(places[first] - places[step]) < near):
+                group.append(step)
+                break
+        else:
+            groups.append([step])
+    return groups
+
+
+def _steps_text(steps: list[int]) -> str:
+    """Steps as a label writes them: runs of consecutive steps as "2–6", the rest separated by commas."""
+    runs: list[list[int]] = []
+    for step in steps:
+        if runs and step == runs[-1][-1] + 1:
+            runs[-1].append(step)
+        else:
+            runs.append([step])
+    return ", ".join(f"{run[0]}–{run[-1]}" if len(run) > 2 else ", ".join(map(str, run)) for run in runs)
 
 
 # --------------------------------------------------------------------------------------------------
