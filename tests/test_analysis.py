@@ -531,6 +531,10 @@ def test_probe_figures(shipped_weights):
     assert rows.data[0].z.shape == (2, 4)
     assert len(rows.layout.shapes) == 1 and rows.layout.shapes[0].x0 == 1.5  # the first disagreement, ringed
     assert not figures.carry_rows_figure([0, 1], [0, 1]).layout.shapes
+    chosen = figures.carry_rows_figure([0, 1, 1, 0], [0, 1, 0, 0], current_step=3).layout.shapes
+    assert [(shape.x0, shape.line.color) for shape in chosen] == [(1.5, WRONG.hex), (2.5, HIGHLIGHT.hex)]
+    with pytest.raises(ValueError, match="current_step"):
+        figures.carry_rows_figure([0, 1], [0, 1], current_step=2)
     with pytest.raises(ValueError, match="same length"):
         figures.carry_rows_figure([0, 1], [0, 1, 1])
 

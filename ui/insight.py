@@ -94,7 +94,7 @@ WRONG_PAIRS_OFFERED = 200
 # --------------------------------------------------------------------------------------------------
 
 
-def _probe_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation | None) -> None:
+def _probe_view(weights: RNNWeights, trace: AdditionTrace, timestep: int, ablation: Ablation | None) -> None:
     probe = carry_probe(weights)
     look_for(
         f"one straight cut through the {weights.hidden_units} hidden numbers separates 'carry' from 'no carry' at "
@@ -114,9 +114,10 @@ def _probe_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation | 
             f"The probe is fitted on the intact network; here it reads the ablated run ({describe_ablation(ablation)})."
         )
     show_chart(
-        carry_rows_figure(trace.carry_out, decoded, probe.score(trace.hidden)),
+        carry_rows_figure(trace.carry_out, decoded, probe.score(trace.hidden), current_step=timestep),
         key="insight_probe_rows",
-        alt="The true carry out of each column and the probe's carry out, read from h_t, for the current pair.",
+        alt="The true carry out of each column and the probe's carry out, read from h_t, for the current pair; "
+        f"the column of step t={timestep} is outlined.",
     )
     show_chart(
         probe_accuracy_figure(probe.accuracy_by_timestep),
@@ -337,7 +338,7 @@ def insight_ui(
     view = view or VIEWS[0]
     clipped = int(np.clip(timestep, 0, trace.timesteps - 1))
     if view == "Carry probe":
-        _probe_view(weights, trace, ablation)
+        _probe_view(weights, trace, clipped, ablation)
     elif view == "State space":
         state_space_view(weights, trace, clipped)
     elif view == "Extracted machine":

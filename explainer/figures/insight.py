@@ -81,11 +81,15 @@ def probe_units_figure(unit_importance: Sequence[float], top_units: Sequence[int
 
 
 def carry_rows_figure(
-    true_carry: Sequence[int], decoded_carry: Sequence[int], probe_score: Sequence[float] | None = None
+    true_carry: Sequence[int],
+    decoded_carry: Sequence[int],
+    probe_score: Sequence[float] | None = None,
+    current_step: int | None = None,
 ) -> go.Figure:
     """Two rows of bits over timesteps: the true carry out and the probe's reading, first disagreement ringed.
 
     Both rows are the carry *out* of column t (what h_t holds after reading it). Time runs right to left.
+    ``current_step``: the page's step, its column outlined in the colour of the chosen step.
     """
     truth = as_vector(true_carry, "true_carry").astype(int)
     decoded = as_vector(decoded_carry, "decoded_carry").astype(int)
@@ -121,6 +125,18 @@ def carry_rows_figure(
             type="rect", x0=first - 0.5, x1=first + 0.5, y0=-0.5, y1=1.5, line={"color": WRONG.hex, "width": 3}
         )
         figure.add_annotation(x=first, y=1.5, text="first disagreement", showarrow=False, yshift=12)
+    if current_step is not None:
+        if not 0 <= current_step < truth.size:
+            raise ValueError(f"current_step must be a step 0–{truth.size - 1}; got {current_step}.")
+        figure.add_shape(
+            type="rect",
+            x0=current_step - 0.5,
+            x1=current_step + 0.5,
+            y0=-0.5,
+            y1=1.5,
+            line={"color": HIGHLIGHT.hex, "width": 3},
+            name="current step",
+        )
     figure.update_layout(**LAYOUT, title=f"True carry out vs the {PROBE_CARRY_OUT_LABEL}", height=230)
     figure.update_yaxes(autorange="reversed")
     return figure
