@@ -252,7 +252,7 @@ def state_space_figure(
     low, high = extent.min(0), extent.max(0)
     pad = 0.08 * np.maximum(high - low, 1e-6)
     ratio = np.asarray(explained_variance_ratio, dtype=float)
-    figure.update_layout(**LAYOUT, title="Every hidden state, projected onto its two main directions", height=520)
+    figure.update_layout(**LAYOUT, title="Every hidden state, on its two main directions", height=520)
     # The legend under the plot, in rows: beside it, it would take a third of a phone's width.
     figure.update_layout(
         legend={"orientation": "h", "yanchor": "top", "y": -0.14, "x": 0}, margin={**LAYOUT["margin"], "b": 90}
