@@ -144,6 +144,11 @@ def test_every_column_is_a_button_and_the_hover_outline_spans_every_panel(trace)
     # Screen readers get the label and the buttons, not a thousand cells (the table under the drawing has them).
     hidden = [group for group in root if group.get("aria-hidden") == "true"]
     assert hidden and any(group.get("class") == "panel addition" for group in hidden[0].iter(f"{SVG}g"))
+    # A drawing with no step to choose ("Side by side") is a plain image: no buttons, no outline, no pointer style.
+    plain = parse(unfolded_drawing(trace, compact=True, selectable=False).with_column(None))
+    assert plain.get("role") == "img"
+    assert not [group for group in plain.iter(f"{SVG}g") if group.get("class") in ("columns", "hover-column")]
+    assert not list(plain.iter(f"{SVG}style"))
 
 
 def test_the_probe_row_marks_its_first_disagreement(trace):

@@ -221,6 +221,7 @@ def unfolded_drawing(
     highlighted_units: tuple[int, ...] = (),
     compact: bool = False,
     label: str = "Column addition with the hidden-state heatmap and output probability under each column.",
+    selectable: bool = True,
 ) -> UnfoldedDrawing:
     """The column addition, the hidden state and the output, stacked over one shared timestep axis.
 
@@ -232,7 +233,9 @@ def unfolded_drawing(
     ``highlighted_units`` outlines those units' rows; the chosen column is outlined by
     :meth:`UnfoldedDrawing.with_column`. ``compact`` suits half-width columns: smaller cells and text,
     probabilities to one decimal. Every value is in the tooltip of its cell; long sums write only the
-    probability labels that fit (:func:`labelled_columns`).
+    probability labels that fit (:func:`labelled_columns`). ``selectable`` (for a drawing on the page whose columns
+    choose the step): a button per column and the hover outline (:func:`_column_controls`); without it the drawing
+    is a plain image.
     """
     probability_format = ".1f" if compact else ".2f"
     timesteps, units = trace.timesteps, trace.hidden_units
@@ -344,13 +347,14 @@ def unfolded_drawing(
     top += row_height + 6
     parts.append(text(left + grid_width / 2, top + 46, TIME_AXIS_TITLE, font_size=13, fill=INK))
     parts.append(CHOSEN_PLACEHOLDER)  # drawn last: on top of every panel
-    # Screen readers get the drawing's label and the column buttons; its cells are in the table under it.
-    picture = element("g", "".join(parts), aria_hidden="true")
-    controls = _column_controls(left, column_width, timesteps, panels, top)
+    if selectable:
+        # Screen readers get the drawing's label and the column buttons; its cells are in the table under it.
+        picture = element("g", "".join(parts), aria_hidden="true")
+        content, role = COLUMN_STYLE + picture + _column_controls(left, column_width, timesteps, panels, top), "group"
+    else:
+        content, role = "".join(parts), "img"
     return UnfoldedDrawing(
-        body=document(
-            width, top + 60, COLUMN_STYLE + picture + controls, label=label, class_="unfolded-drawing", role="group"
-        ),
+        body=document(width, top + 60, content, label=label, class_="unfolded-drawing", role=role),
         timesteps=timesteps,
         left=left,
         column_width=column_width,
@@ -372,8 +376,8 @@ def unfolded_drawing(
 # The columns answer the pointer: the page's script (ui/charts.py) shows the hovered column's outline and selects a
 # clicked one; a keyboard reaches the same through the column buttons under the time axis.
 COLUMN_STYLE = (
-    "<style>.unfolded-drawing .panel rect,.unfolded-drawing .future,.unfolded-drawing .column-button"
-    "{cursor:pointer}.unfolded-drawing .column-button:focus{outline:none}"
+    "<style>.unfolded-drawing:has(.columns) :is(.panel rect,.future,.column-button){cursor:pointer}"
+    ".unfolded-drawing .column-button:focus{outline:none}"
     f".unfolded-drawing .column-button:focus-visible{{stroke:{HIGHLIGHT.hex};stroke-width:3}}</style>"
 )
 
