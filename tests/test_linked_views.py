@@ -90,6 +90,13 @@ def test_hovering_a_heatmap_cell_outlines_its_column_and_a_click_selects_it(serv
         assert hovered_column(page) == "2"
         page.keyboard.press("Enter")
         wait_for_step(page, 2)
+        # The chosen column's button is the current step for screen readers, and the drawing's one tab stop.
+        page.wait_for_function(
+            f"""() => [...document.querySelectorAll('{DRAWING} .column-button')].every(button =>
+                 (button.dataset.t === '2') === (button.getAttribute('aria-current') === 'step'
+                                                && button.getAttribute('tabindex') === '0'))""",
+            timeout=10_000,
+        )
 
         # The column comes from the browser: anything but a column of this sum is ignored, and the page carries on.
         host = page.locator(f"{DRAWING} .drawing")

@@ -146,6 +146,12 @@ function placeMarks(block, host) {
   host.drawnMarks = packed;
   marks.innerHTML = wanted.marks;
   if (wanted.column === null) marks.removeAttribute('data-t'); else marks.setAttribute('data-t', wanted.column);
+  // The chosen column's button says so to screen readers, and is the one Tab reaches.
+  for (const button of host.querySelectorAll('.column-button')) {
+    const chosen = button.dataset.t === String(wanted.column);
+    if (chosen) button.setAttribute('aria-current', 'step'); else button.removeAttribute('aria-current');
+    button.setAttribute('tabindex', chosen ? '0' : '-1');
+  }
   // On a phone the drawing scrolls sideways in its own region: keep the chosen column in sight.
   const outline = marks.querySelector('.outline');
   if (outline) requestAnimationFrame(() => {
