@@ -163,19 +163,19 @@ def measure(clicks: int, changes: int) -> dict:
             results["first_visit_cpu_ms"] = (after_visit - base_cpu) * 1000
 
             # "Next ▶" clicks, then as many clicks on the next column of the drawing (the same step, chosen there).
-            cpu_per_click, visible_ms, before = step_clicks(page, pid, after_visit, clicks, on_column=False)
-            results["next_click_cpu_median_ms"] = statistics.median(cpu_per_click)
-            results["next_click_cpu_p95_ms"] = percentile(cpu_per_click, 0.95)
-            results["next_click_cpu_mean_ms"] = statistics.fmean(cpu_per_click)
-            results["click_visible_p50_ms"] = statistics.median(visible_ms)
-            results["click_visible_p95_ms"] = percentile(visible_ms, 0.95)
-            results["clicks"] = len(cpu_per_click)
-            cpu_per_click, visible_ms, before = step_clicks(page, pid, before, clicks, on_column=True)
-            results["column_click_cpu_median_ms"] = statistics.median(cpu_per_click)
-            results["column_click_cpu_p95_ms"] = percentile(cpu_per_click, 0.95)
-            results["column_click_cpu_mean_ms"] = statistics.fmean(cpu_per_click)
-            results["column_click_visible_p50_ms"] = statistics.median(visible_ms)
-            results["column_click_visible_p95_ms"] = percentile(visible_ms, 0.95)
+            reading = after_visit  # the server's CPU counter after the last interaction
+            for on_column, cpu_name, visible_name in (
+                (False, "next_click", "click"),
+                (True, "column_click", "column_click"),
+            ):
+                cpu_per_click, visible_ms, reading = step_clicks(page, pid, reading, clicks, on_column)
+                results[f"{cpu_name}_cpu_median_ms"] = statistics.median(cpu_per_click)
+                results[f"{cpu_name}_cpu_p95_ms"] = percentile(cpu_per_click, 0.95)
+                results[f"{cpu_name}_cpu_mean_ms"] = statistics.fmean(cpu_per_click)
+                results[f"{visible_name}_visible_p50_ms"] = statistics.median(visible_ms)
+                results[f"{visible_name}_visible_p95_ms"] = percentile(visible_ms, 0.95)
+            results["clicks"] = clicks
+            before = reading
 
             # Number changes: type a new a, press Enter, wait for the new verdict.
             cpu_per_change = []
