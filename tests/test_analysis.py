@@ -15,6 +15,7 @@ import pytest
 from explainer import analysis, evaluate, forward, trace_addition
 from explainer.figures import insight as figures
 from explainer.figures import output as output_figures
+from explainer.figures.machine import machine_diagram_figure
 from explainer.figures.style import HIGHLIGHT, WRONG
 from explainer.model.accuracy import exhaustive_dataset
 from explainer.model.encoding import MAX_OPERAND, encode_batch
@@ -558,13 +559,13 @@ def test_state_space_figure(shipped_weights):
 
 def test_machine_diagram_figure(shipped_weights):
     machine = analysis.extract_machine(shipped_weights).minimal
-    figure = figures.machine_diagram_figure(machine.state_names, machine.next_state, machine.output, machine.start)
+    figure = machine_diagram_figure(machine.state_names, machine.next_state, machine.output, machine.start)
     assert list(figure.data[0].text) == list(machine.state_names)
     assert len(figure.layout.shapes) == 4  # two self-loops and one edge each way
     labels = " ".join(note.text for note in figure.layout.annotations if note.text)
     assert "11/0" in labels and "00/1" in labels and "start" in labels
     with pytest.raises(ValueError, match=r"must be \(2, 4\)"):
-        figures.machine_diagram_figure(machine.state_names, np.zeros((3, 4)), machine.output)
+        machine_diagram_figure(machine.state_names, np.zeros((3, 4)), machine.output)
 
 
 def test_the_state_space_rings_the_point_of_the_chosen_step(shipped_weights):
@@ -610,7 +611,7 @@ def test_the_machine_rings_the_state_the_chosen_step_leaves_the_network_in(shipp
     states = extracted.states_of(trace.hidden)
     assert [machine.state_names[state] for state in states] == [f"carry {carry}" for carry in trace.carry_out]
     for step in (0, 7):
-        figure = figures.machine_diagram_figure(
+        figure = machine_diagram_figure(
             machine.state_names, machine.next_state, machine.output, machine.start, int(states[step]), step
         )
         (ring,) = [data for data in figure.data if data.meta == "current step"]
@@ -619,10 +620,10 @@ def test_the_machine_rings_the_state_the_chosen_step_leaves_the_network_in(shipp
         assert (ring.x[0], ring.y[0]) == (circles.x[index], circles.y[index])
         assert ring.marker.line.color == HIGHLIGHT.hex
         assert f"after step t={step}" in [note.text for note in figure.layout.annotations]
-    unmarked = figures.machine_diagram_figure(machine.state_names, machine.next_state, machine.output, machine.start)
+    unmarked = machine_diagram_figure(machine.state_names, machine.next_state, machine.output, machine.start)
     assert not [data for data in unmarked.data if data.meta == "current step"]
     with pytest.raises(ValueError, match="current"):
-        figures.machine_diagram_figure(machine.state_names, machine.next_state, machine.output, 0, current=5)
+        machine_diagram_figure(machine.state_names, machine.next_state, machine.output, 0, current=5)
     with pytest.raises(ValueError, match=r"hidden must be \(T, 16\)"):
         extracted.states_of(trace.hidden[:, :3])
 

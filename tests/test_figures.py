@@ -404,7 +404,7 @@ def test_every_chart_on_the_page_has_a_text_alternative():
 
 
 def test_the_machine_diagrams_state_labels_are_readable_on_their_circles(shipped_weights):
-    from explainer.figures.insight import machine_diagram_figure
+    from explainer.figures.machine import machine_diagram_figure
     from explainer.figures.style import contrast_ratio
 
     machine = analysis.extract_machine(shipped_weights).minimal

@@ -11,8 +11,9 @@ import streamlit as st
 
 from explainer import AdditionTrace, RNNWeights
 from explainer.analysis import Ablation, describe_ablation, exact_accuracy, extract_machine, state_space
-from explainer.figures.insight import machine_diagram_figure, state_space_figure
+from explainer.figures.insight import state_space_figure
 from explainer.figures.lazy_pandas import pd
+from explainer.figures.machine import machine_diagram_figure
 from explainer.figures.style import HIGHLIGHT
 from explainer.figures.tables import seed_runs_table, state_space_path_table
 from explainer.glossary import explain, words_caption

@@ -15,6 +15,8 @@ from html import escape
 import numpy as np
 
 from explainer.analysis.probe import PROBE_CARRY_IN
+from explainer.figures.columns import COLUMN_STYLE, column_controls
+from explainer.figures.columns import column_x as _column_x
 from explainer.figures.style import (
     ACTIVATION_SCALE,
     CARRY,
@@ -204,11 +206,6 @@ class UnfoldedDrawing:
 CHOSEN_PLACEHOLDER = '<g class="chosen-column"></g>'
 
 
-def _column_x(left: float, column_width: float, timesteps: int, step: int) -> float:
-    """The left edge of column ``step``: t = 0 is the rightmost column, as on paper."""
-    return left + (timesteps - 1 - step) * column_width
-
-
 def _probability_label(x: float, y: float, words: str, size: int, colour: str, step: int) -> str:
     return text(
         x, y, words, font_size=size, fill=colour, class_="cell-text probability", data_t=step, pointer_events="none"
@@ -234,8 +231,8 @@ def unfolded_drawing(
     :meth:`UnfoldedDrawing.with_column`. ``compact`` suits half-width columns: smaller cells and text,
     probabilities to one decimal. Every value is in the tooltip of its cell; long sums write only the
     probability labels that fit (:func:`labelled_columns`). ``selectable`` (for a drawing on the page whose columns
-    choose the step): a button per column and the hover outline (:func:`_column_controls`); without it the drawing
-    is a plain image.
+    choose the step): a button per column and the hover outline (:mod:`explainer.figures.columns`); without it the
+    drawing is a plain image.
     """
     probability_format = ".1f" if compact else ".2f"
     timesteps, units = trace.timesteps, trace.hidden_units
@@ -350,7 +347,7 @@ def unfolded_drawing(
     if selectable:
         # Screen readers get the drawing's label and the column buttons; its cells are in the table under it.
         picture = element("g", "".join(parts), aria_hidden="true")
-        content, role = COLUMN_STYLE + picture + _column_controls(left, column_width, timesteps, panels, top), "group"
+        content, role = COLUMN_STYLE + picture + column_controls(left, column_width, timesteps, panels, top), "group"
     else:
         content, role = "".join(parts), "img"
     return UnfoldedDrawing(
@@ -370,48 +367,6 @@ def unfolded_drawing(
         answer_bands=tuple(answer_bands),
         sum_row_top=sum_row_top,
         carry_out=tuple(int(bit) for bit in trace.carry_out),
-    )
-
-
-# The columns answer the pointer: the page's script (ui/charts.py) shows the hovered column's outline and selects a
-# clicked one; a keyboard reaches the same through the column buttons under the time axis.
-COLUMN_STYLE = (
-    "<style>.unfolded-drawing:has(.columns) :is(.panel rect,.future,.column-button){cursor:pointer}"
-    ".unfolded-drawing .column-button:focus{outline:none}"
-    f".unfolded-drawing .column-button:focus-visible{{stroke:{HIGHLIGHT.hex};stroke-width:3}}</style>"
-)
-
-
-def _column_controls(
-    left: float, column_width: float, timesteps: int, panels: list[tuple[float, float]], axis_top: float
-) -> str:
-    """What makes a column answer the pointer and the keyboard, drawn over everything else.
-
-    - ``g.hover-column``: a dashed outline, in every panel, of the column under the pointer (or keyboard focus);
-      hidden until then. It is drawn at the leftmost column (t = T − 1) and moved by the page's script, which reads
-      the grid's geometry from ``g.columns``.
-    - ``g.columns``: one button per column over the time axis, named for screen readers; the first (t = 0) is in
-      the tab order, the arrow keys move between them (a single tab stop however long the sum).
-    """
-    outlines = "".join(
-        f'<rect x="{left:g}" y="{top - 1:g}" width="{column_width:g}" height="{height + 2:g}"/>'
-        for top, height in panels
-    )
-    hover = (
-        f'<g class="hover-column" visibility="hidden" pointer-events="none" fill="none" stroke="{HIGHLIGHT.hex}" '
-        f'stroke-width="2" stroke-dasharray="5 3" aria-hidden="true">{outlines}</g>'
-    )
-    grid_top = panels[0][0]
-    buttons = "".join(
-        f'<rect class="column-button" role="button" tabindex="{0 if step == 0 else -1}" data-t="{step}" '
-        f'aria-label="Show step t={step} (the {place_value(step)} column)" '
-        f'x="{_column_x(left, column_width, timesteps, step):g}" y="{axis_top:g}" width="{column_width:g}" '
-        f'height="32" fill="transparent"/>'
-        for step in range(timesteps)
-    )
-    return hover + (
-        f'<g class="columns" data-left="{left:g}" data-width="{column_width:g}" data-timesteps="{timesteps}" '
-        f'data-top="{grid_top:g}" data-bottom="{axis_top + 32:g}">{buttons}</g>'
     )
 
 
