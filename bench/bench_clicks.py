@@ -6,7 +6,8 @@
 
 - server CPU per interaction: utime + stime of the server and its children (``/proc/<pid>/stat``)
   read before an action and again once the page shows its result and the server has gone quiet:
-  a first visit, each "Next ▶" click (median and p95 over ``--clicks``), each change of a number.
+  a first visit, each "Next ▶" click (median and p95 over ``--clicks``), each click on the next column of the
+  unfolded addition (the same step, chosen in the drawing: as many), each change of a number.
 - click → new step visible: measured inside Chromium, from the click event to the moment the page
   shows "Step t = N reads" (and one animation frame after it), p50 and p95.
 - cold start: ``streamlit run`` launched → the hidden-state heatmap visible in Chromium (the browser is
@@ -48,13 +49,27 @@ TRANSPLANT_PAIR = (50, 18)  # 8 columns: the panel's column runs 0 … 6
 TIMEOUT_MS = 60_000
 PAIR = (1_000_000_000_000, 999_999_999_999)  # the "40-bit pair" preset
 
-# Clicks the button whose text is `button`, then resolves with the milliseconds until `expected` is in the
-# page's text, plus one animation frame (the frame that paints it). Runs in the page, so Playwright's own
-# round trips are not counted.
+# Clicks `what` (the text of a button, or a timestep: the middle of that column's first heatmap cell in the unfolded
+# addition, the click a reader makes on a column), then resolves with the milliseconds until `expected` is in the
+# page's text, plus one animation frame (the frame that paints it). Runs in the page, so Playwright's own round
+# trips are not counted.
+CLICK = """
+(what => {
+  if (typeof what === 'number') {
+    const cell = document.querySelector(`.st-key-unfolded_chart .hidden-state rect[data-t="${what}"]`);
+    if (!cell) throw new Error('no column ' + what);
+    const box = cell.getBoundingClientRect();
+    const at = {bubbles: true, clientX: box.left + box.width / 2, clientY: box.top + box.height / 2};
+    return () => cell.dispatchEvent(new MouseEvent('click', at));
+  }
+  const target = [...document.querySelectorAll('button')].find(b => b.innerText.trim() === what);
+  if (!target) throw new Error('no button ' + what);
+  return () => target.click();
+})
+"""
 CLICK_AND_WAIT = """
 async ([button, expected, timeoutMs]) => {
-  const target = [...document.querySelectorAll('button')].find(b => b.innerText.trim() === button);
-  if (!target) throw new Error('no button ' + button);
+  const click = CLICK_ON(button);
   const started = performance.now();
   // textContent of the Markdown blocks, not the page's innerText: innerText lays the whole page out on every
   // mutation, which cost this measurement more than the click it measures.
@@ -66,12 +81,12 @@ async ([button, expected, timeoutMs]) => {
       if (seen()) { observer.disconnect(); clearTimeout(timer); resolve(); }
     });
     observer.observe(document.body, {subtree: true, childList: true, characterData: true});
-    target.click();
+    click();
   });
   await new Promise(resolve => requestAnimationFrame(() => resolve()));
   return performance.now() - started;
 }
-"""
+""".replace("CLICK_ON", CLICK.strip())
 
 
 def cpu_seconds(pid: int) -> float:
@@ -97,6 +112,28 @@ def wait_until_quiet(pid: int, quiet_seconds: float = 0.25, limit_seconds: float
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[max(0, round(fraction * len(ordered)) - 1)]
+
+
+def step_clicks(page, pid: int, before: float, clicks: int, on_column: bool) -> tuple[list, list, float]:
+    """``clicks`` steps one column on from the page's current step, by "Next ▶" or (``on_column``) by a click on
+    that column of the drawing, wrapping back to t = 0 with "◀ Previous" clicks when the sum ends (not counted).
+    Returns the server CPU (ms) and the ms until the step shows, per click, and the CPU reading after the last."""
+    cpu_per_click, visible_ms = [], []
+    timesteps = sum(PAIR).bit_length()
+    step = int(page.locator(".st-key-unfolded_chart g.chosen-column").get_attribute("data-t"))
+    while len(cpu_per_click) < clicks:
+        if step == timesteps - 1:
+            while step > 0:
+                step -= 1
+                page.evaluate(CLICK_AND_WAIT, ["◀ Previous", f"Step t = {step} reads", TIMEOUT_MS])
+            before = wait_until_quiet(pid)
+        step += 1
+        target = step if on_column else "Next ▶"
+        visible_ms.append(page.evaluate(CLICK_AND_WAIT, [target, f"Step t = {step} reads", TIMEOUT_MS]))
+        after = wait_until_quiet(pid)
+        cpu_per_click.append((after - before) * 1000)
+        before = after
+    return cpu_per_click, visible_ms, before
 
 
 def measure(clicks: int, changes: int) -> dict:
@@ -125,28 +162,20 @@ def measure(clicks: int, changes: int) -> dict:
             after_visit = wait_until_quiet(pid)
             results["first_visit_cpu_ms"] = (after_visit - base_cpu) * 1000
 
-            # "Next ▶" clicks, wrapping back to t = 0 with "◀ Previous" clicks when the sum ends (not counted).
-            cpu_per_click, visible_ms = [], []
-            timesteps = sum(PAIR).bit_length()
-            step = 0
-            before = after_visit
-            while len(cpu_per_click) < clicks:
-                if step == timesteps - 1:
-                    while step > 0:
-                        step -= 1
-                        page.evaluate(CLICK_AND_WAIT, ["◀ Previous", f"Step t = {step} reads", TIMEOUT_MS])
-                    before = wait_until_quiet(pid)
-                step += 1
-                visible_ms.append(page.evaluate(CLICK_AND_WAIT, ["Next ▶", f"Step t = {step} reads", TIMEOUT_MS]))
-                after = wait_until_quiet(pid)
-                cpu_per_click.append((after - before) * 1000)
-                before = after
-            results["next_click_cpu_median_ms"] = statistics.median(cpu_per_click)
-            results["next_click_cpu_p95_ms"] = percentile(cpu_per_click, 0.95)
-            results["next_click_cpu_mean_ms"] = statistics.fmean(cpu_per_click)
-            results["click_visible_p50_ms"] = statistics.median(visible_ms)
-            results["click_visible_p95_ms"] = percentile(visible_ms, 0.95)
-            results["clicks"] = len(cpu_per_click)
+            # "Next ▶" clicks, then as many clicks on the next column of the drawing (the same step, chosen there).
+            reading = after_visit  # the server's CPU counter after the last interaction
+            for on_column, cpu_name, visible_name in (
+                (False, "next_click", "click"),
+                (True, "column_click", "column_click"),
+            ):
+                cpu_per_click, visible_ms, reading = step_clicks(page, pid, reading, clicks, on_column)
+                results[f"{cpu_name}_cpu_median_ms"] = statistics.median(cpu_per_click)
+                results[f"{cpu_name}_cpu_p95_ms"] = percentile(cpu_per_click, 0.95)
+                results[f"{cpu_name}_cpu_mean_ms"] = statistics.fmean(cpu_per_click)
+                results[f"{visible_name}_visible_p50_ms"] = statistics.median(visible_ms)
+                results[f"{visible_name}_visible_p95_ms"] = percentile(visible_ms, 0.95)
+            results["clicks"] = clicks
+            before = reading
 
             # Number changes: type a new a, press Enter, wait for the new verdict.
             cpu_per_change = []
@@ -236,6 +265,12 @@ def print_table(results: dict) -> None:
             "median ≤ 30 ms",
         ),
         (
+            f"server CPU per click on the next column of the drawing, median / p95 / mean of {results['clicks']}",
+            f"{results['column_click_cpu_median_ms']:.0f} / {results['column_click_cpu_p95_ms']:.0f} / "
+            f"{results['column_click_cpu_mean_ms']:.1f} ms",
+            "as 'Next ▶'",
+        ),
+        (
             f"server CPU per number change, median / p95 of {results['changes']}",
             f"{results['number_change_cpu_median_ms']:.0f} / {results['number_change_cpu_p95_ms']:.0f} ms",
             "median ≤ 60 ms",
@@ -244,6 +279,11 @@ def print_table(results: dict) -> None:
             "click → new step visible in Chromium, p50 / p95",
             f"{results['click_visible_p50_ms']:.0f} / {results['click_visible_p95_ms']:.0f} ms",
             "≤ 150 / ≤ 300 ms",
+        ),
+        (
+            "click on a column → new step visible, p50 / p95",
+            f"{results['column_click_visible_p50_ms']:.0f} / {results['column_click_visible_p95_ms']:.0f} ms",
+            "as 'Next ▶'",
         ),
         ("cold start: `streamlit run` → heatmap in Chromium", f"{results['cold_start_seconds']:.1f} s", "≤ 4 s"),
         (

@@ -6,8 +6,8 @@ driven by Chromium with its network emulated.
 - bytes per interaction, from the click until the run's ``script_finished`` message arrives: on the wire (a
   relay between Chromium and the server counts what the server sends, after the WebSocket's per-message
   compression) and the messages' own bytes (Playwright's ``framereceived``, as inflated in the browser); per
-  "Next ▶" click at 8 columns (50 + 18) and at 41 columns (the "40-bit pair"), per change of a number at 41
-  columns.
+  "Next ▶" click at 8 columns (50 + 18) and at 41 columns (the "40-bit pair"), per click on the next column of
+  the drawing at 41 columns (the same step, chosen there), per change of a number at 41 columns.
 - click → new step visible: measured inside Chromium, as ``bench/bench_clicks.py`` does (the click event to
   the frame that paints "Step t = N reads"), p50 and p95, for each network:
 
@@ -32,17 +32,18 @@ import json
 import statistics
 import sys
 
-from bench.bench_clicks import CLICK_AND_WAIT, percentile
+from bench.bench_clicks import CLICK, CLICK_AND_WAIT, percentile
 from tests.support.browser import HIDDEN_STATE_CELL, launch_chromium, streamlit_server, wait_until_healthy
 from tests.support.network import PROFILES, Profile, emulate_network, ends_a_run
 from tests.support.relay import CountingRelay
 
 TIMEOUT_MS = 120_000
-# Clicks "Next ▶" and resolves with [ms until the step's text is in the page, ms until the unfolded drawing's chosen
-# column is `timestep`], each plus the animation frame that paints it (as bench_clicks.CLICK_AND_WAIT).
+# Clicks "Next ▶" (or the column `timestep` of the drawing) and resolves with [ms until the step's text is in the
+# page, ms until the unfolded drawing's chosen column is `timestep`], each plus the animation frame that paints it
+# (as bench_clicks.CLICK_AND_WAIT).
 CLICK_AND_WAIT_DRAWN = """
-async ([expected, timestep, timeoutMs]) => {
-  const target = [...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'Next ▶');
+async ([expected, timestep, timeoutMs, onColumn]) => {
+  const click = CLICK_ON(onColumn ? timestep : 'Next ▶');
   const started = performance.now();
   const textSeen = () => [...document.querySelectorAll('[data-testid="stMarkdownContainer"]')]
     .some(block => block.textContent.includes(expected));
@@ -58,13 +59,13 @@ async ([expected, timestep, timeoutMs]) => {
     };
     const observer = new MutationObserver(check);
     observer.observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
-    target.click();
+    click();
   });
   await new Promise(resolve => requestAnimationFrame(() => resolve()));
   const frame = performance.now() - Math.max(...times);
   return times.map(time => time - started + frame);
 }
-"""
+""".replace("CLICK_ON", CLICK.strip())
 # What answering a click in the browser would cost at best: put a column's marks (already in the page) into the
 # drawing again and wait for the frame that paints them. Resolves with the median of `count` swaps, in ms.
 LOCAL_SWAP = """
@@ -89,6 +90,7 @@ LONG_PAIR = (1_000_000_000_000, 999_999_999_999)  # 41 columns
 
 TARGETS = {  # (measure, limit)
     "click_bytes_41_columns_median": 10_000,
+    "column_click_bytes_41_columns_median": 10_000,
     "127.0.0.1 click_visible_41_columns_p50_ms": 150.0,
     "4G click_visible_41_columns_p50_ms": 200.0,
     "3G click_visible_41_columns_p50_ms": 400.0,
@@ -125,11 +127,14 @@ def emulate(page, relay: CountingRelay, profile: Profile) -> None:
     emulate_network(page, profile)
 
 
-def clicks(page, wire: Wire, timesteps: int, count: int) -> tuple[list[int], list[int], list[float], list[float]]:
-    """``count`` "Next ▶" clicks from t = 0, wrapping back to t = 0 with "◀ Previous" clicks (not counted): bytes
-    on the wire, messages' bytes, ms until the step's text shows, ms until the drawing's chosen column moved."""
+def clicks(
+    page, wire: Wire, timesteps: int, count: int, on_column: bool = False
+) -> tuple[list[int], list[int], list[float], list[float]]:
+    """``count`` "Next ▶" clicks (or clicks on the next column of the drawing) from the current step, wrapping back
+    to t = 0 with "◀ Previous" clicks (not counted): bytes on the wire, messages' bytes, ms until the step's text
+    shows, ms until the drawing's chosen column moved."""
     on_wire, sent, visible, drawn = [], [], [], []
-    step = 0
+    step = int(page.locator(".st-key-unfolded_chart g.chosen-column").get_attribute("data-t"))
     while len(sent) < count:
         if step == timesteps - 1:
             while step > 0:
@@ -139,7 +144,7 @@ def clicks(page, wire: Wire, timesteps: int, count: int) -> tuple[list[int], lis
                 )
         step += 1
         wire_size, size, (text_ms, drawn_ms) = wire.interaction(
-            lambda s=step: page.evaluate(CLICK_AND_WAIT_DRAWN, [f"Step t = {s} reads", s, TIMEOUT_MS])
+            lambda s=step: page.evaluate(CLICK_AND_WAIT_DRAWN, [f"Step t = {s} reads", s, TIMEOUT_MS, on_column])
         )
         on_wire.append(wire_size)
         sent.append(size)
@@ -175,6 +180,13 @@ def measure_profile(browser, relay: CountingRelay, profile: Profile, click_count
             results[f"click_visible_{label}_p50_ms"] = statistics.median(visible)
             results[f"click_visible_{label}_p95_ms"] = percentile(visible, 0.95)
             results[f"click_drawn_{label}_p50_ms"] = statistics.median(drawn)
+        # Clicks on the next column of the drawing: the same step as "Next ▶", chosen in the drawing.
+        on_wire, sent, visible, drawn = clicks(page, wire, sum(LONG_PAIR).bit_length(), click_count, on_column=True)
+        results["column_click_bytes_41_columns_median"] = statistics.median(on_wire)
+        results["column_click_bytes_41_columns_max"] = max(on_wire)
+        results["column_click_message_bytes_41_columns_median"] = statistics.median(sent)
+        results["column_click_visible_41_columns_p50_ms"] = statistics.median(visible)
+        results["column_click_drawn_41_columns_p50_ms"] = statistics.median(drawn)
         results["local_swap_41_columns_p50_ms"] = page.evaluate(LOCAL_SWAP, 21)
         changes, change_messages = [], []
         for index in range(change_count):  # a new 41-column pair: the new drawing goes out
@@ -207,7 +219,13 @@ def measure(click_count: int, change_count: int, profiles: tuple[Profile, ...] =
         finally:
             browser.close()
     # Bytes do not depend on the network: the unthrottled run's are the figures.
-    for kind in ("click_bytes_8_columns", "click_bytes_41_columns", "change_bytes_41_columns"):
+    kinds = (
+        "click_bytes_8_columns",
+        "click_bytes_41_columns",
+        "column_click_bytes_41_columns",
+        "change_bytes_41_columns",
+    )
+    for kind in kinds:
         for name in (f"{kind}_median", f"{kind.replace('_bytes', '_message_bytes')}_median"):
             if f"127.0.0.1 {name}" in results:
                 results[name] = results[f"127.0.0.1 {name}"]
@@ -217,26 +235,33 @@ def measure(click_count: int, change_count: int, profiles: tuple[Profile, ...] =
 def print_table(results: dict) -> None:
     kb = lambda value: f"{value / 1000:.1f} kB"  # noqa: E731
     print(f"Bytes the server sends per interaction, on the wire (messages' own bytes), median of {results['clicks']}:")
-    print("| | 'Next ▶', 8 columns | 'Next ▶', 41 columns | new number, 41 columns |")
-    print("|---|---|---|---|")
+    print("| | 'Next ▶', 8 columns | 'Next ▶', 41 columns | a column clicked, 41 columns | new number, 41 columns |")
+    print("|---|---|---|---|---|")
     profiles = [PROFILES[name] for name in results["profiles"]]
     for profile in profiles:
         cells = []
-        for kind in ("click_bytes_8_columns", "click_bytes_41_columns", "change_bytes_41_columns"):
+        for kind in (
+            "click_bytes_8_columns",
+            "click_bytes_41_columns",
+            "column_click_bytes_41_columns",
+            "change_bytes_41_columns",
+        ):
             wire = results.get(f"{profile.name} {kind}_median")
             own = results.get(f"{profile.name} {kind.replace('_bytes', '_message_bytes')}_median")
             cells.append("–" if wire is None else f"{kb(wire)} ({kb(own)})")
         print(f"| {profile.name} | {' | '.join(cells)} |")
     print()
     print("Click → new step visible in Chromium, p50 / p95 (→ the drawing's chosen column moved, p50):")
-    print("| | 8 columns | 41 columns | target (41 columns, p50) |")
-    print("|---|---|---|---|")
+    print("| | 8 columns | 41 columns | a column clicked, 41 columns (p50) | target (41 columns, p50) |")
+    print("|---|---|---|---|---|")
     for profile in profiles:
         name = profile.name
         cells = []
         for label in ("8_columns", "41_columns"):
             p50, p95 = (results[f"{name} click_visible_{label}_{which}_ms"] for which in ("p50", "p95"))
             cells.append(f"{p50:.0f} / {p95:.0f} ms ({results[f'{name} click_drawn_{label}_p50_ms']:.0f} ms)")
+        column = results[f"{name} column_click_visible_41_columns_p50_ms"]
+        cells.append(f"{column:.0f} ms ({results[f'{name} column_click_drawn_41_columns_p50_ms']:.0f} ms)")
         target = f"≤ {TARGETS[f'{name} click_visible_41_columns_p50_ms']:.0f} ms"
         print(f"| {name} | {' | '.join(cells)} | {target} |")
     swap = results[f"{profiles[0].name} local_swap_41_columns_p50_ms"]

@@ -15,7 +15,8 @@ import pytest
 from explainer import analysis, evaluate, forward, trace_addition
 from explainer.figures import insight as figures
 from explainer.figures import output as output_figures
-from explainer.figures.style import WRONG
+from explainer.figures.machine import machine_diagram_figure
+from explainer.figures.style import HIGHLIGHT, WRONG
 from explainer.model.accuracy import exhaustive_dataset
 from explainer.model.encoding import MAX_OPERAND, encode_batch
 from explainer.model.network import RNNWeights
@@ -531,6 +532,10 @@ def test_probe_figures(shipped_weights):
     assert rows.data[0].z.shape == (2, 4)
     assert len(rows.layout.shapes) == 1 and rows.layout.shapes[0].x0 == 1.5  # the first disagreement, ringed
     assert not figures.carry_rows_figure([0, 1], [0, 1]).layout.shapes
+    chosen = figures.carry_rows_figure([0, 1, 1, 0], [0, 1, 0, 0], current_step=3).layout.shapes
+    assert [(shape.x0, shape.line.color) for shape in chosen] == [(1.5, WRONG.hex), (2.5, HIGHLIGHT.hex)]
+    with pytest.raises(ValueError, match="current_step"):
+        figures.carry_rows_figure([0, 1], [0, 1], current_step=2)
     with pytest.raises(ValueError, match="same length"):
         figures.carry_rows_figure([0, 1], [0, 1, 1])
 
@@ -554,13 +559,73 @@ def test_state_space_figure(shipped_weights):
 
 def test_machine_diagram_figure(shipped_weights):
     machine = analysis.extract_machine(shipped_weights).minimal
-    figure = figures.machine_diagram_figure(machine.state_names, machine.next_state, machine.output, machine.start)
+    figure = machine_diagram_figure(machine.state_names, machine.next_state, machine.output, machine.start)
     assert list(figure.data[0].text) == list(machine.state_names)
     assert len(figure.layout.shapes) == 4  # two self-loops and one edge each way
     labels = " ".join(note.text for note in figure.layout.annotations if note.text)
     assert "11/0" in labels and "00/1" in labels and "start" in labels
     with pytest.raises(ValueError, match=r"must be \(2, 4\)"):
-        figures.machine_diagram_figure(machine.state_names, np.zeros((3, 4)), machine.output)
+        machine_diagram_figure(machine.state_names, np.zeros((3, 4)), machine.output)
+
+
+def test_the_state_space_rings_the_point_of_the_chosen_step(shipped_weights):
+    """Issue 22 item 7: h_t (path point t + 1) is ringed in the chosen step's colour and step t's arrow drawn in it;
+    the other arrows stay ink, and a step outside the path is refused."""
+    space = analysis.state_space(shipped_weights)
+    trace = trace_addition(shipped_weights, 127, 1)
+    path = space.path(trace.hidden)
+    labels = [f"{a_bit}+{b_bit}" for a_bit, b_bit in trace.input_bits]
+    for step in (0, 3, trace.timesteps - 1):
+        figure = figures.state_space_figure(space.points, space.point_carry, "carry", path, labels, current_step=step)
+        (ring,) = [data for data in figure.data if data.meta == "current step"]
+        assert (ring.x[0], ring.y[0]) == tuple(path[step + 1])
+        assert ring.marker.color == HIGHLIGHT.hex and ring.name == f"h{step}: after step t={step}"
+        colours = [note.arrowcolor for note in figure.layout.annotations if note.showarrow]
+        assert colours == ["#000000"] * (trace.timesteps - 1) + [HIGHLIGHT.hex]  # the chosen step's drawn last
+        assert figure.layout.annotations[-1].text.startswith(f"t={step}:")  # its label on top of the others'
+        assert figure.layout.annotations[-1].bordercolor == HIGHLIGHT.hex
+        # Steps that stay in one place with the same bits share a label (127 + 1 loops in "carry 1" from t = 1 on);
+        # every step is named by exactly one label.
+        named = []
+        for note in figure.layout.annotations:
+            if not note.showarrow:
+                steps, bits = note.text.removeprefix("t=").split(": ")
+                for part in steps.split(", "):
+                    first, _, last = part.partition("–")
+                    named += range(int(first), int(last or first) + 1)
+                    assert all(labels[index] == bits for index in range(int(first), int(last or first) + 1))
+        assert sorted(named) == list(range(trace.timesteps))
+        assert len([note for note in figure.layout.annotations if not note.showarrow]) < trace.timesteps
+    plain = figures.state_space_figure(space.points, space.point_carry, "carry", path)
+    assert not [data for data in plain.data if data.meta == "current step"]
+    with pytest.raises(ValueError, match="current_step"):
+        figures.state_space_figure(space.points, space.point_carry, "carry", path, current_step=trace.timesteps)
+
+
+def test_the_machine_rings_the_state_the_chosen_step_leaves_the_network_in(shipped_weights):
+    """The shipped network's machine is the carry machine, so after step t of 127 + 1 its h_t is in the state named
+    after that column's true carry out; the diagram rings that state and says which step."""
+    extracted = analysis.extract_machine(shipped_weights)
+    machine = extracted.minimal
+    trace = trace_addition(shipped_weights, 127, 1)
+    states = extracted.states_of(trace.hidden)
+    assert [machine.state_names[state] for state in states] == [f"carry {carry}" for carry in trace.carry_out]
+    for step in (0, 7):
+        figure = machine_diagram_figure(
+            machine.state_names, machine.next_state, machine.output, machine.start, int(states[step]), step
+        )
+        (ring,) = [data for data in figure.data if data.meta == "current step"]
+        (circles,) = [data for data in figure.data if data.mode == "markers+text"]
+        index = list(circles.text).index(f"carry {trace.carry_out[step]}")
+        assert (ring.x[0], ring.y[0]) == (circles.x[index], circles.y[index])
+        assert ring.marker.line.color == HIGHLIGHT.hex
+        assert f"after step t={step}" in [note.text for note in figure.layout.annotations]
+    unmarked = machine_diagram_figure(machine.state_names, machine.next_state, machine.output, machine.start)
+    assert not [data for data in unmarked.data if data.meta == "current step"]
+    with pytest.raises(ValueError, match="current"):
+        machine_diagram_figure(machine.state_names, machine.next_state, machine.output, 0, current=5)
+    with pytest.raises(ValueError, match=r"hidden must be \(T, 16\)"):
+        extracted.states_of(trace.hidden[:, :3])
 
 
 def test_correctness_ablation_and_length_figures(shipped_weights):

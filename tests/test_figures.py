@@ -11,7 +11,7 @@ import pytest
 from explainer import analysis, trace_addition
 from explainer.figures.step_drawing import step_drawing
 from explainer.figures.step_equations import step_equations
-from explainer.figures.style import ACTIVATION_SCALE, WRONG_FILL, scale_colours
+from explainer.figures.style import ACTIVATION_SCALE, HIGHLIGHT, WRONG_FILL, scale_colours
 from explainer.figures.tables import step_table, trace_csv, trace_table
 from explainer.figures.unfolded_drawing import ADDITION_ROWS, unfolded_drawing
 from explainer.figures.weights import weights_figure
@@ -121,6 +121,36 @@ def test_the_chosen_timestep_is_outlined_in_every_panel(trace):
         drawing.chosen_column(9)
 
 
+def test_every_column_is_a_button_and_the_hover_outline_spans_every_panel(trace):
+    """Issue 22 item 7: a column answers the pointer and the keyboard. One named button per column (a single tab
+    stop: t = 0's), the grid's geometry for the page's script, and a hidden hover outline per panel at t = T − 1."""
+    drawing = unfolded_drawing(trace)
+    root = parse(drawing.with_column(2))
+    (grid,) = [group for group in root.iter(f"{SVG}g") if group.get("class") == "columns"]
+    buttons = list(grid.iter(f"{SVG}rect"))
+    assert [button.get("data-t") for button in buttons] == [str(step) for step in range(trace.timesteps)]
+    assert all(button.get("role") == "button" and button.get("aria-label") for button in buttons)
+    assert buttons[3].get("aria-label") == "Show step t=3 (the 2³ column)"
+    assert [button.get("tabindex") for button in buttons] == ["0"] + ["-1"] * (trace.timesteps - 1)
+    for step in (0, 5):  # each button sits under its own column
+        assert {float(buttons[step].get("x"))} == column_left(root, "hidden-state", step)
+    assert float(grid.get("data-left")) == drawing.left and float(grid.get("data-width")) == drawing.column_width
+    assert int(grid.get("data-timesteps")) == trace.timesteps
+    (hover,) = [group for group in root.iter(f"{SVG}g") if group.get("class") == "hover-column"]
+    assert hover.get("visibility") == "hidden" and hover.get("stroke") == HIGHLIGHT.hex
+    outlines = list(hover.iter(f"{SVG}rect"))
+    assert len(outlines) == 3  # the addition, the hidden state, the output
+    assert {float(outline.get("x")) for outline in outlines} == column_left(root, "hidden-state", trace.timesteps - 1)
+    # Screen readers get the label and the buttons, not a thousand cells (the table under the drawing has them).
+    hidden = [group for group in root if group.get("aria-hidden") == "true"]
+    assert hidden and any(group.get("class") == "panel addition" for group in hidden[0].iter(f"{SVG}g"))
+    # A drawing with no step to choose ("Side by side") is a plain image: no buttons, no outline, no pointer style.
+    plain = parse(unfolded_drawing(trace, compact=True, selectable=False).with_column(None))
+    assert plain.get("role") == "img"
+    assert not [group for group in plain.iter(f"{SVG}g") if group.get("class") in ("columns", "hover-column")]
+    assert not list(plain.iter(f"{SVG}style"))
+
+
 def test_the_probe_row_marks_its_first_disagreement(trace):
     probe = trace.carry_out.copy()
     probe[2] = 1 - probe[2]  # the probe misreads the carry out of column 2, i.e. into column 3
@@ -185,9 +215,9 @@ def test_the_drawings_are_well_formed_svg(shipped_weights, trace, timestep):
         step_drawing(trace, shipped_weights, timestep or 0),
         step_drawing(ablated, shipped_weights, timestep or 0),
     ]
-    for svg in drawings:
-        root = parse(svg)
-        assert root.get("role") == "img" and root.get("aria-label")
+    for svg, role in zip(drawings, ("group", "group", "img", "img"), strict=True):
+        root = parse(svg)  # the unfolded drawing holds its column buttons: a group, not an image
+        assert root.get("role") == role and root.get("aria-label")
     assert parse(drawings[1]).get("aria-label") == 'A <b>"label"</b> & more'
     carry_units = [element for element in parse(drawings[0]).iter(f"{SVG}rect") if element.get("class") == "carry-unit"]
     assert sorted(int(element.get("data-unit")) for element in carry_units) == sorted(probe.top_carry_units)
@@ -374,7 +404,7 @@ def test_every_chart_on_the_page_has_a_text_alternative():
 
 
 def test_the_machine_diagrams_state_labels_are_readable_on_their_circles(shipped_weights):
-    from explainer.figures.insight import machine_diagram_figure
+    from explainer.figures.machine import machine_diagram_figure
     from explainer.figures.style import contrast_ratio
 
     machine = analysis.extract_machine(shipped_weights).minimal

@@ -84,6 +84,26 @@ def test_a_step_click_sends_a_few_kilobytes_at_41_columns(context, relay):
     assert page.locator(HIDDEN_STATE_CELL).first.get_attribute("data-drawn-before") == "yes"
 
 
+def test_choosing_a_column_in_the_drawing_costs_what_a_next_click_costs(context, relay):
+    """Issue 22 item 7: a click on a column of the unfolded addition sets the same step "Next ▶" sets, through one
+    small event from the drawing: the server sends the marks and the step, not the body again."""
+    page = context.new_page()
+    messages = Messages(page)
+    open_pair(page, relay, 0)
+    page.locator(HIDDEN_STATE_CELL).first.evaluate("cell => { cell.dataset.drawnBefore = 'yes'; }")
+    next_wire, next_own = click_next(page, messages, relay, 1)
+    for timestep in (2, 3, 4):
+        start, wire_start = len(messages.sizes), relay.bytes_to_client
+        cell = page.locator(f".st-key-unfolded_chart .hidden-state rect[data-unit='0'][data-t='{timestep}']")
+        with messages.socket.expect_event("framereceived", predicate=ends_a_run, timeout=60_000):
+            cell.click(force=True)  # covered (not reached yet) until the click reaches it
+        assert_drawn(page, timestep)
+        on_wire, own = relay.bytes_to_client - wire_start, sum(messages.sizes[start:])
+        assert on_wire <= 10_000 and on_wire <= 1.15 * next_wire, (timestep, on_wire, next_wire)
+        assert own <= 14_000 and own <= 1.15 * next_own, (timestep, own, next_own)
+    assert page.locator(HIDDEN_STATE_CELL).first.get_attribute("data-drawn-before") == "yes"
+
+
 def test_a_second_tab_a_reload_and_a_dropped_connection_still_draw_the_whole_drawing(context, browser, relay):
     page = context.new_page()
     messages = Messages(page)

@@ -28,6 +28,17 @@ def _move_timestep(target: int) -> None:
     st.session_state[TIMESTEP] = target
 
 
+def _column_chooser(timesteps: int):
+    """The callback of a click on a column of the unfolded drawing: that column becomes the step, as with the slider
+    (the value comes from the browser: anything but a column of this sum is ignored)."""
+
+    def choose(column: object) -> None:
+        if isinstance(column, int) and not isinstance(column, bool) and 0 <= column < timesteps:
+            st.session_state[TIMESTEP] = column
+
+    return choose
+
+
 def timestep_ui(timesteps: int) -> int:
     """Previous / slider / next. The chosen column is outlined in every view."""
     if TIMESTEP in st.session_state:
@@ -111,7 +122,9 @@ def unfolded_ui(
     drawing = _unfolded_drawing(_trace_digest(trace, probe_carry), trace, probe_carry, tuple(highlighted_units))
     whole_sum = bool(st.session_state.get(SHOW_WHOLE_SUM))  # the switch beside ▶ Play (whole_sum_ui)
     marks = drawing.chosen_column(timestep, unfold=not whole_sum)
-    show_drawing(drawing.body, key="unfolded_chart", marks=marks, column=timestep)
+    show_drawing(
+        drawing.body, key="unfolded_chart", marks=marks, column=timestep, on_column=_column_chooser(trace.timesteps)
+    )
     carry_note = ""
     if highlighted_units:
         names = ", ".join(str(unit) for unit in highlighted_units)
@@ -137,7 +150,7 @@ def unfolded_ui(
         "**What to look for:** " + reached + "Read right to left, like a written sum. Where the carry row shows 1, "
         "look for units that switch and hold while it stays 1." + carry_note + " The bottom strip "
         f"is the network's confidence that the sum bit is 1; the column outlined in {HIGHLIGHT.name} is the step "
-        "you chose."
+        "you chose: click or tap a column to step there."
     )
     # Built only while open (a step click does not redo a table that does not change with the step); the CSV
     # only when downloaded.

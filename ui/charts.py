@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Callable
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -145,6 +146,12 @@ function placeMarks(block, host) {
   host.drawnMarks = packed;
   marks.innerHTML = wanted.marks;
   if (wanted.column === null) marks.removeAttribute('data-t'); else marks.setAttribute('data-t', wanted.column);
+  // The chosen column's button says so to screen readers, and is the one Tab reaches.
+  for (const button of host.querySelectorAll('.column-button')) {
+    const chosen = button.dataset.t === String(wanted.column);
+    if (chosen) button.setAttribute('aria-current', 'step'); else button.removeAttribute('aria-current');
+    button.setAttribute('tabindex', chosen ? '0' : '-1');
+  }
   // On a phone the drawing scrolls sideways in its own region: keep the chosen column in sight.
   const outline = marks.querySelector('.outline');
   if (outline) requestAnimationFrame(() => {
@@ -158,9 +165,59 @@ function placeMarks(block, host) {
     }
   });
 }
-export default async function ({ data, parentElement }) {
+// A drawing whose columns answer (explainer.figures.unfolded_drawing: g.columns holds the grid's geometry): the
+// column under the pointer or keyboard focus is outlined (g.hover-column), a click or Enter selects it.
+function columnAt(host, event) {
+  const svg = host.querySelector('svg'), grid = svg && svg.querySelector('g.columns');
+  if (!grid) return null;
+  const d = grid.dataset;
+  const point = new DOMPoint(event.clientX, event.clientY).matrixTransform(svg.getScreenCTM().inverse());
+  const index = Math.floor((point.x - d.left) / d.width);
+  if (index < 0 || index >= +d.timesteps || point.y < +d.top || point.y > +d.bottom) return null;
+  return d.timesteps - 1 - index;
+}
+function showColumn(host, t) {
+  const mark = host.querySelector('g.hover-column'), grid = host.querySelector('g.columns');
+  if (!mark || !grid) return;
+  if (t === null) { mark.setAttribute('visibility', 'hidden'); mark.removeAttribute('data-t'); return; }
+  mark.setAttribute('transform', `translate(${(grid.dataset.timesteps - 1 - t) * grid.dataset.width},0)`);
+  mark.setAttribute('visibility', 'visible');
+  mark.setAttribute('data-t', t);
+}
+function answer(host) {
+  if (host.answers) return;
+  host.answers = true;
+  const choose = t => {
+    const chosen = host.querySelector('g.chosen-column');
+    if (t !== null && host.select && !(chosen && chosen.dataset.t === String(t))) host.select(t);
+  };
+  const button = t => host.querySelector(`.column-button[data-t="${t}"]`);
+  host.addEventListener('pointermove', event => showColumn(host, columnAt(host, event)));
+  const hide = () => showColumn(host, null);
+  for (const name of ['pointerleave', 'pointercancel', 'focusout']) host.addEventListener(name, hide);
+  host.addEventListener('click', event => choose(columnAt(host, event)));
+  host.addEventListener('focusin', event => {
+    if (event.target.classList.contains('column-button')) showColumn(host, +event.target.dataset.t);
+  });
+  host.addEventListener('keydown', event => {
+    const from = event.target.closest('.column-button');
+    if (!from) return;
+    const t = +from.dataset.t;
+    if (event.key === 'Enter' || event.key === ' ') { event.preventDefault(); choose(t); return; }
+    // Time runs right to left: the left arrow goes to the next column.
+    const next = button(event.key === 'ArrowLeft' ? t + 1 : event.key === 'ArrowRight' ? t - 1 : NaN);
+    if (!next) return;
+    event.preventDefault();
+    from.setAttribute('tabindex', '-1');
+    next.setAttribute('tabindex', '0');
+    next.focus();
+  });
+}
+export default async function ({ data, parentElement, setTriggerValue }) {
   const host = parentElement.querySelector('.drawing');
   const block = host.closest('[data-testid="stVerticalBlock"]');
+  host.select = t => setTriggerValue('column', t);
+  answer(host);
   block.placeMarks = () => placeMarks(block, host);
   if (sameBytes(host.packedBody, data)) return;
   host.packedBody = data;
@@ -238,18 +295,32 @@ def show_chart(figure: go.Figure, key: str, *, alt: str) -> None:
     st.plotly_chart(figure, key=key, config=CHART_CONFIG, alt=alt)
 
 
-def show_drawing(body: str, key: str, *, marks: str | None = None, column: int | None = None) -> None:
+def show_drawing(
+    body: str,
+    key: str,
+    *,
+    marks: str | None = None,
+    column: int | None = None,
+    on_column: Callable[[object], None] | None = None,
+) -> None:
     """Draw an SVG figure from :mod:`explainer.figures.unfolded_drawing` or :mod:`~explainer.figures.step_drawing`
     (its ``aria-label`` is its text alternative).
 
     ``marks`` (if given) goes into the body's ``<g class="chosen-column">``: the column ``column``'s outline and
     labels. The body is then its own element: while it stays the same, a rerun sends a reference to the copy the
-    browser holds, and a step click sends just the marks."""
+    browser holds, and a step click sends just the marks.
+
+    ``on_column`` (with ``marks``) is called, as a widget's callback is, with the column a reader clicked (or chose
+    with the keyboard) in a drawing whose columns answer: the value comes from the browser, so check it."""
     with st.container(key=key):
         if marks is None:
             _drawing(key=f"{key}_drawing", data=pack(body))
             return
-        _drawing_body(key=f"{key}_drawing", data=_packed_body(body))
+        drawing_key = f"{key}_drawing"
+        callbacks = {}
+        if on_column is not None:
+            callbacks["on_column_change"] = lambda: on_column(st.session_state[drawing_key].get("column"))
+        _drawing_body(key=drawing_key, data=_packed_body(body), **callbacks)
         _drawing_marks(key=f"{key}_marks", data=pack(json.dumps({"marks": marks, "column": column})))
 
 

@@ -2,7 +2,8 @@
 
 The computing happens in :mod:`explainer.analysis` (cached per network, shared by every session), the
 pictures in :mod:`explainer.figures.insight` and the screen-reader tables in :mod:`explainer.figures.tables`; this
-module only lays them out. The ablation controls are in :mod:`ui.ablation`. The page calls:
+module only lays them out. The ablation controls are in :mod:`ui.ablation`; the state space and the machine, which
+follow the page's step, are in :mod:`ui.insight_states`. The page calls:
 
 - :func:`insight_ui` → one analysis view at a time (a segmented control picks it: tabs would compute
   every view on every rerun). Returns a pair ``(a, b)`` on the run after the reader loaded one from the
@@ -27,20 +28,15 @@ from explainer.analysis import (
     every_unit_ablated,
     every_unit_sentence,
     exact_accuracy,
-    extract_machine,
     first_disagreement,
     logit_split,
     split_sentences,
-    state_space,
 )
 from explainer.figures.insight import (
     carry_rows_figure,
-    machine_diagram_figure,
     probe_accuracy_figure,
     probe_units_figure,
-    state_space_figure,
 )
-from explainer.figures.lazy_pandas import pd
 from explainer.figures.output import (
     ablation_bits_figure,
     correctness_map_figure,
@@ -56,8 +52,6 @@ from explainer.figures.tables import (
     probe_accuracy_table,
     probe_pair_table,
     probe_units_table,
-    seed_runs_table,
-    state_space_path_table,
     unit_ablation_table,
     wrong_pairs_table,
 )
@@ -66,6 +60,7 @@ from explainer.model.accuracy import exact_share
 from explainer.model.encoding import timesteps_for_operand_bits
 from explainer.verify.verdict import breaking_sum
 from ui.charts import show_chart, show_table
+from ui.insight_states import look_for, machine_view, state_space_view
 from ui.interchange import VIEW_NAME as INTERCHANGE_VIEW
 from ui.interchange import interchange_view
 from ui.pair import set_pair
@@ -99,13 +94,9 @@ WRONG_PAIRS_OFFERED = 200
 # --------------------------------------------------------------------------------------------------
 
 
-def _look_for(text: str) -> None:
-    st.caption(f"**What to look for:** {text}")
-
-
-def _probe_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation | None) -> None:
+def _probe_view(weights: RNNWeights, trace: AdditionTrace, timestep: int, ablation: Ablation | None) -> None:
     probe = carry_probe(weights)
-    _look_for(
+    look_for(
         f"one straight cut through the {weights.hidden_units} hidden numbers separates 'carry' from 'no carry' at "
         f"every step. If every bar reaches 100%, the carry can be read off the hidden state in one line, and the "
         f"{CARRY.name} units are the ones the probe reads it from most. Reading is not using: the Ablation view "
@@ -123,9 +114,10 @@ def _probe_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation | 
             f"The probe is fitted on the intact network; here it reads the ablated run ({describe_ablation(ablation)})."
         )
     show_chart(
-        carry_rows_figure(trace.carry_out, decoded, probe.score(trace.hidden)),
+        carry_rows_figure(trace.carry_out, decoded, probe.score(trace.hidden), current_step=timestep),
         key="insight_probe_rows",
-        alt="The true carry out of each column and the probe's carry out, read from h_t, for the current pair.",
+        alt="The true carry out of each column and the probe's carry out, read from h_t, for the current pair; "
+        f"the column of step t={timestep} is outlined.",
     )
     show_chart(
         probe_accuracy_figure(probe.accuracy_by_timestep),
@@ -144,69 +136,6 @@ def _probe_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation | 
         show_table(probe_units_table(probe), key="insight_probe_units_table")
 
 
-def _state_space_view(weights: RNNWeights, trace: AdditionTrace) -> None:
-    space = state_space(weights)
-    colour_by = st.radio("Colour by", ("carry", "column sum"), key="insight_state_colour", horizontal=True)
-    _look_for(
-        "whether the two carry colours fall in separate regions. These are only the two directions that keep most "
-        "of the states' spread; how well the whole state tells the carry apart is the carry probe's number, not "
-        "this picture's. The arrows are this addition, one per column, labelled with its bits a+b."
-    )
-    colours = space.point_carry if colour_by == "carry" else space.point_column_sum
-    path = space.path(trace.hidden)
-    labels = [f"{a_bit}+{b_bit}" for a_bit, b_bit in trace.input_bits]
-    show_chart(
-        state_space_figure(space.points, colours, colour_by, path, labels, space.explained_variance_ratio),
-        key="insight_state_space",
-        alt="Every hidden state projected to two dimensions, coloured by carry, with this addition's path.",
-    )
-    st.caption(words_caption("direction of most spread"))
-    with st.expander("This addition's path as a table (for screen readers)"):
-        show_table(state_space_path_table(trace, path), key="insight_state_space_table")
-
-
-def _machine_view(weights: RNNWeights, ablation: Ablation | None) -> None:
-    machine = extract_machine(weights, ablation)
-    _look_for(
-        "after minimising, the network's states boil down to a machine you can read. If it has two states and "
-        "matches written addition edge for edge, the network's grouped states step like the carry machine on the "
-        "pairs they were extracted from; longer sums are another question (“Proof at every length”)."
-    )
-    columns = st.columns(4)
-    columns[0].metric("Clusters", machine.cluster_count)
-    columns[1].metric("States after minimising", machine.minimal.state_count)
-    columns[2].metric("Fidelity, 16,384 pairs", f"{machine.fidelity_7bit:.2%}", help=explain("fidelity"))
-    columns[3].metric("Fidelity, 65,536 8-bit pairs", f"{machine.fidelity_8bit:.2%}", help=explain("fidelity"))
-    (st.success if machine.equivalent_to_carry_machine else st.info)(machine.comparison)
-    st.caption(
-        "Fidelity is measured on sums of 8 and 9 columns; whether the network is this machine on longer sums is "
-        f"the verifier's question. {verdict_sentence(weights)}"
-    )
-    if ablation is not None:
-        st.caption(f"Extracted from the ablated network ({describe_ablation(ablation)}).")
-    if machine.minimal.state_count <= 12:
-        show_chart(
-            machine_diagram_figure(
-                machine.minimal.state_names, machine.minimal.next_state, machine.minimal.output, machine.minimal.start
-            ),
-            key="insight_machine_diagram",
-            alt="State diagram of the extracted machine; each edge says input bits a b and the bit written.",
-        )
-    else:
-        st.caption(f"{machine.minimal.state_count} states are too many to draw legibly; the table has them all.")
-    network_exact_8bit = exact_accuracy(weights, 8, ablation)
-    st.caption(
-        f"{machine.fidelity_sentence(network_exact_8bit)} {machine.consistency:.1%} of the observed "
-        "cluster-to-cluster steps agree with the table's majority."
-    )
-    st.caption(machine.stability_sentence())
-    with st.expander("The transition table, next to written addition"):
-        show_table(pd.DataFrame(machine.comparison_records()), key="insight_machine_table")
-    with st.expander("Every grouping run (k-means, one per seed)"):
-        st.caption(words_caption("k-means"))
-        show_table(seed_runs_table(machine.seed_runs, machine.seed), key="insight_machine_seeds_table")
-
-
 def _every_unit_ui(weights: RNNWeights) -> None:
     """Like with like: every unit alone, zeroed and held at its mean (on request: 32 runs over all pairs)."""
     if not st.toggle("Compare every unit alone: zeroed, and held at its mean", key="ablation_every_unit"):
@@ -218,7 +147,7 @@ def _every_unit_ui(weights: RNNWeights) -> None:
 
 
 def _ablation_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation | None) -> None:
-    _look_for(
+    look_for(
         "zero units and see where the wrong bits fall: how often a bit goes wrong where a carry comes in, and "
         "where none does. Errors in both say the zeroed units matter for more than the carry. Zeroing cuts a unit "
         "off; holding it at its mean keeps its average push and removes only its variation."
@@ -266,7 +195,7 @@ def _correctness_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablat
         horizontal=True,
         format_func=lambda value: f"a, b < {2**value} ({4**value:,} pairs)",
     )
-    _look_for(
+    look_for(
         "a perfect network is one flat colour. Errors of an ablated or half-trained network form stripes and "
         "blocks at powers of two: the columns where it mishandles a carry."
     )
@@ -315,7 +244,7 @@ def _length_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation |
     rows = accuracy_by_length(weights, DEFAULT_LENGTHS, ablation=ablation)
     chosen = breaking_sum(weights, known_verdict(weights))
     fails = chosen is not None and chosen.own
-    _look_for(
+    look_for(
         "the line stays at 100% far past the dashed 8-bit training length: on random pairs the network repeats "
         "its rule over many more columns than it trained on."
         + (
@@ -357,7 +286,7 @@ def _length_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablation |
 def _logit_view(weights: RNNWeights, trace: AdditionTrace, timestep: int, ablation: Ablation | None) -> None:
     splits = [logit_split(weights, trace, step, ablation) for step in range(trace.timesteps)]
     split = splits[timestep]
-    _look_for(
+    look_for(
         "where a carry comes in, compare the {CARRIED_CONTRIBUTION.name} 'carried-in state' bar with the "
         f"{INPUT_CONTRIBUTION.name} bits' bar. Over every such column of the 16,384 pairs, the bits' part alone "
         f"(with the baseline) gives the wrong bit and adding the carried-in part gives the right one in "
@@ -407,12 +336,13 @@ def insight_ui(
     ensure_default(INSIGHT_VIEW, VIEWS[0])  # no default=: the tour and a link set this key
     view = st.segmented_control("What did it learn?", VIEWS, key=INSIGHT_VIEW, required=True, persist_state="session")
     view = view or VIEWS[0]
+    clipped = int(np.clip(timestep, 0, trace.timesteps - 1))
     if view == "Carry probe":
-        _probe_view(weights, trace, ablation)
+        _probe_view(weights, trace, clipped, ablation)
     elif view == "State space":
-        _state_space_view(weights, trace)
+        state_space_view(weights, trace, clipped)
     elif view == "Extracted machine":
-        _machine_view(weights, ablation)
+        machine_view(weights, trace, clipped, ablation)
     elif view == "Ablation":
         _ablation_view(weights, trace, ablation)
     elif view == "Correctness map":
@@ -424,5 +354,5 @@ def insight_ui(
     elif view == INTERCHANGE_VIEW:
         interchange_view(weights, trace, ablation)
     else:
-        _logit_view(weights, trace, int(np.clip(timestep, 0, trace.timesteps - 1)), ablation)
+        _logit_view(weights, trace, clipped, ablation)
     return loaded

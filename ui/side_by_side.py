@@ -27,7 +27,7 @@ def side_by_side_ui(shipped_weights: RNNWeights, other_weights: RNNWeights, othe
                 f"H = {weights.hidden_units} · exact on {accuracy_over_all_pairs(weights):.1%} of all 16,384 pairs"
             )
             alt = f"{label}: column addition with its hidden-state heatmap and output probability under each column."
-            drawing = unfolded_drawing(trace, compact=True, label=alt)
+            drawing = unfolded_drawing(trace, compact=True, label=alt, selectable=False)  # no step to choose here
             show_drawing(drawing.body, key=f"side_by_side_{key}_chart", marks=drawing.chosen_column(None))
             with st.expander("As a table (for screen readers)"):
                 st.dataframe(trace_table(trace), hide_index=True, key=f"side_by_side_{key}_table")

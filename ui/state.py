@@ -101,6 +101,7 @@ TABLE: tuple[Entry, ...] = (
     Entry(LAST_GOOD_PAIR, "tuple[int, int]", (50, 18), None, "the last pair both boxes parsed to"),
     Entry(COLUMNS, "int", "what the pair needs", "n", "a whole number ≥ what a + b needs, ≤ 128; in links only ≠"),
     Entry(COLUMNS_PAIR, "tuple[int, int]", None, None, "the pair the column count was chosen for"),
+    # Written by the slider, ◀ Previous / Next ▶, ▶ Play and a click on a column of the unfolded addition.
     Entry(TIMESTEP, "int", 0, "t", "a whole number; past the last column → the last column"),
     Entry(SHOW_WHOLE_SUM, "bool", False, None, "the switch: every column at once instead of up to the chosen step"),
     Entry(SECTION, "str", SECTIONS[0], "section", "one of explainer.sections.SECTIONS, as a slug"),

@@ -72,6 +72,14 @@ class ExtractedMachine:
     raw_fidelity_7bit: float  # the raw (cluster) machine, before minimising, on the 16,384 pairs
     raw_fidelity_8bit: float  # … and on the 65,536 8-bit pairs: it can differ from the network where minimal cannot
 
+    def states_of(self, hidden: np.ndarray) -> np.ndarray:
+        """The state of the minimal machine each hidden state of one run is in: ``hidden`` (T, H) → (T,) state
+        numbers, through each h_t's nearest cluster (−1 for a cluster minimising dropped as unreachable)."""
+        hidden = np.asarray(hidden, dtype=np.float64)
+        if hidden.ndim != 2 or hidden.shape[1] != self.centroids.shape[1]:
+            raise ValueError(f"hidden must be (T, {self.centroids.shape[1]}); got {hidden.shape}.")
+        return self.cluster_to_minimal[_nearest(hidden, self.centroids)]
+
     def stability_sentence(self) -> str:
         """'k-means with 10 seeds (0–9): 8 of 10 give a machine that minimises to …' — for captions."""
         runs = self.seed_runs

@@ -1,4 +1,5 @@
-"""Plotly figures for "What did it learn?" about the inside: the carry probe, the state space, the machine.
+"""Plotly figures for "What did it learn?" about the inside: the carry probe and the state space (the extracted
+machine is :mod:`explainer.figures.machine`).
 
 Pure functions of plain arrays, one per view (the views about what the network writes are in
 :mod:`explainer.figures.output`).
@@ -24,12 +25,12 @@ from explainer.figures.style import (
     CARRY_COLOURS,
     COLUMN_SUM_COLOURS,
     EMPTY_FILL,
+    HIGHLIGHT,
     INK,
     LAYOUT,
     NEUTRAL,
     WRONG,
     as_vector,
-    text_colour_on,
     time_axis,
 )
 
@@ -80,11 +81,15 @@ def probe_units_figure(unit_importance: Sequence[float], top_units: Sequence[int
 
 
 def carry_rows_figure(
-    true_carry: Sequence[int], decoded_carry: Sequence[int], probe_score: Sequence[float] | None = None
+    true_carry: Sequence[int],
+    decoded_carry: Sequence[int],
+    probe_score: Sequence[float] | None = None,
+    current_step: int | None = None,
 ) -> go.Figure:
     """Two rows of bits over timesteps: the true carry out and the probe's reading, first disagreement ringed.
 
     Both rows are the carry *out* of column t (what h_t holds after reading it). Time runs right to left.
+    ``current_step``: the page's step, its column outlined in the colour of the chosen step.
     """
     truth = as_vector(true_carry, "true_carry").astype(int)
     decoded = as_vector(decoded_carry, "decoded_carry").astype(int)
@@ -120,6 +125,18 @@ def carry_rows_figure(
             type="rect", x0=first - 0.5, x1=first + 0.5, y0=-0.5, y1=1.5, line={"color": WRONG.hex, "width": 3}
         )
         figure.add_annotation(x=first, y=1.5, text="first disagreement", showarrow=False, yshift=12)
+    if current_step is not None:
+        if not 0 <= current_step < truth.size:
+            raise ValueError(f"current_step must be a step 0–{truth.size - 1}; got {current_step}.")
+        figure.add_shape(
+            type="rect",
+            x0=current_step - 0.5,
+            x1=current_step + 0.5,
+            y0=-0.5,
+            y1=1.5,
+            line={"color": HIGHLIGHT.hex, "width": 3},
+            name="current step",
+        )
     figure.update_layout(**LAYOUT, title=f"True carry out vs the {PROBE_CARRY_OUT_LABEL}", height=230)
     figure.update_yaxes(autorange="reversed")
     return figure
@@ -137,11 +154,13 @@ def state_space_figure(
     path: np.ndarray | None = None,
     path_labels: Sequence[str] = (),
     explained_variance_ratio: Sequence[float] = (np.nan, np.nan),
+    current_step: int | None = None,
 ) -> go.Figure:
     """Every hidden state projected to 2-D, coloured by carry (0/1) or column sum (0–3), with one path.
 
     ``points`` is ``(P, 2)``; ``colour_values`` ``(P,)``; ``path`` ``(T + 1, 2)`` starts at h_{-1} and is
-    drawn as arrows, arrow i labelled ``path_labels[i]`` (e.g. the input bits "1+0").
+    drawn as arrows, arrow i labelled ``path_labels[i]`` (e.g. the input bits "1+0"). ``current_step`` (with a
+    path): the page's step t, whose arrow is drawn and whose point h_t is ringed in the colour of the chosen step.
     """
     points = as_vector(points, "points", 2)
     colours = np.asarray(colour_values, dtype=int)
@@ -171,6 +190,8 @@ def state_space_figure(
         path = as_vector(path, "path", 2)
         if path.shape[1] != 2 or len(path_labels) not in (0, path.shape[0] - 1):
             raise ValueError(f"path must be (T + 1, 2) with T labels; got {path.shape} and {len(path_labels)} labels.")
+        if current_step is not None and not 0 <= current_step < path.shape[0] - 1:
+            raise ValueError(f"current_step must be a step 0–{path.shape[0] - 2}; got {current_step}.")
         extent = np.vstack([points, path])
         figure.add_trace(
             go.Scatter(
@@ -183,137 +204,85 @@ def state_space_figure(
                 hovertemplate="%{text}<extra></extra>",
             )
         )
-        for step in range(path.shape[0] - 1):
+        steps = [step for step in range(path.shape[0] - 1) if step != current_step]
+        # The chosen step last: its arrow and label on top of the others.
+        for step in steps if current_step is None else [*steps, current_step]:
             (x0, y0), (x1, y1) = path[step], path[step + 1]
+            colour, width = (HIGHLIGHT.hex, 3) if step == current_step else (INK, 1.8)
             figure.add_annotation(
                 x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y",
-                showarrow=True, arrowhead=3, arrowsize=1.2, arrowwidth=1.8, arrowcolor=INK, text="",
+                showarrow=True, arrowhead=3, arrowsize=1.2, arrowwidth=width, arrowcolor=colour, text="",
             )  # fmt: skip
-            if path_labels:
+        if path_labels:
+            middles = (path[:-1] + path[1:]) / 2
+            span = np.ptp(np.vstack([points, path]), axis=0)
+            for group in _label_groups(middles, list(path_labels), steps, 0.04 * np.maximum(span, 1e-9)):
                 figure.add_annotation(
-                    x=(x0 + x1) / 2,
-                    y=(y0 + y1) / 2,
-                    text=f"t={step}: {path_labels[step]}",
+                    x=middles[group[0], 0],
+                    y=middles[group[0], 1],
+                    text=f"t={_steps_text(group)}: {path_labels[group[0]]}",
                     showarrow=False,
-                    font={"size": 11},
+                    font={"size": 11, "color": INK},
                     bgcolor="rgba(255,255,255,0.8)",
                 )
+            if current_step is not None:
+                figure.add_annotation(
+                    x=middles[current_step, 0],
+                    y=middles[current_step, 1],
+                    text=f"t={current_step}: {path_labels[current_step]}",
+                    showarrow=False,
+                    font={"size": 11, "color": INK},
+                    bgcolor="rgba(255,255,255,0.9)",
+                    bordercolor=HIGHLIGHT.hex,
+                    borderwidth=2,
+                )
+        if current_step is not None:
+            x, y = path[current_step + 1]
+            figure.add_trace(
+                go.Scatter(
+                    x=[x],
+                    y=[y],
+                    mode="markers",
+                    name=f"h{current_step}: after step t={current_step}",
+                    marker={"color": HIGHLIGHT.hex, "size": 20, "symbol": "circle-open", "line": {"width": 4}},
+                    hovertemplate=f"h{current_step}, after step t={current_step}<extra></extra>",
+                    meta="current step",
+                )
+            )
     low, high = extent.min(0), extent.max(0)
     pad = 0.08 * np.maximum(high - low, 1e-6)
     ratio = np.asarray(explained_variance_ratio, dtype=float)
-    figure.update_layout(**LAYOUT, title="Every hidden state, projected onto its two main directions", height=480)
+    figure.update_layout(**LAYOUT, title="Every hidden state, on its two main directions", height=520)
+    # The legend under the plot, in rows: beside it, it would take a third of a phone's width.
+    figure.update_layout(
+        legend={"orientation": "h", "yanchor": "top", "y": -0.14, "x": 0}, margin={**LAYOUT["margin"], "b": 90}
+    )
     figure.update_xaxes(range=[low[0] - pad[0], high[0] + pad[0]], title=f"direction 1 ({ratio[0]:.0%} of the spread)")
     figure.update_yaxes(range=[low[1] - pad[1], high[1] + pad[1]], title=f"direction 2 ({ratio[1]:.0%} of the spread)")
     return figure
 
 
-# --------------------------------------------------------------------------------------------------
-# 3. The extracted machine.
-# --------------------------------------------------------------------------------------------------
-
-_SYMBOL_TEXT = ("00", "01", "10", "11")  # bit of a, bit of b
-
-
-def _edge_labels(next_state: np.ndarray, output: np.ndarray) -> dict[tuple[int, int], list[str]]:
-    edges: dict[tuple[int, int], list[str]] = {}
-    for state, symbol in np.ndindex(*next_state.shape):
-        target = int(next_state[state, symbol])
-        if target >= 0:
-            edges.setdefault((state, target), []).append(f"{_SYMBOL_TEXT[symbol]}/{int(output[state, symbol])}")
-    return edges
-
-
-def machine_diagram_figure(
-    state_names: Sequence[str], next_state: np.ndarray, output: np.ndarray, start: int = 0
-) -> go.Figure:
-    """A state diagram: circles for states, arrows labelled ``ab/out`` (input bits a, b / bit written).
-
-    ``next_state`` and ``output`` are ``(S, 4)`` int arrays indexed by input symbol 2·a + b; −1 entries
-    (never observed) are not drawn.
-    """
-    next_state = np.asarray(next_state, dtype=int)
-    output = np.asarray(output, dtype=int)
-    count = len(state_names)
-    if next_state.shape != (count, 4) or output.shape != (count, 4):
-        raise ValueError(f"next_state and output must be ({count}, 4); got {next_state.shape} and {output.shape}.")
-    if not 0 <= start < count:
-        raise ValueError(f"start must be a state number 0–{count - 1}; got {start}.")
-    angles = np.pi - 2 * np.pi * np.arange(count) / max(count, 1)  # the start state on the left
-    positions = np.column_stack([np.cos(angles), np.sin(angles)]) if count > 1 else np.zeros((1, 2))
-    figure = go.Figure()
-    radius = 0.16  # node radius in data units; arrows stop at the rim
-    for (source, target), labels in _edge_labels(next_state, output).items():
-        text = "<br>".join(labels)
-        if source == target:
-            # A self-loop: a teardrop outward from the centre of the diagram.
-            centre = positions[source]
-            outward = centre / (np.linalg.norm(centre) or 1.0) if count > 1 else np.array([0.0, 1.0])
-            side = np.array([-outward[1], outward[0]])
-            start_point, end_point = centre + radius * (outward + side) / 1.4, centre + radius * (outward - side) / 1.4
-            control_one, control_two = centre + 0.8 * outward + 0.4 * side, centre + 0.8 * outward - 0.4 * side
-            figure.add_shape(
-                type="path",
-                path=f"M {start_point[0]},{start_point[1]} C {control_one[0]},{control_one[1]} "
-                f"{control_two[0]},{control_two[1]} {end_point[0]},{end_point[1]}",
-                line={"color": INK, "width": 1.5},
-            )
-            tail = end_point + 0.08 * (control_two - end_point) / np.linalg.norm(control_two - end_point)
-            label_at = centre + 0.95 * outward
+def _label_groups(places: np.ndarray, labels: list[str], steps: list[int], near: np.ndarray) -> list[list[int]]:
+    """``steps`` grouped so that steps with the same label at nearly the same place (closer than ``near`` on both
+    axes) share one label: a path that stays in one region would otherwise pile its labels on top of each other."""
+    groups: list[list[int]] = []
+    for step in steps:
+        for group in groups:
+            first = group[0]
+            if labels[first] == labels[step] and np.all(np.abs(places[first] - places[step]) < near):
+                group.append(step)
+                break
         else:
-            begin, finish = positions[source], positions[target]
-            direction = (finish - begin) / np.linalg.norm(finish - begin)
-            normal = np.array([-direction[1], direction[0]])
-            # Bend every edge to its left so that A→B and B→A do not overlap.
-            control = (begin + finish) / 2 + 0.25 * normal
-            start_point = begin + radius * (control - begin) / np.linalg.norm(control - begin)
-            end_point = finish + radius * (control - finish) / np.linalg.norm(control - finish)
-            figure.add_shape(
-                type="path",
-                path=f"M {start_point[0]},{start_point[1]} Q {control[0]},{control[1]} {end_point[0]},{end_point[1]}",
-                line={"color": INK, "width": 1.5},
-            )
-            tail = end_point + 0.08 * (control - end_point) / np.linalg.norm(control - end_point)
-            label_at = (begin + finish) / 2 + 0.16 * normal
-        figure.add_annotation(
-            x=end_point[0], y=end_point[1], ax=tail[0], ay=tail[1], xref="x", yref="y", axref="x", ayref="y",
-            showarrow=True, arrowhead=3, arrowsize=1.4, arrowwidth=1.5, arrowcolor=INK, text="",
-        )  # fmt: skip
-        figure.add_annotation(
-            x=label_at[0],
-            y=label_at[1],
-            text=text,
-            showarrow=False,
-            font={"size": 12},
-            bgcolor="rgba(255,255,255,0.85)",
-        )
-    fills = [ACCURACY.hex if state != start else NEUTRAL.hex for state in range(count)]
-    figure.add_trace(
-        go.Scatter(
-            x=positions[:, 0],
-            y=positions[:, 1],
-            mode="markers+text",
-            text=list(state_names),
-            textposition="middle center",
-            # Each label in black or white, whichever contrasts more with its circle (WCAG: at least 4.5:1).
-            textfont={"color": [text_colour_on(fill) for fill in fills], "size": 13},
-            marker={"size": 70, "color": fills},
-            hovertemplate="%{text}<extra></extra>",
-            showlegend=False,
-        )
-    )
-    # The start arrow comes in from above, clear of the self-loops that point outwards.
-    begin = positions[start]
-    figure.add_annotation(
-        x=begin[0], y=begin[1] + radius, ax=begin[0], ay=begin[1] + 0.6, xref="x", yref="y", axref="x", ayref="y",
-        showarrow=True, arrowhead=3, arrowwidth=1.5, text="start",
-    )  # fmt: skip
-    figure.update_layout(
-        **LAYOUT,
-        title="The extracted machine (edge label: bits a b / bit written)",
-        height=360 if count <= 2 else 520,
-        showlegend=False,
-    )
-    figure.update_xaxes(range=[-2.3, 2.3], visible=False)
-    vertical = 1.0 if count <= 2 else 1.6  # two states sit on one line: no need for the full circle's height
-    figure.update_yaxes(range=[-vertical, vertical], visible=False, scaleanchor="x")
-    return figure
+            groups.append([step])
+    return groups
+
+
+def _steps_text(steps: list[int]) -> str:
+    """Steps as a label writes them: runs of consecutive steps as "2–6", the rest separated by commas."""
+    runs: list[list[int]] = []
+    for step in steps:
+        if runs and step == runs[-1][-1] + 1:
+            runs[-1].append(step)
+        else:
+            runs.append([step])
+    return ", ".join(f"{run[0]}–{run[-1]}" if len(run) > 2 else ", ".join(map(str, run)) for run in runs)

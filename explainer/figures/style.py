@@ -31,7 +31,8 @@ CARRY = Colour("#009E73", "green")
 # A wrong bit, a failed run, where the probe first disagrees.
 WRONG = Colour("#D55E00", "red")
 WRONG_FILL = "#f4a3a3"  # a wrong cell's background: a light tint of the same warning
-# What the reader chose: the timestep, the checkpoint, the pair. Stands out against Cividis and RdBu.
+# What the reader chose: the timestep, the checkpoint, the pair (dashed: the column the pointer or keyboard is on,
+# solid: the step chosen; ringed in the state space and the machine). Stands out against Cividis and RdBu.
 HIGHLIGHT = Colour("#CC79A7", "pink")
 # Units held fixed by an ablation.
 ABLATED = Colour("#F0E442", "yellow")

@@ -37,12 +37,13 @@ def text(x: float, y: float, words: str, **values: object) -> str:
     return f'<text x="{x:g}" y="{y:g}" {attributes(values)}>{escape(words, quote=False)}</text>'
 
 
-def document(width: float, height: float, content: str, *, label: str, class_: str) -> str:
+def document(width: float, height: float, content: str, *, label: str, class_: str, role: str = "img") -> str:
     """The ``<svg>`` root: drawn at its natural size, shrunk to fit a narrower column; ``label`` names it for
-    screen readers (``role="img"``), as a chart's ``alt`` does."""
+    screen readers, as a chart's ``alt`` does. ``role`` is ``"img"`` for a picture, ``"group"`` for a drawing that
+    holds controls (an image's parts are hidden from screen readers, so it cannot hold a button)."""
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:g} {height:g}" width="{width:g}" '
-        f"{attributes({'class': class_, 'role': 'img', 'aria_label': label})} "
+        f"{attributes({'class': class_, 'role': role, 'aria_label': label})} "
         f'style="max-width:100%;height:auto;font-family:Inter, Helvetica, Arial, sans-serif">{content}</svg>'
     )
 

@@ -15,6 +15,8 @@ from html import escape
 import numpy as np
 
 from explainer.analysis.probe import PROBE_CARRY_IN
+from explainer.figures.columns import COLUMN_STYLE, column_controls
+from explainer.figures.columns import column_x as _column_x
 from explainer.figures.style import (
     ACTIVATION_SCALE,
     CARRY,
@@ -204,11 +206,6 @@ class UnfoldedDrawing:
 CHOSEN_PLACEHOLDER = '<g class="chosen-column"></g>'
 
 
-def _column_x(left: float, column_width: float, timesteps: int, step: int) -> float:
-    """The left edge of column ``step``: t = 0 is the rightmost column, as on paper."""
-    return left + (timesteps - 1 - step) * column_width
-
-
 def _probability_label(x: float, y: float, words: str, size: int, colour: str, step: int) -> str:
     return text(
         x, y, words, font_size=size, fill=colour, class_="cell-text probability", data_t=step, pointer_events="none"
@@ -221,6 +218,7 @@ def unfolded_drawing(
     highlighted_units: tuple[int, ...] = (),
     compact: bool = False,
     label: str = "Column addition with the hidden-state heatmap and output probability under each column.",
+    selectable: bool = True,
 ) -> UnfoldedDrawing:
     """The column addition, the hidden state and the output, stacked over one shared timestep axis.
 
@@ -232,7 +230,9 @@ def unfolded_drawing(
     ``highlighted_units`` outlines those units' rows; the chosen column is outlined by
     :meth:`UnfoldedDrawing.with_column`. ``compact`` suits half-width columns: smaller cells and text,
     probabilities to one decimal. Every value is in the tooltip of its cell; long sums write only the
-    probability labels that fit (:func:`labelled_columns`).
+    probability labels that fit (:func:`labelled_columns`). ``selectable`` (for a drawing on the page whose columns
+    choose the step): a button per column and the hover outline (:mod:`explainer.figures.columns`); without it the
+    drawing is a plain image.
     """
     probability_format = ".1f" if compact else ".2f"
     timesteps, units = trace.timesteps, trace.hidden_units
@@ -344,8 +344,14 @@ def unfolded_drawing(
     top += row_height + 6
     parts.append(text(left + grid_width / 2, top + 46, TIME_AXIS_TITLE, font_size=13, fill=INK))
     parts.append(CHOSEN_PLACEHOLDER)  # drawn last: on top of every panel
+    if selectable:
+        # Screen readers get the drawing's label and the column buttons; its cells are in the table under it.
+        picture = element("g", "".join(parts), aria_hidden="true")
+        content, role = COLUMN_STYLE + picture + column_controls(left, column_width, timesteps, panels, top), "group"
+    else:
+        content, role = "".join(parts), "img"
     return UnfoldedDrawing(
-        body=document(width, top + 60, "".join(parts), label=label, class_="unfolded-drawing"),
+        body=document(width, top + 60, content, label=label, class_="unfolded-drawing", role=role),
         timesteps=timesteps,
         left=left,
         column_width=column_width,

@@ -1,0 +1,162 @@
+"""Issue 22 item 7, in Debian's Chromium: the views are linked. Hovering a cell of the unfolded addition outlines its
+column in every panel; clicking (or tapping) a column makes it the page's step, as the slider and "Next ▶" do, so
+the step's caption, the address bar's t and the views that follow the step change with it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.browser import PROJECT_ROOT, require_browser
+from tests.support.network import ends_a_run
+
+require_browser()
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+DRAWING = ".st-key-unfolded_chart"
+CHOSEN = f"{DRAWING} g.chosen-column"
+HOVER = f"{DRAWING} g.hover-column"
+
+
+def hovered_column(page) -> str | None:
+    """The timestep the hover outline marks, or None while it is hidden."""
+    return page.locator(HOVER).evaluate("g => g.getAttribute('visibility') === 'visible' ? g.dataset.t : null")
+
+
+def outline_boxes(page, selector: str) -> list[tuple[float, float]]:
+    """Left and right edges, on screen, of each panel's outline in ``selector``."""
+    return page.locator(f"{selector} rect").evaluate_all(
+        "rects => rects.map(r => { const b = r.getBoundingClientRect(); return [b.left, b.right]; })"
+    )
+
+
+def wait_for_step(page, timestep: int) -> None:
+    page.locator(f"{CHOSEN}[data-t='{timestep}'] rect.outline").first.wait_for(timeout=60_000)
+    page.get_by_text(f"Step t = {timestep} reads").first.wait_for(timeout=60_000)
+    page.wait_for_function(f"() => new URLSearchParams(location.search).get('t') === '{timestep}'", timeout=30_000)
+
+
+def test_hovering_a_heatmap_cell_outlines_its_column_and_a_click_selects_it(server_url, browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = context.new_page()
+        sockets = []
+        page.on("websocket", lambda socket: sockets.append(socket) if "/_stcore/stream" in socket.url else None)
+        page.goto(f"{server_url}/?a=50&b=18&t=4")
+        wait_for_step(page, 4)
+        assert hovered_column(page) is None
+
+        # A heatmap cell (unit 6, t = 3): its column is outlined in the addition, the heatmap and the output.
+        cell = page.locator(f"{DRAWING} .hidden-state rect[data-unit='6'][data-t='3']")
+        cell.hover()
+        page.wait_for_function(f"() => document.querySelector('{HOVER}').dataset.t === '3'", timeout=10_000)
+        outlines = outline_boxes(page, HOVER)
+        assert len(outlines) == 3
+        addition_cell = page.locator(f"{DRAWING} .addition rect[data-row='a'][data-t='3']").bounding_box()
+        heatmap_cell = cell.bounding_box()
+        for left, right in outlines:  # every panel's outline is around the same column
+            assert left <= addition_cell["x"] and addition_cell["x"] + addition_cell["width"] <= right
+            assert left <= heatmap_cell["x"] and heatmap_cell["x"] + heatmap_cell["width"] <= right + 1
+        # Hovering a covered column (past the step) outlines that one; leaving the drawing hides the outline.
+        page.locator(f"{DRAWING} .output rect[data-t='5']").hover(force=True)
+        page.wait_for_function(f"() => document.querySelector('{HOVER}').dataset.t === '5'", timeout=10_000)
+        page.mouse.move(1, 1)
+        page.wait_for_function(
+            f"() => document.querySelector('{HOVER}').getAttribute('visibility') === 'hidden'", timeout=10_000
+        )
+        ARTIFACTS.mkdir(exist_ok=True)
+
+        # A click selects the column: the step's caption, the address bar and the chosen outline follow.
+        cell.click()
+        wait_for_step(page, 3)
+        assert page.locator(".st-key-timestep input").input_value() == "3"  # the step slider moved too
+        page.locator(f"{DRAWING} .hidden-state rect[data-unit='6'][data-t='1']").hover()
+        page.wait_for_function(f"() => document.querySelector('{HOVER}').dataset.t === '1'", timeout=10_000)
+        page.locator(DRAWING).screenshot(path=str(ARTIFACTS / "linked_views_desktop.png"))
+        # A click on a covered column steps forward to it.
+        page.locator(f"{DRAWING} .addition rect[data-row='a'][data-t='6']").click(force=True)
+        wait_for_step(page, 6)
+        # "Next ▶" goes on from the clicked column.
+        page.get_by_role("button", name="Next ▶").click()
+        wait_for_step(page, 7)
+
+        # The keyboard: the columns are buttons under the time axis, one tab stop, arrows move, Enter selects.
+        first = page.get_by_role("button", name="Show step t=0 (the 2⁰ column)")
+        first.focus()
+        page.keyboard.press("ArrowLeft")
+        page.keyboard.press("ArrowLeft")
+        assert page.evaluate("() => document.activeElement.dataset.t") == "2"
+        assert hovered_column(page) == "2"
+        page.keyboard.press("Enter")
+        wait_for_step(page, 2)
+        # The chosen column's button is the current step for screen readers, and the drawing's one tab stop.
+        page.wait_for_function(
+            f"""() => [...document.querySelectorAll('{DRAWING} .column-button')].every(button =>
+                 (button.dataset.t === '2') === (button.getAttribute('aria-current') === 'step'
+                                                && button.getAttribute('tabindex') === '0'))""",
+            timeout=10_000,
+        )
+
+        # The column comes from the browser: anything but a column of this sum is ignored, and the page carries on.
+        host = page.locator(f"{DRAWING} .drawing")
+        for junk in ("5", -1, 8, 2.5, True, None, [3]):
+            with sockets[-1].expect_event("framereceived", predicate=ends_a_run, timeout=30_000):
+                host.evaluate("(host, value) => host.select(value)", junk)  # the run it starts ends
+        wait_for_step(page, 2)
+        host.evaluate("host => host.select(5)")
+        wait_for_step(page, 5)
+        assert page.locator("[data-testid='stException']").count() == 0
+    finally:
+        context.close()
+
+
+def test_a_tap_on_a_phone_selects_the_column(server_url, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{server_url}/?a=127&b=1&t=0")
+        wait_for_step(page, 0)
+        cell = page.locator(f"{DRAWING} .hidden-state rect[data-unit='0'][data-t='2']")
+        cell.scroll_into_view_if_needed()
+        cell.tap(force=True)
+        wait_for_step(page, 2)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.locator(DRAWING).screenshot(path=str(ARTIFACTS / "linked_views_phone.png"))
+    finally:
+        context.close()
+
+
+def ringed(page, chart: str) -> list:
+    """What the Plotly chart ``chart`` rings as the current step: its "current step" traces' hover texts."""
+    return page.locator(f".st-key-{chart} .js-plotly-plot").evaluate(
+        "plot => plot.data.filter(trace => trace.meta === 'current step').map(trace => trace.hovertemplate)"
+    )
+
+
+def test_the_state_space_and_the_machine_ring_the_chosen_step(server_url, browser):
+    """ "What did it learn?" follows the step: the state space rings h_t, the machine the state h_t is in, and a
+    click on a column of the addition moves both."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = context.new_page()
+        for view, chart in (("state-space", "insight_state_space"), ("extracted-machine", "insight_machine_diagram")):
+            page.goto(f"{server_url}/?a=127&b=1&t=2&section=what-did-it-learn&view={view}")
+            page.locator(f".st-key-{chart} .js-plotly-plot").wait_for(timeout=120_000)
+            page.get_by_text("after step t=2", exact=False).first.wait_for(timeout=60_000)
+            (before,) = ringed(page, chart)
+            assert "after step t=2" in before
+            page.locator(f"{DRAWING} .hidden-state rect[data-unit='0'][data-t='4']").click(force=True)
+            page.wait_for_function("() => new URLSearchParams(location.search).get('t') === '4'", timeout=30_000)
+            page.get_by_text("after step t=4", exact=False).first.wait_for(timeout=60_000)
+            page.wait_for_function(
+                f"""() => {{
+                  const plot = document.querySelector('.st-key-{chart} .js-plotly-plot');
+                  return plot && plot.data && plot.data.some(
+                    trace => trace.meta === 'current step' && trace.hovertemplate.includes('after step t=4'));
+                }}""",
+                timeout=60_000,
+            )
+            page.locator(f".st-key-{chart}").screenshot(path=str(ARTIFACTS / f"linked_{view}.png"))
+    finally:
+        context.close()
