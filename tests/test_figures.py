@@ -278,9 +278,9 @@ def test_no_step_shows_a_held_unit_as_computed(shipped_weights, preset):
         held_line = next(line for line in lines if "held by the ablation" in line)
         assert all(str(unit) in held_line for unit in _CARRY_UNITS_ZEROED)
         table = step_table(trace, timestep)
-        computed = table["h_t is"] == "σ(pre-activation)"
+        computed = table["hₜ is"] == "σ(pre-activation)"
         assert computed.sum() == 12 and (table.loc[~computed, "unit"].isin(_CARRY_UNITS_ZEROED)).all()
-        np.testing.assert_allclose(table.loc[computed, "h_t"], sigma(table.loc[computed, "pre-activation"]), atol=2e-4)
+        np.testing.assert_allclose(table.loc[computed, "hₜ"], sigma(table.loc[computed, "pre-activation"]), atol=2e-4)
         svg = step_drawing(trace, shipped_weights, timestep)
         assert "sum → hₜ = σ(sum) unless held" in svg  # the legend says some are held
         for marker in step_bars(svg, "sum-marker").values():
@@ -590,3 +590,16 @@ def test_maths_names_in_the_drawings_are_printed_not_typed(shipped_weights):
         assert "hₜ × Wₒ" in svg
     body = unfolded_drawing(trace).body
     assert "Hidden state hₜ" in body and "_t" not in "".join(ElementTree.fromstring(body).itertext())
+
+
+def test_the_any_length_labels_sit_at_different_heights_so_close_lines_do_not_overlap():
+    # At 390 px the trained length (8) and the proved failure (17) are ~35 px apart: both labels at the bottom ran
+    # into each other ("traineWrongth 1 + 65534").
+    from explainer.figures.output import length_accuracy_figure
+
+    figure = length_accuracy_figure([8, 16, 32], [1.0, 1.0, 1.0], failure_columns=17, failure_label="wrong: 1 + 65534")
+    trained, failure = (
+        next(note for note in figure.layout.annotations if note.text == words)
+        for words in ("trained length", "wrong: 1 + 65534")
+    )
+    assert trained.y != failure.y or trained.yanchor != failure.yanchor
