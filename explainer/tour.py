@@ -61,6 +61,9 @@ class TourStop:
     timestep: Callable[[AdditionTrace], int] = lambda trace: 0
     zero_carry_units: bool = False
     heading: Callable[[RNNWeights], str] | None = None  # a title that depends on the network (else ``title``)
+    # What the page is doing while the stop's numbers are computed (once per network: they are cached), in
+    # words a student knows; shown in the stop's card when that takes a moment.
+    working: str = "Working out this stop's numbers…"
 
     def title_for(self, weights: RNNWeights) -> str:
         return self.heading(weights) if self.heading is not None else self.title
@@ -241,7 +244,14 @@ def _first_wrong(trace: AdditionTrace) -> int:
 STOPS: tuple[TourStop, ...] = (
     TourStop("50 + 18, column by column", (50, 18), STEP_SECTION, _column_by_column),
     TourStop("A carry comes in", (127, 1), STEP_SECTION, _carry_enters, timestep=lambda trace: 1),
-    TourStop("The carry units, read by a probe", (127, 1), INSIGHT_SECTION, _carry_units, view="Carry probe"),
+    TourStop(
+        "The carry units, read by a probe",
+        (127, 1),
+        INSIGHT_SECTION,
+        _carry_units,
+        view="Carry probe",
+        working="Reading the carry out of the network's state in all 16,384 sums…",
+    ),
     TourStop(
         "Zero them and watch it break",
         (127, 1),
@@ -250,8 +260,16 @@ STOPS: tuple[TourStop, ...] = (
         view="Ablation",
         timestep=_first_wrong,
         zero_carry_units=True,
+        working="Adding all 16,384 pairs again with those units switched off…",
     ),
-    TourStop("Its states, grouped", (127, 1), INSIGHT_SECTION, _state_space, view="State space"),
+    TourStop(
+        "Its states, grouped",
+        (127, 1),
+        INSIGHT_SECTION,
+        _state_space,
+        view="State space",
+        working="Sorting the network's states in all 16,384 sums into groups, and the groups into a machine…",
+    ),
     TourStop(
         "Where it breaks",
         None,
@@ -260,6 +278,7 @@ STOPS: tuple[TourStop, ...] = (
         view="Any length",
         timestep=_first_wrong,
         heading=breaking_sum_title,
+        working=f"Adding random sums of {DEFAULT_LENGTHS[0]} to {DEFAULT_LENGTHS[-1]} bits…",
     ),
     TourStop("Train your own", (50, 18), TRAINING_SECTION, _train_your_own),
 )

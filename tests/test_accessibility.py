@@ -90,6 +90,34 @@ def phone_problems(page, where: str) -> list[str]:
     return [f"{where}: the page body scrolls sideways by {overflow} px"] if overflow > 0 else []
 
 
+# Every word drawn in a figure (the server's SVG drawings and Plotly's charts, both SVG), as shown: its font size
+# times the scale its drawing is shown at.
+SHOWN_TEXT_SIZES = """() => {
+  const sizes = [];
+  for (const node of document.querySelectorAll('svg text')) {
+    const words = node.textContent.trim();
+    const box = node.getBoundingClientRect();
+    if (!words || (box.width === 0 && box.height === 0)) continue;
+    const matrix = node.getScreenCTM();
+    const scale = matrix ? Math.hypot(matrix.a, matrix.b) : 1;
+    const holder = node.closest('[class*="st-key-"]');
+    const key = holder ? [...holder.classList].find(name => name.startsWith('st-key-')) : 'no key';
+    sizes.push([parseFloat(getComputedStyle(node).fontSize) * scale, key, words.slice(0, 30)]);
+  }
+  return sizes;
+}"""
+SMALLEST_TEXT_PX = 11  # explainer.figures.svg.MIN_TEXT_PX
+
+
+def small_text(page, where: str) -> list[str]:
+    """Words in a figure shown smaller than 11 px (one line per figure, with an example)."""
+    small = {}
+    for size, key, words in page.evaluate(SHOWN_TEXT_SIZES):
+        if size < SMALLEST_TEXT_PX - 0.05:
+            small.setdefault(key, (size, words))
+    return [f"{where}: {key} shows {words!r} at {size:.1f} px" for key, (size, words) in small.items()]
+
+
 def choose(page, control_key: str, option: str) -> None:
     page.locator(f".st-key-{control_key} button", has_text=re.compile(f"^{re.escape(option)}$")).first.click()
 
@@ -98,14 +126,15 @@ def test_every_section_and_view_passes_axe_core(server_url, page):
     page.goto(f"{server_url}/?a=50&b=18&t=3")
     settle(page, SECTION_MARKERS["Inside one step"])
     problems = blocking_violations(page, "first visit") + phone_problems(page, "first visit")
+    problems += small_text(page, "first visit")
     for section in ("The weights", "Train it yourself", "What did it learn?"):
         choose(page, "section", section)
         settle(page, SECTION_MARKERS[section])
-        problems += blocking_violations(page, section) + phone_problems(page, section)
+        problems += blocking_violations(page, section) + phone_problems(page, section) + small_text(page, section)
     for view, marker in VIEW_MARKERS.items():
         choose(page, "insight_view", view)
         settle(page, marker)
-        problems += blocking_violations(page, view) + phone_problems(page, view)
+        problems += blocking_violations(page, view) + phone_problems(page, view) + small_text(page, view)
     # The transplant panel's typed source (its radio and two boxes), and the message for a box that does not parse.
     page.locator(f".st-key-{TRANSPLANT_SOURCE} label", has_text="a pair I type").first.click()
     settle(page, f".st-key-{TRANSPLANT_SOURCE_B} input")
@@ -115,6 +144,28 @@ def test_every_section_and_view_passes_axe_core(server_url, page):
     box.press("Enter")
     settle(page, "text=Source a must be a whole number")
     problems += blocking_violations(page, "typed source, bad") + phone_problems(page, "typed source, bad")
+    assert problems == [], "\n".join(problems)
+
+
+def test_side_by_side_and_a_long_sum_show_no_text_under_11_px(server_url, page):
+    # The second network a visitor can compare without training: the shipped long-sums one (the Network popover;
+    # its radio gets the click event itself, as in test_proof_browser).
+    page.goto(f"{server_url}/?a=0&b=1099511627775&n=41")
+    settle(page, SECTION_MARKERS["Inside one step"])
+    problems = small_text(page, "41 columns") + phone_problems(page, "41 columns")
+    page.locator(".st-key-network_popover button").first.click()
+    option = page.locator("[data-testid='stPopoverBody'] label").filter(has_text="Shipped long-sums model")
+    option.first.locator("input").dispatch_event("click")
+    page.get_by_text("Shipped long-sums model says", exact=False).first.wait_for()
+    page.keyboard.press("Escape")  # close the popover: it would cover the sections
+    choose(page, "section", "Side by side")
+    settle(page, ".st-key-side_by_side_other_chart svg")
+    problems += small_text(page, "Side by side") + phone_problems(page, "Side by side")
+    problems += blocking_violations(page, "Side by side")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator(".st-key-side_by_side_other_chart").screenshot(
+        path=str(ARTIFACTS / f"side_by_side_{page.width_name}.png")
+    )
     assert problems == [], "\n".join(problems)
 
 

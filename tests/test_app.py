@@ -353,8 +353,8 @@ def test_the_main_view_names_the_probes_carry_in_and_reads_the_final_carry_out()
     app = start({"a": "255", "b": "255"})
     no_exception(app)
     (caption,) = [caption.value for caption in app.caption if "final carry out" in caption.value]
-    assert "The row 'probe's carry in' is what the probe reads from h_(t−1)" in caption
-    assert "From the last state h_8 it reads a final carry out of 0 (true: 0)." in caption
+    assert "The row 'probe's carry in' is what the probe reads from hₜ₋₁" in caption
+    assert "From the last state h₈ it reads a final carry out of 0 (true: 0)." in caption
 
 
 def test_the_server_runs_blas_on_one_thread(app):

@@ -308,11 +308,11 @@ def test_no_step_shows_a_held_unit_as_computed(shipped_weights, preset):
         held_line = next(line for line in lines if "held by the ablation" in line)
         assert all(str(unit) in held_line for unit in _CARRY_UNITS_ZEROED)
         table = step_table(trace, timestep)
-        computed = table["h_t is"] == "σ(pre-activation)"
+        computed = table["hₜ is"] == "σ(pre-activation)"
         assert computed.sum() == 12 and (table.loc[~computed, "unit"].isin(_CARRY_UNITS_ZEROED)).all()
-        np.testing.assert_allclose(table.loc[computed, "h_t"], sigma(table.loc[computed, "pre-activation"]), atol=2e-4)
+        np.testing.assert_allclose(table.loc[computed, "hₜ"], sigma(table.loc[computed, "pre-activation"]), atol=2e-4)
         svg = step_drawing(trace, shipped_weights, timestep)
-        assert "sum → h_t = σ(sum) unless held" in svg  # the legend says some are held
+        assert "sum → hₜ = σ(sum) unless held" in svg  # the legend says some are held
         for marker in step_bars(svg, "sum-marker").values():
             label, total, outcome = (
                 marker.get("data-label"),
@@ -541,7 +541,7 @@ def test_the_step_at_t0_of_50_plus_18_says_every_part_is_zero_on_a_readable_axis
     labels = [float(label.text) for label in root.iter(f"{SVG}text") if re.fullmatch(r"-?[\d.e-]+", label.text or "")]
     assert min(labels) <= -1 and max(labels) >= 1 and all(abs(value) >= 0.1 or value == 0 for value in labels)
     notes = " ".join(label.text for label in root.iter(f"{SVG}text") if label.get("class") == "all-zero")
-    assert "exactly 0" in notes and "h_(−1) = 0" in notes
+    assert "exactly 0" in notes and "h₋₁ = 0" in notes
     words = " ".join(step_sentences(trace, shipped_weights.output_weights[:, 0], 0))
     assert "every memory term is exactly 0" in words and "every input term is exactly 0" in words
     assert "everything comes from the current bits" not in words
@@ -575,3 +575,61 @@ def test_the_step_sentences_are_read_off_the_numbers_drawn(shipped_weights, a, b
     if timestep > 0 and trace.input_part[timestep].any():
         more = int((np.abs(trace.recurrent_part[timestep]) > np.abs(trace.input_part[timestep])).sum())
         assert f"{more} of 16 units get more from memory" in words
+
+
+@pytest.mark.parametrize("columns", [8, 41, 128])
+def test_no_drawing_shows_its_words_under_11_px_however_narrow_the_column(shipped_weights, columns):
+    # Each drawing may shrink to fit only down to the width where its smallest words are 11 px (its min-width);
+    # past that it scrolls. Checked over the body, the chosen column's marks and the step drawing.
+    from explainer.figures.svg import MIN_TEXT_PX, smallest_font
+
+    trace = trace_addition(shipped_weights, 2**columns - 2 if columns < 64 else 5, 1, columns)
+    drawings = []
+    for compact in (False, True):
+        drawing = unfolded_drawing(trace, compact=compact)
+        drawings.append((drawing.body, drawing.chosen_column(0)))
+    drawings.append((step_drawing(trace, shipped_weights, 1), ""))
+    for body, marks in drawings:
+        root = ElementTree.fromstring(body)
+        width = float(root.get("width"))
+        min_width = float(re.search(r"min-width:([0-9.]+)px", root.get("style")).group(1))
+        sizes = [float(size) for size in re.findall(r'font-size="([0-9.]+)"', body + marks)]
+        assert min(sizes) >= MIN_TEXT_PX, sorted(set(sizes))
+        assert min_width * min(sizes) / width >= MIN_TEXT_PX - 0.5  # shown at its narrowest, still 11 px
+        assert smallest_font(body) == min(float(size) for size in re.findall(r'font-size="([0-9.]+)"', body))
+
+
+def test_a_drawing_with_words_under_11_px_is_refused():
+    from explainer.figures.svg import document, text
+
+    with pytest.raises(ValueError, match="at least 11 px"):
+        document(100, 50, text(10, 10, "tiny", font_size=9), label="x", class_="y")
+
+
+def test_maths_names_in_the_drawings_are_printed_not_typed(shipped_weights):
+    # "h_t × W_o" is how the names are typed; a student reads hₜ × Wₒ. No drawing's words keep an underscore.
+    from explainer.figures.style import math_text
+
+    assert math_text("h_t × W_o") == "hₜ × Wₒ"
+    assert math_text("h_(t−1)·W_h") == "hₜ₋₁·Wₕ"
+    assert math_text("x_t·W_x, unit_count, h_(−1)") == "xₜ·Wₓ, unit_count, h₋₁"
+    trace = trace_addition(shipped_weights, 50, 18)
+    for svg in (step_drawing(trace, shipped_weights, 0), step_drawing(trace, shipped_weights, 3)):
+        words = [node.text or "" for node in ElementTree.fromstring(svg).iter() if node.tag.endswith(("text", "title"))]
+        assert words and not [word for word in words if re.search(r"[A-Za-z]_[({a-z0-9]", word)]
+        assert "hₜ × Wₒ" in svg
+    body = unfolded_drawing(trace).body
+    assert "Hidden state hₜ" in body and "_t" not in "".join(ElementTree.fromstring(body).itertext())
+
+
+def test_the_any_length_labels_sit_at_different_heights_so_close_lines_do_not_overlap():
+    # At 390 px the trained length (8) and the proved failure (17) are ~35 px apart: both labels at the bottom ran
+    # into each other ("traineWrongth 1 + 65534").
+    from explainer.figures.output import length_accuracy_figure
+
+    figure = length_accuracy_figure([8, 16, 32], [1.0, 1.0, 1.0], failure_columns=17, failure_label="wrong: 1 + 65534")
+    trained, failure = (
+        next(note for note in figure.layout.annotations if note.text == words)
+        for words in ("trained length", "wrong: 1 + 65534")
+    )
+    assert trained.y != failure.y or trained.yanchor != failure.yanchor

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import importlib.metadata
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import tomllib
 import zipfile
 from pathlib import Path
 
+import pytest
 from packaging.requirements import Requirement
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -139,3 +141,96 @@ def test_the_wheel_holds_explainer_and_its_command_line_works_outside_the_reposi
         timeout=120,
     )
     assert missing.returncode != 0 and "installed as a package" in missing.stderr
+
+
+DOCUMENTS = [PROJECT_ROOT / "README.md", PROJECT_ROOT / "bench" / "README.md"]
+DOCUMENTS += sorted((PROJECT_ROOT / "docs").glob("*.md"))
+# [words](target), ![alt](target), [name]: target, and HTML's src= / href= (code blocks and code spans left out).
+MARKDOWN_LINK = re.compile(
+    r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)|^\s*\[[^\]]+\]:\s*(\S+)", re.MULTILINE
+)
+HTML_LINK = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']""")
+CODE = re.compile(r"```.*?```|`[^`\n]*`", re.DOTALL)
+
+
+def github_anchor(heading: str) -> str:
+    """The id GitHub gives a heading: lower case, punctuation dropped, spaces as hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def link_targets(text: str) -> list[str]:
+    text = CODE.sub("", text)
+    found = [next(group for group in match.groups() if group) for match in MARKDOWN_LINK.finditer(text)]
+    return found + HTML_LINK.findall(text)
+
+
+def tracked_files() -> set[Path] | None:
+    """The files git tracks here (what a clone on GitHub has), or None outside a git checkout."""
+    try:
+        listing = subprocess.run(
+            ["git", "ls-files", "-z"], cwd=PROJECT_ROOT, capture_output=True, check=True, timeout=60
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return {(PROJECT_ROOT / name).resolve() for name in listing.decode().split("\0") if name}
+
+
+def dead_links(text: str, folder: Path, tracked: set[Path] | None) -> list[str]:
+    """The relative links in ``text`` (a Markdown file in ``folder``) that GitHub could not follow: out of the
+    repository, to a file git does not track, or to a heading that is not there."""
+    problems = []
+    for target in link_targets(text):
+        if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.IGNORECASE):  # https:, mailto: …
+            continue
+        path_part, _, anchor = target.partition("#")
+        resolved = (folder / path_part).resolve()
+        if not resolved.is_relative_to(PROJECT_ROOT):
+            problems.append(f"{target}: outside the repository")
+            continue
+        if not resolved.exists() or (tracked is not None and resolved.is_file() and resolved not in tracked):
+            problems.append(f"{target}: no such file in the repository")
+            continue
+        if anchor and (path_part == "" or resolved.suffix == ".md"):
+            source = text if path_part == "" else resolved.read_text(encoding="utf-8")
+            headings = re.findall(r"^#+\s+(.*)$", CODE.sub("", source), re.MULTILINE)
+            if anchor not in {github_anchor(heading) for heading in headings}:
+                problems.append(f"{target}: no heading #{anchor}")
+    return problems
+
+
+@pytest.mark.parametrize("document", DOCUMENTS, ids=lambda path: str(path.relative_to(PROJECT_ROOT)))
+def test_every_relative_link_in_the_docs_points_to_a_file_in_the_repository(document):
+    # On GitHub a relative link resolves inside the repository: a path out of it (../shared/…) or to a file git
+    # does not track is a dead link there, however well it works in this checkout.
+    problems = dead_links(document.read_text(encoding="utf-8"), document.parent, tracked_files())
+    assert problems == [], f"{document.relative_to(PROJECT_ROOT)}: " + "; ".join(problems)
+
+
+def test_the_link_check_finds_dead_links():
+    docs = PROJECT_ROOT / "docs"
+    text = (
+        "# Top\nSee [the seed](../../shared/seed/), [gone](../shared/seed/), ![ok](../assets/screenshot.png), "
+        "[here](#top), [there](#nowhere), [bench](../bench/README.md#no-such-heading) and `[code](nowhere)`."
+    )
+    assert link_targets(text)[:3] == ["../../shared/seed/", "../shared/seed/", "../assets/screenshot.png"]
+    assert dead_links(text, docs, tracked_files()) == [
+        "../../shared/seed/: outside the repository",
+        "../shared/seed/: no such file in the repository",
+        "#nowhere: no heading #nowhere",
+        "../bench/README.md#no-such-heading: no heading #no-such-heading",
+    ]
+    assert github_anchor("How the network adds (the shipped model)") == "how-the-network-adds-the-shipped-model"
+
+
+def test_the_readme_opens_with_the_commands_then_what_it_is_and_a_picture():
+    # GitHub's first screen of the repository: how to run it, what it is, what it looks like; details after.
+    lines = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    first_heading = next(index for index, line in enumerate(lines) if line.startswith("## "))
+    opening = lines[:first_heading]
+    fence = opening.index("```bash")
+    fence_end = opening.index("```", fence + 1)
+    prose = next(index for index, line in enumerate(opening) if index > fence_end and line and line[0].isalpha())
+    picture = next(index for index, line in enumerate(opening) if line.startswith("!["))
+    assert fence < prose < picture < 20, (fence, prose, picture)
+    assert "neural network" in opening[prose] and "add" in " ".join(opening[prose:picture])
+    assert not any(word in " ".join(opening[:picture]) for word in ("wheel", "tensorflow-cpu", "CI", "../"))

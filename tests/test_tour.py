@@ -260,3 +260,33 @@ def test_the_first_stop_unfolds_the_sum_so_its_answer_appears_bit_by_bit():
     assert any("Columns after t = 0 are covered" in caption.value for caption in app.caption)
     app.button(key="tour_next").click().run()
     assert app.toggle(key=SHOW_WHOLE_SUM).value is True
+
+
+def test_while_a_stop_is_read_the_next_stops_numbers_are_worked_out(weights):
+    # Stop 5's words need the extracted machine (about a second, cold). Reading stop 4 starts that work in the
+    # background, so pressing "Next stop" finds it done: here the machine is cached without Next being pressed.
+    import threading
+
+    from explainer.analysis.extraction import MACHINE_SEEDS, _extract_machine
+    from ui.tour import _prepare_stop
+
+    _prepare_stop.clear()
+    _extract_machine.cache_clear()
+    app = AppTest.from_file(str(PROJECT_ROOT / "streamlit_app.py"), default_timeout=60)
+    app.query_params["tour"] = "4"
+    app.run()
+    assert not app.exception
+    prepared = [thread for thread in threading.enumerate() if thread.name == "tour-stop-5"]
+    assert prepared, "reading stop 4 started no work on stop 5"
+    prepared[0].join(timeout=120)
+    assert not prepared[0].is_alive()
+    key = ((weights, None, 16, MACHINE_SEEDS), ())  # how extract_machine calls its cached part
+    assert _extract_machine.cache.get(key) is not None, "stop 5's machine was not worked out in the background"
+
+
+def test_each_slow_stop_says_what_it_is_working_out_in_plain_words():
+    # Shown in the card (st.spinner) while a cold stop's numbers are computed: words, not markup or code names.
+    for stop in STOPS:
+        assert stop.working.endswith("…") and not re.search(r"[`*_$<>{}\\]|\(\)", stop.working), stop.working
+    slow = {stop.title for stop in STOPS if stop.working != STOPS[0].working}
+    assert {"Its states, grouped", "Zero them and watch it break"} <= slow

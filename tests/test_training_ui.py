@@ -20,7 +20,8 @@ from streamlit.testing.v1 import AppTest
 from explainer import load_weights, trace_addition
 from explainer.files.npz_file import MAX_NPZ_BYTES, weights_to_npz_bytes
 from explainer.paths import PROJECT_ROOT
-from explainer.training.recipes import RECIPE_CHECK_EVERY, RECIPE_LEARNING_RATES
+from explainer.serving.training_runs import TrainingRun
+from explainer.training.recipes import RECIPE_CHECK_EVERY, RECIPE_LEARNING_RATES, Checkpoint, TrainingSettings
 from explainer.training.worker import checkpoint_from_record
 from tests.support.training import train_and_wait
 from ui.charts import unpack
@@ -229,3 +230,47 @@ def test_worker_checkpoints_round_trip_exactly(shipped_weights):
     checkpoint = Checkpoint(5, float("nan"), 0.25, 0.75, 1.5, shipped_weights)
     back = checkpoint_from_record(json.loads(checkpoint_to_json(checkpoint))["checkpoint"])
     assert back.weights == shipped_weights and back.step == 5 and np.isnan(back.loss)
+
+
+class RunThatGrowsWhileDrawn(TrainingRun):
+    """A running run whose thread adds a checkpoint every time the page reads ``checkpoints``, as a real run's
+    thread may at any moment while a page is drawn (here at its fastest: between any two reads)."""
+
+    def __init__(self, settings: TrainingSettings, weights) -> None:
+        super().__init__(settings, status="running")
+        self._made = [Checkpoint(0, float("nan"), 0.0, 0.5, 0.0, weights)]
+        self._weights = weights
+
+    @property
+    def checkpoints(self):
+        made = self._made
+        newest = made[-1]
+        self._made = [*made, Checkpoint(newest.step + 16, 0.5, newest.exact_accuracy + 0.001, 0.9, 1.0, self._weights)]
+        return made
+
+    @checkpoints.setter
+    def checkpoints(self, value) -> None:  # the dataclass's __init__ sets it
+        self._made = value
+
+
+@pytest.mark.parametrize("section", [None, "Train it yourself"])
+def test_the_words_above_the_picture_and_the_training_section_show_the_same_checkpoint(shipped_weights, section):
+    # With the training section open, the words under the network choice are written with the section's bar
+    # (ui.session_networks.run_progress_caption); otherwise at once. Either way: the same checkpoint, same words.
+    run = RunThatGrowsWhileDrawn(TrainingSettings("fast", 3, 16, 0.01, 2_000), shipped_weights)
+    for _ in range(5):
+        run.checkpoints  # noqa: B018 (five checkpoints made before this page run)
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    app.session_state["training_runs"] = [run]
+    app.session_state["model_source"] = "Trained in this session"
+    if section is not None:
+        app.session_state["section"] = section
+    app.run()
+    assert not app.exception
+    (bar,) = app.get("progress")
+    above = [caption.value for caption in app.caption if " recipe, seed " in caption.value]
+    assert len(above) == 1, [caption.value for caption in app.caption]
+    assert bar.proto.text.startswith("step 80 / 2,000 · loss 0.5000 · exact on 0.5% of all 16,384 pairs")
+    assert above[0].endswith(" · " + bar.proto.text)  # one wording, one checkpoint, though the run grew meanwhile
+    assert shown(app)["source"] == "Your network (step 80)"
+    assert len(run._made) > 6  # the run did grow while the page was drawn

@@ -12,7 +12,7 @@ from explainer.analysis.probe import PROBE_CARRY_IN
 from explainer.byte_cache import ByteCache
 from explainer.figures.step_drawing import step_drawing
 from explainer.figures.step_equations import step_equations, step_sentences
-from explainer.figures.style import CARRY, HIGHLIGHT
+from explainer.figures.style import CARRY, HIGHLIGHT, math_text
 from explainer.figures.tables import step_table, trace_csv, trace_table
 from explainer.figures.unfolded_drawing import UnfoldedDrawing, unfolded_drawing
 from explainer.figures.weights import weights_figure
@@ -136,8 +136,9 @@ def unfolded_ui(
     if probe_carry is not None:
         last = trace.timesteps - 1
         carry_note += (
-            f" The row '{PROBE_CARRY_IN}' is what the probe reads from h_(t−1), the state before column t: the carry "
-            f"coming in (· at t = 0, where there is no state yet). From the last state h_{last} it reads a final "
+            f" The row '{PROBE_CARRY_IN}' is what the probe reads from hₜ₋₁, the state before column t: the carry "
+            f"coming in (· at t = 0, where there is no state yet). From the last state {math_text(f'h_({last})')} it "
+            "reads a final "
             f"carry out of {int(probe_carry[last])} (true: {int(trace.carry_out[last])})."
         )
     reached = (

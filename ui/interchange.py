@@ -54,7 +54,7 @@ def interchange_view(weights: RNNWeights, trace: AdditionTrace, ablation: Ablati
     """
     st.caption(
         "**What to look for:** a probe *reads* the carry from the state; a transplant tests whether the network "
-        "*uses* it. Take h_t from another sum (the source), put part of it into this run at column t, and see "
+        "*uses* it. Take the state hₜ from another sum (the source), put part of it into this run at column t, and see "
         "whether every later bit is the one written addition gives with the source's carry. A row near 100% "
         "where the carries differ holds the carry the network uses; the grey band is what random directions reach."
     )

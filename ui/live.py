@@ -12,24 +12,13 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.playback import frame_due, play_interval, stop
-from ui.session_networks import REPLAY_KEY, SOURCE_TRAINED, latest_run, selected_run
-from ui.state import LIVE_SEEN, MODEL_SOURCE
+from ui.session_networks import REPLAY_KEY, SOURCE_TRAINED, drawn_checkpoints, latest_run, live_mark, selected_run
+from ui.state import LIVE_PROGRESS_SLOT, LIVE_SEEN, MODEL_SOURCE
 
 POLL_SECONDS = 0.2  # while training: a checkpoint is on screen at most this long after it arrives
-SEEN_KEY = LIVE_SEEN  # what the page last drew: (run, checkpoints, status, place in the queue)
-
-
-def _state() -> tuple | None:
-    run = latest_run()
-    if run is None:
-        return None
-    return (
-        id(run),
-        len(run.checkpoints),
-        run.checkpoints[-1].step if run.checkpoints else -1,
-        run.status,
-        (run.queue_position() if run.status == "waiting" else None),
-    )
+# What the page last drew (a LiveMark: run, checkpoints, status, place in the queue). Every part of one page
+# run draws the run as it stood then (ui.session_networks.drawn_checkpoints), so they show the same step.
+SEEN_KEY = LIVE_SEEN
 
 
 def _advance_replay() -> None:
@@ -38,7 +27,7 @@ def _advance_replay() -> None:
     if run is None or st.session_state.get(MODEL_SOURCE) != SOURCE_TRAINED or run.active:
         stop("replay")
         return
-    steps = [checkpoint.step for checkpoint in run.checkpoints]
+    steps = [checkpoint.step for checkpoint in drawn_checkpoints(run)]
     current = st.session_state.get(REPLAY_KEY)
     index = steps.index(current) + 1 if current in steps else 0
     st.session_state[REPLAY_KEY] = steps[index % len(steps)]
@@ -55,14 +44,15 @@ def _in_fragment_run() -> bool:
 def _tick() -> None:
     if not _in_fragment_run():  # drawn with the page, which is already current
         return
-    if st.session_state.get(SEEN_KEY) != _state() or play_interval("replay") is not None:
+    if st.session_state.get(SEEN_KEY) != live_mark() or play_interval("replay") is not None:
         st.rerun(scope="app")
 
 
 def live_updates_ui() -> None:
     """Call before the network is chosen: records what this run will draw, moves
     a playing replay on, and starts the clock while there is something to follow."""
-    st.session_state[SEEN_KEY] = _state()
+    st.session_state[SEEN_KEY] = live_mark()
+    st.session_state.pop(LIVE_PROGRESS_SLOT, None)  # a slot a stopped page run left unwritten
     run = latest_run()
     training = run is not None and run.active
     if play_interval("replay") is not None and frame_due("replay"):

@@ -9,6 +9,7 @@ import streamlit as st
 
 from explainer import RNNWeights, evaluate
 from explainer.files.keras_file import LONG_MODEL_COMMAND
+from explainer.training.recipes import RECIPE_LABELS
 from ui.echo import quoted
 from ui.playback import play_controls_ui
 from ui.session_networks import (
@@ -22,7 +23,10 @@ from ui.session_networks import (
     SOURCE_TRAINED,
     SOURCE_UPLOADED,
     UPLOADED_KEY,
+    drawn_checkpoints,
     latest_run,
+    progress_text,
+    run_progress_caption,
     runs_with_checkpoints,
     selected_checkpoint,
     selected_run,
@@ -49,9 +53,10 @@ def model_source_ui(shipped_weights: RNNWeights, long_weights: RNNWeights | None
     headings and the weights to use everywhere.
     """
     latest = latest_run()
-    if st.session_state.get(FOLLOW_LIVE_KEY) and latest is not None and (latest.checkpoints or not latest.active):
+    latest_checkpoints = drawn_checkpoints(latest) if latest is not None else []
+    if st.session_state.get(FOLLOW_LIVE_KEY) and latest is not None and (latest_checkpoints or not latest.active):
         del st.session_state[FOLLOW_LIVE_KEY]  # Train was pressed: show the new run from its first checkpoint on
-        if latest.checkpoints:
+        if latest_checkpoints:
             st.session_state[PENDING_SOURCE_KEY] = SOURCE_TRAINED
     run = selected_run()
     uploaded = st.session_state.get(UPLOADED_KEY)
@@ -68,7 +73,7 @@ def model_source_ui(shipped_weights: RNNWeights, long_weights: RNNWeights | None
         if pending == SOURCE_TRAINED:  # a run just ended: show the newest run, where it ended
             st.session_state[SELECTED_RUN_KEY] = len(runs_with_checkpoints()) - 1
             run = selected_run()
-            st.session_state[REPLAY_KEY] = run.checkpoints[-1].step
+            st.session_state[REPLAY_KEY] = drawn_checkpoints(run)[-1].step
     if st.session_state.get(MODEL_SOURCE) not in options:
         st.session_state[MODEL_SOURCE] = SOURCE_SHIPPED
     source = st.radio(
@@ -97,7 +102,7 @@ def model_source_ui(shipped_weights: RNNWeights, long_weights: RNNWeights | None
                 format_func=lambda index: f"Run {index + 1}: {runs[index].describe()}",
             )
             run = selected_run()
-        steps = [checkpoint.step for checkpoint in run.checkpoints]
+        steps = [checkpoint.step for checkpoint in drawn_checkpoints(run) or run.checkpoints]
         # While it trains: the newest checkpoint. Once more on the first drawing after it ended, since its last
         # checkpoints may have come after the last drawing while it was live.
         followed = st.session_state.get(FOLLOWED_RUN_KEY) == id(run)
@@ -128,14 +133,14 @@ def replay_ui() -> None:
     run = selected_run()
     if st.session_state.get(MODEL_SOURCE) != SOURCE_TRAINED or run is None:
         return
-    steps = [checkpoint.step for checkpoint in run.checkpoints]
+    steps = [checkpoint.step for checkpoint in drawn_checkpoints(run) or run.checkpoints]
     checkpoint, settings = selected_checkpoint(run), run.settings
     summary = (
-        f"{settings.recipe} recipe, seed {settings.seed}, H = {settings.hidden_units} · "
-        f"step {checkpoint.step:,} of {steps[-1]:,} · exact on {checkpoint.exact_accuracy:.1%} of all 16,384 pairs"
+        f"{RECIPE_LABELS[settings.recipe]} recipe, seed {settings.seed}, H = {settings.hidden_units} · "
+        f"{progress_text(run, checkpoint)}"
     )
     if len(steps) < 2:
-        st.caption(summary)
+        run_progress_caption(run, summary)
         return
     with st.container(horizontal=True, wrap=True, vertical_alignment="bottom", key="replay_controls"):
         st.select_slider(
@@ -150,4 +155,4 @@ def replay_ui() -> None:
         )
         if not run.active:
             play_controls_ui("replay", "▶ Play the replay")
-        st.caption(summary, width="content")
+        run_progress_caption(run, summary)

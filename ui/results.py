@@ -13,7 +13,7 @@ from explainer.serving.keras_slots import keras_file_bytes
 from explainer.training.recipes import TrainingSettings
 from explainer.wording import plural
 from ui.charts import show_chart
-from ui.session_networks import SOURCE_TRAINED, TrainingRun, selected_checkpoint
+from ui.session_networks import SOURCE_TRAINED, TrainingRun, drawn_checkpoints, selected_checkpoint
 from ui.state import MODEL_SOURCE
 
 
@@ -22,7 +22,7 @@ def _file_stem(settings: TrainingSettings, step: int) -> str:
 
 
 def run_results_ui(run: TrainingRun) -> None:
-    checkpoints = run.checkpoints
+    checkpoints = drawn_checkpoints(run)
     shown = selected_checkpoint(run) if st.session_state.get(MODEL_SOURCE) == SOURCE_TRAINED else checkpoints[-1]
     if run.status == "finished":
         st.success(run.outcome, icon="🏁")

@@ -77,6 +77,7 @@ PENDING_SOURCE = "pending_model_source"
 FOLLOW_LIVE = "follow_live_run"
 FOLLOWED_RUN = "followed_run"
 LIVE_SEEN = "live_seen"
+LIVE_PROGRESS_SLOT = "live_progress_slot"
 DROPPED_RUN_NOTICE = "dropped_run_notice"
 TRAINING_SETTINGS_ERROR = "training_settings_error"
 INSIGHT_LOADED_PAIR = "insight_loaded_pair"
@@ -134,7 +135,10 @@ TABLE: tuple[Entry, ...] = (
     Entry(PENDING_SOURCE, "str", None, None, "applied before the source radio is drawn"),
     Entry(FOLLOW_LIVE, "bool", False),
     Entry(FOLLOWED_RUN, "int", None, None, "id() of the run drawn while it trained"),
-    Entry(LIVE_SEEN, "tuple", None),
+    Entry(LIVE_SEEN, "LiveMark", None, None, "ui.session_networks.live_mark() at the top of the page run"),
+    # The place above the picture for the live run's progress and its words, written when the training section draws its
+    # bar, so both change at the same moment (a container keeps its old text on screen until it is written).
+    Entry(LIVE_PROGRESS_SLOT, "tuple[DeltaGenerator, str]", None, None, "set and used within one page run"),
     Entry(DROPPED_RUN_NOTICE, "str", None),
     Entry(TRAINING_SETTINGS_ERROR, "str", None),
     Entry(INSIGHT_LOADED_PAIR, "tuple[int, int]", None),

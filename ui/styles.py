@@ -16,32 +16,39 @@ from ui.scroll import SCROLL_MARGIN_PX, SECTION_VIEW, TOUR_CARD
 #   above the title (Streamlit leaves 6rem for its header bar, which needs ~3.75rem) and a smaller title.
 # - The "+" between the number boxes, at the height of the boxes.
 # - A tour card, and a section a link opens, stop below the header bar when scrolled to (ui.scroll).
-# - Phones (Streamlit stacks columns below 640 px): a smaller title still, so the verdict fits on the first
-#   screen; the wide charts keep 680 px, enough for their labels, and scroll sideways in their own region instead.
-#   The unfolded addition's region starts scrolled to its right end (right-to-left overflow), where t = 0 and
-#   the first columns are, as a written sum starts on the right; its contents stay left-to-right.
+# - The drawings shrink to fit a column only while their smallest text stays at 11 px (explainer.figures.svg);
+#   wider than that, they scroll sideways in their own region (each region's child is as wide as its drawing, so
+#   the overflow is the child's and can be reached from either end). The unfolded additions' regions start scrolled to
+#   their right end (right-to-left overflow), where t = 0 and the first columns are, as a written sum starts on
+#   the right; their contents stay left-to-right.
 # - Beside the picture at desktop width, "Inside one step"'s equations may be wider than their column: they
 #   scroll sideways in their own region (ui.styles' script gives it a tab stop) instead of being cut.
-PAGE_CSS = """
-<style>
-[data-testid="stCaptionContainer"] { opacity: 1 !important; }
-[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #55534f; }
-[data-testid="stMainBlockContainer"] { padding-top: 3.5rem; }
-h1 { font-size: 2.25rem !important; padding: 0 !important; }
-p.plus-sign { font-size: 1.75rem; font-weight: 600; margin: 0 0 0.1rem 0; line-height: 2.5rem; }
-SCROLL_MARGIN_RULE
-.katex-display { overflow-x: auto; overflow-y: hidden; }
-@media (max-width: 640px) {
-  h1 { font-size: 1.75rem !important; }
-  .st-key-unfolded_chart, .st-key-step_chart, .st-key-weights_chart { overflow-x: auto; }
-  .st-key-unfolded_chart > *, .st-key-step_chart > *, .st-key-weights_chart > * { min-width: 680px; }
-  .st-key-unfolded_chart { direction: rtl; }
-  .st-key-unfolded_chart > * { direction: ltr; }
-}
-</style>
-""".replace(
-    "SCROLL_MARGIN_RULE", f".st-key-{TOUR_CARD}, .st-key-{SECTION_VIEW} {{ scroll-margin-top: {SCROLL_MARGIN_PX}px; }}"
+# - Phones (Streamlit stacks columns below 640 px): a smaller title still, so the verdict fits on the first
+#   screen; the weights chart (Plotly) keeps 680 px, enough for its labels, and scrolls sideways too.
+SCROLLING_DRAWINGS = ".st-key-unfolded_chart, .st-key-step_chart, .st-key-side_by_side_shipped_chart, " + (
+    ".st-key-side_by_side_other_chart"
 )
+UNFOLDED_DRAWINGS = ".st-key-unfolded_chart, .st-key-side_by_side_shipped_chart, .st-key-side_by_side_other_chart"
+PAGE_CSS = f"""
+<style>
+[data-testid="stCaptionContainer"] {{ opacity: 1 !important; }}
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {{ color: #55534f; }}
+[data-testid="stMainBlockContainer"] {{ padding-top: 3.5rem; }}
+h1 {{ font-size: 2.25rem !important; padding: 0 !important; }}
+p.plus-sign {{ font-size: 1.75rem; font-weight: 600; margin: 0 0 0.1rem 0; line-height: 2.5rem; }}
+.st-key-{TOUR_CARD}, .st-key-{SECTION_VIEW} {{ scroll-margin-top: {SCROLL_MARGIN_PX}px; }}
+.katex-display {{ overflow-x: auto; overflow-y: hidden; }}
+{SCROLLING_DRAWINGS} {{ overflow-x: auto; }}
+{UNFOLDED_DRAWINGS} {{ direction: rtl; }}
+{", ".join(f"{selector} > *" for selector in SCROLLING_DRAWINGS.split(", "))} {{ min-width: min-content; }}
+{", ".join(f"{selector} > *" for selector in UNFOLDED_DRAWINGS.split(", "))} {{ direction: ltr; }}
+@media (max-width: 640px) {{
+  h1 {{ font-size: 1.75rem !important; }}
+  .st-key-weights_chart {{ overflow-x: auto; }}
+  .st-key-weights_chart > * {{ min-width: 680px; }}
+}}
+</style>
+"""
 
 # An element that scrolls sideways (a wide equation on a phone) must be reachable with the keyboard, or its
 # hidden part cannot be read without a mouse: give each such element a tab stop and a name.
@@ -53,7 +60,8 @@ SCROLLABLE_REGIONS_SCRIPT = """
   const mark = () => {
     const regions = [
       ['.katex-display', 'Equation'],
-      ['.st-key-unfolded_chart, .st-key-step_chart, .st-key-weights_chart', 'Chart'],
+      ['.st-key-unfolded_chart, .st-key-step_chart, .st-key-weights_chart, .st-key-side_by_side_shipped_chart, '
+        + '.st-key-side_by_side_other_chart', 'Chart'],
     ];
     for (const [selector, name] of regions) {
       document.querySelectorAll(selector).forEach((element, index) => {

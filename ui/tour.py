@@ -10,6 +10,9 @@ entering a stop scrolls the card to the top of the window.
 
 from __future__ import annotations
 
+import contextlib
+import threading
+
 import streamlit as st
 
 from explainer import RNNWeights, timesteps_for
@@ -19,6 +22,7 @@ from ui.echo import quoted
 from ui.guards import view_or_warning
 from ui.pair import set_columns, set_pair
 from ui.scroll import TOUR_CARD, scroll_to
+from ui.session_networks import latest_run
 from ui.state import (
     A_TEXT,
     ABLATE_CLAMPED,
@@ -160,6 +164,21 @@ def tour_section() -> str | None:
     return None if index is None else STOPS[index].section
 
 
+def _stop_words(weights: RNNWeights, index: int) -> None:
+    with contextlib.suppress(Exception):  # a network that does not suit the stop: its own run shows why
+        STOPS[index].text(weights)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _prepare_stop(fingerprint: str, index: int, _weights: RNNWeights) -> threading.Thread:
+    """Work out stop ``index``'s words for this network in a background thread, once per network and server
+    process: the analyses behind them are cached for everyone (explainer.byte_cache), so the reader who presses
+    "Next stop" while reading this one finds them ready (or waits only for the rest of that one computation)."""
+    thread = threading.Thread(target=_stop_words, args=(_weights, index), name=f"tour-stop-{index + 1}", daemon=True)
+    thread.start()
+    return thread
+
+
 def tour_ui(weights: RNNWeights) -> None:
     """The open stop's card: its words and Back / Next / Leave. Draw it right above what :func:`tour_section` names."""
     index = st.session_state.get(TOUR_STOP)
@@ -170,7 +189,9 @@ def tour_ui(weights: RNNWeights) -> None:
     with st.container(border=True, key=TOUR_CARD):
         st.markdown(f"**Tour, stop {index + 1} of {len(STOPS)}: {stop.title_for(weights)}**")
         with view_or_warning("This stop's words"):  # a visitor's own network may not suit every analysis
-            st.markdown(stop.text(weights))
+            with st.spinner(stop.working):  # shown only if the numbers take over half a second (the first visitor)
+                words = stop.text(weights)
+            st.markdown(words)
         with st.container(horizontal=True):
             st.button(
                 "◀ Previous stop", key="tour_back", on_click=start_tour, args=(weights, index - 1), disabled=index == 0
@@ -182,3 +203,6 @@ def tour_ui(weights: RNNWeights) -> None:
             else:
                 st.button("Finish", key="tour_finish", type="primary", on_click=leave_tour)
             st.button("Leave the tour", key="tour_leave", on_click=leave_tour)
+    training = (run := latest_run()) is not None and run.active  # each checkpoint is a new network: not for those
+    if index + 1 < len(STOPS) and not training:
+        _prepare_stop(weights.fingerprint, index + 1, weights)

@@ -18,7 +18,14 @@ from explainer.files.keras_file import page_model_path, read_sidecar
 from explainer.serving.settings import SettingsError
 from explainer.serving.training_runs import has_warm_worker, prepare_warm_worker, start_training, waiting_count
 from explainer.training.recipes import RECIPE_LABELS, RECIPE_LEARNING_RATES, TrainingSettings
-from ui.session_networks import FOLLOW_LIVE_KEY, MAX_KEPT_RUNS, RUNS_KEY, TrainingRun, latest_run
+from ui.session_networks import (
+    FOLLOW_LIVE_KEY,
+    MAX_KEPT_RUNS,
+    RUNS_KEY,
+    TrainingRun,
+    latest_run,
+    training_progress,
+)
 from ui.state import (
     BY_KEY,
     DROPPED_RUN_NOTICE,
@@ -212,19 +219,7 @@ def training_controls_ui() -> TrainingRun | None:
             icon="⏳",
         )
     elif run.status == "running":
-        checkpoints = run.checkpoints
-        if not checkpoints:
-            st.progress(0.0, text="Starting training…")
-        else:
-            last = checkpoints[-1]
-            loss = "–" if last.loss != last.loss else f"{last.loss:.4f}"  # nan at step 0: nothing trained yet
-            st.progress(
-                min(last.step / run.settings.max_steps, 1.0),
-                text=(
-                    f"step {last.step:,} / {run.settings.max_steps:,} · loss {loss} · "
-                    f"exact on {last.exact_accuracy:.1%} of all pairs"
-                ),
-            )
+        training_progress(run)
     elif run.status == "failed":
         st.error(run.outcome or "The last training run could not start; check the settings above.", icon="✋")
     return run

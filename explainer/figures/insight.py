@@ -53,6 +53,7 @@ def probe_accuracy_figure(accuracy_by_timestep: Sequence[float]) -> go.Figure:
         )
     )
     figure.update_layout(**LAYOUT, title="Carry probe accuracy at each timestep (all 16,384 pairs)", height=320)
+    figure.update_layout(uniformtext={"minsize": 11, "mode": "hide"})  # too narrow for 11 px: hover gives them
     figure.update_yaxes(range=[0, 1.12], tickformat=".0%", title="accuracy")
     time_axis(figure, accuracy.size, title="timestep (t = 0, the 2⁰ column, on the right)")
     return figure

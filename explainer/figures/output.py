@@ -152,7 +152,7 @@ def length_accuracy_figure(
             hovertemplate="%{x}-bit sums: %{y:.1%} exact<extra></extra>",
         )
     )
-    # Labels at the bottom of their lines: the accuracy line runs along the top, near 100%.
+    # Labels below the accuracy line, which runs along the top, near 100%.
     figure.add_vline(
         x=trained_bits,
         line={"dash": "dash", "color": NEUTRAL.hex},
@@ -164,7 +164,8 @@ def length_accuracy_figure(
             x=failure_columns,
             line={"color": WRONG.hex, "width": 2},
             annotation_text=failure_label or f"proved wrong at {failure_columns} columns",
-            annotation_position="bottom right" if failure_columns < max_bits * 0.6 else "bottom left",
+            # Half-way up: at the bottom it ran into "trained length" when the two lines are close on a phone.
+            annotation_position="right" if failure_columns < max_bits * 0.6 else "left",
             annotation_font={"color": WRONG.hex},
         )
     figure.update_layout(

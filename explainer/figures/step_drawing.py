@@ -20,12 +20,13 @@ from explainer.figures.style import (
     INK,
     INPUT_CONTRIBUTION,
     NEUTRAL,
+    math_text,
 )
 from explainer.figures.svg import document, element, panel_title, text, tooltip
 from explainer.model.network import RNNWeights, sigmoid
 from explainer.model.trace import AdditionTrace
 
-PUSH_TITLE = "Push on the output: h_t × W_o"
+PUSH_TITLE = math_text("Push on the output: h_t × W_o")
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
@@ -132,19 +133,25 @@ def step_drawing(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> st
         split_axis.grid(top, panel_height),
         push_axis.grid(top, panel_height),
     ]
-    sum_name = "sum → h_t = σ(sum)" + (" unless held" if held.any() else "")
+    sum_name = math_text("sum → h_t = σ(sum)") + (" unless held" if held.any() else "")
     for unit in range(units):
         y = top + unit * row_height
         name = f"unit {unit} (held)" if held[unit] else f"unit {unit}"
         bar_y, bar_height = y + row_height * 0.2, row_height * 0.6
         parts.append(text(left - 8, y + row_height / 2, name, text_anchor="end", font_size=12, fill=INK))
         for start, value, class_, part_name, colour in (
-            (input_start[unit], input_part[unit], "input-part", "x_t·W_x (the bits now)", INPUT_CONTRIBUTION.hex),
+            (
+                input_start[unit],
+                input_part[unit],
+                "input-part",
+                math_text("x_t·W_x (the bits now)"),
+                INPUT_CONTRIBUTION.hex,
+            ),
             (
                 recurrent_start[unit],
                 recurrent_part[unit],
                 "recurrent-part",
-                "h_{t-1}·W_h (what it remembered)",
+                math_text("h_(t−1)·W_h (what it remembered)"),
                 CARRIED_CONTRIBUTION.hex,
             ),
         ):
@@ -164,7 +171,7 @@ def step_drawing(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> st
         outcome = (
             f"held at {hidden[unit]:g} by the ablation (σ(sum) would be {sigmoid(preactivation[unit]):.4f})"
             if held[unit]
-            else f"h_t = σ(sum) = {hidden[unit]:.4f}"
+            else math_text("h_t = σ(sum) = ") + f"{hidden[unit]:.4f}"
         )
         x = split_axis(preactivation[unit])
         parts.append(
@@ -185,15 +192,18 @@ def step_drawing(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> st
         )
         push = pushes[unit]
         colour = INK if push >= 0 else NEUTRAL.hex
-        tip = f"{name}: {push:+.3f} (h_t × W_o)"
+        tip = f"{name}: {push:+.3f} ({math_text('h_t × W_o')})"
         parts.append(_bar(push_axis, min(push, 0.0), push, bar_y, bar_height, tip, colour, "push", unit))
     legend_y = top + panel_height + 34
     legend = []
     # Two rows of two, so the legend stays within the drawing's width (one row ran past it on a phone).
     for row, entries in enumerate(
         (
-            ((INPUT_CONTRIBUTION.hex, "x_t·W_x (the bits now)"), (CARRIED_CONTRIBUTION.hex, "h_(t−1)·W_h (memory)")),
-            ((INK, sum_name), (NEUTRAL.hex, "h_t × W_o below zero")),
+            (
+                (INPUT_CONTRIBUTION.hex, math_text("x_t·W_x (the bits now)")),
+                (CARRIED_CONTRIBUTION.hex, math_text("h_(t−1)·W_h (memory)")),
+            ),
+            ((INK, sum_name), (NEUTRAL.hex, math_text("h_t × W_o below zero"))),
         )
     ):
         y = legend_y + row * 22
@@ -207,7 +217,7 @@ def step_drawing(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> st
         lines = ["Every part is exactly 0:", "the bits are 0 and 0"]
         if timestep == 0:
             lines[-1] += ","
-            lines += ["and at t = 0 there is", "no earlier state (h_(−1) = 0)."]
+            lines += ["and at t = 0 there is", math_text("no earlier state (h_(−1) = 0).")]
         for line, words in enumerate(lines):
             parts.append(
                 text(

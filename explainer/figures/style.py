@@ -10,6 +10,7 @@ red-green colour blindness and greyscale) and ColorBrewer's RdBu (colour-blind s
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -85,6 +86,15 @@ def subplot_layout(height: int, left_margin: int = 60, legend_y: float | None = 
 
 
 _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+_SUBSCRIPTS = str.maketrans("0123456789+-−()ehotx", "₀₁₂₃₄₅₆₇₈₉₊₋₋₍₎ₑₕₒₜₓ")
+_SUBSCRIPTED = re.compile(r"_\(([0-9+\-−()ehotx]*)\)|_([0-9ehotx])(?![\w])")
+
+
+def math_text(words: str) -> str:
+    """The maths names in ``words`` as a reader sees them printed, not as typed: ``h_t`` → hₜ, ``W_o`` → Wₒ,
+    ``h_(t−1)`` → hₜ₋₁ (a subscript in brackets, or one character that has a subscript form; anything else, such
+    as ``unit_count``, is left as it is). For figures' labels, legends and tooltips."""
+    return _SUBSCRIPTED.sub(lambda match: (match.group(1) or match.group(2)).translate(_SUBSCRIPTS), words)
 
 
 def place_value(step: int) -> str:

@@ -8,7 +8,13 @@ and cold-start benches (``bench/bench_clicks.py``, ``bench/bench_page.py``) and 
 
 from __future__ import annotations
 
+import re
 from html import escape
+
+# No words of a drawing are shown smaller than this many CSS pixels: a drawing shrinks to fit a narrow column only
+# down to the width where its smallest text is this size, and scrolls sideways in its region beyond that.
+MIN_TEXT_PX = 11
+_FONT_SIZE = re.compile(r'font-size="([0-9.]+)"')
 
 
 def attributes(values: dict[str, object]) -> str:
@@ -37,14 +43,26 @@ def text(x: float, y: float, words: str, **values: object) -> str:
     return f'<text x="{x:g}" y="{y:g}" {attributes(values)}>{escape(words, quote=False)}</text>'
 
 
+def smallest_font(content: str) -> float | None:
+    """The smallest ``font-size`` attribute in ``content`` (SVG), or None if it sets none."""
+    sizes = [float(size) for size in _FONT_SIZE.findall(content)]
+    return min(sizes) if sizes else None
+
+
 def document(width: float, height: float, content: str, *, label: str, class_: str, role: str = "img") -> str:
-    """The ``<svg>`` root: drawn at its natural size, shrunk to fit a narrower column; ``label`` names it for
-    screen readers, as a chart's ``alt`` does. ``role`` is ``"img"`` for a picture, ``"group"`` for a drawing that
-    holds controls (an image's parts are hidden from screen readers, so it cannot hold a button)."""
+    """The ``<svg>`` root: drawn at its natural size, shrunk to fit a narrower column but never so far that its
+    smallest text falls under :data:`MIN_TEXT_PX`; ``label`` names it for screen readers, as a chart's ``alt``
+    does. ``role`` is ``"img"`` for a picture, ``"group"`` for a drawing that holds controls (an image's parts are
+    hidden from screen readers, so it cannot hold a button)."""
+    smallest = smallest_font(content)
+    if smallest is not None and smallest < MIN_TEXT_PX:
+        raise ValueError(f"a drawing's text must be at least {MIN_TEXT_PX} px; it has {smallest:g}.")
+    narrowest = width * MIN_TEXT_PX / smallest if smallest is not None else 0
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:g} {height:g}" width="{width:g}" '
         f"{attributes({'class': class_, 'role': role, 'aria_label': label})} "
-        f'style="max-width:100%;height:auto;font-family:Inter, Helvetica, Arial, sans-serif">{content}</svg>'
+        f'style="max-width:100%;min-width:{narrowest:.0f}px;height:auto;'
+        f'font-family:Inter, Helvetica, Arial, sans-serif">{content}</svg>'
     )
 
 

@@ -10,6 +10,7 @@ from explainer.analysis.length import LengthAccuracy
 from explainer.analysis.logit_split import LogitSplit
 from explainer.analysis.probe import PROBE_CARRY_IN_LABEL, PROBE_CARRY_OUT_LABEL, CarryProbe
 from explainer.figures.lazy_pandas import pd
+from explainer.figures.style import math_text
 from explainer.model.ablation import describe_ablation
 from explainer.model.trace import AdditionTrace
 from explainer.wording import power_of_two
@@ -52,11 +53,13 @@ def step_table(trace: AdditionTrace, timestep: int) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "unit": range(trace.hidden_units),
-            "x_t·W_x": trace.input_part[timestep].round(4),
-            "h_{t-1}·W_h": trace.recurrent_part[timestep].round(4),
+            math_text("x_t·W_x"): trace.input_part[timestep].round(4),
+            math_text("h_(t−1)·W_h"): trace.recurrent_part[timestep].round(4),
             "pre-activation": trace.pre_activation[timestep].round(4),
-            "h_t": trace.hidden[timestep].round(4),
-            "h_t is": ["held by the ablation" if held[unit] else "σ(pre-activation)" for unit in range(held.size)],
+            math_text("h_t"): trace.hidden[timestep].round(4),
+            math_text("h_t is"): [
+                "held by the ablation" if held[unit] else "σ(pre-activation)" for unit in range(held.size)
+            ],
         }
     )
 

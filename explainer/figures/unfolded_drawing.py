@@ -24,6 +24,7 @@ from explainer.figures.style import (
     INK,
     ONE_BIT_FILL,
     WRONG_FILL,
+    math_text,
     place_value,
     scale_colours,
     text_colour_on,
@@ -243,8 +244,8 @@ def unfolded_drawing(
     # Columns share a target width (less in a half-width column), within bounds that keep a digit legible.
     target, narrowest, widest = (420, 12, 30) if compact else (900, 16, 46)
     column_width = int(np.clip(round(target / timesteps), narrowest, widest))
-    left, row_height, unit_height = (92, 20, 11) if compact else (118, 26, 16)
-    cell_font, label_font, probability_font = (11, 9, 10) if compact else (15, 11, 12)
+    left, row_height, unit_height = (92, 20, 12) if compact else (118, 26, 16)
+    cell_font, label_font, probability_font = (12, 11, 11) if compact else (15, 11, 12)
     grid_width = column_width * timesteps
     width = left + grid_width + 64
 
@@ -286,7 +287,7 @@ def unfolded_drawing(
 
     # The hidden state.
     top += row_height * len(rows) + 34
-    parts.append(panel_title(left, top - 14, f"Hidden state h_t ({units} units)", INK))
+    parts.append(panel_title(left, top - 14, math_text(f"Hidden state h_t ({units} units)"), INK))
     colours = scale_colours(trace.hidden, ACTIVATION_SCALE)
     inputs = [
         f"a={a_bit}, b={b_bit}, carry in={carry}"
@@ -327,7 +328,7 @@ def unfolded_drawing(
 
     # The output.
     top += unit_height * units + 34
-    parts.append(panel_title(left, top - 14, "Output o_t", INK))
+    parts.append(panel_title(left, top - 14, math_text("Output o_t"), INK))
     output_fills = scale_colours(trace.output_probability, ACTIVATION_SCALE).tolist()
     cells = [text(left - 8, top + row_height / 2, "P(bit = 1)", text_anchor="end", font_size=13, fill=INK)]
     cells.extend(

@@ -8,6 +8,7 @@ import streamlit as st
 
 from explainer import RNNWeights, load_weights, trace_addition
 from explainer.training.sweep import DEFAULT_SWEEP_PATH
+from ui.live import live_updates_ui
 from ui.model_source import model_source_ui, replay_ui
 from ui.side_by_side import side_by_side_ui
 from ui.training import training_panel_ui
@@ -21,6 +22,7 @@ def shipped_weights() -> RNNWeights:
 
 
 shipped = shipped_weights()
+live_updates_ui()  # as streamlit_app.py: marks where this session's run stands for the whole page run
 with st.popover("Network"):
     label, weights = model_source_ui(shipped)
 replay_ui()  # as on the page: the checkpoint slider in the main area, under the network choice
