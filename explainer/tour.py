@@ -119,7 +119,7 @@ def _carry_enters(weights: RNNWeights, trace: AdditionTrace) -> str:
         f"At t = 0, 1 + 1 makes a carry; from t = 1 to t = {carried} the carry row is 1, and the bits in front of "
         "the network no longer say so: only its hidden state can. In “Inside one step” (beside the picture; under "
         f"it on a phone), at t = {step} unit {unit} gets {trace.recurrent_part[step, unit]:+.2f} from memory "
-        "(h_(t−1)·W_h) against "
+        "(hₜ₋₁·Wₕ) against "
         f"{trace.input_part[step, unit]:+.2f} from the bits. In {quiet.a} + {quiet.b}, the same column with no "
         f"carry coming in, its memory term is {quiet.recurrent_part[step, unit]:+.2f}, so a large memory term is "
         f"not by itself the carry; the unit whose memory term differs most between the two is unit {differs} "

@@ -208,17 +208,17 @@ def weights_ui(weights: RNNWeights) -> None:
     source, target = (int(index) for index in np.unravel_index(int(np.argmax(between)), recurrent.shape))
     st.caption(
         f"**What to look for:** all {count} learned numbers, on one colour scale. Blue is positive, red negative, "
-        "white zero. Each column is one hidden unit: down it, what it gets from the two input bits (W_x), from "
-        "every unit's value one step earlier (W_h), and what it sends to the output (W_o). The outlined diagonal "
-        "of W_h is each unit's weight onto its own next value. Here the largest is unit "
+        "white zero. Each column is one hidden unit: down it, what it gets from the two input bits (Wₓ), from "
+        "every unit's value one step earlier (Wₕ), and what it sends to the output (Wₒ). The outlined diagonal "
+        "of Wₕ is each unit's weight onto its own next value. Here the largest is unit "
         f"{own}'s ({diagonal[own]:+.2f}); the largest between two different units is unit {source} → unit "
         f"{target} ({recurrent[source, target]:+.2f})."
     )
     with st.expander("The weights as tables"):
         units = [f"unit {unit}" for unit in range(weights.hidden_units)]
-        st.write("W_x (rows: a bit, b bit)")
+        st.write("Wₓ (rows: a bit, b bit)")
         st.dataframe(np.round(weights.input_weights, 4), key="table_input_weights")
-        st.write("W_h (row: unit at t−1, column: unit at t)")
+        st.write("Wₕ (row: unit at t−1, column: unit at t)")
         st.dataframe(np.round(weights.recurrent_weights, 4), key="table_recurrent_weights")
-        st.write("W_o")
-        st.dataframe({"unit": units, "W_o": np.round(weights.output_weights[:, 0], 4)}, key="table_output_weights")
+        st.write("Wₒ")
+        st.dataframe({"unit": units, "Wₒ": np.round(weights.output_weights[:, 0], 4)}, key="table_output_weights")

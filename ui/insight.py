@@ -311,8 +311,8 @@ def _logit_view(weights: RNNWeights, trace: AdditionTrace, timestep: int, ablati
     )
     st.caption(
         f"{split_sentences(split)} P(bit = 1) = {split.probability:.3f}. The split is "
-        "the Shapley value of the two parts of each unit's input (current bits x_t·W_x, carried state "
-        "h_(t−1)·W_h), measured from zero, so the parts add up exactly to the logit."
+        "the Shapley value of the two parts of each unit's input (current bits xₜ·Wₓ, carried state "
+        "hₜ₋₁·Wₕ), measured from zero, so the parts add up exactly to the logit."
     )
     st.caption(words_caption("logit", "Shapley value"))
     show_chart(

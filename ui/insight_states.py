@@ -14,7 +14,7 @@ from explainer.analysis import Ablation, describe_ablation, exact_accuracy, extr
 from explainer.figures.insight import state_space_figure
 from explainer.figures.lazy_pandas import pd
 from explainer.figures.machine import machine_diagram_figure
-from explainer.figures.style import HIGHLIGHT
+from explainer.figures.style import HIGHLIGHT, math_text
 from explainer.figures.tables import seed_runs_table, state_space_path_table
 from explainer.glossary import explain, words_caption
 from ui.charts import show_chart, show_table
@@ -44,8 +44,9 @@ def state_space_view(weights: RNNWeights, trace: AdditionTrace, timestep: int) -
         alt=f"Every hidden state projected to two dimensions, coloured by carry, with this addition's path; the "
         f"state after step t={timestep} is ringed.",
     )
+    state = math_text(f"h_({timestep})")  # printed as hₜ is, not typed
     st.caption(
-        f"Ringed in {HIGHLIGHT.name}: h_{timestep}, where step t={timestep} ({trace.input_bits[timestep, 0]}+"
+        f"Ringed in {HIGHLIGHT.name}: {state}, where step t={timestep} ({trace.input_bits[timestep, 0]}+"
         f"{trace.input_bits[timestep, 1]}) leaves the network, and the arrow that step took. Click a column of the "
         "addition above to move it. " + words_caption("direction of most spread")
     )
@@ -90,14 +91,15 @@ def machine_view(weights: RNNWeights, trace: AdditionTrace, timestep: int, ablat
         )
     else:
         st.caption(f"{machine.minimal.state_count} states are too many to draw legibly; the table has them all.")
+    state = math_text(f"h_({timestep})")  # printed as hₜ is, not typed
     if current >= 0:
         st.caption(
-            f"Ringed in {HIGHLIGHT.name}: “{machine.minimal.state_names[current]}”, the state h_{timestep} is in "
+            f"Ringed in {HIGHLIGHT.name}: “{machine.minimal.state_names[current]}”, the state {state} is in "
             f"after step t={timestep} (the state of its nearest cluster). Click a column of the addition above to "
             "move it."
         )
     else:
-        st.caption(f"After step t={timestep}, h_{timestep} is nearest a cluster the minimal machine never reaches.")
+        st.caption(f"After step t={timestep}, {state} is nearest a cluster the minimal machine never reaches.")
     network_exact_8bit = exact_accuracy(weights, 8, ablation)
     st.caption(
         f"{machine.fidelity_sentence(network_exact_8bit)} {machine.consistency:.1%} of the observed "
