@@ -4,7 +4,7 @@ A column is one bracket: 1 for "(", 0 for ")". The prefix is balanced when every
 none is left open: the depth (opens minus closes) never went below 0 and is 0 now. The written form keeps the
 depth, which grows without bound, so the rule has no machine (``machine`` is None) and a network of 16 sigmoid
 units — finitely many states it can tell apart reliably — must fail as nesting deepens
-(:func:`explainer.rules.measure.accuracy_by_depth` measures where).
+(:func:`explainer.analysis.rule_accuracy.accuracy_by_depth` measures where).
 """
 
 from __future__ import annotations
@@ -90,6 +90,10 @@ class BracketRule:
     def exhaustive_set(self, columns: int) -> tuple[np.ndarray, np.ndarray]:
         """Every string of exactly ``columns`` brackets (every shorter one is a prefix of one of them)."""
         return self._batch(every_sequence(1, columns))
+
+    def exhaustive_chunks(self, columns: int, max_rows: int = 2**16):
+        """:meth:`exhaustive_set` in one piece: strings as long as the page's are checked by depth instead."""
+        yield self.exhaustive_set(columns)
 
     def training_set(self) -> tuple[np.ndarray, np.ndarray]:
         return self.exhaustive_set(self.training_columns)

@@ -56,6 +56,10 @@ class Rule(Protocol):
 
     def exhaustive_set(self, columns: int) -> tuple[np.ndarray, np.ndarray]: ...
 
+    def exhaustive_chunks(self, columns: int, max_rows: int = 2**16): ...
+
+    def sample(self, rng: np.random.Generator, count: int) -> tuple[np.ndarray, np.ndarray]: ...
+
 
 def machine_from_step(
     state_names: tuple[str, ...], width: int, step: Callable[[int, tuple[int, ...]], tuple[int, int]]
@@ -185,10 +189,29 @@ class NumberRule:
         return self._batch(self.numbers_below(self.training_bits), self.training_columns)
 
     def exhaustive_set(self, columns: int) -> tuple[np.ndarray, np.ndarray]:
-        """Every input whose numbers fit in ``columns`` bits, run for as many columns as the largest needs."""
-        numbers = self.numbers_below(columns)
-        largest = int(np.max(self.result(*numbers.T))) if self.result is not None else 0
-        return self._batch(numbers, max(columns, largest.bit_length()))
+        """Every input whose numbers fit in ``columns`` bits, run for as many columns as the largest result needs."""
+        return self._batch(self.numbers_below(columns), self.exhaustive_columns(columns))
+
+    def exhaustive_columns(self, columns: int) -> int:
+        """Columns that hold every input whose numbers fit in ``columns`` bits, and its result.
+
+        Every rule's result is largest when all its numbers are (a + b, 3·a), or below 2^columns anyway (a − b).
+        """
+        if self.result is None:
+            return columns
+        return max(columns, int(self.result(*[2**columns - 1] * self.input_width)).bit_length())
+
+    def exhaustive_chunks(self, columns: int, max_rows: int = 2**16):
+        """:meth:`exhaustive_set` in pieces of at most ``max_rows`` inputs (more if one value of the first number
+        has more), in the same order: three numbers of 8 bits are 16.7 million inputs, too many for one array."""
+        side = 2**columns
+        per_chunk = max(1, max_rows // side ** (self.input_width - 1))  # values of the first number per piece
+        rest = [np.arange(side, dtype=np.int64)] * (self.input_width - 1)
+        for start in range(0, side, per_chunk):
+            first = np.arange(start, min(side, start + per_chunk), dtype=np.int64)
+            grid = np.stack(np.meshgrid(first, *rest, indexing="ij"), axis=-1).reshape(-1, self.input_width)
+            grid = grid if self.admits is None else grid[self.admits(*grid.T)]
+            yield self._batch(grid, self.exhaustive_columns(columns))
 
     def sample(self, rng: np.random.Generator, count: int) -> tuple[np.ndarray, np.ndarray]:
         """``count`` random training inputs (one per step of the blog's recipe) as ``(inputs, targets)``.
