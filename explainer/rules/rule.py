@@ -116,6 +116,7 @@ class NumberRule:
     domain: str = ""  # the domain in words, for the error when ``admits`` says no
     training_bits: int = 7  # the training set: every input with numbers below 2**training_bits …
     training_columns: int = MIN_TIMESTEPS  # … written in this many columns
+    training_sample: int | None = None  # if set, a fixed random sample of this many of them (seeded, the same always)
 
     @property
     def input_width(self) -> int:
@@ -185,8 +186,17 @@ class NumberRule:
         return grid if self.admits is None else grid[self.admits(*grid.T)]
 
     def training_set(self) -> tuple[np.ndarray, np.ndarray]:
-        """Every training input (numbers below ``2**training_bits``) as ``(inputs, targets)`` for Keras."""
-        return self._batch(self.numbers_below(self.training_bits), self.training_columns)
+        """Every training input (numbers below ``2**training_bits``, or a fixed sample of ``training_sample`` of
+        them) as ``(inputs, targets)`` for Keras."""
+        if self.training_sample is None:
+            numbers = self.numbers_below(self.training_bits)
+        else:  # codes of the grid numbers_below lays out, drawn without making it (three 8-bit numbers: 16.7M rows)
+            side = 2**self.training_bits
+            codes = np.random.default_rng(0).choice(side**self.input_width, self.training_sample, replace=False)
+            powers = side ** np.arange(self.input_width - 1, -1, -1)  # the first number varies slowest
+            numbers = (np.sort(codes)[:, None] // powers) % side  # (sample, W)
+            numbers = numbers if self.admits is None else numbers[self.admits(*numbers.T)]
+        return self._batch(numbers, self.training_columns)
 
     def exhaustive_set(self, columns: int) -> tuple[np.ndarray, np.ndarray]:
         """Every input whose numbers fit in ``columns`` bits, run for as many columns as the largest result needs."""
