@@ -15,8 +15,8 @@ from explainer.rules.brackets import balanced_so_far, depths
 from explainer.rules.rule import every_sequence
 
 # Every input whose numbers fit this many columns is checked: 8 for two numbers (65,536 pairs; 32,896 with a ≥ b),
-# 16 for one number (65,536). Three numbers of 8 bits are 16.7 million triples, minutes of forward passes on this
-# machine, so their check stops at 6 bits (262,144 triples).
+# 16 for one number (65,536). Three numbers of 8 bits are 16.7 million triples (two minutes of forward passes here),
+# so their check stops at 6 bits (262,144 triples); README.md gives what the shipped network does at 7 and 8 bits.
 CHECK_COLUMNS = {1: 16, 2: 8, 3: 6}
 # Balanced brackets: every string of this many brackets, grouped by how deep it nests.
 BRACKET_CHECK_COLUMNS = 16
