@@ -140,7 +140,7 @@ class ExtractedMachine:
         return rows
 
 
-def _kmeans(
+def kmeans(
     points: np.ndarray, weight: np.ndarray, clusters: int, rng: np.random.Generator, iterations: int = 40
 ) -> np.ndarray:
     """Weighted k-means with k-means++ seeding. Returns centroids ``(clusters, H)``."""
@@ -155,7 +155,7 @@ def _kmeans(
         centroids.append(points[rng.choice(len(points), p=chance / chance.sum())])
         nearest = np.minimum(nearest, ((points - centroids[-1]) ** 2).sum(1))
     centroids = np.array(centroids)
-    labels = _nearest(points, centroids)
+    labels = nearest_centroid(points, centroids)
     weighted = points * weight[:, None]
     for _ in range(iterations):
         membership = np.zeros((clusters, len(points)))
@@ -163,14 +163,14 @@ def _kmeans(
         mass = membership @ weight  # (k,)
         totals = membership @ weighted  # (k, H)
         centroids = np.where(mass[:, None] > 0, totals / np.maximum(mass, 1e-300)[:, None], centroids)
-        updated = _nearest(points, centroids)
+        updated = nearest_centroid(points, centroids)
         if (updated == labels).all():
             break
         labels = updated
     return centroids
 
 
-def _nearest(points: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+def nearest_centroid(points: np.ndarray, centroids: np.ndarray) -> np.ndarray:
     # |p − c|² = |p|² − 2 p·c + |c|²; |p|² is the same for every centroid, so the argmin does without it
     # (this runs hundreds of times per extraction: one seed sweep per k-means seed).
     distance = (centroids**2).sum(1)[None] - 2 * points @ centroids.T  # (M, k)
@@ -179,19 +179,34 @@ def _nearest(points: np.ndarray, centroids: np.ndarray) -> np.ndarray:
 
 def _machine_from_clusters(states: ExhaustiveStates, labels: np.ndarray, clusters: int) -> tuple[MealyMachine, float]:
     """Majority-vote transition table (state, symbol) → (next cluster, network's output bit)."""
+    source = np.where(states.parent >= 0, labels[np.maximum(states.parent, 0)], clusters)
+    return majority_machine(source, states.symbol, labels, states.predicted_bit, states.weight, clusters, 4)
+
+
+def majority_machine(
+    source: np.ndarray,
+    symbol: np.ndarray,
+    labels: np.ndarray,
+    predicted_bit: np.ndarray,
+    weight: np.ndarray,
+    clusters: int,
+    symbol_count: int,
+) -> tuple[MealyMachine, float]:
+    """The raw machine of clustered steps, by majority vote, and the share of steps that agree with it.
+
+    Each step (arrays ``(M,)``) goes from cluster ``source`` (``clusters`` for the start, h_{-1} = 0) on input
+    ``symbol`` to cluster ``labels`` writing ``predicted_bit``, and counts ``weight`` times.
+    """
     start = clusters  # the raw machine's last state is h_{-1} = 0
-    source = np.where(states.parent >= 0, labels[np.maximum(states.parent, 0)], start)
-    row = source * 4 + states.symbol
-    outcome = labels * 2 + states.predicted_bit
-    cells = ((clusters + 1) * 4, clusters * 2)
-    tally = np.bincount(
-        np.ravel_multi_index((row, outcome), cells), weights=states.weight, minlength=cells[0] * cells[1]
-    )
+    row = source * symbol_count + symbol
+    outcome = labels * 2 + predicted_bit
+    cells = ((clusters + 1) * symbol_count, clusters * 2)
+    tally = np.bincount(np.ravel_multi_index((row, outcome), cells), weights=weight, minlength=cells[0] * cells[1])
     tally = tally.reshape(cells)
     seen = tally.sum(1) > 0
     best = tally.argmax(1)
-    next_state = np.where(seen, best // 2, -1).reshape(clusters + 1, 4)
-    output = np.where(seen, best % 2, -1).reshape(clusters + 1, 4)
+    next_state = np.where(seen, best // 2, -1).reshape(clusters + 1, symbol_count)
+    output = np.where(seen, best % 2, -1).reshape(clusters + 1, symbol_count)
     consistency = float(tally.max(1).sum() / tally.sum())
     names = (*(f"C{index}" for index in range(clusters)), "start")
     return frozen_machine(names, start, next_state, output), consistency
@@ -222,8 +237,8 @@ def _cluster_sweep(training: ExhaustiveStates, max_clusters: int, seed: int) -> 
     best = None
     for clusters in range(2, max_clusters + 1):
         rng = np.random.default_rng(seed)
-        centroids = _kmeans(training.hidden[sample], sample_count.astype(np.float64), clusters, rng)
-        labels = _nearest(training.hidden, centroids)
+        centroids = kmeans(training.hidden[sample], sample_count.astype(np.float64), clusters, rng)
+        labels = nearest_centroid(training.hidden, centroids)
         raw, consistency = _machine_from_clusters(training, labels, clusters)
         fidelity = machine_fidelity(raw, training)
         if best is None or fidelity > best[0]:

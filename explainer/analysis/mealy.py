@@ -1,5 +1,7 @@
-"""Mealy machines over the four input columns: the carry machine of written addition, minimisation and
-equivalence. Kept apart from the extraction (:mod:`explainer.analysis.extraction`), which reads one off a network."""
+"""Mealy machines over input columns of 2, 4 or 8 symbols (one, two or three bits per column): the carry machine
+of written addition, minimisation and equivalence. Kept apart from the extraction
+(:mod:`explainer.analysis.extraction`), which reads one off a network; every rule's machine is in
+:mod:`explainer.rules`."""
 
 from __future__ import annotations
 
@@ -17,18 +19,25 @@ from explainer.model.network import read_only
 class MealyMachine:
     """A finite-state machine that writes one output bit per input column (a Mealy machine).
 
-    ``next_state[s, symbol]`` and ``output[s, symbol]`` are ``(S, 4)`` int arrays; −1 marks a transition
+    ``next_state[s, symbol]`` and ``output[s, symbol]`` are ``(S, K)`` int arrays; −1 marks a transition
     never observed (the machine has no answer there, and every run through it counts as a disagreement).
+    K is the number of input symbols: 4 for two bits per column (symbol 2·a_t + b_t, as addition reads them),
+    2 for one bit, 8 for three (4·a_t + 2·b_t + c_t): the first number's bit is the most significant.
     """
 
     state_names: tuple[str, ...]
     start: int
-    next_state: np.ndarray  # (S, 4)
-    output: np.ndarray  # (S, 4)
+    next_state: np.ndarray  # (S, K)
+    output: np.ndarray  # (S, K)
 
     @property
     def state_count(self) -> int:
         return len(self.state_names)
+
+    @property
+    def symbol_count(self) -> int:
+        """K: how many different input columns the machine reads (2, 4 or 8)."""
+        return self.next_state.shape[1]
 
     def step(self, states: np.ndarray, symbols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Vectorised transition: ``(next states, outputs)``; an undefined state (−1) stays undefined."""
@@ -41,32 +50,45 @@ class MealyMachine:
         )
 
     def run(self, symbols: np.ndarray) -> np.ndarray:
-        """Outputs ``(N, T)`` for input symbols ``(N, T)`` (2·a_t + b_t), starting from ``start``."""
+        """Outputs ``(N, T)`` for input symbols ``(N, T)`` (2·a_t + b_t for two bits), starting from ``start``."""
         symbols = np.asarray(symbols, dtype=np.int64)
-        if symbols.ndim != 2 or ((symbols < 0) | (symbols > 3)).any():
-            raise ValueError("symbols must be an (N, T) array of input columns 2·a_t + b_t in 0–3.")
+        if symbols.ndim != 2 or ((symbols < 0) | (symbols >= self.symbol_count)).any():
+            raise ValueError(
+                f"symbols must be an (N, T) array of input columns in 0–{self.symbol_count - 1} "
+                "(2·a_t + b_t for two bits per column)."
+            )
         states = np.full(symbols.shape[0], self.start)
         outputs = np.empty(symbols.shape, dtype=np.int64)
         for step in range(symbols.shape[1]):
             states, outputs[:, step] = self.step(states, symbols[:, step])
         return outputs
 
-    def transition_records(self) -> list[dict]:
-        """The table as rows (state, a, b, next state, output bit) for display; unobserved rows say so."""
+    def transition_records(self, input_names: tuple[str, ...] = ("a", "b")) -> list[dict]:
+        """The table as rows (state, a bit, b bit, next state, output bit) for display; unobserved rows say so.
+
+        ``input_names`` name the bits of a column, most significant first (one name per bit of a symbol).
+        """
+        if 2 ** len(input_names) != self.symbol_count:
+            raise ValueError(f"give {self.symbol_count.bit_length() - 1} input names for {self.symbol_count} symbols.")
         rows = []
         for state in range(self.state_count):
-            for symbol, (a_bit, b_bit) in enumerate(INPUT_SYMBOLS):
+            for symbol in range(self.symbol_count):
                 target = int(self.next_state[state, symbol])
+                bits = symbol_bits(symbol, len(input_names))
                 rows.append(
                     {
                         "state": self.state_names[state],
-                        "a bit": a_bit,
-                        "b bit": b_bit,
+                        **{f"{name} bit": bit for name, bit in zip(input_names, bits, strict=True)},
                         "next state": self.state_names[target] if target >= 0 else "(never seen)",
                         "output bit": int(self.output[state, symbol]) if target >= 0 else None,
                     }
                 )
         return rows
+
+
+def symbol_bits(symbol: int, width: int) -> tuple[int, ...]:
+    """The bits of one input column, first number first: ``symbol_bits(2, 2) == (1, 0)`` (a = 1, b = 0)."""
+    return tuple((symbol >> (width - 1 - position)) & 1 for position in range(width))
 
 
 def frozen_machine(names: tuple[str, ...], start: int, next_state: np.ndarray, output: np.ndarray) -> MealyMachine:
@@ -92,10 +114,10 @@ def minimise(machine: MealyMachine) -> tuple[MealyMachine, np.ndarray]:
     States are numbered in breadth-first order from the start.
     Returns ``(minimal machine, block of each original state or −1)``.
     """
-    count = machine.state_count
+    count, symbols = machine.state_count, machine.symbol_count
     sink = count  # an extra state for "never seen"
-    next_state = np.vstack([np.where(machine.next_state >= 0, machine.next_state, sink), np.full((1, 4), sink)])
-    output = np.vstack([np.where(machine.next_state >= 0, machine.output, -1), np.full((1, 4), -1)])
+    next_state = np.vstack([np.where(machine.next_state >= 0, machine.next_state, sink), np.full((1, symbols), sink)])
+    output = np.vstack([np.where(machine.next_state >= 0, machine.output, -1), np.full((1, symbols), -1)])
     reachable, queue = {machine.start}, deque([machine.start])
     while queue:
         for target in next_state[queue.popleft()]:
@@ -128,11 +150,11 @@ def minimise(machine: MealyMachine) -> tuple[MealyMachine, np.ndarray]:
     kept = [b for b in order if order[b] != sink_block]
     renumber = {b: index for index, b in enumerate(sorted(kept, key=order.get))}
     representative = {block[state]: state for state in reversed(alive)}
-    minimal_next = np.full((len(renumber), 4), -1)
-    minimal_output = np.full((len(renumber), 4), -1)
+    minimal_next = np.full((len(renumber), symbols), -1)
+    minimal_output = np.full((len(renumber), symbols), -1)
     for b, index in renumber.items():
         state = representative[b]
-        for symbol in range(4):
+        for symbol in range(symbols):
             target_block = block[int(next_state[state, symbol])]
             if target_block in renumber:
                 minimal_next[index, symbol] = renumber[target_block]
@@ -148,7 +170,12 @@ def compare_machines(first: MealyMachine, second: MealyMachine) -> tuple[bool, d
     Returns ``(equivalent, pairing, counterexample)``: ``pairing`` maps each reachable state of ``first`` to
     the state of ``second`` it runs alongside (one-to-one when both are minimal and equivalent), and
     ``counterexample`` is a shortest list of input symbols on which the outputs differ (``None`` if none).
+    Both machines must read the same symbols.
     """
+    if first.symbol_count != second.symbol_count:
+        raise ValueError(
+            f"the machines read {first.symbol_count} and {second.symbol_count} symbols; compare like with like."
+        )
     start = (first.start, second.start)
     seen = {start: ()}
     queue = deque([start])
@@ -156,7 +183,7 @@ def compare_machines(first: MealyMachine, second: MealyMachine) -> tuple[bool, d
     while queue:
         state_one, state_two = queue.popleft()
         pairing.setdefault(state_one, set()).add(state_two)
-        for symbol in range(4):
+        for symbol in range(first.symbol_count):
             path = (*seen[(state_one, state_two)], symbol)
             next_one, next_two = int(first.next_state[state_one, symbol]), int(second.next_state[state_two, symbol])
             output_one, output_two = int(first.output[state_one, symbol]), int(second.output[state_two, symbol])

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from explainer.files.overflow import require_finite_sums
+from explainer.files.overflow import require_finite_sums, require_input_width
 from explainer.model.network import RNNWeights
 from explainer.paths import PROJECT_ROOT
 
@@ -137,8 +137,10 @@ def _require_model_file(path: Path) -> None:
     )
 
 
-def load_model(path: str | os.PathLike = SHIPPED_MODEL_PATH) -> keras.Model:
+def load_model(path: str | os.PathLike = SHIPPED_MODEL_PATH, input_width: int = 2) -> keras.Model:
     """Load a model saved by ``explainer.training.train`` as a Keras model; by default the shipped one in ``assets/``.
+
+    ``input_width`` is the bits per column the network must read: 2 for addition, a rule's own for another rule.
 
     Raises :class:`ModelFileError` naming the file and the command that recreates it when the file is
     missing, cannot be read, or does not hold the seed's RNN.
@@ -151,7 +153,7 @@ def load_model(path: str | os.PathLike = SHIPPED_MODEL_PATH) -> keras.Model:
         # compile=False: the training metric is not needed to run the network, and this keeps loading
         # independent of the training code. safe_mode stays on (the default).
         model = keras.saving.load_model(path, compile=False)
-        RNNWeights.from_model(model)
+        require_input_width(RNNWeights.from_model(model), input_width)
     except Exception as error:  # Keras raises many kinds for a truncated or foreign file
         raise ModelFileError(
             f"The model file {path} could not be read as the adder RNN ({type(error).__name__}: {error}). "
@@ -185,9 +187,10 @@ def _check_architecture(config: dict) -> None:
                 raise ValueError(f"{kind} has {name}={layer_config.get(name)!r}; the adder needs {value!r}")
 
 
-def load_weights(path: str | os.PathLike = SHIPPED_MODEL_PATH) -> RNNWeights:
+def load_weights(path: str | os.PathLike = SHIPPED_MODEL_PATH, input_width: int = 2) -> RNNWeights:
     """Read the three weight matrices straight out of a ``.keras`` file, without importing Keras.
 
+    ``input_width`` is the bits per column the network must read: 2 for addition, a rule's own for another rule.
     A ``.keras`` file is a zip of ``config.json`` and ``model.weights.h5``; the architecture in the config
     is checked first. ``tests/test_shipped_model.py`` proves the result equals what Keras itself loads.
     Raises :class:`ModelFileError` (with the command that recreates the file) when it is missing or bad.
@@ -203,6 +206,7 @@ def load_weights(path: str | os.PathLike = SHIPPED_MODEL_PATH) -> RNNWeights:
                 arrays = {name: np.array(weights_file[dataset]) for name, dataset in _WEIGHT_DATASETS.items()}
         weights = RNNWeights(**arrays)
         require_finite_sums(weights)
+        require_input_width(weights, input_width)
         return weights
     except Exception as error:  # zipfile, json, h5py and our own checks each raise their own kinds
         raise ModelFileError(

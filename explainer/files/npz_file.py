@@ -26,7 +26,7 @@ import zipfile
 
 import numpy as np
 
-from explainer.files.overflow import require_finite_sums
+from explainer.files.overflow import require_finite_sums, require_input_width
 from explainer.model.network import MAX_HIDDEN_UNITS, RNNWeights
 
 ARRAY_NAMES = ("input_weights", "recurrent_weights", "output_weights")
@@ -182,6 +182,7 @@ def weights_from_npz_bytes(data: bytes, max_bytes: int = MAX_NPZ_BYTES) -> RNNWe
         weights = RNNWeights(**arrays)
         try:
             require_finite_sums(weights)  # finite values can still overflow: ±1e308 + ±1e308
+            require_input_width(weights)
         except ValueError as error:
             raise _bad(str(error)) from error
     except ValueError:

@@ -1,4 +1,5 @@
-"""The overflow guard both model-file readers apply: weights whose sums could overflow float64 are refused."""
+"""The guards both model-file readers apply: weights whose sums could overflow float64 are refused, and so are
+weights that read another number of bits per column than the rule they are loaded for."""
 
 from __future__ import annotations
 
@@ -31,3 +32,16 @@ def require_finite_sums(weights: RNNWeights) -> None:
                 f"These weights are so large (up to {largest:.3g}) that the network's sums overflow to infinity; "
                 "no analysis can run on them."
             )
+
+
+def require_input_width(weights: RNNWeights, input_width: int = 2) -> None:
+    """Refuse weights that read another number of bits per column than ``input_width`` (2: addition's a and b).
+
+    A network for another rule (:mod:`explainer.rules`) has the same layers but a ``W_x`` of 1 or 3 rows; loaded
+    as addition's it would fail deep inside the first forward pass. Raises ``ValueError`` saying which it is.
+    """
+    if weights.input_width != input_width:
+        raise ValueError(
+            f"This network reads {weights.input_width} bit(s) per column (input_weights has "
+            f"{weights.input_width} row(s)); here it must read {input_width}, as addition reads a and b."
+        )

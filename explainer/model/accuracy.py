@@ -58,12 +58,36 @@ def evaluate(
     ablation: Ablation | None = None,
 ) -> Accuracy:
     """Exact and bit accuracy over every pair with operands below ``2**operand_bits`` (with ``ablation``, if any)."""
-    inputs, targets = exhaustive_dataset(operand_bits)
+    return accuracy_on(weights, *exhaustive_dataset(operand_bits), ablation)
+
+
+def accuracy_on(
+    weights: RNNWeights, inputs: np.ndarray, targets: np.ndarray, ablation: Ablation | None = None
+) -> Accuracy:
+    """Exact and bit accuracy on given ``inputs (N, T, W)`` and ``targets (N, T, 1)``: any rule's (``explainer.rules``).
+
+    An output bit counts as 1 when its probability is at least 0.5, as everywhere on the page.
+    """
     predicted = forward(weights, inputs, ablation).output_probability >= 0.5  # (N, T)
     wrong_bits = (predicted != targets[..., 0].astype(bool)).sum(axis=1)  # (N,)
     return Accuracy(
         pairs=int(wrong_bits.size),
         exact_accuracy=exact_share(wrong_bits),
         bit_accuracy=float(1.0 - wrong_bits.sum() / targets[..., 0].size),
+        wrong_bits=wrong_bits,
+    )
+
+
+def accuracy_over(weights: RNNWeights, pieces) -> Accuracy:
+    """:func:`accuracy_on` over ``(inputs, targets)`` pieces taken together (a rule's ``exhaustive_chunks``).
+
+    One piece at a time, so a set too large for one forward pass (three 8-bit numbers: 16.7 million) still fits.
+    """
+    parts = [(accuracy_on(weights, inputs, targets).wrong_bits, targets[..., 0].size) for inputs, targets in pieces]
+    wrong_bits = np.concatenate([wrong for wrong, _ in parts])
+    return Accuracy(
+        pairs=int(wrong_bits.size),
+        exact_accuracy=exact_share(wrong_bits),
+        bit_accuracy=float(1.0 - wrong_bits.sum() / sum(size for _, size in parts)),
         wrong_bits=wrong_bits,
     )

@@ -157,16 +157,22 @@ def encode_batch(a_values: np.ndarray, b_values: np.ndarray, timesteps: int) -> 
     """
     a_values = np.asarray(a_values, dtype=np.int64)
     b_values = np.asarray(b_values, dtype=np.int64)
-    if (a_values < 0).any() or (b_values < 0).any():
-        raise ValueError("operands must be 0 or more.")
+    inputs = encode_columns([a_values, b_values], timesteps)  # (N, T, 2)
     sums = a_values + b_values
     if sums.size and int(sums.max()).bit_length() > timesteps:
         raise ValueError(f"some sums need more than {timesteps} timesteps.")
-    a_bits = ints_to_bits(a_values.ravel(), timesteps)  # (N, T)
-    b_bits = ints_to_bits(b_values.ravel(), timesteps)  # (N, T)
-    sum_bits = ints_to_bits(sums.ravel(), timesteps)  # (N, T)
-    inputs = np.stack([a_bits, b_bits], axis=-1).astype(np.float32)  # (N, T, 2)
-    return inputs, sum_bits[..., None].astype(np.float32)  # (N, T, 1)
+    return inputs, ints_to_bits(sums.ravel(), timesteps)[..., None].astype(np.float32)  # (N, T, 1)
+
+
+def encode_columns(numbers: list[np.ndarray], timesteps: int) -> np.ndarray:
+    """Columns ``(N, T, W)`` float32 for Keras: bit t of the w-th number array ``(N,)`` at ``[:, t, w]``, LSB first.
+
+    The one way numbers become network input, for addition (W = 2) and every other rule (:mod:`explainer.rules`).
+    """
+    numbers = [np.asarray(values, dtype=np.int64).ravel() for values in numbers]
+    if any((values < 0).any() for values in numbers):
+        raise ValueError("operands must be 0 or more.")
+    return np.stack([ints_to_bits(values, timesteps) for values in numbers], axis=-1).astype(np.float32)
 
 
 def bits_matrix_to_ints(bits: np.ndarray) -> np.ndarray:

@@ -1,9 +1,10 @@
 """The seed's network, in Keras and written out in numpy.
 
-    h_t = σ(x_t · W_x + h_{t-1} · W_h)        x_t: (2,)  W_x: (2, H)  W_h: (H, H)  h_{-1} = 0
+    h_t = σ(x_t · W_x + h_{t-1} · W_h)        x_t: (W,)  W_x: (W, H)  W_h: (H, H)  h_{-1} = 0
     o_t = σ(h_t · W_o)                        W_o: (H, 1)
 
-No biases anywhere, exactly as in the blog: with H = 16 that is 2·16 + 16·16 + 16·1 = 304 weights.
+No biases anywhere, exactly as in the blog: with H = 16 that is 2·16 + 16·16 + 16·1 = 304 weights. Addition
+reads W = 2 bits per column (a bit of a, a bit of b); the other rules (:mod:`explainer.rules`) read 1, 2 or 3.
 The numpy version is what the page draws from (it exposes the pre-activation split that Keras hides);
 ``tests/test_trace.py`` proves it equals Keras's own hidden states and outputs.
 
@@ -32,14 +33,19 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 DEFAULT_HIDDEN_UNITS = 16
 MAX_HIDDEN_UNITS = 64
+# Bits per column: one number (times three, divisibility, brackets), two (addition) or three.
+INPUT_WIDTHS = (1, 2, 3)
 
 
-def build_model(hidden_units: int = DEFAULT_HIDDEN_UNITS) -> keras.Model:
+def build_model(
+    hidden_units: int = DEFAULT_HIDDEN_UNITS, input_width: int = 2, name: str = "binary_adder"
+) -> keras.Model:
     """The seed's architecture: ``SimpleRNN(H, sigmoid, no bias)`` then a per-timestep ``Dense(1)``.
 
-    The input shape is ``(None, 2)`` so one model runs on any number of timesteps. A plain ``Dense`` on
-    the 3-D tensor ``(batch, T, H)`` applies the same weights at every timestep, which is what the
-    blog's ``TimeDistributed(Dense)`` did, without Keras 3's failure when ``T`` changes between calls.
+    The input shape is ``(None, W)`` (W = ``input_width`` bits per column, 2 for addition) so one model runs on
+    any number of timesteps. A plain ``Dense`` on the 3-D tensor ``(batch, T, H)`` applies the same weights at
+    every timestep, which is what the blog's ``TimeDistributed(Dense)`` did, without Keras 3's failure when
+    ``T`` changes between calls.
     """
     import keras
 
@@ -47,17 +53,21 @@ def build_model(hidden_units: int = DEFAULT_HIDDEN_UNITS) -> keras.Model:
         raise ValueError(f"hidden_units must be an int; got {hidden_units!r}.")
     if not 1 <= hidden_units <= MAX_HIDDEN_UNITS:
         raise ValueError(f"hidden_units must be between 1 and {MAX_HIDDEN_UNITS}; got {hidden_units}.")
-    inputs = keras.Input(shape=(None, 2), name="bits")  # (batch, T, 2)
+    if input_width not in INPUT_WIDTHS:
+        raise ValueError(f"input_width must be one of {INPUT_WIDTHS} bits per column; got {input_width!r}.")
+    inputs = keras.Input(shape=(None, input_width), name="bits")  # (batch, T, W)
     hidden = keras.layers.SimpleRNN(
         hidden_units, activation="sigmoid", use_bias=False, return_sequences=True, name="rnn"
     )(inputs)  # (batch, T, H)
     outputs = keras.layers.Dense(1, activation="sigmoid", use_bias=False, name="output")(hidden)  # (batch, T, 1)
-    return keras.Model(inputs, outputs, name="binary_adder")
+    return keras.Model(inputs, outputs, name=name)
 
 
 @dataclass(frozen=True, eq=False)
 class RNNWeights:
-    """The three weight matrices as read-only float64 arrays: ``W_x (2, H)``, ``W_h (H, H)``, ``W_o (H, 1)``.
+    """The three weight matrices as read-only float64 arrays: ``W_x (W, H)``, ``W_h (H, H)``, ``W_o (H, 1)``.
+
+    W is the bits per column (2 for addition, 1–3 for other rules).
 
     Equality and hashing go by ``fingerprint`` (a digest of the values), so a set of weights can key a
     cache: every analysis of the same network is computed once.
@@ -72,8 +82,9 @@ class RNNWeights:
         for field_name in ("input_weights", "recurrent_weights", "output_weights"):
             object.__setattr__(self, field_name, read_only(getattr(self, field_name), np.float64))
         hidden_units = self.input_weights.shape[-1] if self.input_weights.ndim == 2 else -1
+        input_width = self.input_weights.shape[0] if self.input_weights.ndim == 2 else -1
         expected = {
-            "input_weights": (2, hidden_units),
+            "input_weights": (input_width if input_width in INPUT_WIDTHS else 2, hidden_units),
             "recurrent_weights": (hidden_units, hidden_units),
             "output_weights": (hidden_units, 1),
         }
@@ -81,7 +92,8 @@ class RNNWeights:
             actual = getattr(self, field_name).shape
             if actual != shape or not 1 <= hidden_units <= MAX_HIDDEN_UNITS:
                 raise ValueError(
-                    f"{field_name} has shape {actual}; expected 2×H, H×H and H×1 with H in 1–{MAX_HIDDEN_UNITS}."
+                    f"{field_name} has shape {actual}; expected W×H, H×H and H×1 with W in 1–3 "
+                    f"(2 for addition) and H in 1–{MAX_HIDDEN_UNITS}."
                 )
             if not np.isfinite(getattr(self, field_name)).all():
                 raise ValueError(f"{field_name} contains NaN or infinite values.")
@@ -101,6 +113,11 @@ class RNNWeights:
     def hidden_units(self) -> int:
         return self.input_weights.shape[1]
 
+    @property
+    def input_width(self) -> int:
+        """W: the bits the network reads per column (2 for addition)."""
+        return self.input_weights.shape[0]
+
     @classmethod
     def from_model(cls, model: keras.Model) -> RNNWeights:
         """Read the weights out of a Keras model built by :func:`build_model`."""
@@ -110,7 +127,7 @@ class RNNWeights:
 
     def to_model(self) -> keras.Model:
         """A fresh Keras model carrying these weights (for saving or downloading)."""
-        model = build_model(self.hidden_units)
+        model = build_model(self.hidden_units, self.input_width)
         model.get_layer("rnn").set_weights([self.input_weights, self.recurrent_weights])
         model.get_layer("output").set_weights([self.output_weights])
         return model
@@ -194,15 +211,15 @@ def forward(
     ablation: Ablation | None = None,
     initial_state: np.ndarray | None = None,
 ) -> ForwardPass:
-    """Run the RNN equation in numpy on ``inputs`` of shape ``(N, T, 2)``.
+    """Run the RNN equation in numpy on ``inputs`` of shape ``(N, T, W)`` (W = ``weights.input_width``, 2 for sums).
 
     An ``ablation`` replaces the units it holds by their values after every step, before ``h_t`` feeds the
     next step and the output: this is how units are ablated. ``initial_state`` ``(N, H)`` stands in for
     ``h_{-1} = 0`` (as Keras's ``initial_state``): an interchange intervention runs on from a patched state.
     """
     inputs = np.asarray(inputs, dtype=np.float64)
-    if inputs.ndim != 3 or inputs.shape[2] != 2:
-        raise ValueError(f"inputs must have shape (N, T, 2); got {inputs.shape}.")
+    if inputs.ndim != 3 or inputs.shape[2] != weights.input_width:
+        raise ValueError(f"inputs must have shape (N, T, {weights.input_width}); got {inputs.shape}.")
     check_ablation(weights, ablation)
     count, timesteps, _ = inputs.shape
     units = weights.hidden_units

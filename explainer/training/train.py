@@ -1,13 +1,17 @@
-"""Training the adder, two ways, and the command line that produces ``assets/model.keras``.
+"""Training the adder (or another rule's network), two ways, and the command line that produces
+``assets/model.keras`` and ``assets/rules/*.keras``.
 
     python -m explainer.training --recipe seed --seed 0 --out assets/model.keras
+    python -m explainer.training --rule subtraction --recipe fast --seed 0 --out assets/rules/subtraction.keras
 
 Recipes:
 - ``seed``: the blog's. Plain SGD, learning rate 0.1, binary cross-entropy, one random pair with
   a, b < 128 per step (8 timesteps). Slow but it is the network the blog describes.
 - ``fast``: the same network and loss, but Adam on shuffled mini-batches of all 16,384 pairs.
 
-Both stop as soon as a check over all 16,384 training pairs is exact, or at the step limit.
+Both stop as soon as a check over all 16,384 training pairs is exact, or at the step limit. Another rule
+(:mod:`explainer.rules`) trains the same architecture with its own input width on its own training set, and
+stops when that set is exact.
 """
 
 from __future__ import annotations
@@ -23,9 +27,10 @@ from dataclasses import dataclass, field
 import keras
 import numpy as np
 
-from explainer.model.accuracy import evaluate
-from explainer.model.encoding import MIN_TIMESTEPS, TRAINING_OPERAND_BITS, all_pairs, bits_matrix_to_ints, encode_batch
+from explainer.model.accuracy import accuracy_on, evaluate
+from explainer.model.encoding import bits_matrix_to_ints
 from explainer.model.network import DEFAULT_HIDDEN_UNITS, MAX_HIDDEN_UNITS, RNNWeights, build_model
+from explainer.rules import DEFAULT_RULE, RULES, Rule, rule_named
 from explainer.training.recipes import RECIPES, Checkpoint, Recipe
 
 BLOG_PRINT_EVERY = 10_000  # the seed recipe prints "a+b?=prediction" and the loss this often, like the blog
@@ -40,11 +45,12 @@ def overall_error(y_true, y_pred):
 class TrainingResult:
     recipe: str
     seed: int
+    rule: str
     hidden_units: int
     learning_rate: float
     steps: int
     train_seconds: float  # time spent in gradient steps and data generation; evaluation excluded
-    exact_accuracy: float  # on all 16,384 pairs with a, b < 128
+    exact_accuracy: float  # on the rule's training set: for addition all 16,384 pairs with a, b < 128
     bit_accuracy: float
     overall_error: float  # the blog's metric on the last training batch
     solved: bool
@@ -56,6 +62,7 @@ class TrainingResult:
         return {
             "recipe": self.recipe,
             "seed": self.seed,
+            "rule": self.rule,
             "hidden_units": self.hidden_units,
             "learning_rate": self.learning_rate,
             "steps": self.steps,
@@ -73,22 +80,32 @@ def _validate_int(value: object, name: str, low: int, high: int) -> int:
     return value
 
 
-def _batches(recipe: Recipe, rng: np.random.Generator, chunk_steps: int):
-    """Yield ``(inputs (B, 8, 2), targets (B, 8, 1), a, b)`` forever, built in chunks to save Python time."""
-    side = 2**TRAINING_OPERAND_BITS
-    if recipe.batch_size == 1:  # the blog: a fresh random pair every step
+def _batches(recipe: Recipe, rule: Rule, rng: np.random.Generator, chunk_steps: int):
+    """Yield ``(inputs (B, T, W), targets (B, T, 1))`` forever, built in chunks to save Python time.
+
+    T and W are the rule's training columns and input width: 8 and 2 for addition.
+    """
+    if recipe.batch_size == 1:  # the blog: a fresh random input every step
         while True:
-            a_values, b_values = rng.integers(0, side, size=(2, chunk_steps))
-            inputs, targets = encode_batch(a_values, b_values, MIN_TIMESTEPS)
+            inputs, targets = rule.sample(rng, chunk_steps)
             for index in range(chunk_steps):
-                yield inputs[index : index + 1], targets[index : index + 1], a_values[index], b_values[index]
-    all_a, all_b = all_pairs(TRAINING_OPERAND_BITS)
-    all_inputs, all_targets = encode_batch(all_a, all_b, MIN_TIMESTEPS)
-    while True:  # epochs over every training pair, reshuffled each time
-        order = rng.permutation(all_a.size)
+                yield inputs[index : index + 1], targets[index : index + 1]
+    all_inputs, all_targets = rule.training_set()
+    while True:  # epochs over every training input, reshuffled each time
+        order = rng.permutation(len(all_inputs))
         for start in range(0, order.size - recipe.batch_size + 1, recipe.batch_size):
             chosen = order[start : start + recipe.batch_size]
-            yield all_inputs[chosen], all_targets[chosen], all_a[chosen[0]], all_b[chosen[0]]
+            yield all_inputs[chosen], all_targets[chosen]
+
+
+def blog_line(inputs: np.ndarray, predicted: np.ndarray) -> str:
+    """The blog's progress line for one example: "34+54?=4" (the numbers read, then what the network wrote).
+
+    ``inputs (T, W)`` and ``predicted (T,)`` are bits, LSB first; for one number the line is "34?=102".
+    """
+    numbers = bits_matrix_to_ints(np.asarray(inputs).T)  # (W,)
+    written = int(bits_matrix_to_ints(np.asarray(predicted)[None])[0])
+    return f"{'+'.join(str(int(number)) for number in numbers)}?={written}"
 
 
 def train(
@@ -99,8 +116,9 @@ def train(
     learning_rate: float | None = None,
     on_checkpoint: Callable[[Checkpoint], bool | None] | None = None,
     log: Callable[[str], None] | None = None,
+    rule: str = DEFAULT_RULE,
 ) -> TrainingResult:
-    """Train a fresh model with a recipe; same arguments, same weights.
+    """Train a fresh model with a recipe for a rule (addition unless given); same arguments, same weights.
 
     ``on_checkpoint`` is called after every exhaustive check (including step 0) and may return True to
     stop. ``log`` receives the seed recipe's blog-style lines ("34+54?=4", then the loss).
@@ -108,6 +126,7 @@ def train(
     if recipe not in RECIPES:
         raise ValueError(f"recipe must be one of {sorted(RECIPES)}; got {recipe!r}.")
     settings = RECIPES[recipe]
+    rule_settings = rule_named(rule)
     seed = _validate_int(seed, "seed", 0, 2**31 - 1)
     hidden_units = _validate_int(hidden_units, "hidden_units", 1, MAX_HIDDEN_UNITS)
     max_steps = settings.default_max_steps if max_steps is None else _validate_int(max_steps, "max_steps", 1, 10**7)
@@ -121,13 +140,18 @@ def train(
 
     # One seed fixes the initial weights (Keras), the data order (numpy) and TensorFlow's kernels.
     keras.utils.set_random_seed(seed)
-    model = build_model(hidden_units)
+    model = (
+        build_model(hidden_units)
+        if rule == DEFAULT_RULE
+        else build_model(hidden_units, rule_settings.input_width, name=f"{rule}_rnn")
+    )
     optimizer = (
         keras.optimizers.SGD(learning_rate) if settings.optimizer == "sgd" else keras.optimizers.Adam(learning_rate)
     )
     model.compile(optimizer=optimizer, loss="binary_crossentropy", metrics=[overall_error])
     rng = np.random.default_rng(seed)
-    batches = _batches(settings, rng, chunk_steps=settings.check_every)
+    batches = _batches(settings, rule_settings, rng, chunk_steps=settings.check_every)
+    check_set = rule_settings.training_set()  # for addition: the 16,384 pairs evaluate() checks
 
     checkpoints: list[Checkpoint] = []
     train_seconds = 0.0
@@ -137,7 +161,7 @@ def train(
 
     def check(step: int) -> bool:
         weights = RNNWeights.from_model(model)
-        accuracy = evaluate(weights)
+        accuracy = accuracy_on(weights, *check_set)
         loss = float(np.mean(window_losses)) if window_losses else float("nan")
         window_losses.clear()
         checkpoint = Checkpoint(step, loss, accuracy.exact_accuracy, accuracy.bit_accuracy, train_seconds, weights)
@@ -149,14 +173,14 @@ def train(
     finished = check(0)
     while not finished and step < max_steps:
         started = time.perf_counter()
-        inputs, targets, a_value, b_value = next(batches)
+        inputs, targets = next(batches)
         loss, last_error = model.train_on_batch(inputs, targets)
         train_seconds += time.perf_counter() - started
         window_losses.append(float(loss))
         step += 1
         if log is not None and settings.batch_size == 1 and step % BLOG_PRINT_EVERY == 0:
-            predicted = model.predict_on_batch(inputs)[..., 0] >= 0.5  # (1, 8)
-            log(f"{a_value}+{b_value}?={int(bits_matrix_to_ints(predicted)[0])}")
+            predicted = model.predict_on_batch(inputs)[..., 0] >= 0.5  # (1, T)
+            log(blog_line(inputs[0], predicted[0]))
             log(f"{float(loss)}")
         if step % settings.check_every == 0 or step == max_steps:
             finished = check(step)
@@ -165,6 +189,7 @@ def train(
     return TrainingResult(
         recipe=recipe,
         seed=seed,
+        rule=rule,
         hidden_units=hidden_units,
         learning_rate=learning_rate,
         steps=step,
@@ -194,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m explainer.training", description="Train the binary-addition RNN and save it as .keras."
     )
     parser.add_argument("--recipe", choices=[*sorted(RECIPES), "long"], default="seed")
+    parser.add_argument("--rule", choices=list(RULES), default=DEFAULT_RULE, help="what the network learns to write")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--out", required=True, help="where to write the model (.keras); a .json sidecar goes beside it"
@@ -205,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     if not arguments.out.endswith(".keras"):
         parser.error("--out must end in .keras")
 
+    if arguments.recipe == "long" and arguments.rule != DEFAULT_RULE:
+        parser.error("the long recipe fine-tunes the shipped adder; it has no other rule.")
     if arguments.recipe == "long":
         given = [
             name
@@ -232,11 +260,14 @@ def main(argv: list[str] | None = None) -> int:
             arguments.learning_rate,
             on_checkpoint=report,
             log=lambda line: tqdm.write(line, file=sys.stdout),
+            rule=arguments.rule,
         )
     except ValueError as error:
         progress.close()
         parser.error(str(error))
     progress.close()
+    if arguments.rule != DEFAULT_RULE:
+        return _save_rule_network(result, arguments, argv)
     weights = RNNWeights.from_model(result.model)
     eight_bit = evaluate(weights, operand_bits=8)
     provenance = {
@@ -254,6 +285,22 @@ def main(argv: list[str] | None = None) -> int:
         "sha256": sidecar["sha256"],
     }
     print(json.dumps(line), flush=True)
+    return 0
+
+
+def _save_rule_network(result: TrainingResult, arguments: argparse.Namespace, argv: list[str] | None) -> int:
+    """Save another rule's network with a sidecar: its accuracy on its training set and on every short input."""
+    from explainer.analysis.rule_accuracy import rule_accuracy_record
+    from explainer.files.keras_file import save_model
+
+    provenance = {
+        **result.summary(),
+        "command": "python -m explainer.training " + " ".join(sys.argv[1:] if argv is None else argv),
+        **rule_accuracy_record(RNNWeights.from_model(result.model), rule_named(arguments.rule)),
+        "versions": library_versions(),
+    }
+    sidecar = save_model(result.model, arguments.out, provenance)
+    print(json.dumps({**result.summary(), "path": arguments.out, "sha256": sidecar["sha256"]}), flush=True)
     return 0
 
 

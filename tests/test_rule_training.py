@@ -1,0 +1,84 @@
+"""Training per rule (explainer.training with --rule): the same architecture with the rule's input width, the numpy
+forward pass against Keras for 1, 2 and 3 bits per column, and the guards that keep addition's loaders at 2."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from explainer.analysis.rule_accuracy import exhaustive_accuracy
+from explainer.files.keras_file import ModelFileError, file_sha256, load_weights, read_sidecar, save_model
+from explainer.model.accuracy import accuracy_on
+from explainer.model.network import RNNWeights, build_model, forward
+from explainer.paths import PROJECT_ROOT
+from explainer.rules import RULES
+from explainer.training.train import blog_line, train
+
+
+@pytest.mark.parametrize("width", [1, 2, 3])
+def test_numpy_forward_equals_keras_for_every_input_width(width):
+    model = build_model(16, width)
+    rng = np.random.default_rng(width)
+    # Weights large enough that the units saturate and the recurrence matters (Keras's own init is gentler).
+    model.get_layer("rnn").set_weights([rng.normal(0, 2, (width, 16)), rng.normal(0, 1, (16, 16))])
+    model.get_layer("output").set_weights([rng.normal(0, 1, (16, 1))])
+    inputs = rng.integers(0, 2, size=(64, 11, width)).astype(np.float32)  # (N, T, W)
+    weights = RNNWeights.from_model(model)
+    assert weights.input_width == width and model.count_params() == width * 16 + 16 * 16 + 16
+    np.testing.assert_allclose(forward(weights, inputs).output_probability, model(inputs).numpy()[..., 0], atol=1e-5)
+    hidden = model.get_layer("rnn")(inputs).numpy()  # (N, T, H): Keras's own hidden states
+    np.testing.assert_allclose(forward(weights, inputs).hidden, hidden, atol=1e-5)
+    with pytest.raises(ValueError, match=f"\\(N, T, {width}\\)"):
+        forward(weights, np.zeros((1, 3, width + 1)))
+
+
+def test_a_rule_network_trains_to_exact_and_is_reproducible():
+    result = train("fast", seed=0, rule="times_three")
+    assert result.solved and result.rule == "times_three" and result.summary()["rule"] == "times_three"
+    weights = RNNWeights.from_model(result.model)
+    assert weights.input_width == 1
+    assert accuracy_on(weights, *RULES["times_three"].training_set()).exact_accuracy == 1.0
+    again = RNNWeights.from_model(train("fast", seed=0, rule="times_three", max_steps=result.steps).model)
+    assert again == weights
+
+
+def test_training_refuses_an_unknown_rule():
+    with pytest.raises(ValueError, match="no such rule"):
+        train("fast", rule="division")
+
+
+def test_blog_line_reads_the_numbers_back():
+    columns, targets = RULES["subtraction"].encode((34, 12))
+    assert blog_line(columns, targets) == "34+12?=22"
+    columns, targets = RULES["times_three"].encode((5,))
+    assert blog_line(columns, targets) == "5?=15"
+
+
+def test_addition_loaders_refuse_another_rules_network(tmp_path):
+    weights = RNNWeights(np.ones((3, 4)), np.zeros((4, 4)), np.ones((4, 1)))
+    path = tmp_path / "three.keras"
+    save_model(weights.to_model(), path, {"rule": "three_numbers"})
+    assert load_weights(path, input_width=3) == weights
+    with pytest.raises(ModelFileError, match="reads 3 bit"):
+        load_weights(path)
+
+
+def test_cli_trains_a_rule_and_records_its_exhaustive_check(tmp_path):
+    out = tmp_path / "times_three.keras"
+    completed = subprocess.run(
+        [sys.executable, "-m", "explainer.training", "--rule", "times_three", "--recipe", "fast", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        timeout=600,
+    )
+    assert completed.returncode == 0, completed.stderr
+    summary = json.loads(completed.stdout.strip().splitlines()[-1])
+    sidecar = read_sidecar(out)
+    assert summary["rule"] == sidecar["rule"] == "times_three" and sidecar["sha256"] == file_sha256(out)
+    assert "--rule times_three" in sidecar["command"]
+    record = sidecar["accuracy_every_input_16_columns"]
+    weights = load_weights(out, input_width=1)
+    assert record == exhaustive_accuracy(weights, RULES["times_three"]).as_dict() and record["pairs"] == 2**16
