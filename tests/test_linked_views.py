@@ -147,13 +147,15 @@ def test_the_state_space_and_the_machine_ring_the_chosen_step(server_url, browse
             (before,) = ringed(page, chart)
             assert "after step t=2" in before
             # The link brought the section into sight (ui/scroll.py, which keeps it there while the page settles
-            # unless the visitor scrolls): scroll back up to the addition, as a visitor would, then click.
+            # unless the visitor scrolls, clicks or types): once it has, a key press makes the page the visitor's
+            # (a wheel would too, but its smooth scroll could still be moving the drawing under the click), then the
+            # click scrolls the addition back into sight.
             page.wait_for_function(
                 "() => { const part = document.querySelector('.st-key-section_view');"
                 " return part && Math.abs(part.getBoundingClientRect().top - 64) <= 8; }",
                 timeout=60_000,
             )
-            page.mouse.wheel(0, -5000)
+            page.keyboard.press("Shift")
             page.locator(f"{DRAWING} .hidden-state rect[data-unit='0'][data-t='4']").click(force=True)
             page.wait_for_function("() => new URLSearchParams(location.search).get('t') === '4'", timeout=30_000)
             page.get_by_text("after step t=4", exact=False).first.wait_for(timeout=60_000)

@@ -78,7 +78,7 @@ class ExtractedMachine:
         hidden = np.asarray(hidden, dtype=np.float64)
         if hidden.ndim != 2 or hidden.shape[1] != self.centroids.shape[1]:
             raise ValueError(f"hidden must be (T, {self.centroids.shape[1]}); got {hidden.shape}.")
-        return self.cluster_to_minimal[_nearest(hidden, self.centroids)]
+        return self.cluster_to_minimal[nearest_centroid(hidden, self.centroids)]
 
     def stability_sentence(self) -> str:
         """'k-means with 10 seeds (0–9): 8 of 10 give a machine that minimises to …' — for captions."""
