@@ -94,11 +94,11 @@ def _bar(
 def step_drawing(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> str:
     """What happens inside step ``timestep``, unit by unit.
 
-    Left: each unit's pre-activation split into the input part ``x_t·W_x`` and the recurrent part
+    Above: each unit's pre-activation split into the input part ``x_t·W_x`` and the recurrent part
     ``h_{t-1}·W_h``, stacked as Plotly's relative bars are (positives rightwards from 0, negatives leftwards),
     with their sum marked; the sum's tooltip gives ``h_t`` = σ(sum), or for a unit an ablation holds, the value
     it is held at (its label says "(held)").
-    Right: each unit's push on the output, ``h_t[unit] · W_o[unit]``; the pushes add up to the logit.
+    Below: each unit's push on the output, ``h_t[unit] · W_o[unit]``; the pushes add up to the logit.
     """
     check_timestep(trace, timestep)
     held = trace.held_units
@@ -122,23 +122,28 @@ def step_drawing(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> st
         ]
     )
 
-    left, top, row_height = 112, 34, 22
-    split_axis = _Axis(extents, left, 440)
-    push_axis = _Axis(pushes, left + 470, 280)
-    width = left + 470 + 280 + 20
+    # The push panel sits under the split panel, not beside it: beside the unfolded addition the drawing has about
+    # 600 px, and side by side the two panels would need 880 px at 11 px text (it would scroll, half hidden).
+    left, top, row_height, panel_width = 112, 34, 22, 440
     panel_height = row_height * units
+    push_top = top + panel_height + 56  # under the split panel's tick labels and the push panel's title
+    split_axis = _Axis(extents, left, panel_width)
+    push_axis = _Axis(pushes, left, panel_width)
+    width = left + panel_width + 20
     parts = [
         panel_title(left, 14, "Pre-activation: input part + recurrent part", INK),
-        panel_title(left + 470, 14, f"{PUSH_TITLE} (sum {pushes.sum():+.2f})", INK),
+        panel_title(left, push_top - 20, f"{PUSH_TITLE} (sum {pushes.sum():+.2f})", INK),
         split_axis.grid(top, panel_height),
-        push_axis.grid(top, panel_height),
+        push_axis.grid(push_top, panel_height),
     ]
     sum_name = math_text("sum → h_t = σ(sum)") + (" unless held" if held.any() else "")
     for unit in range(units):
         y = top + unit * row_height
         name = f"unit {unit} (held)" if held[unit] else f"unit {unit}"
         bar_y, bar_height = y + row_height * 0.2, row_height * 0.6
-        parts.append(text(left - 8, y + row_height / 2, name, text_anchor="end", font_size=12, fill=INK))
+        push_y = push_top + unit * row_height
+        for label_y in (y, push_y):
+            parts.append(text(left - 8, label_y + row_height / 2, name, text_anchor="end", font_size=12, fill=INK))
         for start, value, class_, part_name, colour in (
             (
                 input_start[unit],
@@ -193,8 +198,9 @@ def step_drawing(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> st
         push = pushes[unit]
         colour = INK if push >= 0 else NEUTRAL.hex
         tip = f"{name}: {push:+.3f} ({math_text('h_t × W_o')})"
-        parts.append(_bar(push_axis, min(push, 0.0), push, bar_y, bar_height, tip, colour, "push", unit))
-    legend_y = top + panel_height + 34
+        push_bar_y = push_y + row_height * 0.2
+        parts.append(_bar(push_axis, min(push, 0.0), push, push_bar_y, bar_height, tip, colour, "push", unit))
+    legend_y = push_top + panel_height + 34
     legend = []
     # Two rows of two, so the legend stays within the drawing's width (one row ran past it on a phone).
     for row, entries in enumerate(
