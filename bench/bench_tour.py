@@ -15,13 +15,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 
-from tests.support.browser import PROJECT_ROOT, free_port, launch_chromium, streamlit_command, wait_until_healthy
+from tests.support.browser import PROJECT_ROOT, launch_chromium, streamlit_server, wait_until_healthy
 
 TARGET_WORDS_SECONDS = 1.0  # a reader who read stop 4 for --read seconds waits at most this for stop 5's words
 STOP_5_TITLE = "stop 5 of 7"
@@ -48,21 +46,10 @@ WATCH_SCRIPT = """([title, words, chart]) => {
 
 @contextlib.contextmanager
 def server_in(root: Path):
-    port = free_port()
-    process = subprocess.Popen(
-        streamlit_command(port), cwd=root, env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
+    """A fresh ``streamlit run`` of the checkout at ``root``, healthy, for one round."""
+    with streamlit_server(root=root) as (url, process):
         wait_until_healthy(url, process)
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def one_round(playwright, root: Path, shot: Path | None, read_seconds: float) -> dict:

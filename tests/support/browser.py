@@ -95,13 +95,16 @@ def streamlit_command(port: int) -> list[str]:
 
 
 @contextlib.contextmanager
-def streamlit_server(environment: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
-    """Start ``streamlit run streamlit_app.py`` on 127.0.0.1 and yield its URL; stop it afterwards."""
+def streamlit_server(
+    environment: dict[str, str] | None = None, root: Path = PROJECT_ROOT
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Start ``streamlit run streamlit_app.py`` of the checkout at ``root`` on 127.0.0.1 and yield its URL; stop it
+    afterwards."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
         streamlit_command(port),
-        cwd=PROJECT_ROOT,
+        cwd=root,
         env={**os.environ, **(environment or {})},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
