@@ -43,7 +43,22 @@ def test_the_bare_key_check_finds_a_bare_key():
 def test_the_links_keep_their_parameter_names():
     names = [entry.url for entry in TABLE if entry.url is not None]
     assert sorted(names) == sorted(
-        ["a", "b", "n", "t", "section", "view", "ablate", "clamp", "tour", "patch_t", "patch", "patch_a", "patch_b"]
+        [
+            "a",
+            "b",
+            "n",
+            "t",
+            "section",
+            "view",
+            "ablate",
+            "clamp",
+            "tour",
+            "patch_t",
+            "patch",
+            "patch_a",
+            "patch_b",
+            "rule",
+        ]
     )
     assert len({entry.key for entry in TABLE}) == len(TABLE)
 

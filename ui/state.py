@@ -42,6 +42,7 @@ class Entry:
 
 
 # The keys, by what they hold. Widget keys are also each widget's ``key=`` (tests find widgets by them).
+RULE = "rule"
 A_TEXT = "a_text"
 B_TEXT = "b_text"
 LAST_GOOD_PAIR = "last_good_pair"
@@ -97,6 +98,8 @@ LINK_READ_TOUR = "link_read_tour"
 LINK_READ_TRANSPLANT = "link_read_transplant"
 
 TABLE: tuple[Entry, ...] = (
+    # The rule the network computes (explainer.rules.RULES); links leave it out for addition, so old links stay.
+    Entry(RULE, "str", "addition", "rule", "a name of explainer.rules.RULES (explainer.rules.rule_named)"),
     Entry(A_TEXT, "str", "50", "a", "a whole number from 0 to 2**64 − 1 (explainer.parse_operand)"),
     Entry(B_TEXT, "str", "18", "b", "as a"),
     Entry(LAST_GOOD_PAIR, "tuple[int, int]", (50, 18), None, "the last pair both boxes parsed to"),
