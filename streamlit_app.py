@@ -12,6 +12,7 @@ from streamlit.delta_generator import DeltaGenerator
 from explainer import AdditionTrace, ModelFileError, RNNWeights, load_weights, trace_addition
 from explainer.analysis import CarryProbe, carry_probe, describe_ablation
 from explainer.files.keras_file import LONG_MODEL_PATH, SHIPPED_MODEL_COMMAND, page_model_path
+from explainer.rules import DEFAULT_RULE
 from explainer.sections import INSIGHT_SECTION, SIDE_BY_SIDE_SECTION, STEP_SECTION, TRAINING_SECTION, WEIGHTS_SECTION
 from ui.ablation import ablation_ui
 from ui.addition import step_ui, timestep_ui, unfolded_ui, weights_ui, whole_sum_ui
@@ -22,6 +23,7 @@ from ui.live import live_updates_ui
 from ui.model_source import model_source_ui, network_label, replay_ui
 from ui.pair import pair_ui, presets_ui, restore_from_url, save_to_url, verdict_ui
 from ui.playback import advance_columns, play_controls_ui, play_interval
+from ui.rule_page import current_rule, restore_rule_from_url, rule_page_ui, rule_picker_ui, save_rule_to_url
 from ui.scroll import SECTION_VIEW, scroll_ui
 from ui.sections import available_sections, restore_view_from_url, save_view_to_url, section_choice_ui, shown_section
 from ui.side_by_side import side_by_side_ui
@@ -41,6 +43,13 @@ def shipped_weights(path: str) -> RNNWeights:
     """Loaded once per server process and shared by every user: RNNWeights is read-only, so none can change it."""
     return load_weights(path)
 
+
+rule_notices = restore_rule_from_url()
+if current_rule().name != DEFAULT_RULE:  # another rule (?rule=subtraction): its own page, then nothing of addition's
+    rule_page_ui(current_rule(), rule_notices)
+    rerun_on_reconnect()
+    scroll_ui()
+    st.stop()
 
 st.title("Addition, unfolded")
 st.markdown(
@@ -62,7 +71,9 @@ try:  # the second shipped network is optional: without it the picker offers onl
 except ModelFileError:
     long_sums = None
 
-for notice in [*restore_from_url(), tour_from_url(shipped)]:  # a link's tour stop wins over its pair and timestep
+save_rule_to_url(current_rule())
+# A link's tour stop wins over its pair and timestep.
+for notice in [*rule_notices, *restore_from_url(), tour_from_url(shipped)]:
     if notice:
         link_notice(notice)
 
@@ -75,6 +86,7 @@ with pair_column:
     pair_slot = st.container()
     link_notices = st.container()  # a junk ablation in a link gets its notice here, not inside the closed popover
     with st.container(horizontal=True, wrap=True, gap="small", key="page_tools"):
+        rule_picker_ui()  # another rule reruns the page as that rule's (ui.rule_page)
         live_updates_ui()  # while this session trains (or replays): redraw at each new checkpoint (draws nothing)
         # The shipped network, or one this visitor trained (at the replayed checkpoint) or uploaded. Everything below
         # uses `weights`, so every view follows the choice.

@@ -25,3 +25,11 @@ SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 def power_of_two(exponent: int) -> str:
     """A column's place value as text, without markup: ``power_of_two(10)`` → "2¹⁰"."""
     return "2" + str(int(exponent)).translate(SUPERSCRIPT)
+
+
+def bits_phrase(bits) -> str:
+    """A column's input bits in words: "the bit is 0", "the bits are 1 and 0", "the bits are 1, 0 and 1"."""
+    words = [str(int(bit)) for bit in bits]
+    if len(words) == 1:
+        return f"the bit is {words[0]}"
+    return f"the bits are {', '.join(words[:-1])} and {words[-1]}"

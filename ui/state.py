@@ -45,6 +45,9 @@ class Entry:
 RULE = "rule"
 A_TEXT = "a_text"
 B_TEXT = "b_text"
+C_TEXT = "c_text"  # a rule's third number (three numbers)
+BRACKETS_TEXT = "brackets_text"  # balanced brackets' string
+LAST_GOOD_RULE_INPUTS = "last_good_rule_inputs"
 LAST_GOOD_PAIR = "last_good_pair"
 COLUMNS = "columns"
 COLUMNS_PAIR = "columns_pair"
@@ -92,6 +95,7 @@ TRANSPLANT_SOURCE_A = "interchange_source_a"
 TRANSPLANT_SOURCE_B = "interchange_source_b"
 # Once-per-session marks: this part of the link has been read (so a later run does not read it again).
 LINK_READ_PAIR = "link_read_pair"
+LINK_READ_RULE = "link_read_rule"
 LINK_READ_VIEW = "link_read_view"
 LINK_READ_ABLATION = "link_read_ablation"
 LINK_READ_TOUR = "link_read_tour"
@@ -103,6 +107,10 @@ TABLE: tuple[Entry, ...] = (
     Entry(A_TEXT, "str", "50", "a", "a whole number from 0 to 2**64 − 1 (explainer.parse_operand)"),
     Entry(B_TEXT, "str", "18", "b", "as a"),
     Entry(LAST_GOOD_PAIR, "tuple[int, int]", (50, 18), None, "the last pair both boxes parsed to"),
+    # Another rule's inputs (ui.rule_page): a and b above, and these; each rule checks its own (rule.validate).
+    Entry(C_TEXT, "str", "7", "c", "as a; read by rules with a third number (three numbers)"),
+    Entry(BRACKETS_TEXT, "str", "(()())", "brackets", "( and ) only, at most explainer.rules.brackets.MAX_BRACKETS"),
+    Entry(LAST_GOOD_RULE_INPUTS, "dict[str, tuple]", {}, None, "per rule, the last inputs it accepted"),
     Entry(COLUMNS, "int", "what the pair needs", "n", "a whole number ≥ what a + b needs, ≤ 128; in links only ≠"),
     Entry(COLUMNS_PAIR, "tuple[int, int]", None, None, "the pair the column count was chosen for"),
     # Written by the slider, ◀ Previous / Next ▶, ▶ Play and a click on a column of the unfolded addition.
@@ -155,6 +163,7 @@ TABLE: tuple[Entry, ...] = (
     Entry(TRANSPLANT_SOURCE_A, "str", "the flipped pair's a", "patch_a", "as a; with patch_b: a typed source"),
     Entry(TRANSPLANT_SOURCE_B, "str", "the flipped pair's b", "patch_b", "as a; with patch_a"),
     Entry(LINK_READ_PAIR, "bool", False),
+    Entry(LINK_READ_RULE, "bool", False),
     Entry(LINK_READ_VIEW, "bool", False),
     Entry(LINK_READ_ABLATION, "bool", False),
     Entry(LINK_READ_TOUR, "bool", False),

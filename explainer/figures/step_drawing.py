@@ -24,7 +24,8 @@ from explainer.figures.style import (
 )
 from explainer.figures.svg import document, element, panel_title, text, tooltip
 from explainer.model.network import RNNWeights, sigmoid
-from explainer.model.trace import AdditionTrace
+from explainer.model.trace import AdditionTrace, RuleTrace
+from explainer.wording import bits_phrase
 
 PUSH_TITLE = math_text("Push on the output: h_t × W_o")
 
@@ -91,7 +92,7 @@ def _bar(
     )
 
 
-def step_drawing(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> str:
+def step_drawing(trace: AdditionTrace | RuleTrace, weights: RNNWeights, timestep: int) -> str:
     """What happens inside step ``timestep``, unit by unit.
 
     Above: each unit's pre-activation split into the input part ``x_t·W_x`` and the recurrent part
@@ -220,7 +221,7 @@ def step_drawing(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> st
             legend.append(text(x + marker_width + 6, y, words, text_anchor="start", font_size=12, fill=INK))
     if not extents.any():  # nothing to draw on the left: say why, in place of the bars
         # Short lines, so the note stays left of the zero line.
-        lines = ["Every part is exactly 0:", "the bits are 0 and 0"]
+        lines = ["Every part is exactly 0:", bits_phrase(trace.input_bits[timestep])]
         if timestep == 0:
             lines[-1] += ","
             lines += ["and at t = 0 there is", math_text("no earlier state (h_(−1) = 0).")]

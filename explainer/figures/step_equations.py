@@ -1,7 +1,8 @@
 """The step's equations: one timestep of the RNN with its real numbers (its drawing is in
 :mod:`explainer.figures.step_drawing`).
 
-Pure functions: an :class:`~explainer.model.trace.AdditionTrace` in, LaTeX lines out.
+Pure functions: an :class:`~explainer.model.trace.AdditionTrace` (or a rule's :class:`~explainer.model.trace.RuleTrace`,
+whose step fields are the same) in, LaTeX lines out.
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 from explainer.figures.style import CARRIED_CONTRIBUTION, INPUT_CONTRIBUTION
-from explainer.model.trace import AdditionTrace
+from explainer.model.trace import AdditionTrace, RuleTrace
+from explainer.wording import bits_phrase
 
 
-def check_timestep(trace: AdditionTrace, timestep: int) -> None:
+def check_timestep(trace: AdditionTrace | RuleTrace, timestep: int) -> None:
     if not 0 <= timestep < trace.timesteps:
         raise ValueError(f"timestep must be between 0 and {trace.timesteps - 1}; got {timestep}.")
 
@@ -21,7 +23,7 @@ def _unit_list(units: np.ndarray) -> str:
     return f"unit{'s' if len(units) > 1 else ''} {', '.join(str(int(unit)) for unit in units)}"
 
 
-def step_equations(trace: AdditionTrace, timestep: int) -> list[str]:
+def step_equations(trace: AdditionTrace | RuleTrace, timestep: int) -> list[str]:
     """The equations of step ``timestep`` with their real numbers, as LaTeX lines for the worked example.
 
     One computed unit is written out in full (:func:`written_unit`, which says why it is that one).
@@ -31,7 +33,8 @@ def step_equations(trace: AdditionTrace, timestep: int) -> list[str]:
     bits = trace.input_bits[timestep]
     input_total, recurrent_total = trace.input_part[timestep], trace.recurrent_part[timestep]
     held = trace.held_units
-    lines = [rf"h_t = \sigma(x_t W_x + h_{{t-1}} W_h), \quad x_{{{timestep}}} = [{bits[0]}, {bits[1]}]"]
+    column = ", ".join(str(bit) for bit in bits)  # W bits: 2 for a sum, 1 to 3 for another rule
+    lines = [rf"h_t = \sigma(x_t W_x + h_{{t-1}} W_h), \quad x_{{{timestep}}} = [{column}]"]
     chosen = written_unit(trace, timestep)
     if chosen is not None:
         unit = chosen[0]
@@ -55,7 +58,7 @@ def step_equations(trace: AdditionTrace, timestep: int) -> list[str]:
     return lines
 
 
-def written_unit(trace: AdditionTrace, timestep: int) -> tuple[int, str] | None:
+def written_unit(trace: AdditionTrace | RuleTrace, timestep: int) -> tuple[int, str] | None:
     """The computed unit the equations write out at ``timestep``, and why that one (a sentence).
 
     The one with the largest memory term |h_(t−1)·W_h| (the part the step adds to what the bits give); at t = 0,
@@ -80,7 +83,7 @@ def written_unit(trace: AdditionTrace, timestep: int) -> tuple[int, str] | None:
     return unit, f"Every unit's input and memory terms are 0 here, so each is σ(0) = 0.5; unit {unit} is written out."
 
 
-def step_sentences(trace: AdditionTrace, output_weights: np.ndarray, timestep: int) -> list[str]:
+def step_sentences(trace: AdditionTrace | RuleTrace, output_weights: np.ndarray, timestep: int) -> list[str]:
     """What the step drawing shows at ``timestep``, read off its numbers: which part is larger for how many units,
     the largest memory term, and which pushes on the output decide the bit. Plain text (no Markdown).
 
@@ -94,7 +97,7 @@ def step_sentences(trace: AdditionTrace, output_weights: np.ndarray, timestep: i
     if timestep == 0:
         sentences.append("At t = 0 there is no earlier state (h_(−1) = 0), so every memory term is exactly 0.")
     if not current[computed].any():
-        sentences.append(f"The bits are {bits[0]} and {bits[1]}, so every input term is exactly 0 too.")
+        sentences.append(f"{bits_phrase(bits).capitalize()}, so every input term is exactly 0 too.")
     if timestep > 0 and current[computed].any():
         more_memory = int((np.abs(recurrent) > np.abs(current))[computed].sum())
         sentences.append(

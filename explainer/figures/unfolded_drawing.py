@@ -118,7 +118,8 @@ class UnfoldedDrawing:
     carry_band: tuple[float, float]
     answer_bands: tuple[tuple[float, float], ...]
     sum_row_top: float  # the top of the "a + b" row, where a column's carry out comes from
-    carry_out: tuple[int, ...]  # the true carry out of each column (the next column's carry in)
+    carry_out: tuple[int | str, ...]  # the true carry out of each column (the next column's carry in)
+    state_called: str = "carry"  # what the arrow carries: addition's carry, or a rule's state (borrow, remainder…)
 
     def column_x(self, step: int) -> float:
         return _column_x(self.left, self.column_width, self.timesteps, step)
@@ -189,8 +190,8 @@ class UnfoldedDrawing:
         carry = self.carry_out[timestep]
         return (
             f'<g class="carry-arrow" data-t="{timestep}" data-carry="{carry}" stroke="{CARRY.hex}" '
-            f'fill="none" stroke-width="2.5"><title>The carry out of column t={timestep} is {carry}: it is the carry '
-            f"into column t={timestep + 1}.</title>"
+            f'fill="none" stroke-width="2.5"><title>The {self.state_called} out of column t={timestep} is {carry}: '
+            f"it is the {self.state_called} into column t={timestep + 1}.</title>"
             f'<path d="M{start_x:g},{start_y:g} Q{bend_x:g},{(start_y + end_y) / 2:g} {end_x:g},{end_y:g}"/>'
             f'<path d="M{end_x - 5:g},{end_y + 7:g} L{end_x:g},{end_y:g} L{end_x + 6:g},{end_y + 5:g}"/></g>'
         )
@@ -236,10 +237,63 @@ def unfolded_drawing(
     drawing is a plain image.
     """
     probability_format = ".1f" if compact else ".2f"
-    timesteps, units = trace.timesteps, trace.hidden_units
     rows, texts, shades = addition_cells(trace, probe_carry, probability_format)
+    inputs = [
+        f"a={a_bit}, b={b_bit}, carry in={carry}"
+        for (a_bit, b_bit), carry in zip(trace.input_bits, trace.carry_in, strict=True)
+    ]
+    return written_form_drawing(
+        WrittenForm(
+            title="The addition, column by column",
+            rows=rows,
+            texts=texts,
+            shades=shades,
+            first_input_row="a",
+            answer_row="a + b",
+            hidden=trace.hidden,
+            output_probability=trace.output_probability,
+            hidden_tooltips=inputs,
+            state_out=tuple(int(bit) for bit in trace.carry_out),
+        ),
+        highlighted_units,
+        compact,
+        label,
+        selectable,
+    )
+
+
+@dataclass(frozen=True)
+class WrittenForm:
+    """What :func:`written_form_drawing` draws: the written rows (names, cell texts and shades 0 plain / 1 a "1" /
+    2 wrong, rows × T, with a "RNN P(1)" row), which rows hold the inputs and the answer, the hidden state and the
+    output, each hidden column's tooltip words, and the state each column passes to the next (for the arrow)."""
+
+    title: str
+    rows: list[str]
+    texts: list[list[str]]
+    shades: list[list[int]]
+    first_input_row: str  # rows above it are the state rows (made one column before: covered one step later)
+    answer_row: str  # it and the rows below it are what the network writes
+    hidden: np.ndarray  # (T, H)
+    output_probability: np.ndarray  # (T,)
+    hidden_tooltips: list[str]  # (T,) what column t read, for the hidden state's tooltips
+    state_out: tuple[int | str, ...]  # (T,) the state out of column t
+    state_called: str = "carry"
+
+
+def written_form_drawing(
+    form: WrittenForm,
+    highlighted_units: tuple[int, ...] = (),
+    compact: bool = False,
+    label: str = "Column addition with the hidden-state heatmap and output probability under each column.",
+    selectable: bool = True,
+) -> UnfoldedDrawing:
+    """The written form, the hidden state and the output over one shared timestep axis (see :func:`unfolded_drawing`
+    for addition's, whose layout every rule's shares)."""
+    rows, texts, shades = form.rows, form.texts, form.shades
+    timesteps, units = form.hidden.shape
     probability_row = rows.index("RNN P(1)")
-    operand_row, answer_row = rows.index("a"), rows.index("a + b")
+    operand_row, answer_row = rows.index(form.first_input_row), rows.index(form.answer_row)
 
     # Columns share a target width (less in a half-width column), within bounds that keep a digit legible.
     target, narrowest, widest = (420, 12, 30) if compact else (900, 16, 46)
@@ -258,7 +312,7 @@ def unfolded_drawing(
     # The addition. Cells are written as plain f-strings (not element()): a 41-column sum has ~1,000 of them, and
     # a new pair's drawing is part of the server's cost of that change. Texts are escaped once per row.
     top = 26
-    parts.append(panel_title(left, 12, "The addition, column by column", INK))
+    parts.append(panel_title(left, 12, form.title, INK))
     cells = []
     for row_index, (row, row_texts, row_shades) in enumerate(zip(rows, texts, shades, strict=True)):
         y = top + row_index * row_height
@@ -288,11 +342,8 @@ def unfolded_drawing(
     # The hidden state.
     top += row_height * len(rows) + 34
     parts.append(panel_title(left, top - 14, math_text(f"Hidden state h_t ({units} units)"), INK))
-    colours = scale_colours(trace.hidden, ACTIVATION_SCALE)
-    inputs = [
-        f"a={a_bit}, b={b_bit}, carry in={carry}"
-        for (a_bit, b_bit), carry in zip(trace.input_bits, trace.carry_in, strict=True)
-    ]
+    colours = scale_colours(form.hidden, ACTIVATION_SCALE)
+    inputs = form.hidden_tooltips
     cells = []
     for unit in range(units):
         y = top + unit * unit_height
@@ -303,7 +354,7 @@ def unfolded_drawing(
             cells.append(
                 f'<rect x="{column_x(step):g}" y="{y:g}" width="{column_width - 1}" height="{unit_height - 1}" '
                 f'fill="{colours[step, unit]}" data-unit="{unit}" data-t="{step}">'
-                f"<title>unit {unit}, t={step}: h = {trace.hidden[step, unit]:.4f} ({inputs[step]})</title></rect>"
+                f"<title>unit {unit}, t={step}: h = {form.hidden[step, unit]:.4f} ({inputs[step]})</title></rect>"
             )
     for unit in highlighted_units:
         cells.append(
@@ -329,12 +380,12 @@ def unfolded_drawing(
     # The output.
     top += unit_height * units + 34
     parts.append(panel_title(left, top - 14, math_text("Output o_t"), INK))
-    output_fills = scale_colours(trace.output_probability, ACTIVATION_SCALE).tolist()
+    output_fills = scale_colours(form.output_probability, ACTIVATION_SCALE).tolist()
     cells = [text(left - 8, top + row_height / 2, "P(bit = 1)", text_anchor="end", font_size=13, fill=INK)]
     cells.extend(
         f'<rect x="{column_x(step):g}" y="{top:g}" width="{column_width - 1}" height="{row_height}" '
         f'fill="{output_fills[step]}" data-t="{step}"><title>t={step}: o = {probability:.4f}</title></rect>'
-        for step, probability in enumerate(trace.output_probability)
+        for step, probability in enumerate(form.output_probability)
     )
     parts.append(element("g", "".join(cells), class_="panel output"))
     panels.append((top, row_height))
@@ -367,7 +418,8 @@ def unfolded_drawing(
         carry_band=carry_band,
         answer_bands=tuple(answer_bands),
         sum_row_top=sum_row_top,
-        carry_out=tuple(int(bit) for bit in trace.carry_out),
+        carry_out=form.state_out,
+        state_called=form.state_called,
     )
 
 

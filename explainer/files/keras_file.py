@@ -29,6 +29,13 @@ SHIPPED_MODEL_COMMAND = "python -m explainer.training --recipe seed --seed 0 --o
 # The second shipped network: the same architecture, fine-tuned on long sums until the verifier proves it.
 LONG_MODEL_PATH = PROJECT_ROOT / "assets" / "model-long.keras"
 LONG_MODEL_COMMAND = "python -m explainer.training --recipe long --seed 0 --out assets/model-long.keras"
+# Each rule's shipped network (explainer.rules): assets/rules/<name>.keras, made by the command in its sidecar.
+RULE_MODELS_DIR = PROJECT_ROOT / "assets" / "rules"
+
+
+def rule_model_path(name: str) -> Path:
+    """Where the shipped network of the rule called ``name`` is (addition's is :data:`SHIPPED_MODEL_PATH`)."""
+    return SHIPPED_MODEL_PATH if name == "addition" else RULE_MODELS_DIR / f"{name}.keras"
 
 
 # Deployments (and the fault tests) can point the page at another model file with this variable.
