@@ -58,6 +58,8 @@ def test_the_links_keep_their_parameter_names():
             "patch_a",
             "patch_b",
             "rule",
+            "c",  # a rule's third number (?rule=three_numbers&a=5&b=6&c=7)
+            "brackets",  # balanced brackets' string (?rule=brackets&brackets=(()))
         ]
     )
     assert len({entry.key for entry in TABLE}) == len(TABLE)

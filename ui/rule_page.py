@@ -190,8 +190,13 @@ def rule_inputs_ui(rule: Rule) -> tuple[int, ...] | str:
     keys = _box_keys(rule)
     default = DEFAULT_INPUTS[rule.name]
     last_good = st.session_state.setdefault(LAST_GOOD_RULE_INPUTS, {})
-    if any(key not in st.session_state for key in keys.values()):
-        _put_inputs(rule, last_good.get(rule.name, default))
+    # A box this session has not drawn yet starts at the rule's last good input, else its example; a and b keep
+    # what addition's boxes hold (switching from 50 + 18 to three numbers gives 50 + 18 + 7).
+    start = last_good.get(rule.name, default)
+    start = {"brackets": start} if rule.machine is None else dict(zip(rule.input_names, start, strict=True))
+    for name, key in keys.items():
+        if key not in st.session_state and not browser_holds(key):
+            st.session_state[key] = str(start[name])
     texts = {}
     with st.container(horizontal=True, wrap=False, vertical_alignment="bottom", key="rule_inputs"):
         if rule.machine is None:

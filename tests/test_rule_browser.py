@@ -1,0 +1,56 @@
+"""Another rule in Debian's Chromium: three numbers from a link, step with Next and see column 1 appear; a
+screenshot at a desktop's and a phone's width (test-artifacts/)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.browser import PROJECT_ROOT, require_browser
+
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+
+require_browser()
+
+pytestmark = pytest.mark.browser
+
+COVERED = ".st-key-unfolded_chart g.chosen-column rect.future"
+
+
+def test_three_numbers_step_with_next_and_column_1_appears(server_url, browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = context.new_page()
+        page.goto(f"{server_url}/?rule=three_numbers&a=5&b=6&c=7")
+        page.get_by_text("The RNN says 5 + 6 + 7 = 18 ✓").wait_for(timeout=90_000)
+        page.locator(".st-key-unfolded_chart g.chosen-column[data-t='0']").wait_for(timeout=60_000)
+        # At t = 0 the network's answer is covered from column 1 on …
+        page.locator(f"{COVERED}[data-from-t='1']").first.wait_for(timeout=30_000)
+        rows = page.locator(".st-key-unfolded_chart rect.cell[data-row='carry in']")
+        assert rows.count() == 8  # the state row, one cell per column: 5 + 6 + 7 = 18 runs over max(8, its bits)
+        assert page.locator('.st-key-unfolded_chart rect.cell[data-row="probe\'s carry in"]').count() == 8
+        page.get_by_role("button", name="Next ▶").click()
+        # … after Next, column 1 is drawn: the covers start at column 2, and the address bar says t=1.
+        page.locator(".st-key-unfolded_chart g.chosen-column[data-t='1']").wait_for(timeout=30_000)
+        page.locator(f"{COVERED}[data-from-t='2']").first.wait_for(timeout=30_000)
+        assert page.locator(f"{COVERED}[data-from-t='1']").count() == 0
+        page.wait_for_function("() => location.search.includes('t=1') && location.search.includes('c=7')")
+        page.get_by_text("Step t = 1").first.wait_for(timeout=30_000)
+        assert page.locator("[data-testid='stException']").count() == 0
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "rule_three_numbers_1400.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_a_rule_page_on_a_phone(server_url, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{server_url}/?rule=subtraction&a=200&b=57")
+        page.get_by_text("The RNN says 200 − 57 = 143 ✓").wait_for(timeout=90_000)
+        page.locator(".st-key-unfolded_chart g.chosen-column[data-t='0']").wait_for(timeout=60_000)
+        assert page.locator("[data-testid='stException']").count() == 0
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "rule_subtraction_390.png"), full_page=True)
+    finally:
+        context.close()
