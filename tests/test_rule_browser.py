@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.browser import PROJECT_ROOT, require_browser
+from tests.test_accessibility import blocking_violations, choose, settle, small_text
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
@@ -38,6 +39,16 @@ def test_three_numbers_step_with_next_and_column_1_appears(server_url, browser):
         assert page.locator("[data-testid='stException']").count() == 0
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "rule_three_numbers_1400.png"), full_page=True)
+        settle(page, ".st-key-step_chart svg.step-drawing")
+        problems = blocking_violations(page, "three numbers") + small_text(page, "three numbers")
+        for section, marker in (
+            ("Compare the rules", "[data-testid='stDataFrame']"),
+            ("What did it learn?", "text=Exact on"),
+        ):
+            choose(page, "section", section)
+            settle(page, marker)
+            problems += blocking_violations(page, section) + small_text(page, section)
+        assert problems == [], "\n".join(problems)
     finally:
         context.close()
 
@@ -52,5 +63,9 @@ def test_a_rule_page_on_a_phone(server_url, browser):
         assert page.locator("[data-testid='stException']").count() == 0
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "rule_subtraction_390.png"), full_page=True)
+        settle(page, ".st-key-unfolded_chart svg")
+        problems = blocking_violations(page, "subtraction on a phone") + small_text(page, "subtraction on a phone")
+        sideways = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert problems == [] and sideways <= 0, "\n".join(problems)
     finally:
         context.close()

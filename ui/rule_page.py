@@ -307,8 +307,8 @@ def rule_unfolded_ui(trace: RuleTrace, timestep: int, probe: StateProbe | None) 
         )
         if probe.held_out_accuracy < 0.99:
             probe_note += (
-                f" Below 99%: hₜ does not hold the {rule.state_called} as the written form does, only what the "
-                "rule needs to write the next bits."
+                f" Below 99%: this read-out does not find the {rule.state_called} in hₜ at every column (a reading: "
+                "it does not say what the network uses)."
             )
     broken = (
         " “—” in the depth row: a “)” closed nothing, so the string can never be balanced again."
