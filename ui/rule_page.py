@@ -19,7 +19,13 @@ import streamlit as st
 from explainer import RNNWeights, load_weights, parse_operand
 from explainer.analysis.state_probe import StateProbe, state_probe
 from explainer.byte_cache import ByteCache
-from explainer.figures.rule_drawing import answer_row_name, rule_cells, rule_unfolded_drawing, state_row_names
+from explainer.figures.rule_drawing import (
+    answer_row_name,
+    rule_cells,
+    rule_unfolded_drawing,
+    state_row_names,
+    state_text,
+)
 from explainer.figures.step_drawing import step_drawing
 from explainer.figures.step_equations import step_equations, step_sentences
 from explainer.figures.style import CARRY, HIGHLIGHT
@@ -311,8 +317,9 @@ def rule_unfolded_ui(trace: RuleTrace, timestep: int, probe: StateProbe | None) 
                 "it does not say what the network uses)."
             )
     broken = (
-        " “—” in the depth row: a “)” closed nothing, so the string can never be balanced again."
-        if (rule.machine is None)
+        " Like a sum, the string is drawn with its first bracket on the right (t = 0). “—” in the depth row: a "
+        "“)” closed nothing, so the string can never be balanced again."
+        if rule.machine is None
         else ""
     )
     st.caption(
@@ -337,7 +344,7 @@ def rule_step_ui(trace: RuleTrace, weights: RNNWeights, timestep: int) -> None:
         reads = ", ".join(f"{name} bit {bit}" for name, bit in zip(rule.input_names, bits, strict=True))
     st.markdown(
         f"**Step t = {timestep}** reads column {timestep}: {reads} ({rule.state_called} in "
-        f"{trace.state_in[timestep]}, the rule's bit {trace.target_bits[timestep]})."
+        f"{state_text(trace.state_in[timestep])}, the rule's bit {trace.target_bits[timestep]})."
     )
     for line in step_equations(trace, timestep):
         st.latex(line)

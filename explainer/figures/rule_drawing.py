@@ -116,6 +116,9 @@ def rule_unfolded_drawing(
             hidden_tooltips=tooltips,
             state_out=tuple(state_text(value) for value in trace.state_out),
             state_called=rule.state_called,
+            time_axis_title=f"← time runs this way: the {rule.state_called} moves left",
+            # Row names at 13 px take about 7 px a character: "probe's remainder in" needs more than addition's 118.
+            label_margin=None if compact else max(118, 7 * max(len(row) for row in rows) + 22),
         ),
         compact=compact,
         label=f"{rule.label} written out column by column, with the hidden-state heatmap and output probability "

@@ -279,6 +279,8 @@ class WrittenForm:
     hidden_tooltips: list[str]  # (T,) what column t read, for the hidden state's tooltips
     state_out: tuple[int | str, ...]  # (T,) the state out of column t
     state_called: str = "carry"
+    time_axis_title: str = TIME_AXIS_TITLE
+    label_margin: int | None = None  # px left of the grid for the row names; None: the layout's own (118, or 92)
 
 
 def written_form_drawing(
@@ -299,6 +301,7 @@ def written_form_drawing(
     target, narrowest, widest = (420, 12, 30) if compact else (900, 16, 46)
     column_width = int(np.clip(round(target / timesteps), narrowest, widest))
     left, row_height, unit_height = (92, 20, 12) if compact else (118, 26, 16)
+    left = left if form.label_margin is None else form.label_margin
     cell_font, label_font, probability_font = (12, 11, 11) if compact else (15, 11, 12)
     grid_width = column_width * timesteps
     width = left + grid_width + 64
@@ -394,7 +397,7 @@ def written_form_drawing(
 
     # The time axis (its labels are drawn with the chosen column), then which way time runs.
     top += row_height + 6
-    parts.append(text(left + grid_width / 2, top + 46, TIME_AXIS_TITLE, font_size=13, fill=INK))
+    parts.append(text(left + grid_width / 2, top + 46, form.time_axis_title, font_size=13, fill=INK))
     parts.append(CHOSEN_PLACEHOLDER)  # drawn last: on top of every panel
     if selectable:
         # Screen readers get the drawing's label and the column buttons; its cells are in the table under it.
