@@ -23,7 +23,7 @@ from ui.live import live_updates_ui
 from ui.model_source import model_source_ui, network_label, replay_ui
 from ui.pair import pair_ui, presets_ui, restore_from_url, save_to_url, verdict_ui
 from ui.playback import advance_columns, play_controls_ui, play_interval
-from ui.rule_page import current_rule, restore_rule_from_url, rule_page_ui, rule_picker_ui, save_rule_to_url
+from ui.rule_choice import current_rule, restore_rule_from_url, rule_picker_ui, save_rule_to_url
 from ui.scroll import SECTION_VIEW, scroll_ui
 from ui.sections import available_sections, restore_view_from_url, save_view_to_url, section_choice_ui, shown_section
 from ui.side_by_side import side_by_side_ui
@@ -46,6 +46,8 @@ def shipped_weights(path: str) -> RNNWeights:
 
 rule_notices = restore_rule_from_url()
 if current_rule().name != DEFAULT_RULE:  # another rule (?rule=subtraction): its own page, then nothing of addition's
+    from ui.rule_page import rule_page_ui  # imported only for another rule: addition's first view stays as light
+
     rule_page_ui(current_rule(), rule_notices)
     rerun_on_reconnect()
     scroll_ui()

@@ -31,13 +31,14 @@ from explainer.figures.step_equations import step_equations, step_sentences
 from explainer.figures.style import CARRY, HIGHLIGHT
 from explainer.files.keras_file import read_sidecar, rule_model_path
 from explainer.model.trace import RuleTrace, trace_rule
-from explainer.rules import DEFAULT_RULE, RULES, Rule, rule_named
+from explainer.rules import RULES, Rule
 from explainer.sections import INSIGHT_SECTION, STEP_SECTION
 from ui.addition import _column_chooser, timestep_ui, whole_sum_ui
 from ui.charts import show_drawing
 from ui.echo import link_notice, quoted
 from ui.guards import analysis_or_none, view_or_warning
 from ui.playback import advance_columns, play_controls_ui, play_interval
+from ui.rule_choice import rule_picker_ui, save_rule_to_url
 from ui.rule_insight import RULE_VIEWS, compare_rules_ui, rule_insight_ui  # the rulelearned branch's module
 from ui.scroll import SECTION_VIEW
 from ui.sections import restore_view_from_url, save_view_to_url, section_choice_ui, shown_section
@@ -49,8 +50,6 @@ from ui.state import (
     INSIGHT_VIEW,
     LAST_GOOD_RULE_INPUTS,
     LINK_READ_PAIR,
-    LINK_READ_RULE,
-    RULE,
     SHOW_WHOLE_SUM,
     TIMESTEP,
     browser_holds,
@@ -72,58 +71,6 @@ DEFAULT_INPUTS = {
     "brackets": "(()())",
 }
 OPERAND_HELP = "A whole number from 0 to 18446744073709551615 (2**64 − 1)."
-
-
-# --- The rule: picker, link -------------------------------------------------------------------------------------
-
-
-def restore_rule_from_url() -> list[str]:
-    """Once per session, the rule the link names (``?rule=subtraction``); a name that is no rule gets a notice and
-    addition. A picker the browser already holds (a reconnecting tab) keeps its value (:mod:`ui.state`)."""
-    if not first_time(LINK_READ_RULE):
-        return []
-    text = link_text(RULE)
-    if text is None:
-        return []
-    try:
-        st.session_state[RULE] = rule_named(text).name
-    except ValueError as error:
-        st.session_state[RULE] = DEFAULT_RULE
-        return [f"The link's rule={quoted(text)} cannot be shown: {error} Showing addition."]
-    return []
-
-
-def current_rule() -> Rule:
-    """The rule the page shows now: the picker's value (addition until one is picked)."""
-    return RULES.get(st.session_state.get(RULE), RULES[DEFAULT_RULE])
-
-
-def rule_picker_ui() -> None:
-    """The rule picker, on the first screen beside the inputs (both pages): a change reruns the whole page."""
-    if RULE not in st.session_state and not browser_holds(RULE):
-        st.session_state[RULE] = DEFAULT_RULE
-    st.selectbox(
-        "Rule",
-        list(RULES),
-        format_func=lambda name: RULES[name].label,
-        key=RULE,
-        help="The same network (16 units), trained on another rule. Its state is what the rule must remember.",
-        width=260,
-    )
-
-
-def save_rule_to_url(rule: Rule) -> None:
-    """``rule=`` in the address bar (left out for addition, so its links stay as they were), and only the inputs
-    this rule reads: a third number and a bracket string leave the link when the rule does not read them."""
-    set_link(RULE, None if rule.name == DEFAULT_RULE else rule.name)
-    names = set(rule.input_names) if rule.machine is not None else set()
-    if "c" not in names:
-        set_link(C_TEXT, None)
-    if rule.machine is not None:
-        set_link(BRACKETS_TEXT, None)
-    else:
-        set_link(A_TEXT, None)
-        set_link(B_TEXT, None)
 
 
 @st.cache_resource(show_spinner="Loading the rule's network…")
