@@ -2,6 +2,7 @@
 
     python -m bench.bench_clicks [--clicks 30] [--changes 10] [--json PATH]
     python -m bench.bench_clicks --transplant 20
+    python -m bench.bench_clicks --rule subtraction [--clicks 30]
 
 
 - server CPU per interaction: utime + stime of the server and its children (``/proc/<pid>/stat``)
@@ -15,6 +16,8 @@
 - ``--transplant N`` (alone): server CPU per change of the "Transplant the carry" panel's column (its slider
   moved one column by the keyboard, back and forth over 50 + 18's columns), median and p95 over N, read the
   same way once the panel's new sentence shows; the view's table is computed (and cached) before the first.
+- ``--rule NAME`` (alone): server CPU per "Next ▶" click and click → step visible on another rule's page
+  (``?rule=NAME`` with an input of about 40 columns, ``RULE_QUERIES``), as for addition.
 - capacity: interactions per second one server sustains on this machine's cores, from the CPU per click
   (2 cores / CPU-seconds per click; the server's script runs hold the GIL, so one process uses ~1 core for
   them: both figures are printed).
@@ -114,12 +117,14 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[max(0, round(fraction * len(ordered)) - 1)]
 
 
-def step_clicks(page, pid: int, before: float, clicks: int, on_column: bool) -> tuple[list, list, float]:
+def step_clicks(
+    page, pid: int, before: float, clicks: int, on_column: bool, timesteps: int | None = None
+) -> tuple[list, list, float]:
     """``clicks`` steps one column on from the page's current step, by "Next ▶" or (``on_column``) by a click on
     that column of the drawing, wrapping back to t = 0 with "◀ Previous" clicks when the sum ends (not counted).
     Returns the server CPU (ms) and the ms until the step shows, per click, and the CPU reading after the last."""
     cpu_per_click, visible_ms = [], []
-    timesteps = sum(PAIR).bit_length()
+    timesteps = sum(PAIR).bit_length() if timesteps is None else timesteps
     step = int(page.locator(".st-key-unfolded_chart g.chosen-column").get_attribute("data-t"))
     while len(cpu_per_click) < clicks:
         if step == timesteps - 1:
@@ -298,13 +303,72 @@ def print_table(results: dict) -> None:
     print(f"(/proc CPU counters tick every {TICK_SECONDS * 1000:.0f} ms; the mean is the finer figure)")
 
 
+# Another rule's page with an input of about 40 columns (room for the clicks), and its column count.
+RULE_QUERIES = {
+    "subtraction": ("a=1000000000000&b=999999999999", 40),
+    "three_numbers": ("a=1000000000000&b=999999999999&c=123456789", 41),
+    "times_three": ("a=1000000000000", 42),
+    "divisible_by_three": ("a=1000000000000", 40),
+    "brackets": ("brackets=" + "(()" * 13 + ")", 40),
+}
+
+
+def measure_rule(rule: str, clicks: int) -> dict:
+    """Server CPU per "Next ▶" click and click → step visible on ``?rule=rule`` (a warm server: the rule's network
+    is loaded and its probe fitted by a first visit that is not counted)."""
+    from playwright.sync_api import sync_playwright
+
+    query, timesteps = RULE_QUERIES[rule]
+    results: dict = {"rule": rule}
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        with streamlit_server() as (url, process):
+            wait_until_healthy(url, process)
+            for visit in ("warm-up", "measured"):
+                context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                page = context.new_page()
+                page.goto(f"{url}/?rule={rule}&{query}")
+                page.locator(".st-key-unfolded_chart g.chosen-column").first.wait_for(timeout=TIMEOUT_MS)
+                page.locator(".st-key-step_chart svg").first.wait_for(timeout=TIMEOUT_MS)
+                if visit == "warm-up":
+                    context.close()
+            before = wait_until_quiet(process.pid)
+            cpu_per_click, visible_ms, _ = step_clicks(page, process.pid, before, clicks, False, timesteps)
+            results["next_click_cpu_median_ms"] = statistics.median(cpu_per_click)
+            results["next_click_cpu_p95_ms"] = percentile(cpu_per_click, 0.95)
+            results["next_click_cpu_mean_ms"] = statistics.fmean(cpu_per_click)
+            results["click_visible_p50_ms"] = statistics.median(visible_ms)
+            results["click_visible_p95_ms"] = percentile(visible_ms, 0.95)
+            results["clicks"] = clicks
+            context.close()
+        browser.close()
+    return results
+
+
+RULE_TARGETS = {
+    name: TARGETS[name] for name in ("next_click_cpu_median_ms", "click_visible_p50_ms", "click_visible_p95_ms")
+}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clicks", type=int, default=30)
     parser.add_argument("--changes", type=int, default=10)
     parser.add_argument("--transplant", type=int, default=0, help="measure N transplant column changes instead")
+    parser.add_argument("--rule", choices=sorted(RULE_QUERIES), help="measure 'Next ▶' on this rule's page instead")
     arguments = parser.parse_args()
-    if arguments.transplant:
+    if arguments.rule:
+        results, targets = measure_rule(arguments.rule, arguments.clicks), RULE_TARGETS
+        print(
+            f"| {arguments.rule}: server CPU per 'Next ▶', median / p95 / mean of {results['clicks']} | "
+            f"{results['next_click_cpu_median_ms']:.0f} / {results['next_click_cpu_p95_ms']:.0f} / "
+            f"{results['next_click_cpu_mean_ms']:.1f} ms |"
+        )
+        print(
+            f"| {arguments.rule}: click → new step visible, p50 / p95 | {results['click_visible_p50_ms']:.0f} / "
+            f"{results['click_visible_p95_ms']:.0f} ms |"
+        )
+    elif arguments.transplant:
         results, targets = measure_transplant(arguments.transplant), TRANSPLANT_TARGETS
         print_transplant_table(results)
     else:

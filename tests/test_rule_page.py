@@ -91,6 +91,13 @@ def test_junk_in_a_link_gets_a_notice_and_no_exception(query, words):
     assert all("](" not in notice or "`" in notice for notice in notices(app))
 
 
+def test_addition_only_parameters_leave_a_rules_link():
+    app = start({"rule": "times_three", "a": "21", "n": "20", "ablate": "3"})
+    no_exception(app)
+    assert verdict(app) == "## The RNN says 3·21 = 63 ✓"
+    assert "n" not in app.query_params and "ablate" not in app.query_params
+
+
 def test_a_junk_rule_falls_back_to_addition_and_drops_the_parameter():
     app = start({"rule": "x", "a": "50", "b": "18"})
     assert verdict(app) == "## The RNN says 50 + 18 = 68 ✓"

@@ -44,9 +44,12 @@ from ui.scroll import SECTION_VIEW
 from ui.sections import restore_view_from_url, save_view_to_url, section_choice_ui, shown_section
 from ui.state import (
     A_TEXT,
+    ABLATE_CLAMPED,
+    ABLATE_ZEROED,
     B_TEXT,
     BRACKETS_TEXT,
     C_TEXT,
+    COLUMNS,
     INSIGHT_VIEW,
     LAST_GOOD_RULE_INPUTS,
     LINK_READ_PAIR,
@@ -182,9 +185,13 @@ def _inputs_text(rule: Rule, inputs: tuple[int, ...] | str) -> str:
 
 
 def save_rule_inputs_to_url(rule: Rule, inputs: tuple[int, ...] | str, timestep: int) -> None:
+    """The rule's inputs and step in the address bar; addition's column count and ablation leave it (a rule runs
+    over the columns its inputs need, unablated). Addition's page writes its own back when it is shown again."""
     for name, key in _box_keys(rule).items():
         set_link(key, inputs if name == "brackets" else str(inputs[rule.input_names.index(name)]))
     set_link(TIMESTEP, str(timestep))
+    for key in (COLUMNS, ABLATE_ZEROED, ABLATE_CLAMPED):
+        set_link(key, None)
 
 
 # --- The verdict ----------------------------------------------------------------------------------------------------
