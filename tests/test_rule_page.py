@@ -152,3 +152,13 @@ def test_the_other_sections_draw_for_a_rule():
     app = start({"rule": "brackets", "brackets": "(())", "section": "what-did-it-learn"})
     no_exception(app)
     assert any("No finite machine" in markdown.value for markdown in app.markdown)
+
+
+def test_what_did_it_learn_compares_the_extracted_machine():
+    app = start({"rule": "subtraction", "a": "50", "b": "18", "section": "what-did-it-learn"})
+    no_exception(app)
+    assert any("Exact on 100.00%" in markdown.value for markdown in app.markdown)
+    app.toggle(key="rule_extract_machine").set_value(True).run()
+    no_exception(app)
+    (line,) = [markdown.value for markdown in app.markdown if "read off the hidden states" in markdown.value]
+    assert "**2 states**" in line and "the rule needs 2" in line and "states renamed" in line
