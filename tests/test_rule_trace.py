@@ -129,6 +129,7 @@ def test_written_form_and_step_for_every_width(rule_and_weights):
     drawing = rule_unfolded_drawing(trace, None)
     assert f'data-row="{rule.state_called} in"' in drawing.body
     marks = drawing.chosen_column(1, unfold=True)
+    assert ("2⁰" in marks) == (rule.machine is not None)  # place values only under the bits of a number
     assert 'class="future" data-from-t="2"' in marks  # the answer after column 1 is covered
     for timestep in (0, trace.timesteps - 1):
         bits = ", ".join(str(bit) for bit in trace.input_bits[timestep])

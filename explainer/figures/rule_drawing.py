@@ -119,6 +119,7 @@ def rule_unfolded_drawing(
             time_axis_title=f"← time runs this way: the {rule.state_called} moves left",
             # Row names at 13 px take about 7 px a character: "probe's remainder in" needs more than addition's 118.
             label_margin=None if compact else max(118, 7 * max(len(row) for row in rows) + 22),
+            place_values=rule.machine is not None,  # a bracket string's columns are not the bits of a number
         ),
         compact=compact,
         label=f"{rule.label} written out column by column, with the hidden-state heatmap and output probability "

@@ -120,6 +120,7 @@ class UnfoldedDrawing:
     sum_row_top: float  # the top of the "a + b" row, where a column's carry out comes from
     carry_out: tuple[int | str, ...]  # the true carry out of each column (the next column's carry in)
     state_called: str = "carry"  # what the arrow carries: addition's carry, or a rule's state (borrow, remainder…)
+    place_values: bool = True  # each column's 2ᵗ under its tick (not for a bracket string: its columns are no bits)
 
     def column_x(self, step: int) -> float:
         return _column_x(self.left, self.column_width, self.timesteps, step)
@@ -147,7 +148,8 @@ class UnfoldedDrawing:
                     _probability_label(x, self.output_y, words, size, text_colour_on(self.output_fills[step]), step)
                 )
             parts.append(text(x, self.tick_y + 8, f"t={step}", font_size=11, fill=INK, class_="tick", data_t=step))
-            parts.append(text(x, self.tick_y + 23, place_value(step), font_size=11, fill=INK))
+            if self.place_values:
+                parts.append(text(x, self.tick_y + 23, place_value(step), font_size=11, fill=INK))
         if unfolding:
             parts.append(self._future_covers(timestep))
         if timestep is not None:
@@ -281,6 +283,7 @@ class WrittenForm:
     state_called: str = "carry"
     time_axis_title: str = TIME_AXIS_TITLE
     label_margin: int | None = None  # px left of the grid for the row names; None: the layout's own (118, or 92)
+    place_values: bool = True
 
 
 def written_form_drawing(
@@ -423,6 +426,7 @@ def written_form_drawing(
         sum_row_top=sum_row_top,
         carry_out=form.state_out,
         state_called=form.state_called,
+        place_values=form.place_values,
     )
 
 
