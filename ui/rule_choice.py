@@ -52,10 +52,12 @@ def rule_picker_ui() -> None:
     st.selectbox(
         "Rule",
         list(RULES),
-        format_func=lambda name: RULES[name].label,
+        format_func=lambda name: f"Rule: {RULES[name].label}",  # says what it chooses: its label is not shown
         key=RULE,
         help="The same network (16 units), trained on another rule. Its state is what the rule must remember.",
-        width=260,
+        # The label is read out, not shown: a button's height keeps the first screen's heatmap in sight at 1400 × 900.
+        label_visibility="collapsed",
+        width=230,
     )
 
 
