@@ -74,7 +74,8 @@ def machine_view(weights: RNNWeights, trace: AdditionTrace, timestep: int, ablat
     if ablation is not None:
         st.caption(f"Extracted from the ablated network ({describe_ablation(ablation)}).")
     # The state this run's h_t is in: its nearest cluster's state (−1: a cluster minimising dropped).
-    current = int(machine.states_of(trace.hidden)[timestep])
+    states = [int(state) for state in machine.states_of(trace.hidden)]
+    current = states[timestep]
     if machine.minimal.state_count <= 12:
         show_chart(
             machine_diagram_figure(
@@ -84,6 +85,7 @@ def machine_view(weights: RNNWeights, trace: AdditionTrace, timestep: int, ablat
                 machine.minimal.start,
                 current=current if current >= 0 else None,
                 current_step=timestep,
+                step_states=states,
             ),
             key="insight_machine_diagram",
             alt="State diagram of the extracted machine; each edge says input bits a b and the bit written"
