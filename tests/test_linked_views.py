@@ -1,13 +1,18 @@
 """Issue 22 item 7, in Debian's Chromium: the views are linked. Hovering a cell of the unfolded addition outlines its
 column in every panel; clicking (or tapping) a column makes it the page's step, as the slider and "Next ▶" do, so
-the step's caption, the address bar's t and the views that follow the step change with it."""
+the step's caption, the address bar's t and the views that follow the step change with it. Hovering a column (or
+focusing its button) also rings its point in the state space and its state in the machine, and marks the step view,
+all in the browser: no WebSocket frame, no server CPU beyond its idle ticks."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from tests.support.browser import PROJECT_ROOT, require_browser
+from tests.support.browser import PROJECT_ROOT, require_browser, streamlit_server, wait_until_healthy
 from tests.support.network import ends_a_run
+from tests.support.processes import TICK_SECONDS, cpu_seconds
 
 require_browser()
 
@@ -17,6 +22,19 @@ ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 DRAWING = ".st-key-unfolded_chart"
 CHOSEN = f"{DRAWING} g.chosen-column"
 HOVER = f"{DRAWING} g.hover-column"
+
+
+@pytest.fixture(scope="module")
+def server():
+    """This module's own server, so that its process's CPU time can be read (tests.support.processes)."""
+    with streamlit_server() as (url, process):
+        wait_until_healthy(url, process)
+        yield url, process
+
+
+@pytest.fixture(scope="module")
+def server_url(server):
+    return server[0]
 
 
 def hovered_column(page) -> str | None:
@@ -168,5 +186,177 @@ def test_the_state_space_and_the_machine_ring_the_chosen_step(server_url, browse
                 timeout=60_000,
             )
             page.locator(f".st-key-{chart}").screenshot(path=str(ARTIFACTS / f"linked_{view}.png"))
+    finally:
+        context.close()
+
+
+class Wire:
+    """Counts the WebSocket frames between ``page`` and the server, both ways."""
+
+    def __init__(self, page) -> None:
+        self.frames = 0
+        page.on("websocket", self._opened)
+
+    def _opened(self, socket) -> None:
+        if "/_stcore/stream" in socket.url:
+            for event in ("framesent", "framereceived"):
+                socket.on(event, self._count)
+
+    def _count(self, _payload) -> None:
+        self.frames += 1
+
+
+def point_centre(page, chart: str, trace: dict, index: int | str) -> tuple[float, float]:
+    """Where Plotly drew point ``index`` (a number, or the point's text) of the trace of ``chart`` whose attributes
+    include ``trace``, on screen."""
+    return tuple(
+        page.locator(f".st-key-{chart} .js-plotly-plot").evaluate(
+            """(plot, [wanted, index]) => {
+                 const group = [...plot.querySelectorAll('.scatterlayer g.trace')].find(g =>
+                   Object.entries(wanted).every(([name, value]) => g.__data__[0].trace[name] === value));
+                 const at = typeof index === 'string' ? group.__data__[0].trace.text.indexOf(index) : index;
+                 const box = group.querySelectorAll('path.point')[at].getBoundingClientRect();
+                 return [box.left + box.width / 2, box.top + box.height / 2];
+               }""",
+            [trace, index],
+        )
+    )
+
+
+def hover_ring(page, chart: str) -> dict | None:
+    """The hover ring in ``chart``: its column, centre and diameter on screen; None if there is none."""
+    return page.locator(f".st-key-{chart} .js-plotly-plot").evaluate(
+        """plot => {
+             const ring = plot.querySelector('.hover-ring');
+             if (!ring) return null;
+             const box = ring.getBoundingClientRect(), style = getComputedStyle(ring);
+             return { t: ring.dataset.t, centre: [box.left + box.width / 2, box.top + box.height / 2],
+                      size: box.width, border: style.borderTopStyle + ' ' + style.borderTopColor };
+           }"""
+    )
+
+
+def hover_column(page, timestep: int) -> None:
+    page.locator(f"{DRAWING} .hidden-state rect[data-unit='0'][data-t='{timestep}']").hover(force=True)
+    page.wait_for_function(f"() => document.querySelector('{HOVER}').dataset.t === '{timestep}'", timeout=10_000)
+
+
+def settle(page, wire: Wire) -> None:
+    """Wait until no frame has passed for two seconds: the page's runs are over."""
+    last = -1
+    while last != wire.frames:
+        last = wire.frames
+        page.wait_for_timeout(2_000)
+
+
+HIGHLIGHT_DASHED = "dashed rgb(204, 121, 167)"  # explainer.figures.style.HIGHLIGHT (#CC79A7), as the browser says it
+
+
+def test_hovering_a_column_rings_its_point_and_state_and_marks_the_step_without_the_server(server, browser):
+    """Hovering column t (no click) rings h_t in the state space and the state h_t is in in the machine, where Plotly
+    drew them, and marks the step view; keyboard focus does the same. All of it in the browser: while the pointer
+    moves over the columns, not one WebSocket frame passes and the server's CPU time stays put."""
+    url, process = server
+    # Tall enough that the drawing and the view below it are both on screen: scrolling one into view would move the
+    # other from under the pointer (which ends the hover, as it should).
+    context = browser.new_context(viewport={"width": 1400, "height": 2600})
+    ARTIFACTS.mkdir(exist_ok=True)
+    try:
+        page = context.new_page()
+        wire = Wire(page)
+        hover_frames, hover_cpu, hover_seconds, hovers = 0, 0.0, 0.0, 0
+
+        # The step view: another column gets a note, the chosen one an outline.
+        page.goto(f"{url}/?a=127&b=1&t=2")
+        wait_for_step(page, 2)
+        settle(page, wire)
+        frames, cpu, start = wire.frames, cpu_seconds(process.pid, with_descendants=True), time.monotonic()
+        note = page.locator(".st-key-step_chart > .hover-step")
+        outlined = page.locator(".st-key-step_chart.hovered-step")
+        for timestep in (5, 0, 7):
+            hover_column(page, timestep)
+            note.filter(has_text=f"t = {timestep} — click to open").wait_for(timeout=10_000)
+            assert outlined.count() == 0
+            hovers += 1
+        page.locator(".st-key-step_chart").screenshot(path=str(ARTIFACTS / "linked_hover_step_note.png"))
+        hover_column(page, 2)
+        outlined.wait_for(timeout=10_000)
+        assert note.count() == 0
+        assert page.locator(".st-key-step_chart").evaluate("e => getComputedStyle(e).outlineStyle") == "dashed"
+        page.mouse.move(1, 1)
+        note.wait_for(state="detached", timeout=10_000)
+        assert outlined.count() == 0
+        # Keyboard focus is a hover: the column's button, then the arrow keys.
+        page.get_by_role("button", name="Show step t=0 (the 2⁰ column)").focus()
+        note.filter(has_text="t = 0 — press Enter to open").wait_for(timeout=10_000)
+        page.keyboard.press("ArrowLeft")
+        note.filter(has_text="t = 1 — press Enter to open").wait_for(timeout=10_000)
+        page.keyboard.press("ArrowLeft")
+        outlined.wait_for(timeout=10_000)  # t = 2, the chosen step
+        page.evaluate("() => document.activeElement.blur()")
+        outlined.wait_for(state="detached", timeout=10_000)
+        hovers += 3
+        page.wait_for_timeout(500)  # anything a hover had set off would have reached the server by now
+        hover_frames += wire.frames - frames
+        hover_cpu += cpu_seconds(process.pid, with_descendants=True) - cpu
+        hover_seconds += time.monotonic() - start
+
+        # 127 + 1 carries through t = 0…6 and not out of t = 7: the machine's states are "carry 1" then "carry 0".
+        carry_out = [1, 1, 1, 1, 1, 1, 1, 0]
+        for view, chart, size in (
+            ("state-space", "insight_state_space", 20),
+            ("extracted-machine", "insight_machine_diagram", 86),
+        ):
+            page.goto(f"{url}/?a=127&b=1&t=2&section=what-did-it-learn&view={view}")
+            page.locator(f".st-key-{chart} .js-plotly-plot").wait_for(timeout=120_000)
+            page.get_by_text("after step t=2", exact=False).first.wait_for(timeout=60_000)
+            settle(page, wire)
+            frames, cpu, start = wire.frames, cpu_seconds(process.pid, with_descendants=True), time.monotonic()
+            assert hover_ring(page, chart) is None
+            for timestep in (6, 0, 7, 2):
+                hover_column(page, timestep)
+                page.wait_for_function(
+                    f"() => document.querySelector('.st-key-{chart} .hover-ring')?.dataset.t === '{timestep}'",
+                    timeout=10_000,
+                )
+                ring = hover_ring(page, chart)
+                if view == "state-space":  # h_t is point t + 1 of the path (it starts at h₋₁)
+                    x, y = point_centre(page, chart, {"name": "this addition"}, timestep + 1)
+                else:
+                    x, y = point_centre(page, chart, {"mode": "markers+text"}, f"carry {carry_out[timestep]}")
+                assert abs(ring["centre"][0] - x) <= 1.5 and abs(ring["centre"][1] - y) <= 1.5, (view, timestep)
+                assert ring["size"] == size and ring["border"] == HIGHLIGHT_DASHED
+                hovers += 1
+                if timestep == 7:
+                    page.locator(f".st-key-{chart}").screenshot(path=str(ARTIFACTS / f"linked_hover_{view}.png"))
+            # On the chosen step, the hover ring sits on the server's ring.
+            ring = hover_ring(page, chart)
+            assert ring["t"] == "2"
+            x, y = point_centre(page, chart, {"meta": "current step"}, 0)
+            assert abs(ring["centre"][0] - x) <= 1.5 and abs(ring["centre"][1] - y) <= 1.5
+            page.mouse.move(1, 1)
+            page.wait_for_function(f"() => !document.querySelector('.st-key-{chart} .hover-ring')", timeout=10_000)
+            page.get_by_role("button", name="Show step t=0 (the 2⁰ column)").focus()
+            page.wait_for_function(
+                f"() => document.querySelector('.st-key-{chart} .hover-ring')?.dataset.t === '0'", timeout=10_000
+            )
+            page.evaluate("() => document.activeElement.blur()")
+            hovers += 1
+            page.wait_for_timeout(500)
+            hover_frames += wire.frames - frames
+            hover_cpu += cpu_seconds(process.pid, with_descendants=True) - cpu
+            hover_seconds += time.monotonic() - start
+
+        # The server's own timers tick while nobody does anything: the same time left idle is the baseline.
+        cpu = cpu_seconds(process.pid, with_descendants=True)
+        page.wait_for_timeout(hover_seconds * 1000)
+        idle_cpu = cpu_seconds(process.pid, with_descendants=True) - cpu
+        print(
+            f"{hovers} hovers in {hover_seconds:.1f} s: {hover_frames} WebSocket frames, {hover_cpu * 1000:.0f} ms of "
+            f"server CPU; the same time idle: {idle_cpu * 1000:.0f} ms"
+        )
+        assert hover_frames == 0
+        # Nothing beyond the idle baseline but a clock tick of noise; one run costs ~20 ms (bench/bench_clicks.py).
+        assert hover_cpu <= idle_cpu + TICK_SECONDS + 1e-9, (hover_cpu, idle_cpu)
     finally:
         context.close()
