@@ -356,7 +356,8 @@ def test_hovering_a_column_rings_its_point_and_state_and_marks_the_step_without_
             f"server CPU; the same time idle: {idle_cpu * 1000:.0f} ms"
         )
         assert hover_frames == 0
-        # Nothing beyond the idle baseline but a clock tick of noise; one run costs ~20 ms (bench/bench_clicks.py).
-        assert hover_cpu <= idle_cpu + TICK_SECONDS + 1e-9, (hover_cpu, idle_cpu)
+        # Nothing beyond the idle baseline but two clock ticks of noise (each window's count is rounded to ticks and
+        # the timers do not tick evenly); one run costs ~20 ms (bench/bench_clicks.py), 16 would cost ~300 ms.
+        assert hover_cpu <= idle_cpu + 2 * TICK_SECONDS + 1e-9, (hover_cpu, idle_cpu)
     finally:
         context.close()
