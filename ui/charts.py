@@ -195,7 +195,8 @@ function showColumn(host, t, how) {
 function linkColumn(host) {
   const t = host.hovered ?? null, chosen = host.querySelector('g.chosen-column');
   const same = chosen && chosen.dataset.t === String(t);
-  const key = `${t} ${same} ${host.hoveredBy}`;
+  // Drawn again when any of these change (a narrower window moves the charts' points).
+  const key = `${t} ${same} ${host.hoveredBy} ${innerWidth}`;
   if (host.linked === key) return;
   host.linked = key;
   for (const plot of document.querySelectorAll('.js-plotly-plot')) {

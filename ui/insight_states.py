@@ -48,7 +48,8 @@ def state_space_view(weights: RNNWeights, trace: AdditionTrace, timestep: int) -
     st.caption(
         f"Ringed in {HIGHLIGHT.name}: {state}, where step t={timestep} ({trace.input_bits[timestep, 0]}+"
         f"{trace.input_bits[timestep, 1]}) leaves the network, and the arrow that step took. Click a column of the "
-        "addition above to move it. " + words_caption("direction of most spread")
+        "addition above to move it; point at one (or reach it with Tab) and its state is ringed dashed. "
+        + words_caption("direction of most spread")
     )
     with st.expander("This addition's path as a table (for screen readers)"):
         show_table(state_space_path_table(trace, path), key="insight_state_space_table")
@@ -98,7 +99,7 @@ def machine_view(weights: RNNWeights, trace: AdditionTrace, timestep: int, ablat
         st.caption(
             f"Ringed in {HIGHLIGHT.name}: “{machine.minimal.state_names[current]}”, the state {state} is in "
             f"after step t={timestep} (the state of its nearest cluster). Click a column of the addition above to "
-            "move it."
+            "move it; point at one (or reach it with Tab) and its state is ringed dashed."
         )
     else:
         st.caption(f"After step t={timestep}, {state} is nearest a cluster the minimal machine never reaches.")
