@@ -597,11 +597,11 @@ def test_the_state_space_rings_the_point_of_the_chosen_step(shipped_weights):
         assert sorted(named) == list(range(trace.timesteps))
         assert len([note for note in figure.layout.annotations if not note.showarrow]) < trace.timesteps
         # Every step's point travels with the figure, for the page's hover ring (the ring's own size).
-        assert figure.layout.meta["step_points"] == path[1:].tolist()
+        assert figure.layout.meta["step_points"] == np.round(path[1:], 4).tolist()
         assert figure.layout.meta["ring_size"] == ring.marker.size
     plain = figures.state_space_figure(space.points, space.point_carry, "carry", path)
     assert not [data for data in plain.data if data.meta == "current step"]
-    assert plain.layout.meta["step_points"] == path[1:].tolist()
+    assert plain.layout.meta["step_points"] == np.round(path[1:], 4).tolist()
     assert figures.state_space_figure(space.points, space.point_carry, "carry").layout.meta is None
     with pytest.raises(ValueError, match="current_step"):
         figures.state_space_figure(space.points, space.point_carry, "carry", path, current_step=trace.timesteps)
@@ -625,7 +625,7 @@ def test_the_machine_rings_the_state_the_chosen_step_leaves_the_network_in(shipp
         assert (ring.x[0], ring.y[0]) == (circles.x[index], circles.y[index])
         assert ring.marker.line.color == HIGHLIGHT.hex
         # For the hover ring: each step's point is the circle of the state named after that column's carry out.
-        centres = {name: [x, y] for name, x, y in zip(circles.text, circles.x, circles.y, strict=True)}
+        centres = dict(zip(circles.text, np.round(np.column_stack([circles.x, circles.y]), 4).tolist(), strict=True))
         assert figure.layout.meta["step_points"] == [centres[f"carry {carry}"] for carry in trace.carry_out]
         assert figure.layout.meta["ring_size"] == ring.marker.size
         assert f"after step t={step}" in [note.text for note in figure.layout.annotations]

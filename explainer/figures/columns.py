@@ -62,8 +62,10 @@ def column_controls(
 def step_points_meta(points: Sequence[Sequence[float] | None], ring_size: float) -> dict:
     """A figure's ``layout.meta`` for the page's hover link (``ui/charts.py``): ``points[t]`` is where step t's
     mark sits in data coordinates (``None``: nowhere), ``ring_size`` the ring's diameter in pixels. Hovering column
-    t of the unfolded addition rings that point, in the browser, without a run on the server."""
+    t of the unfolded addition rings that point, in the browser, without a run on the server. Coordinates are
+    rounded to 4 decimals (a figure spans a few units over at most ~1,500 px: far below a pixel), to keep the
+    figure short: it goes to the browser again with every step while its view is open."""
     return {
-        "step_points": [None if point is None else [float(point[0]), float(point[1])] for point in points],
+        "step_points": [None if point is None else [round(float(x), 4) for x in point[:2]] for point in points],
         "ring_size": float(ring_size),
     }
