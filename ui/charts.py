@@ -216,7 +216,7 @@ function linkColumn(host) {
       left: `${_size.l + xaxis.d2p(point[0]) - size / 2}px`, top: `${_size.t + yaxis.d2p(point[1]) - size / 2}px`,
     });
   }
-  const step = document.querySelector('.st-key-step_chart');
+  const step = document.querySelector('.st-key-STEP_DRAWING');
   if (!step) return;
   let note = step.querySelector(':scope > .hover-step');
   step.classList.toggle('hovered-step', t !== null && same);
@@ -300,12 +300,14 @@ _drawing = st.components.v2.component(
     js=_compact(_PLAIN_SCRIPT),
     isolate_styles=False,  # the page's own rules (a phone's sideways scrolling) reach the drawing
 )
+# The key of "Inside one step"'s drawing (ui/addition.py), which the body's script marks for the hovered column.
+STEP_DRAWING = "step_chart"
 # What the body's script draws in the other views for the hovered column: dashed, as the column's own outline.
 _HOVER_CSS = f"""
 .js-plotly-plot .svg-container > .hover-ring {{ position: absolute; pointer-events: none; box-sizing: border-box;
   border-radius: 50%; border: 3px dashed {HIGHLIGHT.hex}; }}
-.st-key-step_chart {{ position: relative; }}
-.st-key-step_chart.hovered-step {{ outline: 3px dashed {HIGHLIGHT.hex}; outline-offset: 4px; }}
+.st-key-{STEP_DRAWING} {{ position: relative; }}
+.st-key-{STEP_DRAWING}.hovered-step {{ outline: 3px dashed {HIGHLIGHT.hex}; outline-offset: 4px; }}
 .hover-step {{ position: absolute; top: 0; right: 0; pointer-events: none; padding: 2px 8px; font-size: 14px;
   color: {INK}; background: #fff; border: 2px dashed {HIGHLIGHT.hex}; border-radius: 4px; }}
 """
@@ -316,7 +318,7 @@ _drawing_body = st.components.v2.component(
     css=_DRAWING_CSS
     + '\n[data-testid="stElementContainer"]:has(> * .drawing-marks) { display: none; }'
     + _compact(_HOVER_CSS),
-    js=_compact(_BODY_SCRIPT),
+    js=_compact(_BODY_SCRIPT.replace("STEP_DRAWING", STEP_DRAWING)),
     isolate_styles=False,
 )
 _drawing_marks = st.components.v2.component(
