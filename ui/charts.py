@@ -192,6 +192,8 @@ function showColumn(host, t, how) {
 // The hovered column in the page's other views, drawn in the browser (a hover starts no run). Plotly charts whose
 // layout.meta has step_points (explainer.figures.columns.step_points_meta: the state space, the machine) get a ring
 // placed with the chart's own axes; the step view gets a note, or an outline if the column is the chosen step.
+// Not Plotly.Fx.hover (window.Plotly is there in Streamlit 1.67): it shows Plotly's hover label, one per chart and
+// taken away by the chart's own pointer handling, where the page's hovered mark is a dashed ring.
 function linkColumn(host) {
   const t = host.hovered ?? null, chosen = host.querySelector('g.chosen-column');
   const same = chosen && chosen.dataset.t === String(t);
