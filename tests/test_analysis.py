@@ -596,8 +596,13 @@ def test_the_state_space_rings_the_point_of_the_chosen_step(shipped_weights):
                     assert all(labels[index] == bits for index in range(int(first), int(last or first) + 1))
         assert sorted(named) == list(range(trace.timesteps))
         assert len([note for note in figure.layout.annotations if not note.showarrow]) < trace.timesteps
+        # Every step's point travels with the figure, for the page's hover ring (the ring's own size).
+        assert figure.layout.meta["step_points"] == np.round(path[1:], 4).tolist()
+        assert figure.layout.meta["ring_size"] == ring.marker.size
     plain = figures.state_space_figure(space.points, space.point_carry, "carry", path)
     assert not [data for data in plain.data if data.meta == "current step"]
+    assert plain.layout.meta["step_points"] == np.round(path[1:], 4).tolist()
+    assert figures.state_space_figure(space.points, space.point_carry, "carry").layout.meta is None
     with pytest.raises(ValueError, match="current_step"):
         figures.state_space_figure(space.points, space.point_carry, "carry", path, current_step=trace.timesteps)
 
@@ -612,16 +617,26 @@ def test_the_machine_rings_the_state_the_chosen_step_leaves_the_network_in(shipp
     assert [machine.state_names[state] for state in states] == [f"carry {carry}" for carry in trace.carry_out]
     for step in (0, 7):
         figure = machine_diagram_figure(
-            machine.state_names, machine.next_state, machine.output, machine.start, int(states[step]), step
+            machine.state_names, machine.next_state, machine.output, machine.start, int(states[step]), step, states
         )
         (ring,) = [data for data in figure.data if data.meta == "current step"]
         (circles,) = [data for data in figure.data if data.mode == "markers+text"]
         index = list(circles.text).index(f"carry {trace.carry_out[step]}")
         assert (ring.x[0], ring.y[0]) == (circles.x[index], circles.y[index])
         assert ring.marker.line.color == HIGHLIGHT.hex
+        # For the hover ring: each step's point is the circle of the state named after that column's carry out.
+        centres = dict(zip(circles.text, np.round(np.column_stack([circles.x, circles.y]), 4).tolist(), strict=True))
+        assert figure.layout.meta["step_points"] == [centres[f"carry {carry}"] for carry in trace.carry_out]
+        assert figure.layout.meta["ring_size"] == ring.marker.size
         assert f"after step t={step}" in [note.text for note in figure.layout.annotations]
     unmarked = machine_diagram_figure(machine.state_names, machine.next_state, machine.output, machine.start)
     assert not [data for data in unmarked.data if data.meta == "current step"]
+    assert unmarked.layout.meta is None
+    # A step in a state minimising dropped (−1) has no point; a state the machine lacks is refused.
+    dropped = machine_diagram_figure(machine.state_names, machine.next_state, machine.output, 0, step_states=[0, -1])
+    assert dropped.layout.meta["step_points"][1] is None
+    with pytest.raises(ValueError, match="step_states"):
+        machine_diagram_figure(machine.state_names, machine.next_state, machine.output, 0, step_states=[0, 2])
     with pytest.raises(ValueError, match="current"):
         machine_diagram_figure(machine.state_names, machine.next_state, machine.output, 0, current=5)
     with pytest.raises(ValueError, match=r"hidden must be \(T, 16\)"):

@@ -17,7 +17,7 @@ from explainer.figures.tables import step_table, trace_csv, trace_table
 from explainer.figures.unfolded_drawing import UnfoldedDrawing, unfolded_drawing
 from explainer.figures.weights import weights_figure
 from explainer.wording import power_of_two
-from ui.charts import show_chart, show_drawing
+from ui.charts import STEP_DRAWING, show_chart, show_drawing
 from ui.state import SHOW_WHOLE_SUM, TIMESTEP, ensure_default
 
 
@@ -179,7 +179,7 @@ def step_ui(trace: AdditionTrace, weights: RNNWeights, timestep: int) -> None:
     )
     for line in step_equations(trace, timestep):
         st.latex(line)
-    show_drawing(step_drawing(trace, weights, timestep), key="step_chart")
+    show_drawing(step_drawing(trace, weights, timestep), key=STEP_DRAWING)
     # Every sentence is read off the numbers drawn above (explainer.figures.step_equations.step_sentences).
     st.caption(
         "**What the chart shows:** "

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from explainer.byte_cache import byte_cache
+from explainer.figures.style import HIGHLIGHT, INK
 
 # The toolbar's zoom and pan only get in the way of figures whose ranges are fixed on purpose.
 CHART_CONFIG = {"displayModeBar": False}
@@ -152,6 +153,7 @@ function placeMarks(block, host) {
     if (chosen) button.setAttribute('aria-current', 'step'); else button.removeAttribute('aria-current');
     button.setAttribute('tabindex', chosen ? '0' : '-1');
   }
+  linkColumn(host);
   // On a phone the drawing scrolls sideways in its own region: keep the chosen column in sight.
   const outline = marks.querySelector('.outline');
   if (outline) requestAnimationFrame(() => {
@@ -176,13 +178,59 @@ function columnAt(host, event) {
   if (index < 0 || index >= +d.timesteps || point.y < +d.top || point.y > +d.bottom) return null;
   return d.timesteps - 1 - index;
 }
-function showColumn(host, t) {
+function showColumn(host, t, how) {
   const mark = host.querySelector('g.hover-column'), grid = host.querySelector('g.columns');
   if (!mark || !grid) return;
+  host.hovered = t;
+  host.hoveredBy = how;
+  linkColumn(host);
   if (t === null) { mark.setAttribute('visibility', 'hidden'); mark.removeAttribute('data-t'); return; }
   mark.setAttribute('transform', `translate(${(grid.dataset.timesteps - 1 - t) * grid.dataset.width},0)`);
   mark.setAttribute('visibility', 'visible');
   mark.setAttribute('data-t', t);
+}
+// The hovered column in the page's other views, drawn in the browser (a hover starts no run). Plotly charts whose
+// layout.meta has step_points (explainer.figures.columns.step_points_meta: the state space, the machine) get a ring
+// placed with the chart's own axes; the step view gets a note, or an outline if the column is the chosen step.
+// Not Plotly.Fx.hover (window.Plotly is there in Streamlit 1.67): it shows Plotly's hover label, one per chart and
+// taken away by the chart's own pointer handling, where the page's hovered mark is a dashed ring.
+function linkColumn(host) {
+  const t = host.hovered ?? null, chosen = host.querySelector('g.chosen-column');
+  const same = chosen && chosen.dataset.t === String(t);
+  // Drawn again when any of these change (a narrower window moves the charts' points).
+  const key = `${t} ${same} ${host.hoveredBy} ${innerWidth}`;
+  if (host.linked === key) return;
+  host.linked = key;
+  for (const plot of document.querySelectorAll('.js-plotly-plot')) {
+    const meta = plot.layout && plot.layout.meta, frame = plot.querySelector('.svg-container');
+    const point = t !== null && meta && meta.step_points ? meta.step_points[t] : null;
+    let ring = frame && frame.querySelector(':scope > .hover-ring');
+    if (!point || !plot._fullLayout) { if (ring) ring.remove(); continue; }
+    if (!ring) {
+      ring = frame.appendChild(document.createElement('div'));
+      ring.className = 'hover-ring';
+      ring.setAttribute('aria-hidden', 'true');
+    }
+    const { xaxis, yaxis, _size } = plot._fullLayout, size = meta.ring_size;
+    ring.dataset.t = t;
+    Object.assign(ring.style, {
+      width: `${size}px`, height: `${size}px`,
+      left: `${_size.l + xaxis.d2p(point[0]) - size / 2}px`, top: `${_size.t + yaxis.d2p(point[1]) - size / 2}px`,
+    });
+  }
+  const step = document.querySelector('.st-key-STEP_DRAWING');
+  if (!step) return;
+  let note = step.querySelector(':scope > .hover-step');
+  step.classList.toggle('hovered-step', t !== null && same);
+  if (t === null || same) { if (note) note.remove(); return; }
+  if (!note) {
+    note = step.appendChild(document.createElement('div'));
+    note.className = 'hover-step';
+    // Hidden from screen readers: the column's button already says what Enter does.
+    note.setAttribute('aria-hidden', 'true');
+  }
+  note.dataset.t = t;
+  note.textContent = `t = ${t} — ${host.hoveredBy === 'key' ? 'press Enter' : 'click'} to open`;
 }
 function answer(host) {
   if (host.answers) return;
@@ -192,12 +240,12 @@ function answer(host) {
     if (t !== null && host.select && !(chosen && chosen.dataset.t === String(t))) host.select(t);
   };
   const button = t => host.querySelector(`.column-button[data-t="${t}"]`);
-  host.addEventListener('pointermove', event => showColumn(host, columnAt(host, event)));
+  host.addEventListener('pointermove', event => showColumn(host, columnAt(host, event), 'pointer'));
   const hide = () => showColumn(host, null);
   for (const name of ['pointerleave', 'pointercancel', 'focusout']) host.addEventListener(name, hide);
   host.addEventListener('click', event => choose(columnAt(host, event)));
   host.addEventListener('focusin', event => {
-    if (event.target.classList.contains('column-button')) showColumn(host, +event.target.dataset.t);
+    if (event.target.classList.contains('column-button')) showColumn(host, +event.target.dataset.t, 'key');
   });
   host.addEventListener('keydown', event => {
     const from = event.target.closest('.column-button');
@@ -254,12 +302,25 @@ _drawing = st.components.v2.component(
     js=_compact(_PLAIN_SCRIPT),
     isolate_styles=False,  # the page's own rules (a phone's sideways scrolling) reach the drawing
 )
+# The key of "Inside one step"'s drawing (ui/addition.py), which the body's script marks for the hovered column.
+STEP_DRAWING = "step_chart"
+# What the body's script draws in the other views for the hovered column: dashed, as the column's own outline.
+_HOVER_CSS = f"""
+.js-plotly-plot .svg-container > .hover-ring {{ position: absolute; pointer-events: none; box-sizing: border-box;
+  border-radius: 50%; border: 3px dashed {HIGHLIGHT.hex}; }}
+.st-key-{STEP_DRAWING} {{ position: relative; }}
+.st-key-{STEP_DRAWING}.hovered-step {{ outline: 3px dashed {HIGHLIGHT.hex}; outline-offset: 4px; }}
+.hover-step {{ position: absolute; top: 0; right: 0; pointer-events: none; padding: 2px 8px; font-size: 14px;
+  color: {INK}; background: #fff; border: 2px dashed {HIGHLIGHT.hex}; border-radius: 4px; }}
+"""
 _drawing_body = st.components.v2.component(
     "addition_unfolded.drawing_body",
     html=_DRAWING_HTML,
     # The marks element draws nothing itself: it takes no room (not even the gap between elements).
-    css=_DRAWING_CSS + '\n[data-testid="stElementContainer"]:has(> * .drawing-marks) { display: none; }',
-    js=_compact(_BODY_SCRIPT),
+    css=_DRAWING_CSS
+    + '\n[data-testid="stElementContainer"]:has(> * .drawing-marks) { display: none; }'
+    + _compact(_HOVER_CSS),
+    js=_compact(_BODY_SCRIPT.replace("STEP_DRAWING", STEP_DRAWING)),
     isolate_styles=False,
 )
 _drawing_marks = st.components.v2.component(

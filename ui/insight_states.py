@@ -48,7 +48,8 @@ def state_space_view(weights: RNNWeights, trace: AdditionTrace, timestep: int) -
     st.caption(
         f"Ringed in {HIGHLIGHT.name}: {state}, where step t={timestep} ({trace.input_bits[timestep, 0]}+"
         f"{trace.input_bits[timestep, 1]}) leaves the network, and the arrow that step took. Click a column of the "
-        "addition above to move it. " + words_caption("direction of most spread")
+        "addition above to move it; point at one (or reach it with Tab) and its state is ringed dashed. "
+        + words_caption("direction of most spread")
     )
     with st.expander("This addition's path as a table (for screen readers)"):
         show_table(state_space_path_table(trace, path), key="insight_state_space_table")
@@ -74,7 +75,8 @@ def machine_view(weights: RNNWeights, trace: AdditionTrace, timestep: int, ablat
     if ablation is not None:
         st.caption(f"Extracted from the ablated network ({describe_ablation(ablation)}).")
     # The state this run's h_t is in: its nearest cluster's state (−1: a cluster minimising dropped).
-    current = int(machine.states_of(trace.hidden)[timestep])
+    states = [int(state) for state in machine.states_of(trace.hidden)]
+    current = states[timestep]
     if machine.minimal.state_count <= 12:
         show_chart(
             machine_diagram_figure(
@@ -84,6 +86,7 @@ def machine_view(weights: RNNWeights, trace: AdditionTrace, timestep: int, ablat
                 machine.minimal.start,
                 current=current if current >= 0 else None,
                 current_step=timestep,
+                step_states=states,
             ),
             key="insight_machine_diagram",
             alt="State diagram of the extracted machine; each edge says input bits a b and the bit written"
@@ -96,7 +99,7 @@ def machine_view(weights: RNNWeights, trace: AdditionTrace, timestep: int, ablat
         st.caption(
             f"Ringed in {HIGHLIGHT.name}: “{machine.minimal.state_names[current]}”, the state {state} is in "
             f"after step t={timestep} (the state of its nearest cluster). Click a column of the addition above to "
-            "move it."
+            "move it; point at one (or reach it with Tab) and its state is ringed dashed."
         )
     else:
         st.caption(f"After step t={timestep}, {state} is nearest a cluster the minimal machine never reaches.")

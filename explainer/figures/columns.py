@@ -7,6 +7,8 @@ back from the drawing (``g.columns``) to find the column under the pointer.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from explainer.figures.style import HIGHLIGHT, place_value
 
 
@@ -55,3 +57,15 @@ def column_controls(
         f'<g class="columns" data-left="{left:g}" data-width="{column_width:g}" data-timesteps="{timesteps}" '
         f'data-top="{grid_top:g}" data-bottom="{axis_top + 32:g}">{buttons}</g>'
     )
+
+
+def step_points_meta(points: Sequence[Sequence[float] | None], ring_size: float) -> dict:
+    """A figure's ``layout.meta`` for the page's hover link (``ui/charts.py``): ``points[t]`` is where step t's
+    mark sits in data coordinates (``None``: nowhere), ``ring_size`` the ring's diameter in pixels. Hovering column
+    t of the unfolded addition rings that point, in the browser, without a run on the server. Coordinates are
+    rounded to 4 decimals (a figure spans a few units over at most ~1,500 px: far below a pixel), to keep the
+    figure short: it goes to the browser again with every step while its view is open."""
+    return {
+        "step_points": [None if point is None else [round(float(x), 4) for x in point[:2]] for point in points],
+        "ring_size": float(ring_size),
+    }

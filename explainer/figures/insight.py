@@ -19,6 +19,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from explainer.analysis.probe import PROBE_CARRY_OUT, PROBE_CARRY_OUT_LABEL
+from explainer.figures.columns import step_points_meta
 from explainer.figures.style import (
     ACCURACY,
     CARRY,
@@ -148,6 +149,9 @@ def carry_rows_figure(
 # --------------------------------------------------------------------------------------------------
 
 
+_CURRENT_RING_SIZE = 20  # px: the ring around h_t, and the hovered column's ring
+
+
 def state_space_figure(
     points: np.ndarray,
     colour_values: Sequence[int],
@@ -162,6 +166,7 @@ def state_space_figure(
     ``points`` is ``(P, 2)``; ``colour_values`` ``(P,)``; ``path`` ``(T + 1, 2)`` starts at h_{-1} and is
     drawn as arrows, arrow i labelled ``path_labels[i]`` (e.g. the input bits "1+0"). ``current_step`` (with a
     path): the page's step t, whose arrow is drawn and whose point h_t is ringed in the colour of the chosen step.
+    With a path, the layout's ``meta`` gives the point of each step (:func:`step_points_meta`).
     """
     points = as_vector(points, "points", 2)
     colours = np.asarray(colour_values, dtype=int)
@@ -245,11 +250,18 @@ def state_space_figure(
                     y=[y],
                     mode="markers",
                     name=f"h{current_step}: after step t={current_step}",
-                    marker={"color": HIGHLIGHT.hex, "size": 20, "symbol": "circle-open", "line": {"width": 4}},
+                    marker={
+                        "color": HIGHLIGHT.hex,
+                        "size": _CURRENT_RING_SIZE,
+                        "symbol": "circle-open",
+                        "line": {"width": 4},
+                    },
                     hovertemplate=f"h{current_step}, after step t={current_step}<extra></extra>",
                     meta="current step",
                 )
             )
+    if path is not None:
+        figure.update_layout(meta=step_points_meta(path[1:], _CURRENT_RING_SIZE))
     low, high = extent.min(0), extent.max(0)
     pad = 0.08 * np.maximum(high - low, 1e-6)
     ratio = np.asarray(explained_variance_ratio, dtype=float)

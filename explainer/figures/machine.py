@@ -8,9 +8,11 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from explainer.figures.columns import step_points_meta
 from explainer.figures.style import ACCURACY, HIGHLIGHT, INK, LAYOUT, NEUTRAL, text_colour_on
 
 _SYMBOL_TEXT = ("00", "01", "10", "11")  # bit of a, bit of b
+_RING_SIZE = 86  # px: a ring around a state's circle (70 px), for the chosen step and the hovered column
 
 
 def _edge_labels(next_state: np.ndarray, output: np.ndarray) -> dict[tuple[int, int], list[str]]:
@@ -29,12 +31,15 @@ def machine_diagram_figure(
     start: int = 0,
     current: int | None = None,
     current_step: int | None = None,
+    step_states: Sequence[int] | None = None,
 ) -> go.Figure:
     """A state diagram: circles for states, arrows labelled ``ab/out`` (input bits a, b / bit written).
 
     ``next_state`` and ``output`` are ``(S, 4)`` int arrays indexed by input symbol 2·a + b; −1 entries
     (never observed) are not drawn. ``current`` (a state number, with ``current_step`` t): the state the page's
-    step leaves the network in, ringed in the colour of the chosen step.
+    step leaves the network in, ringed in the colour of the chosen step. ``step_states`` (optional): the state
+    after each step t of the page's sum (−1: none drawn), put in the layout's ``meta`` so that hovering column t
+    rings its state in the browser (:func:`~explainer.figures.columns.step_points_meta`).
     """
     next_state = np.asarray(next_state, dtype=int)
     output = np.asarray(output, dtype=int)
@@ -45,6 +50,8 @@ def machine_diagram_figure(
         raise ValueError(f"start must be a state number 0–{count - 1}; got {start}.")
     if current is not None and not 0 <= current < count:
         raise ValueError(f"current must be a state number 0–{count - 1}; got {current}.")
+    if step_states is not None and any(not -1 <= int(state) < count for state in step_states):
+        raise ValueError(f"step_states must be state numbers 0–{count - 1} or -1; got {list(step_states)}.")
     angles = np.pi - 2 * np.pi * np.arange(count) / max(count, 1)  # the start state on the left
     positions = np.column_stack([np.cos(angles), np.sin(angles)]) if count > 1 else np.zeros((1, 2))
     figure = go.Figure()
@@ -116,7 +123,7 @@ def machine_diagram_figure(
                 x=[x],
                 y=[y],
                 mode="markers",
-                marker={"size": 86, "color": "rgba(0,0,0,0)", "line": {"color": HIGHLIGHT.hex, "width": 5}},
+                marker={"size": _RING_SIZE, "color": "rgba(0,0,0,0)", "line": {"color": HIGHLIGHT.hex, "width": 5}},
                 hovertemplate=f"{state_names[current]}: {after}<extra></extra>",
                 showlegend=False,
                 meta="current step",
@@ -139,6 +146,9 @@ def machine_diagram_figure(
         height=360 if count <= 2 else 520,
         showlegend=False,
     )
+    if step_states is not None:
+        points = [positions[int(state)] if state >= 0 else None for state in step_states]
+        figure.update_layout(meta=step_points_meta(points, _RING_SIZE))
     figure.update_xaxes(range=[-2.3, 2.3], visible=False)
     vertical = 1.0 if count <= 2 else 1.6  # two states sit on one line: no need for the full circle's height
     figure.update_yaxes(range=[-vertical, vertical], visible=False, scaleanchor="x")
