@@ -28,7 +28,7 @@ def _move_timestep(target: int) -> None:
     st.session_state[TIMESTEP] = target
 
 
-def _column_chooser(timesteps: int):
+def column_chooser(timesteps: int):
     """The callback of a click on a column of the unfolded drawing: that column becomes the step, as with the slider
     (the value comes from the browser: anything but a column of this sum is ignored)."""
 
@@ -123,7 +123,7 @@ def unfolded_ui(
     whole_sum = bool(st.session_state.get(SHOW_WHOLE_SUM))  # the switch beside ▶ Play (whole_sum_ui)
     marks = drawing.chosen_column(timestep, unfold=not whole_sum)
     show_drawing(
-        drawing.body, key="unfolded_chart", marks=marks, column=timestep, on_column=_column_chooser(trace.timesteps)
+        drawing.body, key="unfolded_chart", marks=marks, column=timestep, on_column=column_chooser(trace.timesteps)
     )
     carry_note = ""
     if highlighted_units:

@@ -33,7 +33,7 @@ from explainer.files.keras_file import read_sidecar, rule_model_path
 from explainer.model.trace import RuleTrace, trace_rule
 from explainer.rules import RULES, Rule
 from explainer.sections import INSIGHT_SECTION, STEP_SECTION
-from ui.addition import _column_chooser, timestep_ui, whole_sum_ui
+from ui.addition import column_chooser, timestep_ui, whole_sum_ui
 from ui.charts import show_drawing
 from ui.echo import link_notice, quoted
 from ui.guards import analysis_or_none, view_or_warning
@@ -250,7 +250,7 @@ def rule_unfolded_ui(trace: RuleTrace, timestep: int, probe: StateProbe | None) 
     whole = bool(st.session_state.get(SHOW_WHOLE_SUM))
     marks = drawing.chosen_column(timestep, unfold=not whole)
     show_drawing(
-        drawing.body, key="unfolded_chart", marks=marks, column=timestep, on_column=_column_chooser(trace.timesteps)
+        drawing.body, key="unfolded_chart", marks=marks, column=timestep, on_column=column_chooser(trace.timesteps)
     )
     state_row, probe_row = state_row_names(rule)
     reached = (
