@@ -42,6 +42,7 @@ from explainer.figures.machine import machine_diagram_figure
 from explainer.figures.rule_insight import (
     compare_rules_figure,
     depth_accuracy_figure,
+    nesting_figure,
     rule_length_figure,
     rule_state_space_figure,
     transplant_figure,
@@ -156,8 +157,8 @@ def _machine_figures(rule: Rule, weights: RNNWeights) -> None:
     )
     columns = st.columns(4)
     columns[0].metric("States the rule needs", own.state_count)
-    columns[1].metric("States in the network's machine", extracted.state_count)
-    columns[2].metric("Same machine?", "yes, states renamed" if comparison.isomorphic else "no")
+    columns[1].metric("The network's machine has", extracted.state_count)
+    columns[2].metric("The same machine?", "yes" if comparison.isomorphic else "no", help="states renamed")
     columns[3].metric(
         "Agrees with the network",
         f"{comparison.fidelity:.2%}",
@@ -180,7 +181,7 @@ def _machine_figures(rule: Rule, weights: RNNWeights) -> None:
     )
     names = [f"S{state}" for state in range(extracted.state_count)]
     fills = [state_colour(paired[state]) if state in paired else ACCURACY.hex for state in range(len(names))]
-    left, right = st.columns(2)
+    left, right = st.columns(2)  # side by side on a wide screen; Streamlit stacks them on a phone
     with left:
         show_chart(
             machine_diagram_figure(
@@ -215,22 +216,35 @@ def _machine_figures(rule: Rule, weights: RNNWeights) -> None:
         show_table(renamed, key="rule_machine_extracted_table")
 
 
+def _nesting_sentence(nested_right: tuple[bool, ...]) -> str:
+    """What happens past the deepest nesting answered right: "wrong at d = 7 and at 33 of the 33 deeper …"."""
+    checked = len(nested_right)
+    first_wrong = next((depth for depth, right in enumerate(nested_right, start=1) if not right), None)
+    if first_wrong is None:
+        return f"every nesting up to {checked}, the deepest checked, is right."
+    deeper = nested_right[first_wrong:]
+    return (
+        f"it is wrong at d = {first_wrong}, and at {sum(not right for right in deeper)} of the "
+        f"{len(deeper)} deeper nestings checked (up to {checked})."
+    )
+
+
 def _depth_figures(weights: RNNWeights, key: str) -> None:
     depth = rule_depth_accuracy(weights)
     show_chart(
-        depth_accuracy_figure(depth.by_depth, depth.deepest_nesting_right, len(depth.nested_right), depth.columns),
+        nesting_figure(depth.nested_right),
+        key=f"{key}_nesting",
+        alt=f"For each nesting d from 1 to {len(depth.nested_right)}: is “(” × d then “)” × d answered right?",
+    )
+    show_chart(
+        depth_accuracy_figure(depth.by_depth, depth.columns),
         key=key,
         alt=f"Bars of exact accuracy on every string of {depth.columns} brackets, grouped by deepest nesting.",
     )
-    checked = len(depth.nested_right)
-    if depth.deepest_nesting_right < checked:
-        st.write(
-            f"“(” × d then “)” × d is answered right under every bracket for every d up to "
-            f"{depth.deepest_nesting_right}, and wrong at d = {depth.deepest_nesting_right + 1} "
-            f"(checked up to {checked})."
-        )
-    else:
-        st.write(f"“(” × d then “)” × d is answered right for every d up to {checked}, the deepest checked.")
+    st.write(
+        f"“(” × d then “)” × d is answered right under every bracket for every d up to "
+        f"{depth.deepest_nesting_right}; {_nesting_sentence(depth.nested_right)}"
+    )
     with st.expander("By depth as a table (for screen readers)"):
         show_table(
             {
@@ -541,16 +555,21 @@ def compare_rules_ui(proved: Callable[[str], str] = shipped_verdict_text) -> Non
         depth = rule_depth_accuracy(shipped_rule_weights(unbounded))
     look_for(
         "the two bars of each finite rule: as many states in the machine read off the network as the rule needs. "
-        "The brackets rule needs a depth with no upper bound, and its network, with finitely many states, answers "
-        "less often right as strings nest deeper."
+        "The brackets rule needs a depth with no upper bound; its network, with finitely many states it can tell "
+        f"apart, answers “(” × d then “)” × d right up to d = {depth.deepest_nesting_right}; "
+        f"{_nesting_sentence(depth.nested_right)}"
     )
     show_chart(
         compare_rules_figure(
-            [RULES[name].label for name in finite], needed, found, depth.by_depth, RULES[unbounded].label
+            [RULES[name].label.split(",")[0] for name in finite],
+            needed,
+            found,
+            depth.nested_right,
+            RULES[unbounded].label,
         ),
         key="compare_rules_chart",
         alt="Left: for each finite rule, the states it needs beside the states of the machine read off its network. "
-        f"Right: {RULES[unbounded].label}, exact accuracy by deepest nesting.",
+        f"Right: {RULES[unbounded].label}, whether “(” × d then “)” × d is answered right, for each nesting d.",
     )
     show_table(rows, key="compare_rules_table")
     st.caption(

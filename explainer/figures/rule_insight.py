@@ -128,11 +128,9 @@ def wrong_grid_figure(
     return figure
 
 
-def depth_accuracy_figure(
-    by_depth: dict[int, float], deepest_right: int, nested_checked: int, columns: int
-) -> go.Figure:
-    """Balanced brackets: exact share of the strings of ``columns`` brackets at each deepest nesting (bars), and
-    the first nesting "(((…)))" the network gets wrong (a line; none if right up to ``nested_checked``)."""
+def depth_accuracy_figure(by_depth: dict[int, float], columns: int) -> go.Figure:
+    """Balanced brackets: the exact share of the strings of ``columns`` brackets at each deepest nesting (bars in
+    the wrong-answer colour where some are answered wrong)."""
     depth = np.array(sorted(by_depth))
     share = np.array([by_depth[value] for value in depth])
     figure = go.Figure(
@@ -140,25 +138,43 @@ def depth_accuracy_figure(
             x=depth,
             y=share,
             marker={"color": [ACCURACY.hex if value == 1.0 else WRONG.hex for value in share]},
+            text=[f"{value:.1%}" for value in share],
+            textposition="outside",
+            textangle=-90,
             hovertemplate="deepest nesting %{x}: %{y:.1%} exact<extra></extra>",
         )
     )
-    if deepest_right < nested_checked:
-        figure.add_vline(
-            x=deepest_right + 1,
-            line={"color": WRONG.hex, "width": 2},
-            annotation_text=f"first wrong: {deepest_right + 1} deep",
-            annotation_font={"color": WRONG.hex},
-            annotation_position="top left",
-        )
     figure.update_layout(
-        **{**LAYOUT, "margin": {**LAYOUT["margin"], "t": 70}},
+        **LAYOUT,
         title=f"Exact on every string of {columns} brackets, by how deep it nests",
         height=380,
         showlegend=False,
     )
     figure.update_xaxes(title="deepest nesting", tickmode="linear", dtick=1)
-    figure.update_yaxes(range=[0, 1.05], tickformat=".0%", title="exact accuracy")
+    figure.update_yaxes(range=[0, 1.2], tickformat=".0%", title="exact accuracy", tickvals=[0, 0.25, 0.5, 0.75, 1])
+    return figure
+
+
+def _nesting_trace(nested_right: Sequence[bool]) -> go.Scatter:
+    right = np.asarray(nested_right, dtype=bool)
+    nesting = np.arange(1, right.size + 1)
+    return go.Scatter(
+        x=nesting,
+        y=np.where(right, 1, 0),
+        mode="markers",
+        name="“(” × d then “)” × d",
+        marker={"color": [ACCURACY.hex if flag else WRONG.hex for flag in right], "size": 10, "symbol": "square"},
+        text=["right" if flag else "wrong" for flag in right],
+        hovertemplate="“(” × %{x} then “)” × %{x}: %{text}<extra></extra>",
+    )
+
+
+def nesting_figure(nested_right: Sequence[bool]) -> go.Figure:
+    """Balanced brackets: is "(" × d then ")" × d answered right under every bracket, for d = 1, 2, …?"""
+    figure = go.Figure(_nesting_trace(nested_right))
+    figure.update_layout(**LAYOUT, title="“(” × d then “)” × d, for each nesting d", height=240, showlegend=False)
+    figure.update_xaxes(title="nesting d", tickmode="linear", dtick=2 if len(nested_right) > 20 else 1)
+    figure.update_yaxes(range=[-0.5, 1.5], tickvals=[0, 1], ticktext=["wrong", "right"])
     return figure
 
 
@@ -227,12 +243,12 @@ def compare_rules_figure(
     labels: Sequence[str],
     states_needed: Sequence[int],
     states_found: Sequence[int],
-    depth_share: dict[int, float],
+    nested_right: Sequence[bool],
     depth_rule_label: str,
 ) -> go.Figure:
     """The lesson in one picture. Left: for each finite rule, the states its minimal machine needs beside the
     states of the machine extracted from its network. Right: the rule with unbounded memory (balanced brackets),
-    exact accuracy by how deep its strings nest."""
+    whether its network answers "(" × d then ")" × d right, for each nesting d."""
     figure = make_subplots(
         rows=1,
         cols=2,
@@ -257,23 +273,9 @@ def compare_rules_figure(
             row=1,
             col=1,
         )
-    depth = sorted(depth_share)
-    share = [depth_share[value] for value in depth]
-    figure.add_trace(
-        go.Scatter(
-            x=depth,
-            y=share,
-            mode="lines+markers",
-            name="exact, by deepest nesting",
-            marker={"color": [ACCURACY.hex if value == 1.0 else WRONG.hex for value in share], "size": 9},
-            line={"color": INK},
-            hovertemplate="nesting %{x}: %{y:.1%} exact<extra></extra>",
-        ),
-        row=1,
-        col=2,
-    )
+    figure.add_trace(_nesting_trace(nested_right), row=1, col=2)
     figure.update_layout(**subplot_layout(440, legend_y=-0.25), barmode="group", template="plotly_white")
     figure.update_yaxes(title="states", rangemode="tozero", dtick=1, row=1, col=1)
-    figure.update_yaxes(title="exact accuracy", range=[0, 1.05], tickformat=".0%", row=1, col=2)
-    figure.update_xaxes(title="deepest nesting", dtick=2, row=1, col=2)
+    figure.update_yaxes(range=[-0.5, 1.5], tickvals=[0, 1], ticktext=["wrong", "right"], row=1, col=2)
+    figure.update_xaxes(title="nesting d of “(” × d then “)” × d", dtick=4, row=1, col=2)
     return figure

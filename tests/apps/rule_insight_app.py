@@ -9,6 +9,8 @@ import streamlit as st
 from explainer.rules import RULES
 from ui.rule_insight import compare_rules_ui, rule_insight_ui, shipped_rule_weights
 
+st.set_page_config(layout="wide")  # as the page
+
 # This test page reads its own parameter; the page proper reads ?rule= through ui.state.
 chosen = st.query_params.get("rule", "subtraction")
 if chosen == "compare":
