@@ -63,3 +63,18 @@ def test_compare_the_rules_draws_one_table_and_one_picture(browser, rule_page_ur
         page.screenshot(path=str(ARTIFACTS / "rule_insight_compare.png"), full_page=True)
     finally:
         page.close()
+
+
+def test_the_machines_of_a_rule_with_eight_columns_draw(browser, rule_page_url):
+    """Three numbers: 3 states × 8 columns (abc), the busiest drawing."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(300_000)
+    try:
+        page.goto(f"{rule_page_url}/?rule=three_numbers&view=extracted-machine")
+        _settled(page)
+        assert page.locator(".js-plotly-plot").count() == 2
+        assert page.locator("[data-testid='stException']").count() == 0
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "rule_insight_three_numbers_extracted-machine.png"), full_page=True)
+    finally:
+        page.close()

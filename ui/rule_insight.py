@@ -261,9 +261,9 @@ def _machine_view(rule: Rule, weights: RNNWeights) -> None:
         _machine_figures(rule, weights)
         return
     look_for(
-        "where the bars stop reaching 100%. To answer “balanced so far?” the rule must keep the depth, which has no "
+        "where the squares drop to “wrong”. To answer “balanced so far?” the rule must keep the depth, which has no "
         "upper bound: no machine with finitely many states computes it, so there is no machine to compare with. "
-        "A network with 16 units tells apart only so many depths, and fails as nesting deepens."
+        "A network of 16 units tells apart only so many depths, and fails as nesting deepens."
     )
     _depth_figures(weights, "rule_machine_depth")
 
@@ -276,8 +276,9 @@ def _ablation_view(rule: Rule, weights: RNNWeights) -> None:
         else f"every input whose numbers fit {ablation.columns} bits"
     )
     look_for(
-        "the red bars: units without which the network gets many more inputs wrong. Zeroing cuts a unit off; a "
-        "unit whose zeroing costs nothing may still carry part of the state that other units also carry."
+        f"the {WRONG.name} bars: units without which the network gets many more inputs wrong. Zeroing cuts a unit "
+        "off; a unit whose zeroing alone costs nothing may still matter together with others, which one at a time "
+        "cannot show."
     )
     matter = ablation.units_that_matter()
     show_chart(
@@ -304,7 +305,11 @@ def _ablation_view(rule: Rule, weights: RNNWeights) -> None:
 
 def _correctness_view(rule: Rule, weights: RNNWeights) -> None:
     if rule.machine is None:
-        look_for("the bars: strings that nest deeper are answered right less often.")
+        look_for(
+            "the squares: “(” × d then “)” × d is answered right up to some nesting d and wrong beyond it. The bars "
+            f"cover every string of {BRACKET_CHECK_COLUMNS} brackets: one that nests deep has few brackets left to "
+            "close with, so most of its answers are an easy “no”."
+        )
         _depth_figures(weights, "rule_correctness_depth")
         return
     with st.spinner("Running every input once for this network…"):

@@ -84,11 +84,11 @@ def unit_ablation_figure(zeroed_accuracy: Sequence[float], intact_accuracy: floa
         y=intact_accuracy,
         line={"dash": "dash", "color": INK},
         annotation_text=f"nothing zeroed: {intact_accuracy:.1%}",
-        annotation_position="bottom right",
+        annotation_position="top right",
     )
     figure.update_layout(**LAYOUT, title=f"Exact on {what}, one unit zeroed at a time", height=360, showlegend=False)
     figure.update_xaxes(title="unit zeroed", tickmode="array", tickvals=units)
-    figure.update_yaxes(range=[0, 1.05], tickformat=".0%", title="exact accuracy")
+    figure.update_yaxes(range=[0, 1.15], tickformat=".0%", title="exact accuracy", tickvals=[0, 0.25, 0.5, 0.75, 1])
     return figure
 
 
@@ -138,7 +138,7 @@ def depth_accuracy_figure(by_depth: dict[int, float], columns: int) -> go.Figure
             x=depth,
             y=share,
             marker={"color": [ACCURACY.hex if value == 1.0 else WRONG.hex for value in share]},
-            text=[f"{value:.1%}" for value in share],
+            text=[f"{value:.2%}" for value in share],
             textposition="outside",
             textangle=-90,
             hovertemplate="deepest nesting %{x}: %{y:.1%} exact<extra></extra>",
