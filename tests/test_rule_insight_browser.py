@@ -1,6 +1,7 @@
 """A rule's "What did it learn?" views and "Compare the rules" in Debian's Chromium (tests/apps/rule_insight_app.py
-on a real server): each view opens from its link, draws its charts without an error, and keeps ``view=`` in the
-address bar. Leaves a full-page screenshot of each in ``test-artifacts/`` (for looking at).
+on a real server): each view opens from its link, draws its charts without an error, keeps ``view=`` in the
+address bar and has no serious or critical axe-core violation (as tests/test_accessibility.py audits the page).
+Leaves a full-page screenshot of each in ``test-artifacts/`` (for looking at).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from ui.state import slug
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
 require_browser()
+
+from tests.test_accessibility import blocking_violations  # noqa: E402  (after require_browser: axe may be absent)
 
 pytestmark = pytest.mark.browser
 
@@ -59,6 +62,7 @@ def test_compare_the_rules_draws_one_table_and_one_picture(browser, rule_page_ur
         assert page.locator(".js-plotly-plot").count() == 1
         assert page.locator("[data-testid='stDataFrame']").count() == 1
         assert page.locator("[data-testid='stException']").count() == 0
+        assert not blocking_violations(page, page.url)
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "rule_insight_compare.png"), full_page=True)
     finally:
@@ -74,6 +78,7 @@ def test_the_machines_of_a_rule_with_eight_columns_draw(browser, rule_page_url):
         _settled(page)
         assert page.locator(".js-plotly-plot").count() == 2
         assert page.locator("[data-testid='stException']").count() == 0
+        assert not blocking_violations(page, page.url)
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "rule_insight_three_numbers_extracted-machine.png"), full_page=True)
     finally:

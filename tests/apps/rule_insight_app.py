@@ -8,8 +8,10 @@ import streamlit as st
 
 from explainer.rules import RULES
 from ui.rule_insight import compare_rules_ui, rule_insight_ui, shipped_rule_weights
+from ui.styles import page_style
 
-st.set_page_config(layout="wide")  # as the page
+st.set_page_config(layout="wide")  # as the page, with its style rules (the captions' contrast among them)
+page_style()
 
 # This test page reads its own parameter; the page proper reads ?rule= through ui.state.
 chosen = st.query_params.get("rule", "subtraction")
