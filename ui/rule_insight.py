@@ -514,10 +514,15 @@ def shipped_verdict_text(name: str) -> str:
     return str(verdict or "not checked yet")
 
 
-def compare_rows(proved: Callable[[str], str] = shipped_verdict_text) -> list[dict]:
-    """One row per rule of the comparison table (each rule's shipped network; everything cached per network)."""
+def compare_rows(
+    proved: Callable[[str], str] = shipped_verdict_text, progress: Callable[[int, str], None] | None = None
+) -> list[dict]:
+    """One row per rule of the comparison table (each rule's shipped network; everything cached per network).
+    ``progress(done, label)`` is told before each rule is worked out."""
     rows = []
-    for name, rule in RULES.items():
+    for done, (name, rule) in enumerate(RULES.items()):
+        if progress is not None:
+            progress(done, rule.label)
         weights = shipped_rule_weights(name)
         readout = state_readout(weights, name)
         transplant = rule_transplant(weights, name)
@@ -551,8 +556,14 @@ def compare_rules_ui(proved: Callable[[str], str] = shipped_verdict_text) -> Non
     """ "Compare the rules": every rule's shipped network side by side — one table and one picture.
 
     ``proved(name)`` says for which lengths the rule's network is proved right (default: the shipped verdict)."""
-    with st.spinner("Working out every rule's network once (the first time takes a while)…"):
-        rows = compare_rows(proved)
+    bar = st.empty()
+
+    def progress(done: int, label: str) -> None:
+        bar.progress(done / len(RULES), text=f"Working out each rule's network once (the first time is slow): {label}")
+
+    with st.spinner("Working out every rule's network once…"):
+        rows = compare_rows(proved, progress)
+        bar.empty()
         finite = [name for name, rule in RULES.items() if rule.machine is not None]
         needed = [minimal_machine(name).state_count for name in finite]
         found = [rule_machine_comparison(shipped_rule_weights(name), name).minimal.state_count for name in finite]
