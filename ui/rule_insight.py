@@ -83,6 +83,8 @@ RULE_VIEWS: tuple[str, ...] = (
     TRANSPLANT_VIEW,
 )
 RULE_NETWORKS = PROJECT_ROOT / "assets" / "rules"
+# The longest state name drawn inside a state's circle in the machine diagrams ("remainder 0").
+LONGEST_CIRCLE_NAME = 12
 # The transplant backs "the network holds its state in h_t" when the later bits follow the source's state in at
 # least this share of the interventions where they must change.
 HOLDS_AT = 0.99
@@ -180,12 +182,14 @@ def _machine_figures(rule: Rule, weights: RNNWeights) -> None:
         "read off finitely many inputs is a claim about those inputs."
     )
     names = [f"S{state}" for state in range(extracted.state_count)]
+    # A name too long for its circle is drawn as "state i" and spelled out under the drawings.
+    circles = [name if len(name) <= LONGEST_CIRCLE_NAME else f"state {i}" for i, name in enumerate(own.state_names)]
     fills = [state_colour(paired[state]) if state in paired else ACCURACY.hex for state in range(len(names))]
     left, right = st.columns(2)  # side by side on a wide screen; Streamlit stacks them on a phone
     with left:
         show_chart(
             machine_diagram_figure(
-                own.state_names,
+                circles,
                 own.next_state,
                 own.output,
                 own.start,
@@ -210,6 +214,9 @@ def _machine_figures(rule: Rule, weights: RNNWeights) -> None:
             key="rule_machine_extracted",
             alt=f"State diagram of the machine extracted from the network: {plural(len(names), 'state')}.",
         )
+    spelled = [f"{circle} = {name}" for circle, name in zip(circles, own.state_names, strict=True) if circle != name]
+    if spelled:
+        st.caption("In the rule's machine: " + "; ".join(spelled) + ".")
     with st.expander("Both machines as tables (for screen readers)"):
         show_table(own.transition_records(rule.input_names), key="rule_machine_own_table")
         renamed = [{**row, "state": f"S{row['state'][1:]}"} for row in extracted.transition_records(rule.input_names)]

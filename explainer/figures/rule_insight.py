@@ -13,7 +13,6 @@ from plotly.subplots import make_subplots
 from explainer.figures.style import (
     ACCURACY,
     COUNT_SCALE,
-    HIGHLIGHT,
     INK,
     LAYOUT,
     NEUTRAL,
@@ -212,7 +211,7 @@ def transplant_figure(follows: dict[str, float], stays: dict[str, float], state_
     names = list(follows)
     figure = go.Figure()
     for label, values, colour in (
-        (f"follow the source's {state_called}", [follows[name] for name in names], HIGHLIGHT.hex),
+        (f"follow the source's {state_called}", [follows[name] for name in names], ACCURACY.hex),
         ("stay the base's own", [stays[name] for name in names], NEUTRAL.hex),
     ):
         figure.add_trace(
@@ -223,7 +222,7 @@ def transplant_figure(follows: dict[str, float], stays: dict[str, float], state_
                 name=label,
                 marker={"color": colour},
                 text=[f"{value:.1%}" for value in values],
-                textposition="outside",
+                textposition="auto",  # inside a bar too long for its label to fit after it (a phone)
                 hovertemplate=f"%{{y}}: %{{x:.1%}} {label}<extra></extra>",
             )
         )
