@@ -50,6 +50,7 @@ def test_the_links_keep_their_parameter_names():
             "t",
             "section",
             "view",
+            "view",  # a rule's own views (ui.rule_insight), in links as addition's
             "ablate",
             "clamp",
             "tour",

@@ -39,7 +39,7 @@ from ui.echo import link_notice, quoted
 from ui.guards import analysis_or_none, view_or_warning
 from ui.playback import advance_columns, play_controls_ui, play_interval
 from ui.rule_choice import rule_picker_ui, save_rule_to_url
-from ui.rule_insight import RULE_VIEWS, compare_rules_ui, rule_insight_ui  # the rulelearned branch's module
+from ui.rule_insight import RULE_VIEWS, compare_rules_ui, rule_insight_ui
 from ui.scroll import SECTION_VIEW
 from ui.sections import restore_view_from_url, save_view_to_url, section_choice_ui, shown_section
 from ui.state import (
@@ -50,9 +50,9 @@ from ui.state import (
     BRACKETS_TEXT,
     C_TEXT,
     COLUMNS,
-    INSIGHT_VIEW,
     LAST_GOOD_RULE_INPUTS,
     LINK_READ_PAIR,
+    RULE_INSIGHT_VIEW,
     SHOW_WHOLE_SUM,
     TIMESTEP,
     browser_holds,
@@ -376,7 +376,7 @@ def rule_page_ui(rule: Rule, notices: list[str]) -> None:
     with verdict_column:
         rule_verdict_ui(trace)
     probe = analysis_or_none(f"The {rule.state_called} probe", state_probe, weights, rule)  # cached per network
-    for notice in restore_view_from_url(RULE_SECTIONS, RULE_VIEWS):
+    for notice in restore_view_from_url(RULE_SECTIONS, None):  # rule_insight_ui reads its own view= (and says)
         link_notice(notice)
     page = RuleStepPage(trace, weights, probe, shown_section(RULE_SECTIONS), play_interval("columns"))
 
@@ -389,8 +389,8 @@ def rule_page_ui(rule: Rule, notices: list[str]) -> None:
     if shown != STEP_SECTION:
         with st.container(key=SECTION_VIEW), view_or_warning(f"“{shown}”"):
             if shown == INSIGHT_SECTION:
-                rule_insight_ui(rule, weights)  # ui/rule_insight.py: the rulelearned branch's view
+                rule_insight_ui(rule, weights)
             else:
                 compare_rules_ui()
-    view = st.session_state.get(INSIGHT_VIEW) if shown == INSIGHT_SECTION else None
+    view = st.session_state.get(RULE_INSIGHT_VIEW) if shown == INSIGHT_SECTION else None
     save_view_to_url(shown, view if view in RULE_VIEWS else None)

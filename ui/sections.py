@@ -44,9 +44,10 @@ def _from_slug(text: str, labels, what: str) -> tuple[str | None, str | None]:
     return None, f"The link's {what}={quoted(text)} is not one of {', '.join(by_slug)}; showing {labels[0]}."
 
 
-def restore_view_from_url(sections: list[str], views: tuple[str, ...]) -> list[str]:
+def restore_view_from_url(sections: list[str], views: tuple[str, ...] | None) -> list[str]:
     """Once per session, open the section and view the link names. Returns notices for what could not be
-    opened. A choice the browser already holds (a reconnecting tab) is left as it is (see :mod:`ui.state`)."""
+    opened. A choice the browser already holds (a reconnecting tab) is left as it is (see :mod:`ui.state`).
+    ``views`` None: the section reads its own ``view=`` (a rule's "What did it learn?": ui.rule_insight)."""
     if not first_time(LINK_READ_VIEW):
         return []
     notices = []
@@ -60,7 +61,7 @@ def restore_view_from_url(sections: list[str], views: tuple[str, ...]) -> list[s
             st.session_state[SECTION] = section
         if notice:
             notices.append(notice)
-    wanted = link_text(INSIGHT_VIEW)
+    wanted = link_text(INSIGHT_VIEW) if views is not None else None
     if wanted is not None:
         view, notice = _from_slug(wanted, list(views), "view")
         if view is not None:

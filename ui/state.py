@@ -93,6 +93,8 @@ TRANSPLANT_WHAT = "interchange_alignment"
 TRANSPLANT_SOURCE = "interchange_source"
 TRANSPLANT_SOURCE_A = "interchange_source_a"
 TRANSPLANT_SOURCE_B = "interchange_source_b"
+RULE_INSIGHT_VIEW = "rule_insight_view"
+RULE_CORRECTNESS_C = "rule_correctness_c"
 # Once-per-session marks: this part of the link has been read (so a later run does not read it again).
 LINK_READ_PAIR = "link_read_pair"
 LINK_READ_RULE = "link_read_rule"
@@ -100,6 +102,7 @@ LINK_READ_VIEW = "link_read_view"
 LINK_READ_ABLATION = "link_read_ablation"
 LINK_READ_TOUR = "link_read_tour"
 LINK_READ_TRANSPLANT = "link_read_transplant"
+LINK_READ_RULE_VIEW = "link_read_rule_view"
 
 TABLE: tuple[Entry, ...] = (
     # The rule the network computes (explainer.rules.RULES); links leave it out for addition, so old links stay.
@@ -162,12 +165,16 @@ TABLE: tuple[Entry, ...] = (
     Entry(TRANSPLANT_SOURCE, "str", "flipped", None, "flipped (the pair differing only in column t) or typed"),
     Entry(TRANSPLANT_SOURCE_A, "str", "the flipped pair's a", "patch_a", "as a; with patch_b: a typed source"),
     Entry(TRANSPLANT_SOURCE_B, "str", "the flipped pair's b", "patch_b", "as a; with patch_a"),
+    # "What did it learn?" for a rule other than addition (ui.rule_insight): its own views, in links as addition's.
+    Entry(RULE_INSIGHT_VIEW, "str", "the first of ui.rule_insight.RULE_VIEWS", "view", "one of RULE_VIEWS, as a slug"),
+    Entry(RULE_CORRECTNESS_C, "int", 0, None, "0 … 2**check_columns − 1: the c of the three-number map's slice"),
     Entry(LINK_READ_PAIR, "bool", False),
     Entry(LINK_READ_RULE, "bool", False),
     Entry(LINK_READ_VIEW, "bool", False),
     Entry(LINK_READ_ABLATION, "bool", False),
     Entry(LINK_READ_TOUR, "bool", False),
     Entry(LINK_READ_TRANSPLANT, "bool", False),
+    Entry(LINK_READ_RULE_VIEW, "bool", False),
 )
 BY_KEY = {entry.key: entry for entry in TABLE}
 # Kept while their widget is not drawn (persist_state="session"): settings and views that outlive a section.
@@ -178,6 +185,7 @@ KEPT = (
     TRAIN_LEARNING_RATE,
     TRAIN_MAX_STEPS,
     INSIGHT_VIEW,
+    RULE_INSIGHT_VIEW,
     PLAY_COLUMNS_SPEED,
     PLAY_REPLAY_SPEED,
 )

@@ -8,19 +8,25 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from explainer.analysis.mealy import symbol_bits
 from explainer.figures.columns import step_points_meta
 from explainer.figures.style import ACCURACY, HIGHLIGHT, INK, LAYOUT, NEUTRAL, text_colour_on
 
-_SYMBOL_TEXT = ("00", "01", "10", "11")  # bit of a, bit of b
 _RING_SIZE = 86  # px: a ring around a state's circle (70 px), for the chosen step and the hovered column
 
 
+def _symbol_text(symbol: int, width: int) -> str:
+    """One input column as its bits, first number first: ``"10"`` for symbol 2 of two bits (a = 1, b = 0)."""
+    return "".join(str(bit) for bit in symbol_bits(symbol, width))
+
+
 def _edge_labels(next_state: np.ndarray, output: np.ndarray) -> dict[tuple[int, int], list[str]]:
+    width = max(1, (next_state.shape[1] - 1).bit_length())  # bits per column: 2 symbols → 1, 4 → 2, 8 → 3
     edges: dict[tuple[int, int], list[str]] = {}
     for state, symbol in np.ndindex(*next_state.shape):
         target = int(next_state[state, symbol])
         if target >= 0:
-            edges.setdefault((state, target), []).append(f"{_SYMBOL_TEXT[symbol]}/{int(output[state, symbol])}")
+            edges.setdefault((state, target), []).append(f"{_symbol_text(symbol, width)}/{int(output[state, symbol])}")
     return edges
 
 
@@ -32,20 +38,28 @@ def machine_diagram_figure(
     current: int | None = None,
     current_step: int | None = None,
     step_states: Sequence[int] | None = None,
+    input_names: Sequence[str] = ("a", "b"),
+    fills: Sequence[str] | None = None,
+    title: str | None = None,
 ) -> go.Figure:
     """A state diagram: circles for states, arrows labelled ``ab/out`` (input bits a, b / bit written).
 
-    ``next_state`` and ``output`` are ``(S, 4)`` int arrays indexed by input symbol 2·a + b; −1 entries
-    (never observed) are not drawn. ``current`` (a state number, with ``current_step`` t): the state the page's
-    step leaves the network in, ringed in the colour of the chosen step. ``step_states`` (optional): the state
-    after each step t of the page's sum (−1: none drawn), put in the layout's ``meta`` so that hovering column t
-    rings its state in the browser (:func:`~explainer.figures.columns.step_points_meta`).
+    ``next_state`` and ``output`` are ``(S, K)`` int arrays indexed by input symbol (K = 2 ** len(input_names):
+    2·a + b for addition's two bits, the first number's bit most significant); −1 entries (never observed) are
+    not drawn. ``fills`` colours each state's circle (default: the start grey, the others light blue);
+    ``title`` replaces the default one, which names ``input_names``.
+    ``current`` (a state number, with ``current_step`` t): the state the page's step leaves the network in, ringed
+    in the colour of the chosen step. ``step_states`` (optional): the state after each step t of the page's sum
+    (−1: none drawn), put in the layout's ``meta`` so that hovering column t rings its state in the browser
+    (:func:`~explainer.figures.columns.step_points_meta`).
     """
     next_state = np.asarray(next_state, dtype=int)
     output = np.asarray(output, dtype=int)
-    count = len(state_names)
-    if next_state.shape != (count, 4) or output.shape != (count, 4):
-        raise ValueError(f"next_state and output must be ({count}, 4); got {next_state.shape} and {output.shape}.")
+    count, symbols = len(state_names), 2 ** len(input_names)
+    if next_state.shape != (count, symbols) or output.shape != (count, symbols):
+        raise ValueError(
+            f"next_state and output must be ({count}, {symbols}); got {next_state.shape} and {output.shape}."
+        )
     if not 0 <= start < count:
         raise ValueError(f"start must be a state number 0–{count - 1}; got {start}.")
     if current is not None and not 0 <= current < count:
@@ -100,7 +114,11 @@ def machine_diagram_figure(
             font={"size": 12},
             bgcolor="rgba(255,255,255,0.85)",
         )
-    fills = [ACCURACY.hex if state != start else NEUTRAL.hex for state in range(count)]
+    if fills is None:
+        fills = [ACCURACY.hex if state != start else NEUTRAL.hex for state in range(count)]
+    elif len(fills) != count:
+        raise ValueError(f"give one fill per state ({count}); got {len(fills)}.")
+    fills = list(fills)
     figure.add_trace(
         go.Scatter(
             x=positions[:, 0],
@@ -142,7 +160,7 @@ def machine_diagram_figure(
     )  # fmt: skip
     figure.update_layout(
         **LAYOUT,
-        title="The extracted machine (edge label: bits a b / bit written)",
+        title=title or f"The extracted machine (edge label: bits {' '.join(input_names)} / bit written)",
         height=360 if count <= 2 else 520,
         showlegend=False,
     )

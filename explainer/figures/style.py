@@ -48,6 +48,16 @@ AXIS_ZERO = "#999"
 # Column sums 0–3 in Viridis order (dark to light), so the colour also reads as "more".
 COLUMN_SUM_COLOURS = ("#440154", "#31688E", "#35B779", "#FDE725")
 CARRY_COLOURS = (NEUTRAL.hex, CARRY.hex)  # carry 0, carry 1
+# A rule's machine state, by its number in the rule's machine (explainer.rules): state 0 (the start: carry 0,
+# borrow 0, remainder 0, depth 0) grey and state 1 green as addition's carry, then Paul Tol's colour-blind-safe
+# indigo, sand, wine, cyan, dark green and purple for the states only rules with more of them have.
+STATE_COLOURS = (NEUTRAL.hex, CARRY.hex, "#332288", "#DDCC77", "#882255", "#88CCEE", "#117733", "#AA4499")
+
+
+def state_colour(state: int) -> str:
+    """The colour of a rule's machine state ``state`` (0, 1, …) in every figure; the last colour repeats past it."""
+    return STATE_COLOURS[min(int(state), len(STATE_COLOURS) - 1)]
+
 
 # Units are sigmoids, so the activation scale is fixed to [0, 1] and colours mean the same for every pair.
 ACTIVATION_SCALE = "Cividis"

@@ -73,14 +73,15 @@ def wait_until_healthy(url: str, process: subprocess.Popen, timeout: float = 90.
     raise TimeoutError(f"{url} was not healthy after {timeout} s")
 
 
-def streamlit_command(port: int) -> list[str]:
-    """``streamlit run streamlit_app.py`` on 127.0.0.1:``port``, headless, with no file watcher and no usage stats."""
+def streamlit_command(port: int, script: str = "streamlit_app.py") -> list[str]:
+    """``streamlit run streamlit_app.py`` (or another ``script`` of the checkout, such as a test page in
+    tests/apps) on 127.0.0.1:``port``, headless, with no file watcher and no usage stats."""
     return [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        "streamlit_app.py",
+        script,
         "--server.port",
         str(port),
         "--server.address",
@@ -96,14 +97,14 @@ def streamlit_command(port: int) -> list[str]:
 
 @contextlib.contextmanager
 def streamlit_server(
-    environment: dict[str, str] | None = None, root: Path = PROJECT_ROOT
+    environment: dict[str, str] | None = None, root: Path = PROJECT_ROOT, script: str = "streamlit_app.py"
 ) -> Iterator[tuple[str, subprocess.Popen]]:
-    """Start ``streamlit run streamlit_app.py`` of the checkout at ``root`` on 127.0.0.1 and yield its URL; stop it
-    afterwards."""
+    """Start ``streamlit run streamlit_app.py`` (or ``script``) of the checkout at ``root`` on 127.0.0.1 and yield
+    its URL; stop it afterwards."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
-        streamlit_command(port),
+        streamlit_command(port, script),
         cwd=root,
         env={**os.environ, **(environment or {})},
         stdout=subprocess.DEVNULL,
