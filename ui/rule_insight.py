@@ -50,7 +50,7 @@ from explainer.figures.rule_insight import (
     wrong_grid_figure,
 )
 from explainer.figures.style import ACCURACY, WRONG, state_colour
-from explainer.files.keras_file import load_weights
+from explainer.files.keras_file import load_weights, rule_model_path
 from explainer.paths import PROJECT_ROOT
 from explainer.rules import RULES, Rule, rule_named
 from explainer.wording import plural
@@ -82,7 +82,6 @@ RULE_VIEWS: tuple[str, ...] = (
     LENGTH_VIEW,
     TRANSPLANT_VIEW,
 )
-RULE_NETWORKS = PROJECT_ROOT / "assets" / "rules"
 # The longest state name drawn inside a state's circle in the machine diagrams ("remainder 0").
 LONGEST_CIRCLE_NAME = 12
 # The transplant backs "the network holds its state in h_t" when the later bits follow the source's state in at
@@ -93,10 +92,7 @@ HOLDS_AT = 0.99
 @st.cache_resource(show_spinner=False)
 def shipped_rule_weights(name: str) -> RNNWeights:
     """The shipped network of the rule called ``name`` (addition's is assets/model.keras), shared by every session."""
-    rule = rule_named(name)
-    if name == "addition":
-        return load_weights()
-    return load_weights(RULE_NETWORKS / f"{name}.keras", rule.input_width)
+    return load_weights(rule_model_path(name), rule_named(name).input_width)
 
 
 def _as_rule(rule: Rule | str) -> Rule:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from explainer import RNNWeights, load_weights, parse_operand
+from explainer import RNNWeights, parse_operand
 from explainer.analysis.state_probe import StateProbe, state_probe
 from explainer.byte_cache import ByteCache
 from explainer.figures.rule_drawing import (
@@ -31,7 +31,7 @@ from explainer.figures.step_equations import step_equations, step_sentences
 from explainer.figures.style import CARRY, HIGHLIGHT
 from explainer.files.keras_file import read_sidecar, rule_model_path
 from explainer.model.trace import RuleTrace, trace_rule
-from explainer.rules import RULES, Rule
+from explainer.rules import Rule
 from explainer.sections import INSIGHT_SECTION, STEP_SECTION
 from ui.addition import column_chooser, timestep_ui, whole_sum_ui
 from ui.charts import show_drawing
@@ -39,7 +39,7 @@ from ui.echo import link_notice, quoted
 from ui.guards import analysis_or_none, view_or_warning
 from ui.playback import advance_columns, play_controls_ui, play_interval
 from ui.rule_choice import rule_picker_ui, save_rule_to_url
-from ui.rule_insight import RULE_VIEWS, compare_rules_ui, rule_insight_ui
+from ui.rule_insight import RULE_VIEWS, compare_rules_ui, rule_insight_ui, shipped_rule_weights
 from ui.scroll import SECTION_VIEW
 from ui.sections import restore_view_from_url, save_view_to_url, section_choice_ui, shown_section
 from ui.state import (
@@ -74,12 +74,6 @@ DEFAULT_INPUTS = {
     "brackets": "(()())",
 }
 OPERAND_HELP = "A whole number from 0 to 18446744073709551615 (2**64 − 1)."
-
-
-@st.cache_resource(show_spinner="Loading the rule's network…")
-def rule_weights(name: str) -> RNNWeights:
-    """The shipped network of rule ``name``, loaded once per server process and shared (read-only)."""
-    return load_weights(rule_model_path(name), input_width=RULES[name].input_width)
 
 
 # --- The rule's inputs --------------------------------------------------------------------------------------------
@@ -364,7 +358,7 @@ def rule_page_ui(rule: Rule, notices: list[str]) -> None:
     )
     for notice in [*notices, *restore_rule_inputs_from_url(rule)]:
         link_notice(notice)
-    weights = rule_weights(rule.name)
+    weights = shipped_rule_weights(rule.name)
     inputs_column, verdict_column = st.columns(2, gap="medium")
     with inputs_column:
         inputs = rule_inputs_ui(rule)
