@@ -374,7 +374,6 @@ class VerdictStore:
 
 
 def _child(time_limit: float, certificate_path: str, rule_name: str | None = None) -> int:
-    weights = weights_from_npz_bytes(sys.stdin.buffer.read())
     from explainer.verify.run import verify_weights
 
     rule = None
@@ -382,6 +381,7 @@ def _child(time_limit: float, certificate_path: str, rule_name: str | None = Non
         from explainer.verify.rule_property import finite_rule
 
         rule = finite_rule(rule_name)
+    weights = weights_from_npz_bytes(sys.stdin.buffer.read(), input_width=2 if rule is None else rule.input_width)
     outcome = verify_weights(
         weights, time_limit, Path(certificate_path), result={"model": "weights from the page"}, rule=rule
     )
