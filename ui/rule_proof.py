@@ -66,7 +66,8 @@ def _counterexample_ui(rule: Rule, verdict: dict) -> None:
     example = verdict["counterexample"]
     columns, wrong = example["columns"], example["wrong_column"]
     st.error(
-        f"**Wrong in column {wrong + 1}:** {_numbers(rule, example['numbers'])} over {plural(columns, 'column')}",
+        f"**Wrong in column {wrong + 1} (t = {wrong}):** {_numbers(rule, example['numbers'])} over "
+        f"{plural(columns, 'column')}",
         icon=":material/cancel:",
     )
     st.markdown(
