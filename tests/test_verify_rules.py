@@ -154,7 +154,7 @@ def test_no_failing_mutant_is_proved_against_a_rule():
     counts = {"proved": 0, "failing": 0, "not proved": 0}
     rng = np.random.default_rng(5)
     machine, _ = rule_machine(ADDITION)
-    for weights in mutants(load_weights(LONG_MODEL_PATH), 40, seed=26):
+    for weights in mutants(load_weights(LONG_MODEL_PATH), 20, seed=26):
         words = rng.integers(0, 4, size=(200, 128))
         written = forward(weights, machine.columns[words].astype(np.float64)).output_probability >= 0.5
         failing = first_wrong_column(weights, "addition", 8) is not None or bool(
