@@ -273,3 +273,21 @@ def test_the_command_line_checks_a_rule_certificate_against_the_rule_it_names(ru
     assert completed.returncode == 1, completed.stderr
     outcome = json.loads(completed.stdout.strip().splitlines()[-1])
     assert outcome["valid"] is False and outcome["rule"] == "subtraction" and outcome["reason"]
+
+
+def test_the_command_writes_a_rules_verdict_beside_the_model(tmp_path):
+    model = tmp_path / "mutant.keras"
+    model.write_bytes(rule_model_path("times_three").read_bytes())
+    completed = subprocess.run(
+        [sys.executable, "-m", "explainer.verify", "--rule", "times_three", "--model", str(model), "--time-limit", "6"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=PROJECT_ROOT,
+    )
+    assert completed.returncode == 0, completed.stderr
+    printed = json.loads(completed.stdout.strip().splitlines()[-1])
+    written = json.loads(verdict_file_path(model).read_text())
+    assert printed == written and written["rule"] == "times_three" and written["time_limit"] == 6.0
+    assert written["fingerprint"] == shipped_weights("times_three").fingerprint
+    assert written["verdict"] in ("proved", "counterexample", "unknown")
