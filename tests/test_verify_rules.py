@@ -291,3 +291,52 @@ def test_the_command_writes_a_rules_verdict_beside_the_model(tmp_path):
     assert printed == written and written["rule"] == "times_three" and written["time_limit"] == 6.0
     assert written["fingerprint"] == shipped_weights("times_three").fingerprint
     assert written["verdict"] in ("proved", "counterexample", "unknown")
+
+
+def saturated_subtraction() -> RNNWeights:
+    """The shipped subtraction network fine-tuned towards 0/1 units (``tests/support/saturate.py``)."""
+    from explainer.files.npz_file import weights_from_npz_bytes
+
+    data = (PROJECT_ROOT / "tests" / "support" / "subtraction_saturated.npz").read_bytes()
+    return weights_from_npz_bytes(data, input_width=2)
+
+
+def test_a_saturated_subtraction_network_is_proved_and_its_certificate_holds_only_untouched():
+    # A proof for a rule other than addition: boxes labelled borrow 0 / borrow 1, checked against a − b's machine.
+    from explainer.analysis.rule_accuracy import exhaustive_accuracy
+
+    rule, weights = RULES["subtraction"], saturated_subtraction()
+    assert exhaustive_accuracy(weights, rule).exact_accuracy == 1.0  # every a ≥ b below 256
+    document, tried = prove(weights, None, None, blocks=(1,), max_pieces=PROOF_BUDGET, rule=rule)
+    assert document is not None, tried
+    document = json.loads(json.dumps(document))
+    assert {box["state"] for box in document["boxes"]} == {0, 1}
+    assert check_rule_certificate(document, weights, "subtraction", rule_tables(rule)).valid
+    for tampering in (_shrink_a_box, _change_a_label, _drop_a_transition, _edit_the_machine):
+        tampered = copy.deepcopy(document)
+        tampering(tampered)
+        result = check_rule_certificate(_redigest(tampered), weights, "subtraction", rule_tables(rule))
+        assert not result.valid, tampering.__name__
+    # … and against written addition (the same columns, another machine) it is refused
+    assert not check_rule_certificate(document, weights, "addition", rule_tables(ADDITION)).valid
+
+
+def test_failing_mutants_of_the_saturated_subtraction_network_are_never_proved():
+    rule = RULES["subtraction"]
+    counts = {"proved": 0, "failing": 0, "not proved": 0}
+    rng = np.random.default_rng(11)
+    machine, _ = rule_machine(rule)
+    for weights in mutants(saturated_subtraction(), 16, seed=31):
+        words = rng.integers(0, 4, size=(200, 128))
+        written = forward(weights, machine.columns[words].astype(np.float64)).output_probability >= 0.5
+        failing = first_wrong_column(weights, "subtraction", 8) is not None or bool(
+            (written != machine.run(words, 0)[0].astype(bool)).any()
+        )
+        document, _ = prove(weights, None, None, blocks=(1,), max_pieces=2_000, rule=rule)
+        if document is not None:
+            assert not failing
+            counts["proved"] += 1
+        else:
+            counts["failing" if failing else "not proved"] += 1
+    print(f"mutants: {counts}")
+    assert counts["proved"] > 0 and counts["failing"] > 0
