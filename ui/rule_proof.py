@@ -98,7 +98,9 @@ def _counterexample_ui(rule: Rule, verdict: dict) -> None:
 def _unknown_ui(verdict: dict) -> None:
     st.warning("**Not settled: neither proved for every length nor refuted**", icon=":material/help:")
     below = verdict.get("no_counterexample_below")
-    if below is not None:
+    if below is not None and below < 2:
+        st.markdown("**No bounded proof:** the time ran out before the first column was proved.")
+    elif below is not None:
         st.markdown(
             f"**Bounded proof:** every input of fewer than {plural(below, 'column')} is proved right (boxes of "
             "hidden states run forward from the start, every column at once). Beyond that, no failure was found, "

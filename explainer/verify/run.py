@@ -53,12 +53,15 @@ def verify_weights(
 
         machine, _ = rule_machine(rule)
         result = {**result, "rule": rule.name, "property": rule_property_text(rule)}
-        counterexample = _rule_counterexample(weights, rule, machine, deadline=started + time_limit / 3)
+        # The pattern search gets a quarter of the time, random inputs up to the third.
+        counterexample, sampled, pattern_cut = _rule_counterexample(weights, rule, machine, started + time_limit / 4)
     tried = []
-    cut_short = " (cut short by the time limit)" if time.perf_counter() > started + time_limit / 3 else ""
+    if rule is None:
+        pattern_cut = time.perf_counter() > started + time_limit / 3
+    cut_short = " (cut short by the time limit)" if pattern_cut else ""
     tried.append("a short prefix of any bits, then up to 96 columns of one pattern, then one more column" + cut_short)
     if rule is not None:
-        tried.append(f"{SAMPLED_INPUTS:,} random inputs of {SAMPLED_COLUMNS} columns (seeded)")
+        tried.append(f"{sampled:,} random inputs of {SAMPLED_COLUMNS} columns (seeded; up to {SAMPLED_INPUTS:,})")
     if counterexample is not None:
         # The outputs up to the wrong one: a rule's input may run one column past it (subtraction's a ≥ b).
         failing = counterexample.columns if rule is None else counterexample.wrong_column + 1
@@ -110,38 +113,49 @@ UNKNOWN_BOUNDED_COLUMNS = 129  # a rule's bounded proof, when neither proof nor 
 
 
 def _rule_counterexample(weights, rule, machine, deadline: float):
-    """The shortest failure the search finds against the rule's machine, confirmed by running the network and by
-    the rule's arithmetic; ``None`` if none was found (or it was not confirmed)."""
+    """The shortest failure found against the rule's machine (the pattern search until ``deadline``, then random
+    inputs for as long again, at least one chunk), confirmed by running the network and by the rule's arithmetic;
+    ``None`` if none was found (or it was not confirmed). Also returns how many random inputs were run and whether
+    the pattern search was cut short."""
     from explainer.verify.rule_property import confirm_rule_counterexample, prefix_columns_for
     from explainer.verify.search import shortest_failure
 
+    started = time.perf_counter()
     found = shortest_failure(weights, machine, prefix_columns_for(machine.symbols), deadline=deadline)
-    sampled = sampled_failure(weights, machine)
+    cut = time.perf_counter() > deadline
+    sampled, count = sampled_failure(weights, machine, deadline=max(deadline, started) + (deadline - started) / 3)
     if sampled is not None and (found is None or sampled[0] < found[0]):
         found = sampled
-    return None if found is None else confirm_rule_counterexample(weights, rule, found[1])
+    return (None if found is None else confirm_rule_counterexample(weights, rule, found[1])), count, cut
 
 
 SAMPLED_INPUTS = 20_000
 SAMPLED_COLUMNS = 128
 
 
-def sampled_failure(weights, machine, seed: int = 0) -> tuple[int, list[int]] | None:
-    """The shortest failing prefix among :data:`SAMPLED_INPUTS` random inputs of :data:`SAMPLED_COLUMNS` columns
-    (seeded: the same every run): wider rules fail off the attractors that the pattern search follows."""
+def sampled_failure(
+    weights, machine, seed: int = 0, deadline: float | None = None
+) -> tuple[tuple[int, list[int]] | None, int]:
+    """The shortest failing prefix among up to :data:`SAMPLED_INPUTS` random inputs of :data:`SAMPLED_COLUMNS`
+    columns (seeded: the same every run; chunks of 2,000 until ``deadline``), and how many were run: wider rules
+    fail off the attractors that the pattern search follows."""
     from explainer.model.network import forward
 
     words = np.random.default_rng(seed).integers(0, machine.symbols, size=(SAMPLED_INPUTS, SAMPLED_COLUMNS))
     wrong = np.zeros(words.shape, dtype=bool)
+    count = 0
     for start in range(0, len(words), 2_000):
+        if start and deadline is not None and time.perf_counter() > deadline:
+            break
         part = words[start : start + 2_000]
         written = forward(weights, machine.columns[part].astype(np.float64)).output_probability >= 0.5
         wrong[start : start + 2_000] = written != machine.run(part, machine.start)[0].astype(bool)
+        count = start + len(part)
     if not wrong.any():
-        return None
+        return None, count
     first = np.where(wrong.any(axis=1), wrong.argmax(axis=1), SAMPLED_COLUMNS)
     row = int(np.argmin(first))
-    return int(first[row]) + 1, words[row, : first[row] + 1].tolist()
+    return (int(first[row]) + 1, words[row, : first[row] + 1].tolist()), count
 
 
 def prove(
