@@ -18,8 +18,9 @@ from explainer.verify.verdict import CHILD_FAILED, PAGE_TIME_LIMIT, rule_model_p
 TIMEOUT = 120
 
 
-def script(rule_name: str, noise: float) -> None:
-    """The AppTest script: the rule's shipped network, or a copy with ``noise`` added to one recurrent weight."""
+def script(rule_name: str, noise: float, saturated: bool = False) -> None:
+    """The AppTest script: the rule's shipped network, a copy with ``noise`` added to one recurrent weight, or
+    (``saturated``) the subtraction network of ``tests/support/subtraction_saturated.npz``."""
     from explainer.files.keras_file import load_weights
     from explainer.model.network import RNNWeights
     from explainer.rules import RULES
@@ -32,11 +33,15 @@ def script(rule_name: str, noise: float) -> None:
         recurrent = weights.recurrent_weights.copy()
         recurrent[0, 0] += noise
         weights = RNNWeights(weights.input_weights, recurrent, weights.output_weights)
+    if saturated:
+        from tests.test_verify_rules import saturated_subtraction
+
+        weights = saturated_subtraction()
     rule_proof_ui(rule, weights)
 
 
-def run(rule_name: str, noise: float = 0.0) -> AppTest:
-    app = AppTest.from_function(script, args=(rule_name, noise), default_timeout=TIMEOUT)
+def run(rule_name: str, noise: float = 0.0, saturated: bool = False) -> AppTest:
+    app = AppTest.from_function(script, args=(rule_name, noise, saturated), default_timeout=TIMEOUT)
     app.run()
     assert not app.exception, [exception.value for exception in app.exception]
     return app
@@ -76,6 +81,17 @@ def test_another_network_gets_a_button_that_runs_the_verifier_in_a_child():
     assert app.error or app.warning or app.success  # the verdict is drawn
     shown = texts(app)
     assert "computed in this page" in shown and CHILD_FAILED not in shown  # the child answered
+
+
+def test_a_network_the_verifier_proves_is_shown_proved_with_its_boxes():
+    app = run("subtraction", saturated=True)
+    app.button(key="rule_proof_run").click().run(timeout=PAGE_TIME_LIMIT + 60)
+    assert not app.exception
+    assert app.success and "Proved for every length" in app.success[0].body, texts(app)
+    shown = texts(app)
+    assert "boxes, each labelled with one of the 2 states of the borrow" in shown
+    app.run()  # the next rerun knows the verdict: no button, the same answer
+    assert not app.button and app.success
 
 
 def test_brackets_says_no_machine_exists_and_shows_where_it_breaks():
