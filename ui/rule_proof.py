@@ -120,7 +120,8 @@ def _proved_ui(rule: Rule, verdict: dict) -> None:
     boxes = certificate.get("boxes", [])
     states = certificate.get("machine", {}).get("state_names", [])
     st.markdown(
-        f"Every hidden state the network reaches after a multiple of {plural(block, 'column')} lies in one of "
+        f"Every hidden state the network reaches after "
+        f"{'any column' if block == 1 else f'a multiple of {block} columns'} lies in one of "
         f"{len(boxes)} boxes, each labelled with one of the {len(states)} states of the {rule.state_called}, and the "
         "starting state lies in a box of the start. From every box, for every column it can read next, the "
         "verifier proved that the network writes the rule's bit and lands in a box of the right state. By "
