@@ -111,11 +111,14 @@ def _npy_header(name: str, raw: bytes) -> tuple[np.dtype, tuple[int, ...], bool,
     return dtype, shape, fortran_order, stream.tell()
 
 
-def _expected_shapes(shapes: dict[str, tuple[int, ...]]) -> None:
-    """Refuse shapes other than (2, H), (H, H), (H, 1) with 1 ≤ H ≤ MAX_HIDDEN_UNITS, from the headers alone."""
+def _expected_shapes(shapes: dict[str, tuple[int, ...]], input_width: int = 2) -> None:
+    """Refuse shapes other than (W, H), (H, H), (H, 1) with 1 ≤ H ≤ MAX_HIDDEN_UNITS (W = ``input_width``, 2 for
+    addition), from the headers alone."""
     input_shape = shapes["input_weights"]
-    if len(input_shape) != 2 or input_shape[0] != 2 or not 1 <= input_shape[1] <= MAX_HIDDEN_UNITS:
-        raise _bad(f"input_weights has shape {input_shape}; it must be (2, H) with H from 1 to {MAX_HIDDEN_UNITS}.")
+    if len(input_shape) != 2 or input_shape[0] != input_width or not 1 <= input_shape[1] <= MAX_HIDDEN_UNITS:
+        raise _bad(
+            f"input_weights has shape {input_shape}; it must be ({input_width}, H) with H from 1 to {MAX_HIDDEN_UNITS}."
+        )
     hidden_units = input_shape[1]
     expected = {"recurrent_weights": (hidden_units, hidden_units), "output_weights": (hidden_units, 1)}
     for name, shape in expected.items():
@@ -125,7 +128,7 @@ def _expected_shapes(shapes: dict[str, tuple[int, ...]]) -> None:
             )
 
 
-def _read_arrays(data: bytes) -> dict[str, np.ndarray]:
+def _read_arrays(data: bytes, input_width: int = 2) -> dict[str, np.ndarray]:
     """The three arrays, each made only after its header's dtype, shape and byte count have been checked."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -139,7 +142,7 @@ def _read_arrays(data: bytes) -> dict[str, np.ndarray]:
             raise _bad(f"The array {name} holds Python objects (pickled data), which are never loaded.")
         if dtype.kind not in "fiu" or dtype.shape != ():  # float, signed or unsigned int: not bool, complex, text
             raise _bad(f"The array {name} has dtype {dtype}; weights must be real numbers.")
-    _expected_shapes({name: header[1] for name, header in headers.items()})
+    _expected_shapes({name: header[1] for name, header in headers.items()}, input_width)
     arrays = {}
     for name, (dtype, shape, fortran_order, offset) in headers.items():
         count = math.prod(shape)
@@ -154,7 +157,7 @@ def _read_arrays(data: bytes) -> dict[str, np.ndarray]:
     return arrays
 
 
-def weights_from_npz_bytes(data: bytes, max_bytes: int = MAX_NPZ_BYTES) -> RNNWeights:
+def weights_from_npz_bytes(data: bytes, max_bytes: int = MAX_NPZ_BYTES, input_width: int = 2) -> RNNWeights:
     """Read weights from the bytes of an ``.npz`` file, refusing anything that is not exactly that.
 
     Raises ``ValueError`` with a message fit to show a user when the data is too large, not a zip/``.npz``,
@@ -173,7 +176,7 @@ def weights_from_npz_bytes(data: bytes, max_bytes: int = MAX_NPZ_BYTES) -> RNNWe
         raise _bad("This file is empty.")
     try:
         _check_zip(data, max_bytes)
-        arrays = _read_arrays(data)
+        arrays = _read_arrays(data, input_width)
         for name, array in arrays.items():
             as_float = array.astype(np.float64)
             if not np.isfinite(as_float).all():
@@ -182,7 +185,7 @@ def weights_from_npz_bytes(data: bytes, max_bytes: int = MAX_NPZ_BYTES) -> RNNWe
         weights = RNNWeights(**arrays)
         try:
             require_finite_sums(weights)  # finite values can still overflow: ±1e308 + ±1e308
-            require_input_width(weights)
+            require_input_width(weights, input_width)
         except ValueError as error:
             raise _bad(str(error)) from error
     except ValueError:

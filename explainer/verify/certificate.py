@@ -4,6 +4,10 @@ A certificate is JSON: the model it is about (fingerprint of the weights, sha256
 per induction step), the boxes (carry, lower and upper bound per unit) and, per box and per word of k
 columns, a split tree whose leaves name the box each piece lands in. Floats are written with ``repr``,
 which JSON reads back to the same float64.
+
+A rule's certificate (format :data:`RULE_FORMAT`) also names the rule and holds the Mealy machine its boxes are
+labelled by (``state`` instead of ``carry``); :func:`check_rule_certificate` checks that this machine writes the
+same bits as the rule's own machine on every input (a search over pairs of states) before it checks the boxes.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from explainer.verify.checker import FORMAT, propagate
+from explainer.verify.checker import FORMAT, RULE_FORMAT, propagate
 
 MAX_BLOCK_COLUMNS = 4
 CHECK_MEMORY_BYTES = 128 * 2**20  # what one chunk's zonotopes may take
@@ -37,9 +41,52 @@ class CheckResult:
         return {"valid": self.valid, "reason": self.reason, "pieces_checked": self.leaves}
 
 
-def _words(columns: int) -> np.ndarray:
-    index = np.arange(4**columns)
-    return np.stack([(index // 4 ** (columns - 1 - column)) % 4 for column in range(columns)], axis=1)
+def _words(columns: int, symbols: int = 4) -> np.ndarray:
+    index = np.arange(symbols**columns)
+    return np.stack([(index // symbols ** (columns - 1 - column)) % symbols for column in range(columns)], axis=1)
+
+
+def _symbol_bits(symbols: int) -> np.ndarray:
+    """``(K, W)``: the column of each symbol, first number's bit most significant (addition: PATTERN_BITS)."""
+    width = symbols.bit_length() - 1
+    return np.array([[(symbol >> (width - 1 - bit)) & 1 for bit in range(width)] for symbol in range(symbols)], float)
+
+
+def _machine_run(next_state, output, word, state: int) -> tuple[list[int], int]:
+    bits = []
+    for symbol in word:
+        bits.append(int(output[state][int(symbol)]))
+        state = int(next_state[state][int(symbol)])
+    return bits, state
+
+
+def _table(value: object, rows: int | None, columns: int, top: int, what: str) -> list[list[int]]:
+    """A machine's table: ``rows`` lists of ``columns`` whole numbers in 0 … top − 1."""
+    if not isinstance(value, list) or not value or (rows is not None and len(value) != rows):
+        raise CertificateError(f"the machine's {what} must be a non-empty list of rows, one per state.")
+    for row in value:
+        if not (isinstance(row, list) and len(row) == columns):
+            raise CertificateError(f"each row of the machine's {what} must list {columns} numbers, one per column.")
+        if not all(isinstance(item, int) and not isinstance(item, bool) and 0 <= item < top for item in row):
+            raise CertificateError(f"the machine's {what} must hold whole numbers from 0 to {top - 1}.")
+    return value
+
+
+def _same_behaviour(one: tuple, two: tuple, symbols: int) -> bool:
+    """Whether two machines (next_state, output, start) write the same bits on every input: every pair of
+    states reachable together answers every column alike."""
+    start = (one[2], two[2])
+    seen, queue = {start}, [start]
+    while queue:
+        first, second = queue.pop()
+        for symbol in range(symbols):
+            if one[1][first][symbol] != two[1][second][symbol]:
+                return False
+            pair = (one[0][first][symbol], two[0][second][symbol])
+            if pair not in seen:
+                seen.add(pair)
+                queue.append(pair)
+    return True
 
 
 def _addition(word: np.ndarray, carry: int) -> tuple[list[int], int]:
@@ -89,7 +136,10 @@ def content_digest(document: dict) -> str:
     It makes any edit visible at once (a moved bound, a changed target); the proof itself is the
     re-check below, which does not trust the digest.
     """
-    claims = {key: document.get(key) for key in ("model", "block_columns", "boxes", "transitions")}
+    keys = ("model", "block_columns", "boxes", "transitions")
+    if document.get("format") == RULE_FORMAT:
+        keys = (*keys, "rule", "machine")
+    claims = {key: document.get(key) for key in keys}
     text = json.dumps(claims, sort_keys=True, separators=(",", ":"), allow_nan=False)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -109,9 +159,48 @@ def check_certificate(
     return CheckResult(True, "every step holds", leaves)
 
 
-def _check(document, weights, model_sha256, chunk) -> int:
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise CertificateError(f"not a certificate of format {FORMAT!r}.")
+def check_rule_certificate(
+    document: object,
+    weights,
+    rule_name: str,
+    machine: tuple,
+    model_sha256: str | None = None,
+    chunk: int | None = None,
+) -> CheckResult:
+    """A rule's certificate re-checked against the rule's own machine ``(next_state, output, start)`` (``(S, K)``
+    tables), which the caller takes from the rule (``explainer.rules``), never from the certificate."""
+    try:
+        leaves = _check(document, weights, model_sha256, chunk, (rule_name, machine))
+    except CertificateError as error:
+        return CheckResult(False, str(error))
+    return CheckResult(True, "every step holds", leaves)
+
+
+def _rule_machine(document: dict, reference: tuple) -> tuple:
+    """The certificate's machine, checked to be well formed and to behave as the rule's own machine."""
+    name, (next_state, output, start) = reference
+    if document.get("rule") != name:
+        raise CertificateError("the certificate is about another rule.")
+    symbols = len(next_state[0])
+    machine = document.get("machine")
+    if not isinstance(machine, dict):
+        raise CertificateError("a rule's certificate must hold the machine its boxes are labelled by.")
+    own_next = _table(machine.get("next_state"), None, symbols, 2**31, "next states")
+    own_next = _table(own_next, len(own_next), symbols, len(own_next), "next states")
+    own_output = _table(machine.get("output"), len(own_next), symbols, 2, "outputs")
+    own_start = machine.get("start")
+    if not (isinstance(own_start, int) and not isinstance(own_start, bool) and 0 <= own_start < len(own_next)):
+        raise CertificateError("the machine's start must be one of its states.")
+    reference_tables = ([list(map(int, row)) for row in next_state], [list(map(int, row)) for row in output], start)
+    if not _same_behaviour((own_next, own_output, own_start), reference_tables, symbols):
+        raise CertificateError("the certificate's machine does not write the rule's bits on every input.")
+    return own_next, own_output, own_start
+
+
+def _check(document, weights, model_sha256, chunk, reference: tuple | None = None) -> int:
+    wanted = FORMAT if reference is None else RULE_FORMAT
+    if not isinstance(document, dict) or document.get("format") != wanted:
+        raise CertificateError(f"not a certificate of format {wanted!r}.")
     try:
         digest = content_digest(document)
     except (TypeError, ValueError) as error:
@@ -125,6 +214,15 @@ def _check(document, weights, model_sha256, chunk) -> int:
         raise CertificateError("the certificate is about other weights (its fingerprint does not match the model's).")
     if model_sha256 is not None and model.get("sha256") != model_sha256:
         raise CertificateError("the certificate names another model file (its sha256 does not match).")
+    if reference is None:  # written addition: the carry machine, in this module's own arithmetic
+        label, states, start, symbols = "carry", 2, 0, 4
+        column_bits, what = PATTERN_BITS, "carry 0 or 1"
+    else:
+        next_state, output, start = _rule_machine(document, reference)
+        label, states, symbols = "state", len(next_state), len(next_state[0])
+        column_bits, what = _symbol_bits(symbols), f"a state from 0 to {states - 1}"
+        if weights.input_weights.shape[0] != column_bits.shape[1]:
+            raise CertificateError(f"the network does not read the rule's {column_bits.shape[1]} bits per column.")
     units = weights.hidden_units
     block = document.get("block_columns")
     if not (isinstance(block, int) and not isinstance(block, bool) and 1 <= block <= MAX_BLOCK_COLUMNS):
@@ -134,17 +232,19 @@ def _check(document, weights, model_sha256, chunk) -> int:
         raise CertificateError("boxes must be a non-empty list.")
     lower, upper, carry = [], [], []
     for index, box in enumerate(boxes):
-        if not isinstance(box, dict) or box.get("carry") not in (0, 1) or isinstance(box.get("carry"), bool):
-            raise CertificateError(f"box {index} must have carry 0 or 1.")
+        value = box.get(label) if isinstance(box, dict) else None
+        if not (isinstance(value, int) and not isinstance(value, bool) and 0 <= value < states):
+            raise CertificateError(f"box {index} must have {what}.")
         lower.append(_number_list(box.get("lower"), units, f"box {index} lower"))
         upper.append(_number_list(box.get("upper"), units, f"box {index} upper"))
         if (lower[-1] > upper[-1]).any():
             raise CertificateError(f"box {index} has a lower bound above its upper bound.")
-        carry.append(box["carry"])
+        carry.append(value)
     lower, upper, carry = np.array(lower), np.array(upper), np.array(carry)
-    if not ((carry == 0) & (lower <= 0).all(axis=1) & (upper >= 0).all(axis=1)).any():
-        raise CertificateError("no carry-0 box holds the starting state h = 0.")
-    words = _words(block)
+    if not ((carry == start) & (lower <= 0).all(axis=1) & (upper >= 0).all(axis=1)).any():
+        start_box = "carry-0 box" if reference is None else "box of the machine's start state"
+        raise CertificateError(f"no {start_box} holds the starting state h = 0.")
+    words = _words(block, symbols)
     transitions = document.get("transitions")
     if not isinstance(transitions, list) or len(transitions) != len(boxes):
         raise CertificateError("transitions must hold one list per box.")
@@ -156,7 +256,12 @@ def _check(document, weights, model_sha256, chunk) -> int:
             found: list = []
             _leaves(tree, lower[box], upper[box], len(boxes), f"box {box}, word {word}", found)
             pieces.extend((box, word, low, high, target) for low, high, target in found)
-    expected = {(c, w): _addition(words[w], c) for c in (0, 1) for w in range(len(words))}
+    if reference is None:
+        expected = {(c, w): _addition(words[w], c) for c in (0, 1) for w in range(len(words))}
+    else:
+        expected = {
+            (c, w): _machine_run(next_state, output, words[w], c) for c in range(states) for w in range(len(words))
+        }
     if chunk is None:
         chunk = max(1, min(MAX_CHUNK, CHECK_MEMORY_BYTES // (8 * (block + 1) * units * units * 8)))
     for start in range(0, len(pieces), chunk):
@@ -167,7 +272,7 @@ def _check(document, weights, model_sha256, chunk) -> int:
         bits = np.array([expected[(carry[s], w)][0] for s, w in zip(sources, word_ids, strict=True)])
         after = np.array([expected[(carry[s], w)][1] for s, w in zip(sources, word_ids, strict=True)])
         logits, hull = propagate(
-            weights, np.array([p[2] for p in part]), np.array([p[3] for p in part]), PATTERN_BITS[words[word_ids]]
+            weights, np.array([p[2] for p in part]), np.array([p[3] for p in part]), column_bits[words[word_ids]]
         )
         right = np.where(bits == 1, logits[..., 0] > 0, logits[..., 1] < 0)
         if not right.all():
@@ -178,7 +283,10 @@ def _check(document, weights, model_sha256, chunk) -> int:
         wrong_carry = carry[targets] != after
         if wrong_carry.any():
             where = int(np.flatnonzero(wrong_carry)[0])
-            raise CertificateError(f"box {sources[where]}, word {word_ids[where]}: lands in a box of the wrong carry.")
+            raise CertificateError(
+                f"box {sources[where]}, word {word_ids[where]}: lands in a box of the wrong "
+                + ("carry." if reference is None else "machine state.")
+            )
         low = np.maximum(hull[..., 0], 0.0)  # hidden states are sigmoids: always inside [0, 1]
         high = np.minimum(hull[..., 1], 1.0)
         inside = (low >= lower[targets]).all(axis=1) & (high <= upper[targets]).all(axis=1)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 FORMAT = "explainer.verify certificate 1"
+RULE_FORMAT = "explainer.verify rule certificate 1"  # boxes labelled by a rule's machine state (certificate.py)
 UNIT_ROUNDOFF = 2.0**-53
 TINY = 1e-300  # covers underflow in any sum of products here
 SIGMOID_ULPS = 8 * UNIT_ROUNDOFF  # numpy's exp and one division, with room to spare

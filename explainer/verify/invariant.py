@@ -5,6 +5,8 @@ labelled with the true carry at that point. It holds if h = 0 lies in a carry-0 
 carry c and every word w of k columns, (1) the outputs over w from any state in B are written addition's
 bits (from carry c), and (2) the state after w lies in a box of carry c' (the carry after w). Then by
 induction every output at every length is right (a shorter last block is a prefix of some word).
+For another rule (``machine``), "carry" reads "the rule's machine state", "written addition's bits" its
+output bits, and a word is k columns of any of the machine's 2**W symbols.
 
 Boxes are keyed by the carry and by which third of [0, 1] each unit is in (a trained network's units sit
 near 0 or 1 most of the time, so a key is a discrete state of the machine it implements). They start as
@@ -23,7 +25,7 @@ import numpy as np
 
 from explainer.model.network import RNNWeights, forward
 from explainer.verify.memory import FLOAT_BYTES, MemoryBound
-from explainer.verify.property import COLUMN_PATTERNS, all_words, carry_machine
+from explainer.verify.property import CARRY, Machine, all_words
 from explainer.verify.zonotope import run_boxes
 
 # What the search holds, for its memory bound: a zonotope run takes ~3 arrays of its generators (counted with
@@ -39,7 +41,7 @@ START = ("start",)
 
 @dataclass
 class Invariant:
-    """Boxes (lower/upper per unit, carry) and, per box and word, a split tree of target boxes."""
+    """Boxes (lower/upper per unit, carry or machine state) and, per box and word, a split tree of target boxes."""
 
     block_columns: int
     lower: list[np.ndarray] = field(default_factory=list)
@@ -55,20 +57,22 @@ class SearchOutcome:
     statistics: dict
 
 
-def simulated_states(weights: RNNWeights, block: int, seed: int = 0, sequences: int = 200, columns: int = 64):
-    """States after multiples of ``block`` columns on random and patterned sums, with their true carries."""
+def simulated_states(
+    weights: RNNWeights, block: int, seed: int = 0, sequences: int = 200, columns: int = 64, machine: Machine = CARRY
+):
+    """States after multiples of ``block`` columns on random and patterned inputs, with their true machine states
+    (carries for addition)."""
     rng = np.random.default_rng(seed)
-    patterns = rng.integers(0, 4, size=(sequences, columns))
+    patterns = rng.integers(0, machine.symbols, size=(sequences, columns))
     for row in range(sequences // 2):  # half repeat one pattern over a stretch: slow drifts live there
         start = int(rng.integers(0, columns - 1))
         stop = int(rng.integers(start + 1, columns + 1))
-        patterns[row, start:stop] = rng.integers(0, 4)
-    hidden = forward(weights, COLUMN_PATTERNS[patterns].astype(np.float64)).hidden
+        patterns[row, start:stop] = rng.integers(0, machine.symbols)
+    hidden = forward(weights, machine.columns[patterns].astype(np.float64)).hidden
     carries = np.empty(patterns.shape, dtype=np.int8)
-    carry = np.zeros(sequences, dtype=np.int8)
+    carry = np.full(sequences, machine.start, dtype=np.int64)
     for column in range(columns):
-        total = (patterns[:, column] >> 1) + (patterns[:, column] & 1) + carry
-        carry = (total >= 2).astype(np.int8)
+        carry = machine.next_state[carry, patterns[:, column]]
         carries[:, column] = carry
     picked = np.arange(block - 1, columns, block)
     return hidden[:, picked].reshape(-1, weights.hidden_units), carries[:, picked].ravel()
@@ -88,6 +92,7 @@ def search_invariant(
     deadline: float | None = None,
     max_pieces: int | None = None,
     memory: MemoryBound | None = None,
+    machine: Machine = CARRY,
 ) -> SearchOutcome:
     """Grow boxes round by round until a round changes nothing, or give up with a reason.
 
@@ -95,6 +100,7 @@ def search_invariant(
     ``deadline``, it stops at the same point on a loaded machine as on an idle one. ``memory`` (default:
     :data:`explainer.verify.memory.VERIFIER_MEMORY_BYTES`) bounds what it holds: pieces go through the block
     in chunks whose zonotopes take at most half of it, and a round whose pieces would need more stops the search.
+    ``machine`` is what the outputs are held to and the boxes labelled by: written addition's carry unless given.
     """
     started = time.perf_counter()
     units = weights.hidden_units
@@ -103,8 +109,8 @@ def search_invariant(
     zonotope_bytes = ZONOTOPE_WORDS * (block + 1) * units * units * FLOAT_BYTES  # (block + 1)·H generators of H
     chunk = max(1, memory.limit_bytes // 2 // zonotope_bytes)
     keys: dict[tuple, int] = {START: 0}
-    invariant = Invariant(block, [np.zeros(units)], [np.zeros(units)], [0])
-    states, carries = simulated_states(weights, block)
+    invariant = Invariant(block, [np.zeros(units)], [np.zeros(units)], [machine.start])
+    states, carries = simulated_states(weights, block, machine=machine)
     codes = np.concatenate([carries[:, None], np.round(states * 2)], axis=1).astype(np.int64)
     unique, first, inverse = np.unique(codes, axis=0, return_index=True, return_inverse=True)
     low = np.full((len(unique), units), np.inf)
@@ -116,9 +122,11 @@ def search_invariant(
         invariant.lower.append(np.clip(low[index] - padding, 0, 1))
         invariant.upper.append(np.clip(high[index] + padding, 0, 1))
         invariant.carry.append(int(carries[row]))
-    words = all_words(block)
-    word_inputs = COLUMN_PATTERNS[words].astype(np.float64)
-    expected = {carry: carry_machine(words, carry) for carry in (0, 1)}
+    words = all_words(block, machine.symbols)
+    word_inputs = machine.columns[words].astype(np.float64)
+    runs = [machine.run(words, state) for state in range(machine.states)]
+    expected_bits = np.stack([bits for bits, _ in runs])  # (S, words, k): the outputs over each word from each state
+    expected_after = np.stack([after for _, after in runs])  # (S, words): the state after it
     statistics = {"block_columns": block, "rounds": 0, "pieces_checked": 0, "cuts": 0}
 
     def stop(reason: str) -> SearchOutcome:
@@ -157,8 +165,8 @@ def search_invariant(
                 )
                 statistics["pieces_checked"] += len(part)
                 source_carry = np.array(invariant.carry)[boxes]
-                bits = np.where(source_carry[:, None] == 1, expected[1][0][word_ids], expected[0][0][word_ids])
-                after = np.where(source_carry == 1, expected[1][1][word_ids], expected[0][1][word_ids])
+                bits = expected_bits[source_carry, word_ids]
+                after = expected_after[source_carry, word_ids]
                 right = np.where(bits == 1, run.logit_low > LOGIT_MARGIN, run.logit_high < -LOGIT_MARGIN).all(axis=1)
                 image_low = np.clip(run.hull_low - CONTAIN_MARGIN, 0, 1)
                 image_high = np.clip(run.hull_high + CONTAIN_MARGIN, 0, 1)
@@ -220,20 +228,40 @@ def _tree(found: list) -> object:
     return [unit, value, _tree(left), _tree(right)]
 
 
-def certificate_document(invariant: Invariant, weights: RNNWeights, model_sha256: str | None, statistics: dict) -> dict:
-    """The certificate JSON for a closed invariant (see ``explainer.verify.certificate``)."""
+def certificate_document(
+    invariant: Invariant, weights: RNNWeights, model_sha256: str | None, statistics: dict, rule: tuple | None = None
+) -> dict:
+    """The certificate JSON for a closed invariant (see ``explainer.verify.certificate``).
+
+    ``rule``: ``(rule, machine, state names)`` when the boxes are labelled by a rule's machine (its format then).
+    """
     from explainer.verify.certificate import content_digest
-    from explainer.verify.checker import FORMAT
+    from explainer.verify.checker import FORMAT, RULE_FORMAT
     from explainer.verify.property import PROPERTY
 
-    words = 4**invariant.block_columns
-    document = {
-        "format": FORMAT,
-        "property": PROPERTY,
+    label = "carry" if rule is None else "state"
+    words = (4 if rule is None else rule[1].symbols) ** invariant.block_columns
+    document = {"format": FORMAT, "property": PROPERTY}
+    if rule is not None:
+        from explainer.verify.rule_property import rule_property_text
+
+        rule, machine, names = rule
+        document = {
+            "format": RULE_FORMAT,
+            "property": rule_property_text(rule),
+            "rule": rule.name,
+            "machine": {
+                "start": machine.start,
+                "next_state": machine.next_state.tolist(),
+                "output": machine.output.tolist(),
+                "state_names": list(names),
+            },
+        }
+    document |= {
         "model": {"fingerprint": weights.fingerprint, "sha256": model_sha256, "hidden_units": weights.hidden_units},
         "block_columns": invariant.block_columns,
         "boxes": [
-            {"carry": carry, "lower": low.tolist(), "upper": high.tolist()}
+            {label: carry, "lower": low.tolist(), "upper": high.tolist()}
             for carry, low, high in zip(invariant.carry, invariant.lower, invariant.upper, strict=True)
         ],
         "transitions": [[invariant.trees[(box, word)] for word in range(words)] for box in range(len(invariant.carry))],

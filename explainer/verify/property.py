@@ -35,10 +35,58 @@ def carry_machine(patterns: np.ndarray, carry: np.ndarray | int = 0) -> tuple[np
     return bits, carry
 
 
-def all_words(columns: int) -> np.ndarray:
-    """Every sequence of ``columns`` column patterns ``(4**columns, columns)``; the first column varies slowest."""
-    index = np.arange(4**columns)
-    return np.stack([(index // 4 ** (columns - 1 - column)) % 4 for column in range(columns)], axis=1)
+def all_words(columns: int, symbols: int = 4) -> np.ndarray:
+    """Every sequence of ``columns`` of the ``symbols`` column patterns ``(symbols**columns, columns)``; the first
+    column varies slowest."""
+    index = np.arange(symbols**columns)
+    return np.stack([(index // symbols ** (columns - 1 - column)) % symbols for column in range(columns)], axis=1)
+
+
+@dataclass(frozen=True, eq=False)
+class Machine:
+    """What the searches hold a network against: a Mealy machine over the 2**W columns of W bits.
+
+    Symbol s is the column whose bits, first number first, spell s in binary (addition: s = 2·a_t + b_t, the
+    index into :data:`COLUMN_PATTERNS`). ``next_state`` and ``output`` are ``(S, K)`` with K = 2**W.
+    """
+
+    next_state: np.ndarray
+    output: np.ndarray
+    start: int = 0
+
+    @property
+    def symbols(self) -> int:
+        return self.next_state.shape[1]
+
+    @property
+    def states(self) -> int:
+        return self.next_state.shape[0]
+
+    @property
+    def columns(self) -> np.ndarray:
+        """``(K, W)`` int8: the bits of each symbol's column, first number first."""
+        width = self.symbols.bit_length() - 1
+        shifts = np.arange(width - 1, -1, -1)
+        return ((np.arange(self.symbols)[:, None] >> shifts) & 1).astype(np.int8)
+
+    def run(self, words: np.ndarray, state: np.ndarray | int) -> tuple[np.ndarray, np.ndarray]:
+        """Outputs ``(N, T)`` and final states ``(N,)`` over symbol words ``(N, T)`` from ``state``."""
+        words = np.asarray(words)
+        state = np.broadcast_to(np.asarray(state, dtype=np.int64), words.shape[:1]).copy()
+        bits = np.empty(words.shape, dtype=np.int8)
+        for column in range(words.shape[1]):
+            bits[:, column] = self.output[state, words[:, column]]
+            state = self.next_state[state, words[:, column]]
+        return bits, state
+
+
+def _carry_tables() -> Machine:
+    symbols = np.arange(4)[None, :]
+    total = (symbols >> 1) + (symbols & 1) + np.arange(2)[:, None]  # (carry, symbol)
+    return Machine((total >= 2).astype(np.int64), (total & 1).astype(np.int64), 0)
+
+
+CARRY = _carry_tables()  # written addition: the state is the carry; the same machine as ``carry_machine``
 
 
 def network_sum_bits(weights: RNNWeights, a: int, b: int, columns: int) -> np.ndarray:

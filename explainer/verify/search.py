@@ -25,8 +25,9 @@ import numpy as np
 from explainer.model.network import RNNWeights, activate
 from explainer.verify.memory import FLOAT_BYTES, MemoryBound
 from explainer.verify.property import (
-    COLUMN_PATTERNS,
+    CARRY,
     Counterexample,
+    Machine,
     all_words,
     confirm_counterexample,
     patterns_to_pair,
@@ -35,33 +36,45 @@ from explainer.verify.property import (
 ROUNDING_WIDENING = 1e-12  # absolute widening per column: far above float64 rounding at these magnitudes
 
 
-def _step(weights: RNNWeights, hidden: np.ndarray, patterns: np.ndarray) -> np.ndarray:
+def _step(weights: RNNWeights, hidden: np.ndarray, patterns: np.ndarray, machine: Machine = CARRY) -> np.ndarray:
     """One column for a batch, in the same order as ``explainer.model.network.forward``."""
-    input_part = COLUMN_PATTERNS[patterns].astype(np.float64) @ weights.input_weights
+    input_part = machine.columns[patterns].astype(np.float64) @ weights.input_weights
     return activate(input_part + hidden @ weights.recurrent_weights)
 
 
-def _wrong(weights: RNNWeights, hidden: np.ndarray, patterns: np.ndarray, carry: np.ndarray):
-    """Whether the output after a column is wrong, and the carry after it."""
-    total = (patterns >> 1) + (patterns & 1) + carry
+def _wrong(weights: RNNWeights, hidden: np.ndarray, patterns: np.ndarray, carry: np.ndarray, machine: Machine = CARRY):
+    """Whether the output after a column is wrong, and the machine's state (the carry) after it."""
     written = (hidden @ weights.output_weights)[:, 0] >= 0  # σ(logit) ≥ 0.5 exactly when logit ≥ 0
-    return written != (total & 1).astype(bool), (total >= 2).astype(np.int8)
+    return written != machine.output[carry, patterns].astype(bool), machine.next_state[carry, patterns]
 
 
 def find_counterexample(
     weights: RNNWeights, prefix_columns: int = 4, run_columns: int = 96, deadline: float | None = None
 ) -> Counterexample | None:
     """The shortest failure among prefix + run of one pattern + one last column; confirmed by a real run."""
+    return _confirmed(weights, shortest_failure(weights, CARRY, prefix_columns, run_columns, deadline))
+
+
+def shortest_failure(
+    weights: RNNWeights,
+    machine: Machine,
+    prefix_columns: int = 4,
+    run_columns: int = 96,
+    deadline: float | None = None,
+) -> tuple[int, list[int]] | None:
+    """The shortest input found (column count, symbols) among prefix + run of one symbol + one last column on
+    which some output differs from ``machine``'s; ``None`` if none (or the deadline came first, with nothing)."""
     best: tuple[int, list[int]] | None = None
+    symbols = machine.symbols
     for length in range(prefix_columns + 1):
-        prefixes = all_words(length) if length else np.zeros((1, 0), dtype=np.int64)
+        prefixes = all_words(length, symbols) if length else np.zeros((1, 0), dtype=np.int64)
         count = len(prefixes)
         hidden = np.zeros((count, weights.hidden_units))
-        carry = np.zeros(count, dtype=np.int8)
+        carry = np.full(count, machine.start, dtype=np.int64)
         for column in range(length):  # failures inside the prefix are left to the other prefix lengths
-            hidden = _step(weights, hidden, prefixes[:, column])
-            _, carry = _wrong(weights, hidden, prefixes[:, column], carry)
-        for pattern in range(4):
+            hidden = _step(weights, hidden, prefixes[:, column], machine)
+            _, carry = _wrong(weights, hidden, prefixes[:, column], carry, machine)
+        for pattern in range(symbols):
             state, state_carry = hidden, carry
             runs = np.full(count, pattern)
             for run in range(run_columns):
@@ -71,20 +84,20 @@ def find_counterexample(
                 if best is not None and columns >= best[0]:
                     break
                 if deadline is not None and time.perf_counter() > deadline:
-                    return _confirmed(weights, best)
-                for last in range(4):
+                    return best
+                for last in range(symbols):
                     lasts = np.full(count, last)
-                    probe = _step(weights, state, lasts)
-                    wrong, _ = _wrong(weights, probe, lasts, state_carry)
+                    probe = _step(weights, state, lasts, machine)
+                    wrong, _ = _wrong(weights, probe, lasts, state_carry, machine)
                     if wrong.any() and (best is None or columns < best[0]):
                         row = int(np.flatnonzero(wrong)[0])
                         best = (columns, [*prefixes[row], *([pattern] * run), last])
-                state = _step(weights, state, runs)
-                wrong, state_carry = _wrong(weights, state, runs, state_carry)
+                state = _step(weights, state, runs, machine)
+                wrong, state_carry = _wrong(weights, state, runs, state_carry, machine)
                 if wrong.any() and (best is None or columns < best[0]):
                     row = int(np.flatnonzero(wrong)[0])
                     best = (columns, [*prefixes[row], *([pattern] * (run + 1))])
-    return _confirmed(weights, best)
+    return best
 
 
 def _confirmed(weights: RNNWeights, best: tuple[int, list[int]] | None) -> Counterexample | None:
@@ -121,6 +134,7 @@ def bounded_proof(
     max_splits: int = 8,
     on_column: Callable[[int, np.ndarray, np.ndarray, np.ndarray], None] | None = None,
     memory: MemoryBound | None = None,
+    machine: Machine = CARRY,
 ) -> BoundedProof:
     """Prove every output right for every input of fewer than ``up_to_columns`` columns, or as far as it gets.
 
@@ -132,22 +146,23 @@ def bounded_proof(
     ``memory`` (default: :data:`explainer.verify.memory.VERIFIER_MEMORY_BYTES`) bounds the box arrays: the merge
     keeps at most as many boxes as the budget lets the next column's images be merged (fewer for more units),
     boxes are stepped in chunks, and a column whose cuts would need more stops the proof there, saying so.
+    ``machine`` is what the outputs are held to (written addition unless given); "carry" then means its state.
     """
     memory = MemoryBound() if memory is None else memory
     units = weights.hidden_units
-    step = _BoxStep(weights)
+    step = _BoxStep(weights, machine)
 
     def cost(boxes: int, words: int) -> int:
         return int(boxes) * (words * units + PER_BOX_WORDS) * FLOAT_BYTES
 
-    allowed = memory.limit_bytes // cost(4, MERGE_WORDS)  # 4 images per box in the next column
+    allowed = memory.limit_bytes // cost(machine.symbols, MERGE_WORDS)  # K images per box in the next column
     # When the bound, not the caller, sets the number of boxes, a column that cannot be proved says so.
     fewer = f" with the {allowed:,} boxes {memory.name} allows" if allowed < max_boxes else ""
     max_boxes = min(max_boxes, allowed)
     chunk = max(1, memory.limit_bytes // 4 // cost(1, STEP_WORDS))  # boxes stepped at once: a quarter of the budget
     low = np.zeros((units, 1))  # boxes are stored unit-major, (H, N): the merge reads each unit's row contiguously
     high = np.zeros((units, 1))
-    carry = np.zeros(1, dtype=np.int8)
+    carry = np.full(1, machine.start, dtype=np.int8)
     resolution = max(resolution, MIN_RESOLUTION)
     for column in range(up_to_columns - 1):
         if deadline is not None and time.perf_counter() > deadline:
@@ -199,7 +214,7 @@ def bounded_proof(
         low, high, carry = np.concatenate(new_low, axis=1), np.concatenate(new_high, axis=1), np.concatenate(new_carry)
         del new_low, new_high
         if column < up_to_columns - 2:  # the last column's states go nowhere: no need to merge them
-            low, high, carry, resolution = _merge(low, high, carry, resolution, max_boxes)
+            low, high, carry, resolution = _merge(low, high, carry, resolution, max_boxes, machine.states)
         if on_column is not None:
             on_column(column, low, high, carry)
     return BoundedProof(up_to_columns, "every column was proved", len(carry), memory.peak_bytes)
@@ -209,17 +224,18 @@ class _BoxStep:
     """One column for boxes (H, N): each unit's image is exact (its pre-activation is linear in h and σ is
     monotone), widened a little for rounding; the output logit is bounded from the image."""
 
-    def __init__(self, weights: RNNWeights):
+    def __init__(self, weights: RNNWeights, machine: Machine = CARRY):
         self.recurrent = weights.recurrent_weights.T
         self.magnitude = np.abs(weights.recurrent_weights).T
         output = weights.output_weights[:, 0]
         self.out_positive, self.out_negative = np.maximum(output, 0), np.minimum(output, 0)
-        self.input_parts = (COLUMN_PATTERNS.astype(np.float64) @ weights.input_weights)[:, :, None]  # (4, H, 1)
+        self.input_parts = (machine.columns.astype(np.float64) @ weights.input_weights)[:, :, None]  # (K, H, 1)
+        self.machine = machine
         # How much a unit's width can widen the next output: through W_h, σ' ≤ 1/4, then W_o.
         self.influence = np.abs(weights.recurrent_weights) @ np.abs(output)
 
     def __call__(self, low, high, carry):
-        """Images per pattern (H, 4, N), their carries (4, N), and which boxes have every output proved."""
+        """Images per pattern (H, K, N), their carries (K, N), and which boxes have every output proved."""
         # Centre and radius: two products instead of four (rounding differences stay far inside the widening).
         # einsum rather than BLAS: the products are thin (H × H by H × N), and BLAS's threads only spin here.
         pre_centre = np.einsum("ij,jn->in", self.recurrent, (low + high) / 2)
@@ -233,10 +249,10 @@ class _BoxStep:
         logit_high = _units_dot(self.out_positive, image_high) + _units_dot(self.out_negative, image_low)
         logit_low -= ROUNDING_WIDENING
         logit_high += ROUNDING_WIDENING
-        patterns = np.arange(4)[:, None]
-        total = (patterns >> 1) + (patterns & 1) + carry
-        proved = np.where(total & 1, logit_low > 0, logit_high < 0).all(axis=0)
-        return image_low, image_high, (total >= 2).astype(np.int8), proved
+        patterns = np.arange(self.machine.symbols)[:, None]
+        bits = self.machine.output[carry[None, :], patterns]  # (K, N)
+        proved = np.where(bits == 1, logit_low > 0, logit_high < 0).all(axis=0)
+        return image_low, image_high, self.machine.next_state[carry[None, :], patterns].astype(np.int8), proved
 
     def halves(self, low, high, carry):
         """Each box cut in two across the unit whose width widens the next outputs most."""
@@ -274,14 +290,15 @@ _CELL_KEYS = np.random.default_rng(12345).integers(1, 2**30, size=64).astype(np.
 GROWTH = 1.25  # how much coarser the cells get when there are too many boxes: small steps use the budget well
 
 
-def _merge(low, high, carry, resolution, max_boxes):
-    """Hull together boxes of one carry whose centres share a grid cell; coarser cells if there are too many.
+def _merge(low, high, carry, resolution, max_boxes, states: int = 2):
+    """Hull together boxes of one carry (one of the machine's ``states``) whose centres share a grid cell; coarser
+    cells if there are too many.
 
     The resolution carries over to the next column (the boxes only widen), so most columns take one try.
     """
     units = low.shape[0]
     centres = low + high  # twice the centres: the cell size below is doubled to match
-    by_carry = [np.flatnonzero(carry == value) for value in (0, 1)]
+    by_carry = [np.flatnonzero(carry == value) for value in range(states)]
     while True:
         cells = np.rint(centres * (0.5 / resolution))
         hashes = np.einsum("h,hn->n", _CELL_KEYS[:units], cells)

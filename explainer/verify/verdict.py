@@ -17,6 +17,9 @@ sum it gets wrong. The page needs that answer for
   :data:`MAX_VERIFIER_CHILDREN` at once per server process.
 
 A :class:`Verdict` is what the page shows; it is parsed from the verifier's JSON, so the two paths agree.
+A finite rule's verdict (:mod:`explainer.rules`) stays the verifier's JSON object: :func:`shipped_rule_verdict`
+reads the one beside the rule's shipped network (written by ``python -m explainer.verify --rule NAME``) and
+:func:`rule_verdict_in_child` computes one for other weights, in the same kind of child process.
 Nothing here imports streamlit or Keras.
 """
 
@@ -227,11 +230,16 @@ def breaking_sum(weights: RNNWeights, verdict: Verdict | None = None) -> Breakin
     return BreakingSum(int(example["a"]), int(example["b"]), int(example["columns"]), own)
 
 
-def verdict_in_child(weights: RNNWeights, time_limit: float = PAGE_TIME_LIMIT) -> Verdict:
+CHILD_FAILED = "the verifier's process did not finish with an answer"
+
+
+def _verifier_child(
+    weights: RNNWeights, time_limit: float, extra: tuple[str, ...] = ()
+) -> tuple[dict | None, dict | None, float]:
     """Run :func:`verify_weights` in a child process (``python -m explainer.verify.verdict --child``).
 
-    Waits for one of :data:`MAX_VERIFIER_CHILDREN` slots. A child that dies or overruns gives an "unknown"
-    verdict saying so; nothing raises for a network the verifier cannot handle.
+    Waits for one of :data:`MAX_VERIFIER_CHILDREN` slots. Returns the child's JSON object (``None`` if it died or
+    overran), the certificate it wrote when proved, and the wall time.
     """
     with _children, tempfile.TemporaryDirectory(prefix="addition-verify-") as folder:
         certificate_path = Path(folder) / "certificate.json"
@@ -244,6 +252,7 @@ def verdict_in_child(weights: RNNWeights, time_limit: float = PAGE_TIME_LIMIT) -
             str(time_limit),
             "--certificate",
             str(certificate_path),
+            *extra,
         ]
         started = time.perf_counter()
         try:
@@ -259,19 +268,88 @@ def verdict_in_child(weights: RNNWeights, time_limit: float = PAGE_TIME_LIMIT) -
             document = json.loads(lines[-1]) if finished.returncode == 0 and lines else None
         except (subprocess.TimeoutExpired, ValueError):
             document = None
-        if document is None:
-            return Verdict(
-                kind="unknown",
-                fingerprint=weights.fingerprint,
-                property="",
-                seconds=round(time.perf_counter() - started, 3),
-                source="computed in the page",
-                tried=("the verifier's process did not finish with an answer",),
-            )
         certificate = None
-        if document.get("verdict") == "proved":
+        if document is not None and document.get("verdict") == "proved":
             certificate = json.loads(certificate_path.read_text())
-        return verdict_from_json(document, "computed in the page", certificate)
+        return document, certificate, round(time.perf_counter() - started, 3)
+
+
+def verdict_in_child(weights: RNNWeights, time_limit: float = PAGE_TIME_LIMIT) -> Verdict:
+    """The verdict on ``weights`` computed in a child process (:func:`_verifier_child`).
+
+    A child that dies or overruns gives an "unknown" verdict saying so; nothing raises for a network the
+    verifier cannot handle.
+    """
+    document, certificate, seconds = _verifier_child(weights, time_limit)
+    if document is None:
+        return Verdict(
+            kind="unknown",
+            fingerprint=weights.fingerprint,
+            property="",
+            seconds=seconds,
+            source="computed in the page",
+            tried=(CHILD_FAILED,),
+        )
+    return verdict_from_json(document, "computed in the page", certificate)
+
+
+def rule_verdict_in_child(weights: RNNWeights, rule_name: str, time_limit: float = PAGE_TIME_LIMIT) -> dict:
+    """A finite rule's verdict on ``weights`` (the verifier's JSON object, ``"certificate"`` holding the document
+    when proved), computed in a child process like :func:`verdict_in_child`, under the same bounds."""
+    document, certificate, seconds = _verifier_child(weights, time_limit, ("--rule", rule_name))
+    if document is None:
+        return {
+            "fingerprint": weights.fingerprint,
+            "rule": rule_name,
+            "verdict": "unknown",
+            "tried": [CHILD_FAILED],
+            "seconds": seconds,
+        }
+    return {**document, "certificate": certificate, "source": "computed in the page"}
+
+
+RULE_ASSETS = PROJECT_ROOT / "assets" / "rules"
+
+
+def rule_model_path(name: str) -> Path:
+    """``subtraction`` → ``assets/rules/subtraction.keras``: a rule's shipped network."""
+    return RULE_ASSETS / f"{name}.keras"
+
+
+def shipped_rule_verdict(name: str) -> dict | None:
+    """What the verifier proved about rule ``name``'s shipped network: its JSON object from
+    ``assets/rules/<name>.verdict.json`` (``"verdict"``: "proved", "counterexample" with the shortest failing input
+    found, or "unknown" with a bounded proof), with ``"certificate"`` holding the re-checked certificate document
+    when proved. ``None`` when none is shipped for these weights: no such rule or file, a rule with no finite
+    machine, a verdict about other weights, or a proof whose certificate the separate checker does not accept.
+    """
+    from explainer.rules import RULES
+
+    rule = RULES.get(name) if isinstance(name, str) else None
+    if rule is None or rule.machine is None:
+        return None
+    model_path = rule_model_path(name)
+    document = _verdict_document(verdict_file_path(model_path))
+    if document is None or document.get("verdict") not in ("proved", "counterexample", "unknown"):
+        return None
+    try:
+        weights = load_weights(model_path, input_width=rule.input_width)
+    except Exception:  # a missing or damaged model file: there is no verdict about it to show
+        return None
+    if document.get("fingerprint") != weights.fingerprint or document.get("rule") != name:
+        return None
+    if document["verdict"] != "proved":
+        return {**document, "certificate": None}
+    from explainer.verify.certificate import check_rule_certificate, load_certificate
+    from explainer.verify.rule_property import rule_tables
+
+    try:
+        certificate = load_certificate(certificate_file_path(model_path))
+    except (OSError, ValueError):
+        return None
+    if not check_rule_certificate(certificate, weights, name, rule_tables(rule)).valid:
+        return None
+    return {**document, "certificate": certificate}
 
 
 KEPT_VERDICT_BYTES = 16 * 2**20  # a verdict is ~1 kB; a proved one holds its certificate (up to ~400 boxes × H)
@@ -295,11 +373,18 @@ class VerdictStore:
         return self.cache.get_or_compute(weights.fingerprint, lambda: compute(weights))
 
 
-def _child(time_limit: float, certificate_path: str) -> int:
-    weights = weights_from_npz_bytes(sys.stdin.buffer.read())
+def _child(time_limit: float, certificate_path: str, rule_name: str | None = None) -> int:
     from explainer.verify.run import verify_weights
 
-    outcome = verify_weights(weights, time_limit, Path(certificate_path), result={"model": "weights from the page"})
+    rule = None
+    if rule_name is not None:
+        from explainer.verify.rule_property import finite_rule
+
+        rule = finite_rule(rule_name)
+    weights = weights_from_npz_bytes(sys.stdin.buffer.read(), input_width=2 if rule is None else rule.input_width)
+    outcome = verify_weights(
+        weights, time_limit, Path(certificate_path), result={"model": "weights from the page"}, rule=rule
+    )
     print(json.dumps(outcome), flush=True)
     return 0
 
@@ -313,11 +398,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-limit", type=float, default=30.0, help="seconds (default 30)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)  # the page's child: npz on stdin
     parser.add_argument("--certificate", help=argparse.SUPPRESS)
+    parser.add_argument("--rule", help=argparse.SUPPRESS)  # the child's rule, other than addition
     arguments = parser.parse_args(argv)
     if not (np.isfinite(arguments.time_limit) and arguments.time_limit > 0):
         parser.error(f"--time-limit must be a positive number of seconds; got {arguments.time_limit}.")
     if arguments.child:
-        return _child(arguments.time_limit, arguments.certificate)
+        return _child(arguments.time_limit, arguments.certificate, arguments.rule)
     if arguments.model is None:
         parser.error("--model is required.")
     from explainer.files.keras_file import ModelFileError
