@@ -14,7 +14,6 @@ transplant backs it (an interchange intervention); every other view says what ca
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 import numpy as np
@@ -51,12 +50,14 @@ from explainer.figures.rule_insight import (
 )
 from explainer.figures.style import ACCURACY, WRONG, state_colour
 from explainer.files.keras_file import load_weights, rule_model_path
-from explainer.paths import PROJECT_ROOT
 from explainer.rules import RULES, Rule, rule_named
+from explainer.verify.verdict import read_verdict_file, shipped_rule_verdict
 from explainer.wording import plural
 from ui.charts import show_chart, show_table
 from ui.echo import link_notice, quoted
 from ui.insight_states import look_for
+from ui.proof import VIEW_NAME as PROOF_VIEW
+from ui.rule_proof import rule_proof_ui
 from ui.state import (
     LINK_READ_RULE_VIEW,
     RULE_CORRECTNESS_C,
@@ -80,6 +81,7 @@ RULE_VIEWS: tuple[str, ...] = (
     ABLATION_VIEW,
     CORRECTNESS_VIEW,
     LENGTH_VIEW,
+    PROOF_VIEW,
     TRANSPLANT_VIEW,
 )
 # The longest state name drawn inside a state's circle in the machine diagrams ("remainder 0").
@@ -456,6 +458,7 @@ VIEW_FUNCTIONS: dict[str, Callable[[Rule, RNNWeights], None]] = {
     ABLATION_VIEW: _ablation_view,
     CORRECTNESS_VIEW: _correctness_view,
     LENGTH_VIEW: _length_view,
+    PROOF_VIEW: rule_proof_ui,
     TRANSPLANT_VIEW: _transplant_view,
 }
 
@@ -500,21 +503,23 @@ def rule_insight_ui(rule: Rule | str, weights: RNNWeights) -> None:
 
 
 def shipped_verdict_text(name: str) -> str:
-    """What the shipped verdict (``assets/rules/<name>.verdict.json``, addition's ``assets/model.verdict.json``)
-    says, in words: "every length", "wrong at 17 columns", or "not checked yet" when there is none."""
-    path = PROJECT_ROOT / "assets" / ("model.verdict.json" if name == "addition" else f"rules/{name}.verdict.json")
-    if not path.exists():
+    """What the verifier says of the rule's shipped network, in words: "every length", "wrong at 12 columns",
+    "right below 26 columns, not settled" or "not checked yet" (no verdict for these weights, or brackets)."""
+    if name == "addition":
+        verdict = read_verdict_file(rule_model_path(name), shipped_rule_weights(name))
+        record = None if verdict is None else {"verdict": verdict.kind, "counterexample": verdict.counterexample,
+                                                "no_counterexample_below": verdict.no_counterexample_below}  # fmt: skip
+    else:
+        record = shipped_rule_verdict(name)
+    if record is None:
         return "not checked yet"
-    record = json.loads(path.read_text(encoding="utf-8"))
-    if record.get("fingerprint") not in (None, shipped_rule_weights(name).fingerprint):
-        return "checked for another network"
-    verdict = record.get("verdict")
-    if verdict == "proved":
+    if record.get("verdict") == "proved":
         return "every length"
-    if verdict == "counterexample":
-        columns = record.get("counterexample", {}).get("columns")
+    if record.get("verdict") == "counterexample":
+        columns = (record.get("counterexample") or {}).get("columns")
         return f"wrong at {columns} columns" if columns else "a failing input found"
-    return str(verdict or "not checked yet")
+    below = record.get("no_counterexample_below")
+    return f"right below {below} columns, not settled" if below else "not settled"
 
 
 def compare_rows(

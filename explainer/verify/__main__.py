@@ -58,9 +58,9 @@ def verify_rule(
 
     Raises ValueError for a rule with no finite machine, ModelFileError for a bad model file.
     """
-    from explainer.files.keras_file import write_json_atomically
+    from explainer.files.keras_file import rule_model_path, write_json_atomically
     from explainer.verify.rule_property import finite_rule
-    from explainer.verify.verdict import certificate_file_path, rule_model_path, verdict_file_path
+    from explainer.verify.verdict import certificate_file_path, verdict_file_path
 
     rule = finite_rule(rule_name)
     path = Path(model_path) if model_path is not None else rule_model_path(rule.name)
@@ -91,9 +91,9 @@ def _shown_path(path: Path) -> str:
 
 def check_rule(rule_name: str, certificate_path: str, model_path: str | None = None) -> dict:
     """Re-check a rule's certificate against a model file (the rule's shipped network by default)."""
+    from explainer.files.keras_file import rule_model_path
     from explainer.verify.certificate import check_rule_certificate, load_certificate
     from explainer.verify.rule_property import finite_rule, rule_tables
-    from explainer.verify.verdict import rule_model_path
 
     started = time.perf_counter()
     rule = finite_rule(rule_name)

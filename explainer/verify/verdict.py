@@ -45,6 +45,7 @@ from explainer.files.keras_file import (
     SHIPPED_MODEL_PATH,
     load_weights,
     page_model_path,
+    rule_model_path,
     write_json_atomically,
 )
 from explainer.files.npz_file import weights_from_npz_bytes, weights_to_npz_bytes
@@ -306,14 +307,6 @@ def rule_verdict_in_child(weights: RNNWeights, rule_name: str, time_limit: float
             "seconds": seconds,
         }
     return {**document, "certificate": certificate, "source": "computed in the page"}
-
-
-RULE_ASSETS = PROJECT_ROOT / "assets" / "rules"
-
-
-def rule_model_path(name: str) -> Path:
-    """``subtraction`` → ``assets/rules/subtraction.keras``: a rule's shipped network."""
-    return RULE_ASSETS / f"{name}.keras"
 
 
 def shipped_rule_verdict(name: str) -> dict | None:
