@@ -139,7 +139,7 @@ def _verdict_ui(rule: Rule, verdict: dict) -> None:
     else:
         _unknown_ui(verdict)
     where = (
-        "precomputed for the shipped network by `python -m explainer.verify --rule`"
+        f"precomputed for the shipped network by `python -m explainer.verify --rule {rule.name}`"
         if verdict.get("source") == "precomputed"
         else "computed in this page"
     )
