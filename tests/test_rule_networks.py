@@ -72,7 +72,7 @@ def test_the_prefix_sharing_check_counts_what_the_plain_one_counts(name, columns
     shipped network and for one spoiled until it is wrong somewhere: the same counts, input for input."""
     rule = RULES[name]
     shipped = load_weights(RULE_NETWORKS / f"{name}.keras", input_width=rule.input_width)
-    noise = np.random.default_rng(0).normal(0, 0.5, shipped.input_weights.shape)
+    noise = np.random.default_rng(0).normal(0, 2.0, shipped.input_weights.shape)
     spoiled = RNNWeights(shipped.input_weights + noise, shipped.recurrent_weights, shipped.output_weights)
     for weights in (shipped, spoiled):
         plain = exhaustive_accuracy(weights, rule, columns)
