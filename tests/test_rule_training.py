@@ -138,4 +138,4 @@ def test_settings_name_their_rule_and_rebuild_only_its_network():
     shipped = read_sidecar(rule_model_path("subtraction"))
     assert subtraction.rebuilds(shipped) and not addition.rebuilds(shipped)
     assert check_set_words("addition") == "all 16,384 pairs"
-    assert check_set_words("three_numbers") == "53,248 triples (a fixed sample)"
+    assert check_set_words("three_numbers") == "32,768 triples (a fixed sample)"

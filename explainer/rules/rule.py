@@ -117,10 +117,6 @@ class NumberRule:
     training_bits: int = 7  # the training set: every input with numbers below 2**training_bits …
     training_columns: int = MIN_TIMESTEPS  # … written in this many columns
     training_sample: int | None = None  # if set, a fixed random sample of this many of them (seeded, the same always)
-    # (count, chance): that many more inputs, each bit of each number 1 with that chance, so that the transitions
-    # uniform bits rarely reach (three numbers: carry 2 and three 1s) are trained on as often as the rest
-    training_dense: tuple[int, float] | None = None
-    training_small_bits: int | None = None  # and, if set, every input with numbers below 2**training_small_bits
 
     @property
     def input_width(self) -> int:
@@ -191,8 +187,7 @@ class NumberRule:
 
     def training_set(self) -> tuple[np.ndarray, np.ndarray]:
         """Every training input (numbers below ``2**training_bits``, or a fixed sample of ``training_sample`` of
-        them, with ``training_dense`` inputs dense in 1s and every input below ``2**training_small_bits`` if set) as
-        ``(inputs, targets)`` for Keras."""
+        them) as ``(inputs, targets)`` for Keras."""
         if self.training_sample is None:
             numbers = self.numbers_below(self.training_bits)
         else:  # codes of the grid numbers_below lays out, drawn without making it (three 8-bit numbers: 16.7M rows)
@@ -200,11 +195,6 @@ class NumberRule:
             codes = np.random.default_rng(0).choice(side**self.input_width, self.training_sample, replace=False)
             powers = side ** np.arange(self.input_width - 1, -1, -1)  # the first number varies slowest
             numbers = (np.sort(codes)[:, None] // powers) % side  # (sample, W)
-            dense, chance = self.training_dense or (0, 0.5)
-            ones = np.random.default_rng(1).random((dense, self.input_width, self.training_bits)) < chance
-            dense_numbers = (ones * 2 ** np.arange(self.training_bits)).sum(axis=-1).astype(np.int64)  # (dense, W)
-            small = self.numbers_below(self.training_small_bits) if self.training_small_bits else numbers[:0]
-            numbers = np.concatenate([numbers, dense_numbers, small])
             numbers = numbers if self.admits is None else numbers[self.admits(*numbers.T)]
         return self._batch(numbers, self.training_columns)
 

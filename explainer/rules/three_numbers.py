@@ -25,12 +25,4 @@ THREE_NUMBERS = NumberRule(
     training_bits=8,
     training_columns=10,
     training_sample=2**15,
-    # And 16,384 more with each bit 1 three times in four. In uniform triples the rarest transition, carry 2 meeting
-    # three 1s (write 1, carry 2 again), is 1.75% of the columns; the fast recipe sat at 91% exact for ~1,000 steps
-    # with that transition alone wrong. Dense triples make it common: 530–1,360 steps to exact over seeds 0–2, not
-    # 1,490–1,780 (0.75–0.8 dense were alike; 0.9 was slower: 1,660–2,340). Dense triples in place of half the
-    # uniform ones trained a network wrong on 3 of the triples below 64 (608 below 256): small numbers, long runs of
-    # zero columns, had become rare. So the uniform sample stays whole, and every triple below 16 is added too.
-    training_dense=(2**14, 0.75),
-    training_small_bits=4,
 )
