@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 
 import keras
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from explainer.model.accuracy import accuracy_on, evaluate
 from explainer.model.encoding import bits_matrix_to_ints
@@ -171,27 +170,21 @@ def train(
         return wants_stop or accuracy.exact_accuracy == 1.0
 
     step = 0
-    # The checks are numpy products of (N, 16) by (16, 16): one BLAS thread, which a second only slows down on a
-    # busy machine (ui/threads.py; TensorFlow's threads are its own). The same numbers either way.
-    blas = threadpool_limits(limits=1, user_api="blas")
-    try:
-        finished = check(0)
-        while not finished and step < max_steps:
-            started = time.perf_counter()
-            inputs, targets = next(batches)
-            loss, last_error = model.train_on_batch(inputs, targets)
-            train_seconds += time.perf_counter() - started
-            window_losses.append(float(loss))
-            step += 1
-            if log is not None and settings.batch_size == 1 and step % BLOG_PRINT_EVERY == 0:
-                predicted = model.predict_on_batch(inputs)[..., 0] >= 0.5  # (1, T)
-                log(blog_line(inputs[0], predicted[0]))
-                log(f"{float(loss)}")
-            if step % settings.check_every == 0 or step == max_steps:
-                finished = check(step)
-                stopped_early = finished and checkpoints[-1].exact_accuracy < 1.0
-    finally:
-        blas.restore_original_limits()
+    finished = check(0)
+    while not finished and step < max_steps:
+        started = time.perf_counter()
+        inputs, targets = next(batches)
+        loss, last_error = model.train_on_batch(inputs, targets)
+        train_seconds += time.perf_counter() - started
+        window_losses.append(float(loss))
+        step += 1
+        if log is not None and settings.batch_size == 1 and step % BLOG_PRINT_EVERY == 0:
+            predicted = model.predict_on_batch(inputs)[..., 0] >= 0.5  # (1, T)
+            log(blog_line(inputs[0], predicted[0]))
+            log(f"{float(loss)}")
+        if step % settings.check_every == 0 or step == max_steps:
+            finished = check(step)
+            stopped_early = finished and checkpoints[-1].exact_accuracy < 1.0
     final = checkpoints[-1]
     return TrainingResult(
         recipe=recipe,
