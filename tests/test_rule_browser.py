@@ -3,6 +3,8 @@ screenshot at a desktop's and a phone's width (test-artifacts/)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.support.browser import PROJECT_ROOT, require_browser
@@ -11,6 +13,8 @@ from tests.test_accessibility import blocking_violations, choose, settle, small_
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
 require_browser()
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402  (after require_browser: it may skip)
 
 pytestmark = pytest.mark.browser
 
@@ -67,5 +71,44 @@ def test_a_rule_page_on_a_phone(server_url, browser):
         problems = blocking_violations(page, "subtraction on a phone") + small_text(page, "subtraction on a phone")
         sideways = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert problems == [] and sideways <= 0, "\n".join(problems)
+    finally:
+        context.close()
+
+
+def test_subtraction_trains_in_its_page_and_the_network_picker_names_the_run(server_url, browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(120_000)
+    try:
+        page = context.new_page()
+        page.goto(f"{server_url}/?rule=subtraction&a=50&b=18")
+        page.get_by_text("The RNN says 50 − 18 = 32 ✓").wait_for()
+        assert "Network: Shipped model" in page.locator(".st-key-network_popover button").first.inner_text()
+        choose(page, "section", "Train it yourself")
+        page.locator(".st-key-train_button").wait_for()
+        fast = page.get_by_role("option", name="Fast", exact=True)
+        for _ in range(5):  # bounded: a click while the section is still being drawn can leave the list closed
+            page.locator(".st-key-train_recipe [role='combobox']").first.click()
+            try:
+                fast.wait_for(timeout=5_000)
+                break
+            except PlaywrightTimeout:
+                continue
+        fast.click()
+        page.get_by_role("button", name="Train", exact=True).click()  # fast recipe: 2,000 steps at most
+        # The run becomes the page's network: the verdict names it, and once it ends the picker's button says so.
+        page.get_by_text(re.compile(r"Your network \(step [\d,]+\) says 50 − 18 = ")).first.wait_for()
+        page.locator("[data-testid='stAlertContentSuccess']").first.wait_for()  # the run's outcome
+        settle(page, ".st-key-training_curves_chart")
+        button = page.locator(".st-key-network_popover button").first
+        assert "Network: Trained in this session" in button.inner_text()
+        assert page.locator("[data-testid='stException']").count() == 0
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "rule_subtraction_trained_1400.png"), full_page=True)
+        problems = blocking_violations(page, "subtraction training") + small_text(page, "subtraction training")
+        button.scroll_into_view_if_needed()
+        button.click()  # the popover: its radio is drawn a moment after it opens (a skeleton first)
+        page.locator("[data-testid='stPopoverBody'] label").filter(has_text="Trained in this session").first.wait_for()
+        page.screenshot(path=str(ARTIFACTS / "rule_subtraction_network_popover.png"))
+        assert problems == [], "\n".join(problems)
     finally:
         context.close()

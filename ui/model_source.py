@@ -1,7 +1,10 @@
 """Which network the whole page shows: one of the two shipped ones (``assets/model.keras``, or
 ``assets/model-long.keras``, fine-tuned on long sums), one trained in this session (at a replayed
 checkpoint: :func:`replay_ui`, drawn beside the picture it changes), or uploaded weights. The shipped
-weights come from ``st.cache_resource``, are read-only (:class:`RNNWeights`) and are never written."""
+weights come from ``st.cache_resource``, are read-only (:class:`RNNWeights`) and are never written.
+
+A rule's page (``?rule=subtraction``) uses the same choice with the rule's shipped network: it offers this
+session's runs of that rule (:func:`ui.session_networks.runs_with_checkpoints`); uploads are addition's."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import streamlit as st
 
 from explainer import RNNWeights, evaluate
 from explainer.files.keras_file import LONG_MODEL_COMMAND
+from explainer.rules import DEFAULT_RULE
 from explainer.training.recipes import RECIPE_LABELS
 from ui.echo import quoted
 from ui.playback import play_controls_ui
@@ -25,6 +29,7 @@ from ui.session_networks import (
     UPLOADED_KEY,
     drawn_checkpoints,
     latest_run,
+    page_rule,
     progress_text,
     run_progress_caption,
     runs_with_checkpoints,
@@ -51,7 +56,11 @@ def model_source_ui(shipped_weights: RNNWeights, long_weights: RNNWeights | None
     """Choose the network the whole page shows: shipped, the shipped long-sums network (``long_weights``, if it
     loaded), trained in this session (at the checkpoint :func:`replay_ui` picks), or uploaded. Returns a label for
     headings and the weights to use everywhere.
+
+    On a rule's page ``shipped_weights`` is the rule's shipped network and the runs offered are the rule's; an
+    upload (an adder's weights) is offered on addition's page only.
     """
+    adding = page_rule() == DEFAULT_RULE
     latest = latest_run()
     latest_checkpoints = drawn_checkpoints(latest) if latest is not None else []
     if st.session_state.get(FOLLOW_LIVE_KEY) and latest is not None and (latest_checkpoints or not latest.active):
@@ -65,7 +74,7 @@ def model_source_ui(shipped_weights: RNNWeights, long_weights: RNNWeights | None
         options.append(SOURCE_LONG)
     if run is not None:
         options.append(SOURCE_TRAINED)
-    if uploaded is not None:
+    if uploaded is not None and adding:
         options.append(SOURCE_UPLOADED)
     pending = st.session_state.pop(PENDING_SOURCE_KEY, None)
     if pending in options:
@@ -82,7 +91,10 @@ def model_source_ui(shipped_weights: RNNWeights, long_weights: RNNWeights | None
         key=MODEL_SOURCE,
         help="The shipped model learned from 8-column sums; the long-sums one was fine-tuned on sums of 8–48 "
         "columns until the verifier could prove it. Train a network or upload weights (in “Train it yourself”) "
-        "and they appear here too.",
+        "and they appear here too."
+        if adding
+        else "The shipped network of this rule, made by the command below. Train one for this rule (in “Train it "
+        "yourself”) and it appears here too.",
     )
     if source == SOURCE_LONG:
         st.caption(

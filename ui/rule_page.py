@@ -1,10 +1,11 @@
 """The page for a rule other than addition (``?rule=subtraction``): its inputs and verdict, the unfolded written
 form with the rule's state row and the k-state probe's reading of it, the heatmap, "Inside one step", and the
-sections "What did it learn?" and "Compare the rules" (:mod:`ui.rule_insight`).
+sections "What did it learn?", "Train it yourself" and "Compare the rules" (:mod:`ui.rule_insight`).
 
 Addition keeps its own page (``streamlit_app.py``); this module gives both pages the rule picker and the rule's
-part of the link. For another rule the page shows the rule's shipped network only (training and uploads, the
-ablation popover, the tour, the presets, "The weights", "Train it yourself" and "Side by side" are addition's).
+part of the link. The network is the rule's shipped one or a run of the rule trained in this session (at its
+replayed checkpoint), chosen as on addition's page (:mod:`ui.model_source`); every view follows the choice. Uploads,
+the ablation popover, the tour, the presets, "The weights" and "Side by side" are addition's.
 """
 
 from __future__ import annotations
@@ -32,16 +33,19 @@ from explainer.figures.style import CARRY, HIGHLIGHT
 from explainer.files.keras_file import read_sidecar, rule_model_path
 from explainer.model.trace import RuleTrace, trace_rule
 from explainer.rules import Rule
-from explainer.sections import INSIGHT_SECTION, STEP_SECTION
+from explainer.sections import INSIGHT_SECTION, STEP_SECTION, TRAINING_SECTION
 from ui.addition import column_chooser, timestep_ui, whole_sum_ui
 from ui.charts import show_drawing
 from ui.echo import link_notice, quoted
 from ui.guards import analysis_or_none, view_or_warning
+from ui.live import live_updates_ui
+from ui.model_source import model_source_ui, network_label, replay_ui
 from ui.playback import advance_columns, play_controls_ui, play_interval
 from ui.rule_choice import rule_picker_ui, save_rule_to_url
 from ui.rule_insight import RULE_VIEWS, compare_rules_ui, rule_insight_ui, shipped_rule_weights
 from ui.scroll import SECTION_VIEW
 from ui.sections import restore_view_from_url, save_view_to_url, section_choice_ui, shown_section
+from ui.session_networks import SOURCE_SHIPPED
 from ui.state import (
     A_TEXT,
     ABLATE_CLAMPED,
@@ -60,9 +64,10 @@ from ui.state import (
     link_text,
     set_link,
 )
+from ui.training import training_panel_ui
 
 COMPARE_SECTION = "Compare the rules"
-RULE_SECTIONS = [STEP_SECTION, INSIGHT_SECTION, COMPARE_SECTION]
+RULE_SECTIONS = [STEP_SECTION, INSIGHT_SECTION, TRAINING_SECTION, COMPARE_SECTION]
 # The number boxes by the rule's input names; addition's a and b boxes are the same widgets.
 NUMBER_KEYS = {"a": A_TEXT, "b": B_TEXT, "c": C_TEXT}
 # What a rule shows when its boxes (or a link) give nothing it can use: inputs whose columns show its state moving.
@@ -209,9 +214,9 @@ def verdict_line(trace: RuleTrace, label: str = "The RNN") -> str:
     return f"{label} says {trace.inputs[0]} is {'' if last else 'not '}divisible by three {mark}"
 
 
-def rule_verdict_ui(trace: RuleTrace) -> None:
-    """The answer first: what the network wrote, read back, and whether Python agrees."""
-    st.markdown(f"## {verdict_line(trace)}")
+def rule_verdict_ui(trace: RuleTrace, label: str = "The RNN") -> None:
+    """The answer first: what the network wrote (``label`` names it), read back, and whether Python agrees."""
+    st.markdown(f"## {verdict_line(trace, label)}")
     if isinstance(trace.expected, int):
         python = f"Python's arithmetic also gives {trace.expected}"
     else:
@@ -229,11 +234,16 @@ def rule_verdict_ui(trace: RuleTrace) -> None:
 _DRAWINGS = ByteCache(8 * 2**20)  # SVG text per trace, shared by every session (immutable)
 
 
-def _drawing(trace: RuleTrace, probe_state: np.ndarray | None):
+def drawing_key(trace: RuleTrace, probe_state: np.ndarray | None) -> str:
+    """The written form's key in ``_DRAWINGS``: the rule, the inputs, the network's states and the probe's reading."""
     digest = hashlib.blake2b(f"{trace.rule.name}:{trace.inputs}".encode(), digest_size=16)
     for array in (trace.hidden, probe_state):
         digest.update(b"-" if array is None else np.ascontiguousarray(array).tobytes())
-    return _DRAWINGS.get_or_compute(digest.hexdigest(), lambda: rule_unfolded_drawing(trace, probe_state))
+    return digest.hexdigest()
+
+
+def _drawing(trace: RuleTrace, probe_state: np.ndarray | None):
+    return _DRAWINGS.get_or_compute(drawing_key(trace, probe_state), lambda: rule_unfolded_drawing(trace, probe_state))
 
 
 def rule_unfolded_ui(trace: RuleTrace, timestep: int, probe: StateProbe | None) -> None:
@@ -341,12 +351,17 @@ def _step_fragment(page: RuleStepPage) -> None:
             rule_step_ui(page.trace, page.weights, timestep)
 
 
-def _network_popover(rule: Rule) -> None:
-    with st.popover("Network: shipped", icon=":material/memory:", key="network_popover"):
-        command = read_sidecar(rule_model_path(rule.name)).get("command", "")
-        st.markdown("The shipped network of this rule, made by one command:")
-        st.code(command, language="bash")
-        st.caption("Training a network and uploading one are for addition for now.")
+def _network_popover(rule: Rule) -> tuple[str, RNNWeights]:
+    """The rule's network: its shipped one or a run of it trained in this session (:func:`model_source_ui`).
+    Returns a label for the verdict and the weights every view uses."""
+    with st.popover(f"Network: {network_label()}", icon=":material/memory:", key="network_popover"):
+        label, weights = model_source_ui(shipped_rule_weights(rule.name))
+        if label == SOURCE_SHIPPED:
+            command = read_sidecar(rule_model_path(rule.name)).get("command", "")
+            st.markdown("The shipped network of this rule, made by one command:")
+            st.code(command, language="bash")
+        st.caption("Uploading weights is for addition only: an upload is read as an adder's weights.")
+    return label, weights
 
 
 def rule_page_ui(rule: Rule, notices: list[str]) -> None:
@@ -358,17 +373,18 @@ def rule_page_ui(rule: Rule, notices: list[str]) -> None:
     )
     for notice in [*notices, *restore_rule_inputs_from_url(rule)]:
         link_notice(notice)
-    weights = shipped_rule_weights(rule.name)
     inputs_column, verdict_column = st.columns(2, gap="medium")
     with inputs_column:
         inputs = rule_inputs_ui(rule)
         with st.container(horizontal=True, wrap=True, gap="small", key="page_tools"):
             rule_picker_ui()
-            _network_popover(rule)
+            live_updates_ui()  # while this session trains (or replays): redraw at each new checkpoint (draws nothing)
+            label, weights = _network_popover(rule)
     save_rule_to_url(rule)
     trace = trace_rule(weights, rule, inputs)
     with verdict_column:
-        rule_verdict_ui(trace)
+        rule_verdict_ui(trace, "The RNN" if label == SOURCE_SHIPPED else label)
+    replay_ui()  # a run trained here: its checkpoint slider, under the network choice and above what it changes
     probe = analysis_or_none(f"The {rule.state_called} probe", state_probe, weights, rule)  # cached per network
     for notice in restore_view_from_url(RULE_SECTIONS, None):  # rule_insight_ui reads its own view= (and says)
         link_notice(notice)
@@ -384,6 +400,8 @@ def rule_page_ui(rule: Rule, notices: list[str]) -> None:
         with st.container(key=SECTION_VIEW), view_or_warning(f"“{shown}”"):
             if shown == INSIGHT_SECTION:
                 rule_insight_ui(rule, weights)
+            elif shown == TRAINING_SECTION:
+                training_panel_ui()
             else:
                 compare_rules_ui()
     view = st.session_state.get(RULE_INSIGHT_VIEW) if shown == INSIGHT_SECTION else None

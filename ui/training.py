@@ -12,9 +12,10 @@ from pathlib import Path
 
 import streamlit as st
 
+from explainer.rules import DEFAULT_RULE
 from explainer.training.sweep import DEFAULT_SWEEP_PATH
 from ui.results import run_results_ui
-from ui.session_networks import selected_run
+from ui.session_networks import page_rule, selected_run
 from ui.state import DROPPED_RUN_NOTICE
 from ui.sweep import sweep_ui
 from ui.training_run import settings_ui, training_controls_ui, warm_up_training
@@ -23,7 +24,8 @@ from ui.upload import upload_ui
 
 def training_panel_ui(sweep_path: str | Path = DEFAULT_SWEEP_PATH) -> None:
     """The “Train it yourself” section for the main area: settings, Train/Stop, live progress, the run's
-    curves (marked at the replayed checkpoint), downloads, upload, and the sweep chart (from ``sweep_path``)."""
+    curves (marked at the replayed checkpoint), downloads, upload, and the sweep chart (from ``sweep_path``).
+    On a rule's page it trains that rule; the upload and the sweep (both about adders) say so or stay away."""
     settings_ui()
     warm_up_training()
     latest = training_controls_ui()
@@ -38,6 +40,9 @@ def training_panel_ui(sweep_path: str | Path = DEFAULT_SWEEP_PATH) -> None:
             "Nothing trains until you press Train. While it trains, the whole page keeps working and follows the "
             "newest checkpoint; the network you train stays in your browser session."
         )
+    if page_rule() != DEFAULT_RULE:
+        st.caption("Uploading weights is for addition only: an upload is read as an adder's weights.")
+        return
     with st.expander("Upload weights"):
         upload_ui()
     with st.expander("How often does training find the carry? (a sweep over seeds and sizes)"):
