@@ -1,10 +1,19 @@
 """The shipped network of each rule (assets/rules/*.keras): exact on every short input for the finite rules
 (numpy forward pass, every input), and, for balanced brackets, its failure as nesting deepens measured."""
 
+import numpy as np
 import pytest
 
-from explainer.analysis.rule_accuracy import CHECK_COLUMNS, DEEPEST_NESTING, accuracy_by_depth, exhaustive_accuracy
+from explainer.analysis.rule_accuracy import (
+    CHECK_COLUMNS,
+    DEEPEST_NESTING,
+    FULL_CHECK_COLUMNS,
+    accuracy_by_depth,
+    every_input_accuracy,
+    exhaustive_accuracy,
+)
 from explainer.files.keras_file import file_sha256, load_weights, read_sidecar
+from explainer.model.network import RNNWeights
 from explainer.paths import PROJECT_ROOT
 from explainer.rules import FINITE_RULES, RULES
 
@@ -49,6 +58,49 @@ def test_each_finite_rules_network_is_exact_on_every_short_input(name):
     assert (
         read_sidecar(RULE_NETWORKS / f"{name}.keras")[f"accuracy_every_input_{columns}_columns"] == accuracy.as_dict()
     )
+
+
+# The shipped three-number network is wrong on 2 of its 16,777,216 triples (20 + 92 + 156 and 148 + 92 + 28); the
+# networks trained on other samples and seeds so far were wrong on more (bench/README.md). It is reported as an
+# expected failure after its sidecar is checked; once it is exact, the test fails until the entry goes.
+NOT_YET_EXACT = {"three_numbers": "the shipped network is wrong on 2 of the 16,777,216 triples below 256 (issue 26)"}
+
+
+@pytest.mark.parametrize("name", [name for name in FINITE_RULES if name != "addition"])
+def test_each_finite_rules_network_is_exact_on_every_input_of_eight_columns(name):
+    """Issue 26's claim: every input whose numbers fit 8 columns (16 for one number), all of them, through the
+    prefix-sharing check (three numbers: all 16,777,216 triples below 256, 83 s at load 4–5)."""
+    rule = RULES[name]
+    columns = FULL_CHECK_COLUMNS[rule.input_width]
+    weights = load_weights(RULE_NETWORKS / f"{name}.keras", input_width=rule.input_width)
+    accuracy = every_input_accuracy(weights, rule, columns)
+    expected_inputs = (2**columns) ** rule.input_width if rule.admits is None else 2**columns * (2**columns + 1) // 2
+    assert accuracy.pairs == expected_inputs
+    # What the sidecar says is what the check measures, exact or not.
+    assert (
+        read_sidecar(RULE_NETWORKS / f"{name}.keras")[f"accuracy_every_input_{columns}_columns"] == accuracy.as_dict()
+    )
+    wrong = int((accuracy.wrong_bits > 0).sum())
+    if name in NOT_YET_EXACT:
+        assert wrong > 0, f"{name} is exact on every input now: take it out of NOT_YET_EXACT"
+        pytest.xfail(NOT_YET_EXACT[name])
+    assert accuracy.exact_accuracy == 1.0, f"{name}: {wrong} inputs wrong in {columns} columns"
+
+
+@pytest.mark.parametrize(("name", "columns"), [("three_numbers", 4), ("subtraction", 6), ("divisible_by_three", 9)])
+def test_the_prefix_sharing_check_counts_what_the_plain_one_counts(name, columns):
+    """every_input_accuracy against exhaustive_accuracy (a forward pass per input) on a smaller space, for the
+    shipped network and for one spoiled until it is wrong somewhere: the same counts, input for input."""
+    rule = RULES[name]
+    shipped = load_weights(RULE_NETWORKS / f"{name}.keras", input_width=rule.input_width)
+    noise = np.random.default_rng(0).normal(0, 2.0, shipped.input_weights.shape)
+    spoiled = RNNWeights(shipped.input_weights + noise, shipped.recurrent_weights, shipped.output_weights)
+    for weights in (shipped, spoiled):
+        plain = exhaustive_accuracy(weights, rule, columns)
+        shared = every_input_accuracy(weights, rule, columns, leaves_per_chunk=100)  # many pieces, as at 8 columns
+        assert shared.as_dict() == plain.as_dict()
+        assert np.array_equal(np.sort(shared.wrong_bits), np.sort(plain.wrong_bits))
+    assert plain.exact_accuracy < 1.0  # the spoiled network is caught
 
 
 def test_the_brackets_network_is_measured_by_depth_not_assumed_exact():

@@ -9,12 +9,21 @@ import numpy as np
 import pytest
 
 from explainer.analysis.rule_accuracy import exhaustive_accuracy
-from explainer.files.keras_file import ModelFileError, file_sha256, load_weights, read_sidecar, save_model
+from explainer.files.keras_file import (
+    ModelFileError,
+    file_sha256,
+    load_weights,
+    read_sidecar,
+    rule_model_path,
+    save_model,
+)
 from explainer.model.accuracy import accuracy_on
 from explainer.model.network import RNNWeights, build_model, forward
 from explainer.paths import PROJECT_ROOT
 from explainer.rules import RULES
+from explainer.training.recipes import TrainingSettings, check_set_words
 from explainer.training.train import blog_line, train
+from explainer.training.worker import checkpoint_from_record, settings_line, warm_worker_command, worker_command
 
 
 @pytest.mark.parametrize("width", [1, 2, 3])
@@ -82,3 +91,51 @@ def test_cli_trains_a_rule_and_records_its_exhaustive_check(tmp_path):
     record = sidecar["accuracy_every_input_16_columns"]
     weights = load_weights(out, input_width=1)
     assert record == exhaustive_accuracy(weights, RULES["times_three"]).as_dict() and record["pairs"] == 2**16
+
+
+def test_the_worker_trains_a_rule_to_exact_end_to_end():
+    """The page's training child, asked for subtraction: it streams checkpoints of a 2-input network until the
+    rule's whole training set is right, and says which rule it trained."""
+    settings = TrainingSettings("fast", 0, 16, 0.05, 2_000, rule="subtraction")
+    command = worker_command(settings)
+    assert command[-2:] == ["--rule", "subtraction"]
+    assert "--rule" not in worker_command(TrainingSettings("fast", 0, 16, 0.05, 2_000))  # addition's, as before
+    done = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600, check=True)
+    messages = [json.loads(line) for line in done.stdout.splitlines()]
+    checkpoints = [checkpoint_from_record(message["checkpoint"]) for message in messages if "checkpoint" in message]
+    summary = messages[-1]["done"]
+    assert summary["rule"] == "subtraction" and summary["solved"]
+    assert checkpoints[0].step == 0 and checkpoints[-1].step == summary["steps"] < settings.max_steps
+    assert [checkpoint.exact_accuracy == 1.0 for checkpoint in checkpoints].index(True) == len(checkpoints) - 1
+    weights = checkpoints[-1].weights
+    assert weights.input_width == 2
+    assert accuracy_on(weights, *RULES["subtraction"].training_set()).exact_accuracy == 1.0
+
+
+def test_a_warm_worker_reads_the_rule_from_its_settings_line():
+    settings = TrainingSettings("fast", 0, 16, 0.05, 16, rule="times_three")
+    assert json.loads(settings_line(settings))["rule"] == "times_three"
+    worker = subprocess.Popen(
+        warm_worker_command(), cwd=PROJECT_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert worker.stdout.readline().strip() == '{"ready": true}'
+        output, _ = worker.communicate(settings_line(settings) + "\n", timeout=600)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+    records = [json.loads(line) for line in output.splitlines()]
+    assert records[-1]["done"]["rule"] == "times_three"
+    assert len(records[0]["checkpoint"]["input_weights"]) == 1  # (W, H) with W = 1: one number's bit per column
+
+
+def test_settings_name_their_rule_and_rebuild_only_its_network():
+    addition = TrainingSettings("fast", 0, 16, 0.05, 2_000)
+    subtraction = TrainingSettings("fast", 0, 16, 0.05, 2_000, rule="subtraction")
+    assert addition.rule == "addition" and addition.describe() == "fast, seed 0, H = 16, lr 0.05"
+    assert subtraction.describe().startswith("Subtraction")
+    shipped = read_sidecar(rule_model_path("subtraction"))
+    assert subtraction.rebuilds(shipped) and not addition.rebuilds(shipped)
+    assert check_set_words("addition") == "all 16,384 pairs"
+    assert check_set_words("three_numbers") == "32,768 triples (a fixed sample)"

@@ -9,8 +9,9 @@ from explainer.figures.tables import training_curves_table
 from explainer.figures.training import training_curves_figure
 from explainer.files.npz_file import weights_to_npz_bytes
 from explainer.glossary import words_caption
+from explainer.rules import DEFAULT_RULE
 from explainer.serving.keras_slots import keras_file_bytes
-from explainer.training.recipes import TrainingSettings
+from explainer.training.recipes import TrainingSettings, check_set_words
 from explainer.wording import plural
 from ui.charts import show_chart
 from ui.session_networks import SOURCE_TRAINED, TrainingRun, drawn_checkpoints, selected_checkpoint
@@ -18,7 +19,8 @@ from ui.state import MODEL_SOURCE
 
 
 def _file_stem(settings: TrainingSettings, step: int) -> str:
-    return f"adder_{settings.recipe}_seed{settings.seed}_h{settings.hidden_units}_step{step}"
+    what = "adder" if settings.rule == DEFAULT_RULE else settings.rule
+    return f"{what}_{settings.recipe}_seed{settings.seed}_h{settings.hidden_units}_step{step}"
 
 
 def run_results_ui(run: TrainingRun) -> None:
@@ -40,6 +42,7 @@ def run_results_ui(run: TrainingRun) -> None:
             [checkpoint.exact_accuracy for checkpoint in checkpoints],
             [checkpoint.bit_accuracy for checkpoint in checkpoints],
             selected_step=shown.step,
+            **({} if run.settings.rule == DEFAULT_RULE else {"check_set": check_set_words(run.settings.rule)}),
         ),
         key="training_curves_chart",
         alt="Training loss, exact accuracy and bit accuracy against training step, with the shown checkpoint marked.",

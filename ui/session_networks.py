@@ -13,9 +13,10 @@ from typing import NamedTuple
 import streamlit as st
 
 from explainer.model.network import RNNWeights
+from explainer.rules import DEFAULT_RULE
 from explainer.sections import TRAINING_SECTION
 from explainer.serving.training_runs import TrainingRun
-from explainer.training.recipes import Checkpoint
+from explainer.training.recipes import Checkpoint, check_set_words
 from ui.state import (
     FOLLOW_LIVE,
     FOLLOWED_RUN,
@@ -23,6 +24,7 @@ from ui.state import (
     LIVE_SEEN,
     PENDING_SOURCE,
     REPLAY_CHECKPOINT,
+    RULE,
     RUNS,
     SECTION,
     SELECTED_RUN,
@@ -55,8 +57,17 @@ def runs() -> list[TrainingRun]:
     return st.session_state.get(RUNS_KEY, [])
 
 
+def page_rule() -> str:
+    """The rule the page shows (``?rule=``; addition unless chosen): training trains it, and only its runs are
+    offered as the page's network."""
+    return st.session_state.get(RULE, DEFAULT_RULE)
+
+
 def runs_with_checkpoints() -> list[TrainingRun]:
-    return [run for run in runs() if drawn_checkpoints(run)]
+    """This session's runs of the page's rule that have a checkpoint to show (a subtraction network cannot be
+    drawn as an adder: another rule's runs stay kept, and come back with their rule)."""
+    rule = page_rule()
+    return [run for run in runs() if run.settings.rule == rule and drawn_checkpoints(run)]
 
 
 def latest_run() -> TrainingRun | None:
@@ -154,5 +165,5 @@ def progress_text(run: TrainingRun, checkpoint: Checkpoint) -> str:
     loss = "–" if checkpoint.loss != checkpoint.loss else f"{checkpoint.loss:.4f}"  # nan at step 0: nothing trained
     return (
         f"step {checkpoint.step:,} / {run.settings.max_steps:,} · loss {loss} · "
-        f"exact on {checkpoint.exact_accuracy:.1%} of all 16,384 pairs"
+        f"exact on {checkpoint.exact_accuracy:.1%} of {check_set_words(run.settings.rule)}"
     )

@@ -14,16 +14,18 @@ import contextlib
 
 import streamlit as st
 
-from explainer.files.keras_file import page_model_path, read_sidecar
+from explainer.files.keras_file import page_model_path, read_sidecar, rule_model_path
+from explainer.rules import DEFAULT_RULE
 from explainer.serving.settings import SettingsError
 from explainer.serving.training_runs import has_warm_worker, prepare_warm_worker, start_training, waiting_count
-from explainer.training.recipes import RECIPE_LABELS, RECIPE_LEARNING_RATES, TrainingSettings
+from explainer.training.recipes import RECIPE_LABELS, RECIPE_LEARNING_RATES, TrainingSettings, check_set_words
 from ui.session_networks import (
     FOLLOW_LIVE_KEY,
     MAX_KEPT_RUNS,
     RUNS_KEY,
     TrainingRun,
     latest_run,
+    page_rule,
     training_progress,
 )
 from ui.state import (
@@ -130,7 +132,9 @@ def settings_ui() -> TrainingSettings:
         step=1000 if recipe == "seed" else 100,
         key=TRAIN_MAX_STEPS,
         persist_state="session",
-        help="Training stops here, or as soon as every pair is right.",
+        help="Training stops here, or as soon as every pair is right."
+        if page_rule() == DEFAULT_RULE
+        else f"Training stops here, or as soon as it is right on {check_set_words(page_rule())}.",
     )
     settings = TrainingSettings(
         recipe=recipe,
@@ -138,8 +142,10 @@ def settings_ui() -> TrainingSettings:
         hidden_units=int(hidden_units),
         learning_rate=float(learning_rate),
         max_steps=min(int(max_steps), MAX_PAGE_STEPS[recipe]),
+        rule=page_rule(),
     )
-    if settings.rebuilds(read_sidecar(page_model_path())):
+    shipped = page_model_path() if settings.rule == DEFAULT_RULE else rule_model_path(settings.rule)
+    if settings.rebuilds(read_sidecar(shipped)):
         st.info(
             "These settings rebuild the shipped network exactly (it was trained with them), so there will be "
             "nothing to compare “Side by side”. Pick another seed for a network of your own.",
@@ -156,6 +162,7 @@ def _settings_from_state() -> TrainingSettings:
         hidden_units=int(st.session_state[TRAIN_HIDDEN_UNITS]),
         learning_rate=float(st.session_state[TRAIN_LEARNING_RATE]),
         max_steps=min(int(st.session_state[TRAIN_MAX_STEPS]), MAX_PAGE_STEPS[recipe]),
+        rule=page_rule(),  # the rule the page shows: its network is what Train makes
     )
 
 

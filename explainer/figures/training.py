@@ -27,8 +27,11 @@ def training_curves_figure(
     exact_accuracies: Sequence[float],
     bit_accuracies: Sequence[float],
     selected_step: int | None = None,
+    check_set: str = "all 16,384 pairs (a, b < 128)",
 ) -> go.Figure:
     """Loss (top) and accuracy over all 16,384 training pairs (bottom) at each checkpoint of one run.
+
+    ``check_set`` says in words what the accuracy is over: another rule's run is checked on its own training set.
 
     All four sequences have one entry per checkpoint, in step order. ``losses`` may hold NaN (there is no
     training loss before the first step); those points are left out. ``selected_step``, which must be one
@@ -52,7 +55,7 @@ def training_curves_figure(
         cols=1,
         shared_xaxes=True,
         vertical_spacing=0.14,  # room for the lower panel's title above its 100% line
-        subplot_titles=("Training loss (lower is better)", "Accuracy over all 16,384 pairs (a, b < 128)"),
+        subplot_titles=("Training loss (lower is better)", f"Accuracy over {check_set}"),
     )
     figure.add_trace(
         go.Scatter(

@@ -31,8 +31,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from explainer.paths import PROJECT_ROOT
+from explainer.rules import DEFAULT_RULE
 from explainer.serving import keras_slots
-from explainer.training.recipes import Checkpoint, TrainingSettings
+from explainer.training.recipes import Checkpoint, TrainingSettings, check_set_words
 from explainer.training.worker import checkpoint_from_record, settings_line, warm_worker_command, worker_command
 
 MAX_KEPT_CHECKPOINTS = 400  # per run: ≤ 1.3 KB each at H = 16, ≤ 4.5 KB at H = 32 (float32)
@@ -307,7 +308,7 @@ def _train(run: TrainingRun) -> None:
                 if run.status != "running":
                     return  # stopped: the checkpoints stay
                 if summary is not None:
-                    outcome = "found the carry: every pair right" if summary["solved"] else "stopped at the step limit"
+                    outcome = _outcome(run.settings, summary)
                     run.outcome = (
                         f"Trained {summary['steps']:,} steps in {time.perf_counter() - started:.1f} s: {outcome}."
                     )
@@ -331,6 +332,15 @@ def _train(run: TrainingRun) -> None:
         with _lock:
             _active.discard(run)
         run._first_checkpoint_or_end.set()
+
+
+def _outcome(settings: TrainingSettings, summary: dict) -> str:
+    """How a finished run ended, in the words of its rule (a rule other than addition has no carry to find)."""
+    if not summary["solved"]:
+        return "stopped at the step limit"
+    if settings.rule == DEFAULT_RULE:
+        return "found the carry: every pair right"
+    return f"right on every input of its check set ({check_set_words(settings.rule)})"
 
 
 def _read_checkpoints(run: TrainingRun, process: subprocess.Popen) -> dict | None:

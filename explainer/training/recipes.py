@@ -8,10 +8,12 @@ TensorFlow.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
 from explainer.model.network import RNNWeights
+from explainer.rules import DEFAULT_RULE, rule_named
 
 
 @dataclass(frozen=True)
@@ -40,18 +42,37 @@ RECIPE_LEARNING_RATES = {name: recipe.learning_rate for name, recipe in RECIPES.
 RECIPE_CHECK_EVERY = {name: recipe.check_every for name, recipe in RECIPES.items()}
 
 
+_NOUNS = {1: "numbers", 2: "pairs", 3: "triples"}  # what one input of a rule reading 1, 2 or 3 numbers is
+
+
+@cache
+def check_set_words(rule: str = DEFAULT_RULE) -> str:
+    """What training's exactness check covers, in words: the rule's training set (``Rule.training_set``).
+
+    "all 16,384 pairs" for addition; "32,768 triples (a fixed sample)" for three numbers.
+    """
+    chosen = rule_named(rule)
+    count = len(chosen.training_set()[0])
+    if chosen.machine is None:
+        return f"all {count:,} strings of {chosen.training_columns} brackets"
+    noun = _NOUNS.get(chosen.input_width, "inputs")
+    return f"{count:,} {noun} (a fixed sample)" if getattr(chosen, "training_sample", None) else f"all {count:,} {noun}"
+
+
 @dataclass(frozen=True)
 class TrainingSettings:
-    """What one training run was asked for."""
+    """What one training run was asked for, and for which rule (:mod:`explainer.rules`; addition unless given)."""
 
     recipe: str
     seed: int
     hidden_units: int
     learning_rate: float
     max_steps: int
+    rule: str = DEFAULT_RULE
 
     def describe(self) -> str:
-        return f"{self.recipe}, seed {self.seed}, H = {self.hidden_units}, lr {self.learning_rate:g}"
+        described = f"{self.recipe}, seed {self.seed}, H = {self.hidden_units}, lr {self.learning_rate:g}"
+        return described if self.rule == DEFAULT_RULE else f"{rule_named(self.rule).label}: {described}"
 
     def rebuilds(self, provenance: dict) -> bool:
         """Whether these settings retrain the model a sidecar (``provenance``, see ``read_sidecar``) describes.
@@ -61,7 +82,8 @@ class TrainingSettings:
         """
         steps = provenance.get("steps")
         return (
-            provenance.get("recipe") == self.recipe
+            provenance.get("rule", DEFAULT_RULE) == self.rule  # addition's sidecars predate the rules
+            and provenance.get("recipe") == self.recipe
             and provenance.get("seed") == self.seed
             and provenance.get("hidden_units") == self.hidden_units
             and provenance.get("learning_rate") == self.learning_rate
@@ -91,7 +113,7 @@ class Checkpoint:
     ) -> None:
         self.step = step
         self.loss = loss  # mean training loss over the steps since the previous checkpoint (nan at step 0)
-        self.exact_accuracy = exact_accuracy  # over all 16,384 pairs with a, b < 128
+        self.exact_accuracy = exact_accuracy  # over the rule's check set: for addition all 16,384 pairs a, b < 128
         self.bit_accuracy = bit_accuracy
         self.train_seconds = train_seconds
         self._arrays = tuple(

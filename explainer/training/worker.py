@@ -1,6 +1,7 @@
 """Training in a child process, for the page: checkpoints stream back as JSON lines.
 
     python -m explainer.training.worker --recipe fast --seed 0 --hidden-units 16 --learning-rate 0.05 --max-steps 2000
+    python -m explainer.training.worker --rule subtraction --recipe fast ...   (another rule; addition unless given)
 
 Why a separate process rather than calling :func:`explainer.training.train.train` in the Streamlit server:
 - The server never imports Keras. Once ``keras`` is imported, Streamlit calls ``keras.backend.clear_session()``
@@ -27,6 +28,7 @@ import math
 import sys
 
 from explainer.model.network import RNNWeights
+from explainer.rules import DEFAULT_RULE
 from explainer.training.recipes import Checkpoint, TrainingSettings
 
 
@@ -65,7 +67,9 @@ def checkpoint_from_record(record: dict) -> Checkpoint:
 
 
 def worker_command(settings: TrainingSettings) -> list[str]:
-    """The argument list that starts a worker with the interpreter running this code."""
+    """The argument list that starts a worker with the interpreter running this code (``--rule`` only for a rule
+    other than addition, so addition's command is what it always was)."""
+    rule = [] if settings.rule == DEFAULT_RULE else ["--rule", settings.rule]
     return [
         sys.executable,
         "-m",
@@ -80,6 +84,7 @@ def worker_command(settings: TrainingSettings) -> list[str]:
         repr(float(settings.learning_rate)),
         "--max-steps",
         str(settings.max_steps),
+        *rule,
     ]
 
 
@@ -97,6 +102,7 @@ def settings_line(settings: TrainingSettings) -> str:
             "hidden_units": settings.hidden_units,
             "learning_rate": float(settings.learning_rate),
             "max_steps": settings.max_steps,
+            "rule": settings.rule,
         }
     )
 
@@ -114,7 +120,10 @@ def _settings_from_stdin() -> argparse.Namespace | None:
     if not line.strip():
         return None
     values = json.loads(line)
-    return argparse.Namespace(**{name: values[name] for name in TrainingSettings.__dataclass_fields__})
+    defaults = {"rule": DEFAULT_RULE}  # a settings line without a rule trains addition
+    return argparse.Namespace(
+        **{name: values.get(name, defaults.get(name)) for name in TrainingSettings.__dataclass_fields__}
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -125,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hidden-units", type=int)
     parser.add_argument("--learning-rate", type=float)
     parser.add_argument("--max-steps", type=int)
+    parser.add_argument("--rule", default=DEFAULT_RULE)  # checked by train(), like the recipe
     arguments = parser.parse_args(argv)
     missing = [
         name
@@ -162,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
             hidden_units=arguments.hidden_units,
             learning_rate=arguments.learning_rate,
             on_checkpoint=emit,
+            rule=arguments.rule,
         )
     except ValueError as error:
         sys.stdout.write(json.dumps({"error": str(error)}) + "\n")
