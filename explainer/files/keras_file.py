@@ -47,14 +47,6 @@ def page_model_path() -> Path:
     return Path(os.environ.get(MODEL_PATH_VARIABLE) or SHIPPED_MODEL_PATH)
 
 
-RULE_MODELS_DIRECTORY = PROJECT_ROOT / "assets" / "rules"
-
-
-def rule_model_path(rule: str) -> Path:
-    """The shipped network of a rule other than addition: ``assets/rules/<rule>.keras`` (its sidecar beside it)."""
-    return RULE_MODELS_DIRECTORY / f"{rule}.keras"
-
-
 class ModelFileError(RuntimeError):
     """A model file is missing, unreadable, or not the seed's architecture."""
 

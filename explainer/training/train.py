@@ -333,17 +333,16 @@ def _main_long(arguments: argparse.Namespace, argv: list[str] | None) -> int:
 
 def _main_provable(arguments: argparse.Namespace, argv: list[str] | None) -> int:
     """``--recipe provable``: the fast network fine-tuned towards 0/1 units (:mod:`explainer.training.saturate`)."""
-    from explainer.analysis.rule_accuracy import rule_accuracy_record
     from explainer.files.keras_file import save_model
     from explainer.training.saturate import saturate_rule
 
-    model, summary = saturate_rule(
+    model, summary, record = saturate_rule(
         arguments.rule, arguments.seed, log=lambda line: print(line, file=sys.stderr, flush=True)
     )
     provenance = {
         **summary,
         "command": "python -m explainer.training " + " ".join(sys.argv[1:] if argv is None else argv),
-        **rule_accuracy_record(RNNWeights.from_model(model), rule_named(arguments.rule)),
+        **record,
         "versions": library_versions(),
     }
     sidecar = save_model(model, arguments.out, provenance)
