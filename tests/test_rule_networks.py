@@ -23,7 +23,7 @@ SHIPPED = [name for name in RULES if name != "addition"]
 # verifier proves it (explainer/training/saturate.py); brackets has no finite machine to prove.
 RECIPES = {
     "subtraction": "provable",
-    "three_numbers": "fast",
+    "three_numbers": "provable",
     "times_three": "provable",
     "divisible_by_three": "provable",
     "brackets": "fast",
@@ -60,12 +60,6 @@ def test_each_finite_rules_network_is_exact_on_every_short_input(name):
     )
 
 
-# The shipped three-number network is wrong on 2 of its 16,777,216 triples (20 + 92 + 156 and 148 + 92 + 28); the
-# networks trained on other samples and seeds so far were wrong on more (bench/README.md). It is reported as an
-# expected failure after its sidecar is checked; once it is exact, the test fails until the entry goes.
-NOT_YET_EXACT = {"three_numbers": "the shipped network is wrong on 2 of the 16,777,216 triples below 256 (issue 26)"}
-
-
 @pytest.mark.parametrize("name", [name for name in FINITE_RULES if name != "addition"])
 def test_each_finite_rules_network_is_exact_on_every_input_of_eight_columns(name):
     """Issue 26's claim: every input whose numbers fit 8 columns (16 for one number), all of them, through the
@@ -81,9 +75,6 @@ def test_each_finite_rules_network_is_exact_on_every_input_of_eight_columns(name
         read_sidecar(RULE_NETWORKS / f"{name}.keras")[f"accuracy_every_input_{columns}_columns"] == accuracy.as_dict()
     )
     wrong = int((accuracy.wrong_bits > 0).sum())
-    if name in NOT_YET_EXACT:
-        assert wrong > 0, f"{name} is exact on every input now: take it out of NOT_YET_EXACT"
-        pytest.xfail(NOT_YET_EXACT[name])
     assert accuracy.exact_accuracy == 1.0, f"{name}: {wrong} inputs wrong in {columns} columns"
 
 
