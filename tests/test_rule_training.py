@@ -135,7 +135,10 @@ def test_settings_name_their_rule_and_rebuild_only_its_network():
     subtraction = TrainingSettings("fast", 0, 16, 0.05, 2_000, rule="subtraction")
     assert addition.rule == "addition" and addition.describe() == "fast, seed 0, H = 16, lr 0.05"
     assert subtraction.describe().startswith("Subtraction")
-    shipped = read_sidecar(rule_model_path("subtraction"))
-    assert subtraction.rebuilds(shipped) and not addition.rebuilds(shipped)
+    # The shipped subtraction network is the fast one fine-tuned (--recipe provable): fast settings do not rebuild it.
+    assert not subtraction.rebuilds(read_sidecar(rule_model_path("subtraction")))
+    brackets = TrainingSettings("fast", 0, 16, 0.05, 2_000, rule="brackets")
+    shipped = read_sidecar(rule_model_path("brackets"))  # --recipe fast, seed 0
+    assert brackets.rebuilds(shipped) and not addition.rebuilds(shipped) and not subtraction.rebuilds(shipped)
     assert check_set_words("addition") == "all 16,384 pairs"
     assert check_set_words("three_numbers") == "32,768 triples (a fixed sample)"

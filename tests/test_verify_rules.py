@@ -35,11 +35,12 @@ SHIPPED_RULES = tuple(name for name in FINITE_RULES if name != "addition")
 
 # What each shipped network's verdict is (python -m explainer.verify --rule NAME, 120 s, 256 MB for the arrays).
 # "unknown": neither an invariant closed nor a failure was found; the verdict holds a bounded proof instead.
+# The networks of ``--recipe provable`` (explainer/training/saturate.py) keep their units near 0 or 1: proved.
 EXPECTED = {
-    "subtraction": "unknown",
-    "three_numbers": "counterexample",
-    "times_three": "unknown",
-    "divisible_by_three": "unknown",
+    "subtraction": "proved",
+    "three_numbers": "proved",
+    "times_three": "proved",
+    "divisible_by_three": "proved",
 }
 
 
@@ -211,10 +212,29 @@ def test_each_shipped_rule_network_has_its_verdict(name):
     assert verdict["seconds"] <= verdict["time_limit"] * 1.5
 
 
-@pytest.mark.parametrize("name", [name for name, kind in EXPECTED.items() if kind == "counterexample"])
-def test_a_shipped_counterexample_is_confirmed_by_the_network_and_by_arithmetic(name):
+def spoiled(weights: RNNWeights, name: str) -> RNNWeights:
+    """``weights`` with one recurrent weight moved until brute force finds an input of at most 4 columns wrong."""
+    for scale in (2.0, 4.0, 8.0, 16.0, 32.0):
+        recurrent = weights.recurrent_weights.copy()
+        recurrent[0, :] -= scale * np.sign(weights.output_weights[:, 0])
+        candidate = RNNWeights(weights.input_weights, recurrent, weights.output_weights)
+        if first_wrong_column(candidate, name, 4) is not None:
+            return candidate
+    raise AssertionError(f"no spoiled copy of {name} fails within 4 columns")
+
+
+@pytest.mark.parametrize("name", SHIPPED_RULES)
+def test_a_counterexample_is_confirmed_by_the_network_and_by_arithmetic(name, tmp_path):
+    # The shipped verdict's counterexample if it has one, else the one the verifier finds for a spoiled copy.
     rule, weights = RULES[name], shipped_weights(name)
-    example = shipped_rule_verdict(name)["counterexample"]
+    verdict = shipped_rule_verdict(name)
+    if verdict["verdict"] != "counterexample":
+        weights = spoiled(weights, name)
+        verdict = verify_weights(weights, 20, tmp_path / "certificate.json", rule=rule)
+        assert verdict["verdict"] == "counterexample", verdict
+        shortest = verdict["counterexample"]["wrong_column"] + 1
+        assert first_wrong_column(weights, name, shortest) == shortest  # nothing shorter fails
+    example = verdict["counterexample"]
     numbers, columns, wrong = tuple(example["numbers"]), example["columns"], example["wrong_column"]
     width = rule.input_width
     bits = np.array([[(value >> column) & 1 for value in numbers] for column in range(columns)], dtype=np.float64)
@@ -232,18 +252,48 @@ def test_a_shipped_counterexample_is_confirmed_by_the_network_and_by_arithmetic(
 
 
 @pytest.mark.parametrize("name", SHIPPED_RULES)
-def test_a_shipped_bounded_proof_agrees_with_brute_force(name):
-    # Every input of fewer columns than the bounded proof claims is right: checked by brute force as far as it
-    # reaches (2^16 inputs), and the bounded proof is recomputed (from the verdict's own count) to the same point.
+def test_a_shipped_verdict_agrees_with_brute_force(name):
+    # Brute force over every input as far as it reaches (2^16 inputs): a proved network and a bounded proof's
+    # columns have no wrong bit there, a counterexample nothing shorter; a bounded proof is recomputed (from the
+    # verdict's own count) to the same point.
     verdict = shipped_rule_verdict(name)
-    below = verdict["no_counterexample_below"]
-    assert below >= 8
     weights = shipped_weights(name)
-    symbols = 2 ** RULES[name].input_width
-    reach = min(below - 1, int(16 // np.log2(symbols)))
-    assert first_wrong_column(weights, name, reach) is None
-    machine, _ = rule_machine(RULES[name])
-    assert bounded_proof(weights, min(below, 12), machine=machine).no_counterexample_below == min(below, 12)
+    reach = int(16 // np.log2(2 ** RULES[name].input_width))
+    if verdict["verdict"] == "proved":
+        assert first_wrong_column(weights, name, reach) is None
+    elif verdict["verdict"] == "unknown":
+        below = verdict["no_counterexample_below"]
+        assert below >= 8
+        assert first_wrong_column(weights, name, min(below - 1, reach)) is None
+        machine, _ = rule_machine(RULES[name])
+        assert bounded_proof(weights, min(below, 12), machine=machine).no_counterexample_below == min(below, 12)
+    else:
+        columns = verdict["counterexample"]["columns"]
+        assert first_wrong_column(weights, name, min(columns - 1, reach)) is None
+        if columns <= reach:
+            assert first_wrong_column(weights, name, columns) == columns
+
+
+@pytest.mark.parametrize("name", [name for name, kind in EXPECTED.items() if kind == "proved"])
+def test_a_shipped_certificate_holds_for_its_network_and_rule_only(name):
+    # The separate checker re-checks the shipped certificate against the shipped file (its sha256 included), and
+    # refuses it for another rule reading as many bits per column, or for the rule's machine with one bit changed.
+    from explainer.files.keras_file import file_sha256
+    from explainer.verify.certificate import load_certificate
+    from explainer.verify.verdict import certificate_file_path
+
+    rule, weights, path = RULES[name], shipped_weights(name), rule_model_path(name)
+    document = load_certificate(certificate_file_path(path))
+    assert shipped_rule_verdict(name)["boxes"] == len(document["boxes"])
+    result = check_rule_certificate(document, weights, name, rule_tables(rule), file_sha256(path))
+    assert result.valid, result.reason
+    others = [other for other in FINITE_RULES if other != name and RULES[other].input_width == rule.input_width]
+    for other in others:  # none for three numbers, the one rule reading 3 bits a column
+        assert not check_rule_certificate(document, weights, other, rule_tables(RULES[other])).valid, other
+    next_state, output, start = rule_tables(rule)
+    output = copy.deepcopy(output)
+    output[start][0] = 1 - output[start][0]  # the rule's machine with its first output bit changed
+    assert not check_rule_certificate(document, weights, name, (next_state, output, start)).valid
 
 
 def test_brackets_has_no_shipped_verdict_and_the_command_says_why():
@@ -293,19 +343,11 @@ def test_the_command_writes_a_rules_verdict_beside_the_model(tmp_path):
     assert written["verdict"] in ("proved", "counterexample", "unknown")
 
 
-def saturated_subtraction() -> RNNWeights:
-    """The shipped subtraction network fine-tuned towards 0/1 units (``tests/support/saturate.py``)."""
-    from explainer.files.npz_file import weights_from_npz_bytes
-
-    data = (PROJECT_ROOT / "tests" / "support" / "subtraction_saturated.npz").read_bytes()
-    return weights_from_npz_bytes(data, input_width=2)
-
-
-def test_a_saturated_subtraction_network_is_proved_and_its_certificate_holds_only_untouched():
+def test_the_shipped_subtraction_network_is_proved_and_its_certificate_holds_only_untouched():
     # A proof for a rule other than addition: boxes labelled borrow 0 / borrow 1, checked against a − b's machine.
     from explainer.analysis.rule_accuracy import exhaustive_accuracy
 
-    rule, weights = RULES["subtraction"], saturated_subtraction()
+    rule, weights = RULES["subtraction"], shipped_weights("subtraction")
     assert exhaustive_accuracy(weights, rule).exact_accuracy == 1.0  # every a ≥ b below 256
     document, tried = prove(weights, None, None, blocks=(1,), max_pieces=PROOF_BUDGET, rule=rule)
     assert document is not None, tried
@@ -321,12 +363,12 @@ def test_a_saturated_subtraction_network_is_proved_and_its_certificate_holds_onl
     assert not check_rule_certificate(document, weights, "addition", rule_tables(ADDITION)).valid
 
 
-def test_failing_mutants_of_the_saturated_subtraction_network_are_never_proved():
+def test_failing_mutants_of_the_shipped_subtraction_network_are_never_proved():
     rule = RULES["subtraction"]
     counts = {"proved": 0, "failing": 0, "not proved": 0}
     rng = np.random.default_rng(11)
     machine, _ = rule_machine(rule)
-    for weights in mutants(saturated_subtraction(), 16, seed=31):
+    for weights in mutants(shipped_weights("subtraction"), 16, seed=31):
         words = rng.integers(0, 4, size=(200, 128))
         written = forward(weights, machine.columns[words].astype(np.float64)).output_probability >= 0.5
         failing = first_wrong_column(weights, "subtraction", 8) is not None or bool(

@@ -3,6 +3,7 @@
 
     python -m explainer.training --recipe seed --seed 0 --out assets/model.keras
     python -m explainer.training --rule subtraction --recipe fast --seed 0 --out assets/rules/subtraction.keras
+    python -m explainer.training --rule subtraction --recipe provable --seed 0 --out assets/rules/subtraction.keras
 
 Recipes:
 - ``seed``: the blog's. Plain SGD, learning rate 0.1, binary cross-entropy, one random pair with
@@ -11,7 +12,9 @@ Recipes:
 
 Both stop as soon as a check over all 16,384 training pairs is exact, or at the step limit. Another rule
 (:mod:`explainer.rules`) trains the same architecture with its own input width on its own training set, and
-stops when that set is exact.
+stops when that set is exact. Two more fine-tune a shipped network towards 0/1 units so that the verifier can
+prove it: ``long`` (addition, :mod:`explainer.training.long_recipe`) and ``provable`` (a finite rule,
+:mod:`explainer.training.saturate`).
 """
 
 from __future__ import annotations
@@ -218,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m explainer.training", description="Train the binary-addition RNN and save it as .keras."
     )
-    parser.add_argument("--recipe", choices=[*sorted(RECIPES), "long"], default="seed")
+    parser.add_argument("--recipe", choices=[*sorted(RECIPES), "long", "provable"], default="seed")
     parser.add_argument("--rule", choices=list(RULES), default=DEFAULT_RULE, help="what the network learns to write")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
@@ -232,8 +235,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--out must end in .keras")
 
     if arguments.recipe == "long" and arguments.rule != DEFAULT_RULE:
-        parser.error("the long recipe fine-tunes the shipped adder; it has no other rule.")
-    if arguments.recipe == "long":
+        parser.error("the long recipe fine-tunes the shipped adder; a rule's is --recipe provable.")
+    if arguments.recipe == "provable" and RULES[arguments.rule].machine is None:
+        parser.error("the provable recipe fine-tunes a finite rule's shipped network; this rule has no finite machine.")
+    if arguments.recipe == "provable" and arguments.rule == DEFAULT_RULE:
+        parser.error("the provable recipe fine-tunes another rule's network; the adder's is --recipe long.")
+    if arguments.recipe in ("long", "provable"):
         given = [
             name
             for name in ("max_steps", "hidden_units", "learning_rate")
@@ -241,9 +248,10 @@ def main(argv: list[str] | None = None) -> int:
         ]
         if given:
             parser.error(
-                f"the long recipe fixes its own steps, units and learning rate; drop --{given[0].replace('_', '-')}."
+                f"the {arguments.recipe} recipe fixes its own steps, units and learning rate; "
+                f"drop --{given[0].replace('_', '-')}."
             )
-        return _main_long(arguments, argv)
+        return _main_long(arguments, argv) if arguments.recipe == "long" else _main_provable(arguments, argv)
     total = arguments.max_steps or RECIPES[arguments.recipe].default_max_steps
     progress = tqdm(total=total, unit="step", file=sys.stderr, dynamic_ncols=True)
 
@@ -316,6 +324,25 @@ def _main_long(arguments: argparse.Namespace, argv: list[str] | None) -> int:
         "command": "python -m explainer.training " + " ".join(sys.argv[1:] if argv is None else argv),
         "accuracy_7bit_pairs": evaluate(weights).as_dict(),
         "accuracy_8bit_pairs": evaluate(weights, operand_bits=8).as_dict(),
+        "versions": library_versions(),
+    }
+    sidecar = save_model(model, arguments.out, provenance)
+    print(json.dumps({**summary, "path": arguments.out, "sha256": sidecar["sha256"]}), flush=True)
+    return 0
+
+
+def _main_provable(arguments: argparse.Namespace, argv: list[str] | None) -> int:
+    """``--recipe provable``: the fast network fine-tuned towards 0/1 units (:mod:`explainer.training.saturate`)."""
+    from explainer.files.keras_file import save_model
+    from explainer.training.saturate import saturate_rule
+
+    model, summary, record = saturate_rule(
+        arguments.rule, arguments.seed, log=lambda line: print(line, file=sys.stderr, flush=True)
+    )
+    provenance = {
+        **summary,
+        "command": "python -m explainer.training " + " ".join(sys.argv[1:] if argv is None else argv),
+        **record,
         "versions": library_versions(),
     }
     sidecar = save_model(model, arguments.out, provenance)

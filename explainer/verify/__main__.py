@@ -75,6 +75,8 @@ def verify_rule(
         rule=rule,
     )
     outcome["time_limit"] = time_limit
+    if "certificate" in outcome:  # the shipped verdict names it as in the checkout, not this machine's path
+        outcome["certificate"] = _shown_path(Path(outcome["certificate"]))
     write_json_atomically(verdict_file_path(path), outcome)
     return outcome
 
