@@ -39,7 +39,7 @@ from ui.echo import link_notice, quoted
 from ui.guards import analysis_or_none, view_or_warning
 from ui.playback import advance_columns, play_controls_ui, play_interval
 from ui.rule_choice import rule_picker_ui, save_rule_to_url
-from ui.rule_insight import RULE_VIEWS, compare_rules_ui, rule_insight_ui, shipped_rule_weights
+from ui.rule_insight import RULE_VIEWS, compare_rules_ui, rule_analyses_warm_up, rule_insight_ui, shipped_rule_weights
 from ui.scroll import SECTION_VIEW
 from ui.sections import restore_view_from_url, save_view_to_url, section_choice_ui, shown_section
 from ui.state import (
@@ -370,6 +370,7 @@ def rule_page_ui(rule: Rule, notices: list[str]) -> None:
     with verdict_column:
         rule_verdict_ui(trace)
     probe = analysis_or_none(f"The {rule.state_called} probe", state_probe, weights, rule)  # cached per network
+    rule_analyses_warm_up()  # once per server: every rule's views worked out in the background from now on
     for notice in restore_view_from_url(RULE_SECTIONS, None):  # rule_insight_ui reads its own view= (and says)
         link_notice(notice)
     page = RuleStepPage(trace, weights, probe, shown_section(RULE_SECTIONS), play_interval("columns"))
