@@ -14,10 +14,8 @@ transplant backs it (an interchange intervention); every other view says what ca
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -117,9 +115,8 @@ def _shipped_weights_outside_a_run(name: str) -> RNNWeights:
 
 
 def _warm_up_thread(tasks, progress: WarmUp) -> None:
-    # The lowest priority for this thread alone (Linux): a visitor's script run comes first for a core.
-    with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    # At the server's own priority: at nice 19 on a machine loaded by other processes it got ~6 s of CPU in its
+    # first minute and did not shorten the wait for "Compare the rules" at all (bench/README.md).
     time.sleep(WARM_UP_AFTER_SECONDS)  # let the page that started it finish its first view
     warm_up(tasks, progress)
     for name, error in progress.failed:
@@ -131,7 +128,7 @@ def rule_analyses_warm_up() -> WarmUp | None:
     """Once per server process: start a background thread that works out every shipped rule network's analyses
     (:func:`explainer.analysis.rule_warmup.warm_up_tasks`) into the caches the views read, so a later visitor of a
     rule's "What did it learn?" or of "Compare the rules" rarely waits. Its progress, or None when
-    ``ADDITION_UNFOLDED_WARM_RULES=0`` (or a value that is not 0 or 1, logged)."""
+    ``ADDITION_UNFOLDED_WARM_RULES`` is not 1 (the default is 0; a value that is not 0 or 1 is logged)."""
     try:
         if not warm_rules():
             return None
@@ -141,8 +138,12 @@ def rule_analyses_warm_up() -> WarmUp | None:
     one_blas_thread_per_process()  # process-wide: the thread's products run on one BLAS thread too
     tasks = warm_up_tasks(_shipped_weights_outside_a_run)
     progress = WarmUp(total=len(tasks))
-    threading.Thread(target=_warm_up_thread, args=(tasks, progress), name="rule-analyses-warm-up", daemon=True).start()
+    _start_in_background(tasks, progress)
     return progress
+
+
+def _start_in_background(tasks, progress: WarmUp) -> None:
+    threading.Thread(target=_warm_up_thread, args=(tasks, progress), name="rule-analyses-warm-up", daemon=True).start()
 
 
 def _as_rule(rule: Rule | str) -> Rule:

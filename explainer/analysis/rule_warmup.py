@@ -1,4 +1,5 @@
-"""Working out every shipped rule network's analyses before a visitor asks for them (issue 26).
+"""Working out every shipped rule network's analyses before a visitor asks for them (issue 26; opt-in:
+``ADDITION_UNFOLDED_WARM_RULES=1``, :mod:`explainer.serving.settings`).
 
 Cold, a rule's "What did it learn?" views take from a fraction of a second to ~30 s each (the extracted machine
 runs k-means for up to 48 cluster counts; three numbers' correctness map runs 262,144 triples), and "Compare the

@@ -5,9 +5,11 @@
   as Streamlit Community Cloud.
 - ``ADDITION_UNFOLDED_MODEL`` (read by :func:`explainer.files.keras_file.page_model_path`): the model file the
   page shows.
-- ``ADDITION_UNFOLDED_WARM_RULES``: ``1`` (the default) works out every shipped rule network's analyses in a
-  background thread once the first rule page (or "Compare the rules") opens, so later visitors rarely wait for
-  them (:mod:`explainer.analysis.rule_warmup`); ``0`` leaves each to the first visitor who asks (the tests do).
+- ``ADDITION_UNFOLDED_WARM_RULES``: ``1`` works out every shipped rule network's analyses in a background thread
+  once the first rule page (or "Compare the rules") opens, so later visitors of those views rarely wait
+  (:mod:`explainer.analysis.rule_warmup`); ``0`` (the default) leaves each to the first visitor who asks. Off by
+  default because the thread shares the interpreter with every session: while it works (~45 s of a core), step
+  clicks on that server answer several times slower (``bench/README.md``).
 
 On Streamlit Community Cloud, set them as root-level secrets (``ADDITION_UNFOLDED_MAX_TRAININGS = 1``):
 ``streamlit run`` copies every root-level string or number secret into ``os.environ`` before the page runs, so
@@ -56,13 +58,13 @@ def max_trainings(environment: Mapping[str, str] | None = None) -> int:
 
 def warm_rules(environment: Mapping[str, str] | None = None) -> bool:
     """Whether the server works out the shipped rule networks' analyses in the background:
-    ``$ADDITION_UNFOLDED_WARM_RULES``, ``1`` (default) or ``0``. Anything else raises :class:`SettingsError`."""
+    ``$ADDITION_UNFOLDED_WARM_RULES``, ``0`` (default) or ``1``. Anything else raises :class:`SettingsError`."""
     environment = os.environ if environment is None else environment
     raw = environment.get(WARM_RULES_VARIABLE, "")
     text = str(raw).strip()
     if text not in ("", "0", "1"):
         raise SettingsError(
-            f"{WARM_RULES_VARIABLE} must be 1 (work out the rules' analyses in the background, the default) or 0; "
+            f"{WARM_RULES_VARIABLE} must be 0 (the default) or 1 (work out the rules' analyses in the background); "
             f"got {raw!r}."
         )
-    return text != "0"
+    return text == "1"
