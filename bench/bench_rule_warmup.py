@@ -5,7 +5,7 @@ rule's analyses (``ADDITION_UNFOLDED_WARM_RULES``, :mod:`explainer.analysis.rule
 
 - ``--tasks``: that work itself, in this process, cold: seconds per analysis and in all (one BLAS thread, as the
   server).
-- per mode (0: off, 1: on, the default): a fresh ``streamlit run``; a first visitor opens ``?rule=subtraction``
+- per mode (0: off, the page's default; 1: on): a fresh ``streamlit run``; a first visitor opens ``?rule=subtraction``
   (which starts the background work when it is on), and ``--after`` seconds after the server started a second
   visitor opens ``?rule=subtraction&section=compare-the-rules``: the seconds from that visit to the comparison's
   table in Chromium, and the server's CPU over the whole run. Modes alternate for ``--rounds``.

@@ -115,8 +115,7 @@ def _shipped_weights_outside_a_run(name: str) -> RNNWeights:
 
 
 def _warm_up_thread(tasks, progress: WarmUp) -> None:
-    # At the server's own priority: at nice 19 on a machine loaded by other processes it got ~6 s of CPU in its
-    # first minute and did not shorten the wait for "Compare the rules" at all (bench/README.md).
+    # At the server's own priority: niced, on a machine loaded by other processes, it barely ran (bench/README.md).
     time.sleep(WARM_UP_AFTER_SECONDS)  # let the page that started it finish its first view
     warm_up(tasks, progress)
     for name, error in progress.failed:

@@ -194,7 +194,12 @@ def tour_ui(weights: RNNWeights) -> None:
             st.markdown(words)
         if index + 1 == len(STOPS):  # the tour is addition's; the last stop says where the other rules are
             st.markdown(rules_pointer())
-            st.link_button(f"{RULES_POINTER_LABEL} ↗", RULES_POINTER_LINK, key="tour_rules")
+            st.link_button(
+                f"{RULES_POINTER_LABEL} ↗",
+                RULES_POINTER_LINK,
+                key="tour_rules",
+                help="Opens in a new tab; this one keeps the tour.",
+            )
         with st.container(horizontal=True):
             st.button(
                 "◀ Previous stop", key="tour_back", on_click=start_tour, args=(weights, index - 1), disabled=index == 0
