@@ -26,6 +26,7 @@ from explainer.analysis import (
 )
 from explainer.model.network import RNNWeights
 from explainer.model.trace import AdditionTrace, trace_addition
+from explainer.rules import RULES
 from explainer.sections import INSIGHT_SECTION, STEP_SECTION, TRAINING_SECTION
 from explainer.verify.verdict import BreakingSum, breaking_sum
 from explainer.wording import plural
@@ -282,6 +283,27 @@ STOPS: tuple[TourStop, ...] = (
     ),
     TourStop("Train your own", (50, 18), TRAINING_SECTION, _train_your_own),
 )
+
+
+# Where the last stop points once the tour is done: the other rules side by side (the rule page's "Compare the rules"
+# section, as its link spells it).
+RULES_POINTER_LABEL = "Compare the rules"
+RULES_POINTER_LINK = "?rule=subtraction&section=compare-the-rules"
+
+
+def rules_pointer() -> str:
+    """The last stop's pointer to the other rules, in plain words: what the visitor will see there. The rules are
+    named from :data:`explainer.rules.RULES`, so the sentence follows the list."""
+    others = [
+        rule.label.split(",")[0].removesuffix(" so far").lower() for name, rule in RULES.items() if name != "addition"
+    ]
+    listed = ", ".join(others[:-1]) + " and " + others[-1]
+    return (
+        f"Addition is one rule among {len(RULES)} on this page: the same 16-unit network was also trained on "
+        f"{listed}. “{RULES_POINTER_LABEL}” puts them side by side: how many states each rule needs, how many the "
+        "machine read off its network has, and how far the brackets network, whose rule no finite machine computes, "
+        "gets before it goes wrong."
+    )
 
 
 def stop_number(text: str | None) -> int | None:

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from explainer import load_model
 from explainer.model.network import RNNWeights
+from explainer.serving.settings import WARM_RULES_VARIABLE
+
+# The server's background work on every rule's analyses (explainer/analysis/rule_warmup.py) stays off in the tests
+# and the servers they start, whatever the environment says: each test that needs an analysis computes it, and no
+# thread competes with a test's timings. tests/test_rule_warmup.py turns it on where it is the subject.
+os.environ[WARM_RULES_VARIABLE] = "0"
 
 
 @pytest.fixture(scope="session")

@@ -290,3 +290,39 @@ def test_each_slow_stop_says_what_it_is_working_out_in_plain_words():
         assert stop.working.endswith("…") and not re.search(r"[`*_$<>{}\\]|\(\)", stop.working), stop.working
     slow = {stop.title for stop in STOPS if stop.working != STOPS[0].working}
     assert {"Its states, grouped", "Zero them and watch it break"} <= slow
+
+
+# Issue 26: the tour is addition's; its last stop points to the other rules, side by side.
+def test_the_last_stops_pointer_names_every_other_rule_and_links_to_their_comparison():
+    from urllib.parse import parse_qs
+
+    from explainer.rules import RULES
+    from explainer.tour import RULES_POINTER_LINK, rules_pointer
+    from ui.rule_page import COMPARE_SECTION
+    from ui.state import slug
+
+    query = parse_qs(RULES_POINTER_LINK.removeprefix("?"), strict_parsing=True)
+    assert query["rule"][0] in RULES and query["rule"][0] != "addition"
+    assert query["section"] == [slug(COMPARE_SECTION)]
+    words = rules_pointer()
+    for name, rule in RULES.items():
+        if name != "addition":
+            assert rule.label.split(",")[0].removesuffix(" so far").lower() in words, name
+    assert f"“{COMPARE_SECTION}”" in words
+    causal = ("holds", "keeps", "stores", "uses", "because", *CAUSAL_PHRASES)
+    assert not [word for word in causal if word in words.lower()]
+
+
+def test_only_the_last_stop_shows_the_pointer_to_the_rules():
+    from explainer.tour import RULES_POINTER_LINK, rules_pointer
+
+    app = AppTest.from_file(str(PROJECT_ROOT / "streamlit_app.py"), default_timeout=60)
+    app.query_params["tour"] = str(len(STOPS) - 1)
+    app.run()
+    assert not app.exception
+    assert not any(block.value == rules_pointer() for block in app.markdown)
+    app.button(key="tour_next").click().run()
+    assert not app.exception and app.session_state["tour_stop"] == len(STOPS) - 1
+    assert any(block.value == rules_pointer() for block in app.markdown)
+    links = [element for element in app.get("link_button") if element.proto.url == RULES_POINTER_LINK]
+    assert len(links) == 1

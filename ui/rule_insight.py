@@ -14,6 +14,10 @@ transplant backs it (an interchange intervention); every other view says what ca
 
 from __future__ import annotations
 
+import functools
+import logging
+import threading
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -37,6 +41,7 @@ from explainer.analysis.rule_insight import (
     rule_transplant,
     state_readout,
 )
+from explainer.analysis.rule_warmup import WarmUp, warm_up, warm_up_tasks
 from explainer.figures.machine import machine_diagram_figure
 from explainer.figures.rule_insight import (
     compare_rules_figure,
@@ -51,6 +56,7 @@ from explainer.figures.rule_insight import (
 from explainer.figures.style import ACCURACY, WRONG, state_colour
 from explainer.files.keras_file import load_weights, rule_model_path
 from explainer.rules import RULES, Rule, rule_named
+from explainer.serving.settings import SettingsError, warm_rules
 from explainer.verify.verdict import read_verdict_file, shipped_rule_verdict
 from explainer.wording import plural
 from ui.charts import show_chart, show_table
@@ -68,6 +74,7 @@ from ui.state import (
     set_link,
     slug,
 )
+from ui.threads import one_blas_thread_per_process
 
 STATE_SPACE_VIEW = "State space"
 MACHINE_VIEW = "Extracted machine"
@@ -89,12 +96,53 @@ LONGEST_CIRCLE_NAME = 12
 # The transplant backs "the network holds its state in h_t" when the later bits follow the source's state in at
 # least this share of the interventions where they must change.
 HOLDS_AT = 0.99
+# The background work on every rule's analyses starts this long after the page that started it (its own first view
+# is drawn by then, without sharing the interpreter with it).
+WARM_UP_AFTER_SECONDS = 3.0
 
 
 @st.cache_resource(show_spinner=False)
 def shipped_rule_weights(name: str) -> RNNWeights:
     """The shipped network of the rule called ``name`` (addition's is assets/model.keras), shared by every session."""
     return load_weights(rule_model_path(name), rule_named(name).input_width)
+
+
+@functools.cache
+def _shipped_weights_outside_a_run(name: str) -> RNNWeights:
+    """:func:`shipped_rule_weights` for a thread outside any script run (Streamlit's caches belong to runs): the
+    same file, so the same fingerprint, so the same entries of the analyses' caches."""
+    return load_weights(rule_model_path(name), rule_named(name).input_width)
+
+
+def _warm_up_thread(tasks, progress: WarmUp) -> None:
+    # At the server's own priority: niced, on a machine loaded by other processes, it barely ran (bench/README.md).
+    time.sleep(WARM_UP_AFTER_SECONDS)  # let the page that started it finish its first view
+    warm_up(tasks, progress)
+    for name, error in progress.failed:
+        logging.getLogger(__name__).warning("working out %s in the background failed: %s", name, error)
+
+
+@st.cache_resource(show_spinner=False)
+def rule_analyses_warm_up() -> WarmUp | None:
+    """Once per server process: start a background thread that works out every shipped rule network's analyses
+    (:func:`explainer.analysis.rule_warmup.warm_up_tasks`) into the caches the views read, so a later visitor of a
+    rule's "What did it learn?" or of "Compare the rules" rarely waits. Its progress, or None when
+    ``ADDITION_UNFOLDED_WARM_RULES`` is not 1 (the default is 0; a value that is not 0 or 1 is logged)."""
+    try:
+        if not warm_rules():
+            return None
+    except SettingsError as error:
+        logging.getLogger(__name__).warning("%s", error)
+        return None
+    one_blas_thread_per_process()  # process-wide: the thread's products run on one BLAS thread too
+    tasks = warm_up_tasks(_shipped_weights_outside_a_run)
+    progress = WarmUp(total=len(tasks))
+    _start_in_background(tasks, progress)
+    return progress
+
+
+def _start_in_background(tasks, progress: WarmUp) -> None:
+    threading.Thread(target=_warm_up_thread, args=(tasks, progress), name="rule-analyses-warm-up", daemon=True).start()
 
 
 def _as_rule(rule: Rule | str) -> Rule:
@@ -483,6 +531,7 @@ def rule_insight_ui(rule: Rule | str, weights: RNNWeights) -> None:
     The chosen view is kept in ``RULE_INSIGHT_VIEW`` and written into the link as ``view=<slug>``.
     """
     rule = _as_rule(rule)
+    rule_analyses_warm_up()
     if weights.input_width != rule.input_width:
         raise ValueError(f"{rule.label} reads {rule.input_width} bit(s) per column; this network reads "
                          f"{weights.input_width}.")  # fmt: skip
@@ -564,6 +613,7 @@ def compare_rules_ui(proved: Callable[[str], str] = shipped_verdict_text) -> Non
     """ "Compare the rules": every rule's shipped network side by side — one table and one picture.
 
     ``proved(name)`` says for which lengths the rule's network is proved right (default: the shipped verdict)."""
+    rule_analyses_warm_up()
     bar = st.empty()
 
     def progress(done: int, label: str) -> None:

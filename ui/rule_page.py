@@ -42,7 +42,7 @@ from ui.live import live_updates_ui
 from ui.model_source import model_source_ui, network_label, replay_ui
 from ui.playback import advance_columns, play_controls_ui, play_interval
 from ui.rule_choice import rule_picker_ui, save_rule_to_url
-from ui.rule_insight import RULE_VIEWS, compare_rules_ui, rule_insight_ui, shipped_rule_weights
+from ui.rule_insight import RULE_VIEWS, compare_rules_ui, rule_analyses_warm_up, rule_insight_ui, shipped_rule_weights
 from ui.scroll import SECTION_VIEW
 from ui.sections import restore_view_from_url, save_view_to_url, section_choice_ui, shown_section
 from ui.session_networks import SOURCE_SHIPPED
@@ -386,6 +386,7 @@ def rule_page_ui(rule: Rule, notices: list[str]) -> None:
         rule_verdict_ui(trace, "The RNN" if label == SOURCE_SHIPPED else label)
     replay_ui()  # a run trained here: its checkpoint slider, under the network choice and above what it changes
     probe = analysis_or_none(f"The {rule.state_called} probe", state_probe, weights, rule)  # cached per network
+    rule_analyses_warm_up()  # once per server: every rule's views worked out in the background from now on
     for notice in restore_view_from_url(RULE_SECTIONS, None):  # rule_insight_ui reads its own view= (and says)
         link_notice(notice)
     page = RuleStepPage(trace, weights, probe, shown_section(RULE_SECTIONS), play_interval("columns"))

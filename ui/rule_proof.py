@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explainer.analysis.rule_accuracy import DEEPEST_NESTING, accuracy_by_depth
+from explainer.analysis.rule_accuracy import DEEPEST_NESTING
+from explainer.analysis.rule_insight import rule_depth_accuracy
 from explainer.byte_cache import ByteCache
 from explainer.figures.rule_proof import counterexample_bits_table, depth_table
 from explainer.model.network import RNNWeights
@@ -40,10 +41,10 @@ def _shipped(rule_name: str) -> dict | None:
     return shipped_rule_verdict(rule_name)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _depths(fingerprint: str, _weights: RNNWeights):
-    """Accuracy by nesting depth, once per brackets network (``fingerprint`` is the cache key)."""
-    return accuracy_by_depth(_weights)
+def _depths(weights: RNNWeights):
+    """Accuracy by nesting depth, once per brackets network: the cache "What did it learn?" and "Compare the rules"
+    read (and the server's background work fills, :mod:`explainer.analysis.rule_warmup`)."""
+    return rule_depth_accuracy(weights)
 
 
 def _key(rule: Rule, weights: RNNWeights) -> str:
@@ -153,7 +154,7 @@ def _brackets_ui(rule: Rule, weights: RNNWeights) -> None:
         "fail once the nesting is deeper than it can count.",
         icon=":material/all_inclusive:",
     )
-    depths = _depths(weights.fingerprint, weights)
+    depths = _depths(weights)
     deepest = depths.deepest_nesting_right
     if deepest < len(depths.nested_right):
         broken = "(" * (deepest + 1) + ")" * (deepest + 1)

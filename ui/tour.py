@@ -16,7 +16,7 @@ import threading
 import streamlit as st
 
 from explainer import RNNWeights, timesteps_for
-from explainer.tour import STOPS, stop_number
+from explainer.tour import RULES_POINTER_LABEL, RULES_POINTER_LINK, STOPS, rules_pointer, stop_number
 from ui.ablation import write_ablation_link
 from ui.echo import quoted
 from ui.guards import view_or_warning
@@ -192,6 +192,14 @@ def tour_ui(weights: RNNWeights) -> None:
             with st.spinner(stop.working):  # shown only if the numbers take over half a second (the first visitor)
                 words = stop.text(weights)
             st.markdown(words)
+        if index + 1 == len(STOPS):  # the tour is addition's; the last stop says where the other rules are
+            st.markdown(rules_pointer())
+            st.link_button(
+                f"{RULES_POINTER_LABEL} ↗",
+                RULES_POINTER_LINK,
+                key="tour_rules",
+                help="Opens in a new tab; this one keeps the tour.",
+            )
         with st.container(horizontal=True):
             st.button(
                 "◀ Previous stop", key="tour_back", on_click=start_tour, args=(weights, index - 1), disabled=index == 0

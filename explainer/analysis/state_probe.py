@@ -78,19 +78,29 @@ def _rows(weights: RNNWeights, rule: Rule, inputs: np.ndarray, rng: np.random.Ge
 
 
 def _fit_softmax(features: np.ndarray, classes: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
-    """Gradient descent on the mean cross-entropy (+ L2) of a softmax read-out; ``classes`` are 0 … count − 1."""
+    """Gradient descent on the mean cross-entropy (+ L2 on the coefficients) of a softmax read-out; ``classes`` are
+    0 … count − 1. Returns (coefficients (W, K), intercepts (K,)).
+
+    Laid out class by row, (K, N), with the intercept as a last feature of ones: each step's max, exp and sum then run
+    along contiguous rows in place, 3–4× faster than the (N, K) layout it replaced (the fit was most of a rule page's
+    first view: bench/README.md), with the same iterates to rounding (~1e-16)."""
     rows, width = features.shape
-    onehot = np.eye(count)[classes]  # (N, K)
-    coefficients, intercepts = np.zeros((width, count)), np.zeros(count)
+    onehot = np.eye(count)[:, classes]  # (K, N)
+    x = np.vstack([features.T, np.ones((1, rows))])  # (W + 1, N)
+    x_rows = np.ascontiguousarray(x.T)  # (N, W + 1)
+    theta = np.zeros((count, width + 1))  # (K, W + 1): coefficients, then the intercept
+    decay = np.full((1, width + 1), L2)
+    decay[0, -1] = 0.0  # no weight decay on the intercept
+    scores = np.empty((count, rows))  # (K, N), reused by every step
     for _ in range(STEPS):
-        scores = features @ coefficients + intercepts
-        scores -= scores.max(axis=1, keepdims=True)
-        probability = np.exp(scores)
-        probability /= probability.sum(axis=1, keepdims=True)
-        error = (probability - onehot) / rows  # (N, K)
-        coefficients -= LEARNING_RATE * (features.T @ error + L2 * coefficients)
-        intercepts -= LEARNING_RATE * error.sum(axis=0)
-    return coefficients, intercepts
+        np.matmul(theta, x, out=scores)
+        scores -= scores.max(axis=0)
+        np.exp(scores, out=scores)
+        scores /= scores.sum(axis=0)  # the probabilities
+        scores -= onehot
+        scores /= rows  # the error, (K, N)
+        theta -= LEARNING_RATE * (scores @ x_rows + decay * theta)
+    return theta[:, :-1].T.copy(), theta[:, -1].copy()
 
 
 @byte_cache(2 * 2**20)

@@ -5,6 +5,11 @@
   as Streamlit Community Cloud.
 - ``ADDITION_UNFOLDED_MODEL`` (read by :func:`explainer.files.keras_file.page_model_path`): the model file the
   page shows.
+- ``ADDITION_UNFOLDED_WARM_RULES``: ``1`` works out every shipped rule network's analyses in a background thread
+  once the first rule page (or "Compare the rules") opens, so later visitors of those views rarely wait
+  (:mod:`explainer.analysis.rule_warmup`); ``0`` (the default) leaves each to the first visitor who asks. Off by
+  default because the thread shares the interpreter with every session: while it works (~45 s of a core), step
+  clicks on that server answer several times slower (``bench/README.md``).
 
 On Streamlit Community Cloud, set them as root-level secrets (``ADDITION_UNFOLDED_MAX_TRAININGS = 1``):
 ``streamlit run`` copies every root-level string or number secret into ``os.environ`` before the page runs, so
@@ -20,6 +25,9 @@ MAX_TRAININGS_VARIABLE = "ADDITION_UNFOLDED_MAX_TRAININGS"
 DEFAULT_MAX_TRAININGS = 2
 # A training child peaks near 0.9 GB; more than this many at once is a typo rather than a plan.
 MAX_TRAININGS_CEILING = 16
+
+
+WARM_RULES_VARIABLE = "ADDITION_UNFOLDED_WARM_RULES"
 
 
 class SettingsError(ValueError):
@@ -46,3 +54,17 @@ def max_trainings(environment: Mapping[str, str] | None = None) -> int:
             f"runs may go at once; default {DEFAULT_MAX_TRAININGS}); got {raw!r}."
         )
     return value
+
+
+def warm_rules(environment: Mapping[str, str] | None = None) -> bool:
+    """Whether the server works out the shipped rule networks' analyses in the background:
+    ``$ADDITION_UNFOLDED_WARM_RULES``, ``0`` (default) or ``1``. Anything else raises :class:`SettingsError`."""
+    environment = os.environ if environment is None else environment
+    raw = environment.get(WARM_RULES_VARIABLE, "")
+    text = str(raw).strip()
+    if text not in ("", "0", "1"):
+        raise SettingsError(
+            f"{WARM_RULES_VARIABLE} must be 0 (the default) or 1 (work out the rules' analyses in the background); "
+            f"got {raw!r}."
+        )
+    return text == "1"

@@ -37,11 +37,23 @@ def pair_for(session: int) -> tuple[int, int, int]:
     return session * 13 + 1, session * 29 + 200, session % 5 + 1
 
 
+def rule_query_for(rule: str, session: int) -> str:
+    """Another rule's link for a session of a rule mix: its own inputs, with at least 6 columns (room for 5 steps)."""
+    a, b = session * 29 + 200, session * 13 + 1  # a > b: subtraction's domain
+    if rule == "brackets":
+        depth = session % 4 + 3
+        return f"rule=brackets&brackets={'(' * depth + ')' * depth}"
+    numbers = {"subtraction": {"a": a, "b": b}, "three_numbers": {"a": a, "b": b, "c": session + 1}}
+    chosen = numbers.get(rule, {"a": a})  # times three, divisible by three: one number
+    return f"rule={rule}&" + "&".join(f"{name}={value}" for name, value in chosen.items())
+
+
 @dataclass
 class SessionResult:
     session: int
     pair: tuple[int, int]
     steps: int
+    rule: str = "addition"  # another rule's session opens its link (rule_query_for) instead of typing a pair
     verdicts: list[str] = field(default_factory=list)
     url: str = ""
     errors: int = 0
@@ -83,6 +95,7 @@ async def drive(
     arrivals: asyncio.Semaphore,
     active: asyncio.Semaphore,
     gathering: Gathering,
+    rule: str = "addition",
 ) -> SessionResult:
     """One visitor in its own tab of ``context``: open the page, type a and b, press "Next ▶" ``steps`` times,
     then, once every session has done so, read what is shown. Every tab is its own Streamlit session (its own
@@ -93,7 +106,7 @@ async def drive(
     at once starve a 2-core machine. A tab that has done its part stays open and connected until all have,
     so all sessions are open together at the end and each is read then."""
     a, b, steps = pair_for(session)
-    result = SessionResult(session=session, pair=(a, b), steps=steps)
+    result = SessionResult(session=session, pair=(a, b), steps=steps, rule=rule)
     gathering.started.append(result)
     page = await context.new_page()
     page.set_default_timeout(timeout_ms)
@@ -103,8 +116,12 @@ async def drive(
         try:
             async with active:
                 async with arrivals:
-                    await timed(result, "first view", _first_view(page, url))
-                await timed(result, "typing", _type_pair(page, a, b))
+                    if rule == "addition":
+                        await timed(result, "first view", _first_view(page, url))
+                    else:
+                        await timed(result, "first view", _first_rule_view(page, url, rule_query_for(rule, session)))
+                if rule == "addition":
+                    await timed(result, "typing", _type_pair(page, a, b))
                 for step in range(1, steps + 1):
                     await timed(result, "step", _next_step(page, step))
                 # The address bar is updated by a separate message from the server: wait for it (bounded).
@@ -143,6 +160,12 @@ async def _first_view(page, url: str) -> None:
     await page.get_by_text("The RNN says 50 + 18 = 68").wait_for()
 
 
+async def _first_rule_view(page, url: str, query: str) -> None:
+    await page.goto(f"{url}/?{query}", wait_until="commit")  # then wait for the verdict and the drawing
+    await page.get_by_text("The RNN says ").first.wait_for()
+    await page.locator(".st-key-unfolded_chart g.chosen-column").first.wait_for()
+
+
 async def _type_pair(page, a: int, b: int) -> None:
     for label, value in (("a", a), ("b", b)):
         box = page.get_by_label(label, exact=True)
@@ -165,11 +188,13 @@ async def run_sessions(
     loading_at_once: int = 8,
     browsers: int = 8,
     active_at_once: int | None = None,
+    rules: tuple[str, ...] = ("addition",),
 ) -> tuple[list[SessionResult], float]:
     """``sessions`` visitors in ``browsers`` Chromium processes, starting ``stagger_seconds`` apart, at most
     ``loading_at_once`` loading the page at the same moment and at most ``active_at_once`` (default: all) loading,
     typing or stepping at once; every one stays open until all are done. Returns their results and the
-    wall-clock seconds from the first start to the last finish.
+    wall-clock seconds from the first start to the last finish. Session ``i`` visits ``rules[i % len(rules)]``:
+    addition's sessions type their pair, another rule's open its link with their own inputs (:func:`rule_query_for`).
 
     The visitors are tabs of ``browsers`` separate Chromium processes (a few "laptops"): each downloads the front
     end (~3.5 MB of JavaScript for this page's first view) once and caches it, and each has its own GPU/compositor
@@ -196,7 +221,14 @@ async def run_sessions(
             async def staggered(session: int) -> SessionResult:
                 await asyncio.sleep(session * stagger_seconds)  # people arrive one after another, not in the same ms
                 return await drive(
-                    contexts[session % len(contexts)], url, session, timeout_ms, arrivals, active, gathering
+                    contexts[session % len(contexts)],
+                    url,
+                    session,
+                    timeout_ms,
+                    arrivals,
+                    active,
+                    gathering,
+                    rules[session % len(rules)],
                 )
 
             started = time.perf_counter()
