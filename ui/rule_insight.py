@@ -24,7 +24,8 @@ import numpy as np
 import streamlit as st
 
 from explainer import RNNWeights
-from explainer.analysis.rule_accuracy import BRACKET_CHECK_COLUMNS, check_columns
+from explainer.analysis.rule_accuracy import BRACKET_CHECK_COLUMNS
+from explainer.analysis.rule_comparison import comparison_record, read_comparison
 from explainer.analysis.rule_insight import (
     LENGTH_SAMPLES,
     READOUT_UNITS,
@@ -573,40 +574,14 @@ def shipped_verdict_text(name: str) -> str:
 
 def compare_rows(
     proved: Callable[[str], str] = shipped_verdict_text, progress: Callable[[int, str], None] | None = None
-) -> list[dict]:
-    """One row per rule of the comparison table (each rule's shipped network; everything cached per network).
-    ``progress(done, label)`` is told before each rule is worked out."""
-    rows = []
-    for done, (name, rule) in enumerate(RULES.items()):
-        if progress is not None:
-            progress(done, rule.label)
-        weights = shipped_rule_weights(name)
-        readout = state_readout(weights, name)
-        transplant = rule_transplant(weights, name)
-        units_name = next(key for key in transplant.follows if key != "whole state")
-        if rule.machine is None:
-            depth = rule_depth_accuracy(weights)
-            needed, found = "no finite number", "—"
-            exact = f"right to nesting {depth.deepest_nesting_right} (of {len(depth.nested_right)})"
-        else:
-            comparison = rule_machine_comparison(weights, name)
-            needed = str(minimal_machine(name).state_count)
-            found = f"{comparison.minimal.state_count}" + (" (same machine)" if comparison.isomorphic else "")
-            exact = f"{rule_correctness(weights, name).exact:.2%} up to {check_columns(rule)} bits"
-        rows.append(
-            {
-                "rule": rule.label,
-                "what it keeps": rule.state_called,
-                "states the rule needs": needed,
-                "states in the network's machine": found,
-                "readout names the state": f"{readout.accuracy:.1%}",
-                "transplant: whole state": f"{transplant.follows_where_it_changes['whole state']:.1%}",
-                f"transplant: {READOUT_UNITS} units": f"{transplant.follows_where_it_changes[units_name]:.1%}",
-                "exact on every short input": exact,
-                "proved": proved(name),
-            }
-        )
-    return rows
+) -> tuple[list[dict], dict]:
+    """The comparison table's rows (one per rule's shipped network, with ``proved(name)``) and the record they came
+    from: the shipped one when it is about these networks (:mod:`explainer.analysis.rule_comparison`), else worked
+    out here (``progress(done, label)`` is told before each rule)."""
+    fingerprints = {name: shipped_rule_weights(name).fingerprint for name in RULES}
+    record = read_comparison(fingerprints) or comparison_record(shipped_rule_weights, progress)
+    rows = [{**row, "proved": proved(name)} for name, row in zip(RULES, record["rows"], strict=True)]
+    return rows, record
 
 
 def compare_rules_ui(proved: Callable[[str], str] = shipped_verdict_text) -> None:
@@ -620,25 +595,26 @@ def compare_rules_ui(proved: Callable[[str], str] = shipped_verdict_text) -> Non
         bar.progress(done / len(RULES), text=f"Working out each rule's network once (the first time is slow): {label}")
 
     with st.spinner("Working out every rule's network once…"):
-        rows = compare_rows(proved, progress)
+        rows, record = compare_rows(proved, progress)
         bar.empty()
-        finite = [name for name, rule in RULES.items() if rule.machine is not None]
-        needed = [minimal_machine(name).state_count for name in finite]
-        found = [rule_machine_comparison(shipped_rule_weights(name), name).minimal.state_count for name in finite]
-        unbounded = next(name for name, rule in RULES.items() if rule.machine is None)
-        depth = rule_depth_accuracy(shipped_rule_weights(unbounded))
+    finite = [name for name, rule in RULES.items() if rule.machine is not None]
+    needed = [record["needed"][name] for name in finite]
+    found = [record["found"][name] for name in finite]
+    unbounded = next(name for name, rule in RULES.items() if rule.machine is None)
+    nested_right = tuple(record["nested_right"])
+    deepest_right = record["deepest_nesting_right"]
     look_for(
         "the two bars of each finite rule: as many states in the machine read off the network as the rule needs. "
         "The brackets rule needs a depth with no upper bound; its network, with finitely many states it can tell "
-        f"apart, answers “(” × d then “)” × d right up to d = {depth.deepest_nesting_right}; "
-        f"{_nesting_sentence(depth.nested_right)}"
+        f"apart, answers “(” × d then “)” × d right up to d = {deepest_right}; "
+        f"{_nesting_sentence(nested_right)}"
     )
     show_chart(
         compare_rules_figure(
             [RULES[name].label.split(",")[0] for name in finite],
             needed,
             found,
-            depth.nested_right,
+            nested_right,
             RULES[unbounded].label,
         ),
         key="compare_rules_chart",
