@@ -88,6 +88,24 @@ def carries(input_bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return carry_in, carry_out
 
 
+def network_run(weights: RNNWeights, input_bits: np.ndarray, target_bits: np.ndarray, ablation=None) -> dict:
+    """What a trace holds of the network's run on one input ``(T, W)`` against the bits it should write ``(T,)``:
+    the hidden states, both parts of each pre-activation, the output's logit, probability and bit, and which bits
+    are right (every array read-only)."""
+    result = forward(weights, input_bits[None], ablation)
+    probability = result.output_probability[0]
+    predicted_bits = (probability >= 0.5).astype(np.int8)
+    return {
+        "hidden": read_only(result.hidden[0]),
+        "input_part": read_only(result.input_part[0]),
+        "recurrent_part": read_only(result.recurrent_part[0]),
+        "output_logit": read_only(result.output_logit[0]),
+        "output_probability": read_only(probability),
+        "predicted_bits": read_only(predicted_bits),
+        "correct": read_only(predicted_bits == target_bits),
+    }
+
+
 def trace_addition(
     model: object,
     a: int,
@@ -108,9 +126,7 @@ def trace_addition(
     if timesteps is None:
         timesteps = timesteps_for(a, b)
     input_bits, sum_bits = encode_pair(a, b, timesteps)
-    result = forward(weights, input_bits[None], ablation)
-    probability = result.output_probability[0]
-    predicted_bits = (probability >= 0.5).astype(np.int8)
+    run = network_run(weights, input_bits, sum_bits, ablation)
     carry_in, carry_out = carries(input_bits)
     return AdditionTrace(
         a=a,
@@ -119,14 +135,8 @@ def trace_addition(
         carry_in=read_only(carry_in),
         carry_out=read_only(carry_out),
         sum_bits=read_only(sum_bits),
-        hidden=read_only(result.hidden[0]),
-        input_part=read_only(result.input_part[0]),
-        recurrent_part=read_only(result.recurrent_part[0]),
-        output_logit=read_only(result.output_logit[0]),
-        output_probability=read_only(probability),
-        predicted_bits=read_only(predicted_bits),
-        correct=read_only(predicted_bits == sum_bits),
-        predicted_sum=bits_to_int(predicted_bits),
+        **run,
+        predicted_sum=bits_to_int(run["predicted_bits"]),
         ablation=ablation,
     )
 
@@ -241,9 +251,6 @@ def trace_rule(model: object, rule: Rule, inputs, timesteps: int | None = None) 
     if not isinstance(inputs, str):
         inputs = tuple(inputs)
     input_bits, target_bits = rule.encode(inputs, timesteps)  # (T, W), (T,)
-    result = forward(weights, input_bits[None])
-    probability = result.output_probability[0]
-    predicted_bits = (probability >= 0.5).astype(np.int8)
     state_out = rule_states(rule, input_bits[None])[0]
     state_in = np.concatenate([[start_value(rule)], state_out[:-1]])
     return RuleTrace(
@@ -253,11 +260,5 @@ def trace_rule(model: object, rule: Rule, inputs, timesteps: int | None = None) 
         target_bits=read_only(target_bits),
         state_in=read_only(state_in),
         state_out=read_only(state_out),
-        hidden=read_only(result.hidden[0]),
-        input_part=read_only(result.input_part[0]),
-        recurrent_part=read_only(result.recurrent_part[0]),
-        output_logit=read_only(result.output_logit[0]),
-        output_probability=read_only(probability),
-        predicted_bits=read_only(predicted_bits),
-        correct=read_only(predicted_bits == target_bits),
+        **network_run(weights, input_bits, target_bits),
     )
