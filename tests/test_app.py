@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from explainer import MAX_OPERAND
 from explainer.paths import PROJECT_ROOT
 from tests.support.training import train_and_wait
+from tests.support.widgets import source_radio
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 TIMEOUT = 60  # importing the stack (Streamlit, Plotly, pandas) takes seconds on this machine
@@ -196,7 +197,7 @@ def test_the_where_it_breaks_preset_is_the_verifiers_counterexample_shown_honest
 
 def test_on_the_long_sums_network_the_preset_says_it_gets_that_sum_right():
     app = start()  # its own page: the shared one stays on the shipped network
-    app.radio(key="model_source").set_value("Shipped long-sums model").run()
+    source_radio(app).set_value("Shipped long-sums model").run()
     button = app.button(key="preset_Where it breaks")
     assert button.label != "Where it breaks" and "gets it right" in button.help
     button.click().run()
@@ -238,14 +239,14 @@ def test_training_in_the_page_switches_every_view_to_the_new_network():
     app.number_input(key="train_max_steps").set_value(64).run()
     train_and_wait(app, timeout=180)
     no_exception(app)
-    assert app.radio(key="model_source").value == "Trained in this session"
+    assert source_radio(app).value == "Trained in this session"
     line = verdict(app)
     assert line.startswith("## Your network (step 64) says 99 + 37 = ")  # 64 steps of fast: not solved yet
     # The shipped network is one click away, and the comparison is offered while another network is shown.
     assert "Side by side" in app.segmented_control(key="section").options
     app.segmented_control(key="section").set_value("Side by side").run()
     no_exception(app)
-    app.radio(key="model_source").set_value("Shipped model").run()
+    source_radio(app).set_value("Shipped model").run()
     no_exception(app)
     assert verdict(app) == "## The RNN says 99 + 37 = 136 ✓"
     assert app.segmented_control(key="section").value == "Inside one step"
@@ -293,7 +294,7 @@ def test_an_uploaded_small_network_drives_every_view(hidden_units):
     app.segmented_control(key="section").set_value("Train it yourself").run()
     app.file_uploader(key="weights_upload").upload("small.npz", weights_to_npz_bytes(weights)).run()
     no_exception(app)
-    assert app.radio(key="model_source").value == "Uploaded weights"
+    assert source_radio(app).value == "Uploaded weights"
     assert verdict(app).startswith("## Your upload (small.npz) says 99 + 37 = ")
     for section in ("Inside one step", "The weights", "Side by side"):
         app.segmented_control(key="section").set_value(section).run()
@@ -344,7 +345,7 @@ def test_an_uploaded_network_whose_probe_reads_no_carry_gets_no_carry_units():
     app.segmented_control(key="section").set_value("Train it yourself").run()
     app.file_uploader(key="weights_upload").upload("one.npz", weights_to_npz_bytes(random_weights(1, seed=0))).run()
     no_exception(app)
-    assert app.radio(key="model_source").value == "Uploaded weights"
+    assert source_radio(app).value == "Uploaded weights"
     assert not [button for button in app.button if button.key == "ablate_carry_units"]
     assert any("No carry units are named" in caption.value for caption in app.caption)
 

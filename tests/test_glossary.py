@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from explainer.glossary import GLOSSARY, explain, words_caption
 from explainer.paths import PROJECT_ROOT
+from tests.support.widgets import source_radio
 
 APP = str(PROJECT_ROOT / "streamlit_app.py")
 # A word as it may appear on the page → its glossary term.
@@ -80,7 +81,7 @@ def test_every_entry_is_one_plain_sentence_and_unknown_terms_are_refused():
 def test_a_research_word_on_a_view_is_explained_there(source, view):
     app = AppTest.from_file(APP, default_timeout=60)
     app.run()
-    app.radio(key="model_source").set_value(source).run()
+    source_radio(app).set_value(source).run()
     app.segmented_control(key="section").set_value("What did it learn?").run()
     app.segmented_control(key="insight_view").set_value(view).run()
     assert not app.exception
@@ -96,6 +97,6 @@ def test_a_research_word_on_a_view_is_explained_there(source, view):
 def test_the_network_choice_names_the_long_sums_file_only_in_a_tooltip():
     app = AppTest.from_file(APP, default_timeout=60)
     app.run()
-    app.radio(key="model_source").set_value("Shipped long-sums model").run()
+    source_radio(app).set_value("Shipped long-sums model").run()
     captions = [caption for caption in app.caption if "fine-tuned on long sums" in caption.value]
     assert captions and "assets/" not in captions[0].value and "assets/model-long.keras" in captions[0].proto.help

@@ -154,3 +154,36 @@ def test_a_tour_stop_or_a_shared_view_opens_with_its_subject_in_sight(server_url
     assert found[place]["top"] < DESKTOP["height"] / 3, found  # at the top of the window, not its foot
     subject_box = page.locator(subject).first.bounding_box()
     assert subject_box["y"] < DESKTOP["height"], (subject_box, found)
+
+
+def test_the_network_popover_shows_the_network_the_page_switched_to_itself(server_url, context_at):
+    """A closed popover's radio is not mounted: when the page itself switched networks (here an upload; a run
+    ending does the same), the radio missed it, showed the old choice when opened and sent it back on the next
+    run, putting the page back on the shipped network (ui.model_source._choice_key)."""
+    from explainer.files.npz_file import weights_to_npz_bytes
+    from tests.support.browser import set_operand
+    from tests.support.networks import random_weights
+
+    page = context_at(DESKTOP)
+    page.goto(f"{server_url}/?a=50&b=18")
+    settle(page, ".st-key-step_chart svg.step-drawing")
+    popover = page.locator(".st-key-network_popover button").first
+    popover.click()
+    page.get_by_text("Network shown on this page").wait_for()  # the radio is mounted, on the shipped model
+    page.keyboard.press("Escape")
+    page.get_by_text("Train it yourself", exact=True).first.click()
+    page.get_by_text("Upload weights", exact=True).click()
+    upload = weights_to_npz_bytes(random_weights(3, 4))
+    page.locator("input[type=file]").set_input_files(
+        {"name": "mine.npz", "mimeType": "application/octet-stream", "buffer": upload}
+    )
+    page.get_by_text("Loaded mine.npz: H = 3.").wait_for(timeout=60_000)
+    page.get_by_text("Your upload (").first.wait_for(timeout=60_000)
+    set_operand(page, "a", "51")  # a whole run: the browser sends every widget's value
+    page.get_by_text("+ 18 =").first.wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+    assert "Uploaded weights" in popover.inner_text()
+    assert page.get_by_text("Your upload (").count() > 0
+    popover.click()
+    checked = page.locator("label:has(input[type=radio]:checked)").all_inner_texts()
+    assert checked == ["Uploaded weights"], checked

@@ -32,6 +32,7 @@ from explainer.verify.verdict import (
     verdict_in_child,
 )
 from tests.support.networks import random_weights
+from tests.support.widgets import source_radio
 from tests.test_verify import carry_machine_weights
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
@@ -113,7 +114,7 @@ def test_the_bounded_proof_is_stated_honestly():
 
 def test_the_long_network_is_proved_with_its_abstract_states_and_transitions():
     app = start()
-    app.radio(key="model_source").set_value("Shipped long-sums model").run()
+    source_radio(app).set_value("Shipped long-sums model").run()
     open_view(app)
     assert [success.value for success in app.success] == ["**Proved for every length**"]
     certificate = json.loads(LONG_MODEL_PATH.with_suffix(".certificate.json").read_text())
@@ -148,7 +149,7 @@ def test_the_long_network_is_proved_with_its_abstract_states_and_transitions():
 @pytest.mark.parametrize("view", ["Any length", "Extracted machine"])
 def test_other_views_name_the_verdict(source, expected, view):
     app = start()
-    app.radio(key="model_source").set_value(source).run()
+    source_radio(app).set_value(source).run()
     open_view(app, view)
     assert expected.format(**SHIPPED_COUNTEREXAMPLE) in texts(app)
 
@@ -156,7 +157,7 @@ def test_other_views_name_the_verdict(source, expected, view):
 @pytest.mark.parametrize("source", ["Shipped model", "Shipped long-sums model"])
 def test_any_length_marks_the_proved_failure_only_where_there_is_one(source):
     app = start()
-    app.radio(key="model_source").set_value(source).run()
+    source_radio(app).set_value(source).run()
     open_view(app, "Any length")
     chart = app.get("plotly_chart")[0].proto.spec
     failing = source == "Shipped model"
@@ -173,7 +174,7 @@ def test_any_length_marks_the_proved_failure_only_where_there_is_one(source):
 def test_every_view_follows_the_network_picker():
     app = start({"a": "0", "b": str(2**22 - 1)})  # a sum the shipped network gets wrong
     assert page_verdict(app).endswith("✗")
-    app.radio(key="model_source").set_value("Shipped long-sums model").run()
+    source_radio(app).set_value("Shipped long-sums model").run()
     no_exception(app)
     assert page_verdict(app) == f"## Shipped long-sums model says 0 + {2**22 - 1} = {2**22 - 1} ✓"
 

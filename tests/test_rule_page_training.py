@@ -13,10 +13,11 @@ from explainer.model.trace import trace_rule
 from explainer.rules import RULES
 from explainer.sections import TRAINING_SECTION
 from tests.support.training import train_and_wait
+from tests.support.widgets import source_radio
 from ui import rule_page
 from ui.rule_page import drawing_key, verdict_line
 from ui.session_networks import SOURCE_SHIPPED, SOURCE_TRAINED
-from ui.state import MODEL_SOURCE, REPLAY_CHECKPOINT, RULE, RUNS, SECTION
+from ui.state import REPLAY_CHECKPOINT, RULE, RUNS, SECTION
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 SUBTRACTION = RULES["subtraction"]
@@ -43,7 +44,7 @@ def test_training_on_the_subtraction_page_gives_the_page_its_network():
     app.query_params.update({"rule": "subtraction", "a": "50", "b": "18"})
     app.run()
     no_exception(app)
-    assert app.radio(key=MODEL_SOURCE).options == [SOURCE_SHIPPED]
+    assert source_radio(app).options == [SOURCE_SHIPPED]
     assert TRAINING_SECTION in app.segmented_control(key=SECTION).options
     app.segmented_control(key=SECTION).set_value(TRAINING_SECTION).run()
     no_exception(app)
@@ -60,8 +61,8 @@ def test_training_on_the_subtraction_page_gives_the_page_its_network():
     assert run.settings.rule == "subtraction" and run.status == "finished"
     last = run.checkpoints[-1]
     # The run is the page's network, at its last checkpoint: the verdict names it and the written form is its.
-    assert app.radio(key=MODEL_SOURCE).value == SOURCE_TRAINED
-    assert app.radio(key=MODEL_SOURCE).options == [SOURCE_SHIPPED, SOURCE_TRAINED]
+    assert source_radio(app).value == SOURCE_TRAINED
+    assert source_radio(app).options == [SOURCE_SHIPPED, SOURCE_TRAINED]
     label = f"Your network (step {last.step:,})"
     assert verdict(app) == verdict_line(trace_rule(last.weights, SUBTRACTION, (50, 18)), label)
     assert drawn_for(last.weights)
@@ -76,12 +77,12 @@ def test_training_on_the_subtraction_page_gives_the_page_its_network():
     # Addition's page keeps the run (it is subtraction's) but does not offer it; back on subtraction it is offered.
     app.selectbox(key=RULE).set_value("addition").run()
     no_exception(app)
-    assert app.radio(key=MODEL_SOURCE).options[-1] != SOURCE_TRAINED
-    assert SOURCE_TRAINED not in app.radio(key=MODEL_SOURCE).options
+    assert source_radio(app).options[-1] != SOURCE_TRAINED
+    assert SOURCE_TRAINED not in source_radio(app).options
     assert app.session_state[RUNS] == [run]
     app.selectbox(key=RULE).set_value("subtraction").run()
     no_exception(app)
-    assert app.radio(key=MODEL_SOURCE).options == [SOURCE_SHIPPED, SOURCE_TRAINED]
-    app.radio(key=MODEL_SOURCE).set_value(SOURCE_TRAINED).run()
+    assert source_radio(app).options == [SOURCE_SHIPPED, SOURCE_TRAINED]
+    source_radio(app).set_value(SOURCE_TRAINED).run()
     no_exception(app)
     assert verdict(app).startswith("Your network (step ")

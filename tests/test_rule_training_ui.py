@@ -6,6 +6,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from tests.support.training import train_and_wait
+from tests.support.widgets import source_radio
 from ui.state import RULE
 
 
@@ -28,12 +29,12 @@ def test_train_trains_the_pages_rule_and_its_run_stays_with_that_rule():
     assert run.checkpoints[-1].exact_accuracy == 1.0 and run.checkpoints[-1].weights.input_width == 2
     assert "every input of its check set (all 32,896 pairs)" in run.outcome
     assert offered(app) == "subtraction"
-    assert app.radio(key="model_source").value == "Trained in this session"
+    assert source_radio(app).value == "Trained in this session"
     # The same session back on addition: the subtraction run is kept but not offered as an adder.
     app.session_state[RULE] = "addition"
     app.run()
     assert not app.exception
-    assert offered(app) == "none" and app.radio(key="model_source").options == ["Shipped model"]
+    assert offered(app) == "none" and source_radio(app).options == ["Shipped model"]
     assert len(app.session_state["training_runs"]) == 1
     app.session_state[RULE] = "subtraction"
     app.run()

@@ -24,6 +24,7 @@ from explainer.serving.training_runs import TrainingRun
 from explainer.training.recipes import RECIPE_CHECK_EVERY, RECIPE_LEARNING_RATES, Checkpoint, TrainingSettings
 from explainer.training.worker import checkpoint_from_record
 from tests.support.training import train_and_wait
+from tests.support.widgets import source_radio
 from ui.charts import unpack
 
 APP = "apps/training_app.py"
@@ -59,7 +60,7 @@ def test_nothing_trains_until_train_is_pressed():  # Keras stays out: test_the_p
     app = fresh_app()
     assert shown(app)["source"] == "Shipped model"
     assert "training_runs" not in app.session_state
-    assert app.radio(key="model_source").options == ["Shipped model"]
+    assert source_radio(app).options == ["Shipped model"]
     # Changing settings reruns the page but trains nothing.
     app.selectbox(key="train_recipe").set_value("fast").run()
     app.number_input(key="train_seed").set_value(3).run()
@@ -89,7 +90,7 @@ def test_pressing_train_makes_a_session_model_and_the_views_follow_it(trained_ap
     last = run.checkpoints[-1]
     assert last.exact_accuracy == 1.0  # the fast recipe finds the carry from seed 0 within the limit
     # The whole page switched to the new network, at its last checkpoint.
-    assert trained_app.radio(key="model_source").value == "Trained in this session"
+    assert source_radio(trained_app).value == "Trained in this session"
     values = shown(trained_app)
     assert values["source"] == f"Your network (step {last.step:,})"
     assert values["fingerprint"] == last.weights.fingerprint != shipped_weights.fingerprint
@@ -163,7 +164,7 @@ def test_downloaded_weights_upload_back_to_an_identical_trace(trained_app):
     other = fresh_app()
     other.file_uploader(key="weights_upload").upload("mine.npz", downloaded).run()
     assert not other.exception
-    assert other.radio(key="model_source").value == "Uploaded weights"
+    assert source_radio(other).value == "Uploaded weights"
     values = shown(other)
     assert values["source"] == "Your upload (mine.npz)"
     assert values["fingerprint"] == trained.fingerprint
@@ -201,7 +202,7 @@ def test_a_bad_upload_shows_a_message_and_keeps_the_page_working(case):
     errors = [error.value for error in app.error]
     assert any(expected in error for error in errors), errors
     assert shown(app)["source"] == "Shipped model"
-    assert app.radio(key="model_source").options == ["Shipped model"]
+    assert source_radio(app).options == ["Shipped model"]
     assert "uploaded_weights" not in app.session_state
 
 

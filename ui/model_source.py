@@ -36,7 +36,7 @@ from ui.session_networks import (
     selected_checkpoint,
     selected_run,
 )
-from ui.state import MODEL_SOURCE
+from ui.state import MODEL_SOURCE, MODEL_SOURCE_CHOICE, MODEL_SOURCE_CHOICE_NOW, MODEL_SOURCE_GENERATION
 
 REPLAY_SLIDER_WIDTH = 420  # px: room for ~20 checkpoints' ticks beside the ▶ Play toggle
 
@@ -50,6 +50,25 @@ def _exact_accuracy(fingerprint: str, _weights: RNNWeights) -> float:
 def accuracy_over_all_pairs(weights: RNNWeights) -> float:
     """Fraction of the 16,384 training pairs (a, b < 128) that ``weights`` adds exactly; cached per network."""
     return _exact_accuracy(weights.fingerprint, weights)
+
+
+def _choice_key() -> str:
+    """The radio's key: a new one each time the page itself changed the network shown (a run ended, a run or an
+    upload went away). The radio sits in a popover, and a closed popover's radio is not mounted in the browser: it
+    misses the new value, then shows the old one when opened and sends it back on the next run, which put the page
+    back on the shipped network after a run ended. A new key is a new widget, drawn from ``index`` when opened."""
+    generation = st.session_state.get(MODEL_SOURCE_GENERATION, 0)
+    key = f"{MODEL_SOURCE_CHOICE}{generation}"
+    if key in st.session_state and st.session_state[key] != st.session_state[MODEL_SOURCE]:
+        st.session_state[MODEL_SOURCE_GENERATION] = generation + 1
+        key = f"{MODEL_SOURCE_CHOICE}{generation + 1}"
+    st.session_state[MODEL_SOURCE_CHOICE_NOW] = key
+    return key
+
+
+def _chosen() -> None:
+    """The visitor picked a network: it becomes the page's."""
+    st.session_state[MODEL_SOURCE] = st.session_state[st.session_state[MODEL_SOURCE_CHOICE_NOW]]
 
 
 def model_source_ui(shipped_weights: RNNWeights, long_weights: RNNWeights | None = None) -> tuple[str, RNNWeights]:
@@ -88,7 +107,9 @@ def model_source_ui(shipped_weights: RNNWeights, long_weights: RNNWeights | None
     source = st.radio(
         "Network shown on this page",
         options,
-        key=MODEL_SOURCE,
+        index=options.index(st.session_state[MODEL_SOURCE]),
+        key=_choice_key(),
+        on_change=_chosen,
         help="The shipped model learned from 8-column sums; the long-sums one was fine-tuned on sums of 8–48 "
         "columns until the verifier could prove it. Train a network or upload weights (in “Train it yourself”) "
         "and they appear here too."

@@ -71,6 +71,9 @@ PLAY_PREFIX = "play_"  # + "columns" or "replay": the ▶ toggle; + "_speed": it
 PLAY_COLUMNS_SPEED = "play_columns_speed"
 PLAY_REPLAY_SPEED = "play_replay_speed"
 MODEL_SOURCE = "model_source"
+MODEL_SOURCE_CHOICE = "model_source_choice_"  # + a generation number: the radio (ui.model_source._choice_key)
+MODEL_SOURCE_GENERATION = "model_source_generation"
+MODEL_SOURCE_CHOICE_NOW = "model_source_choice_now"
 RUNS = "training_runs"
 SELECTED_RUN = "selected_run"
 REPLAY_CHECKPOINT = "replay_checkpoint"
@@ -140,6 +143,10 @@ TABLE: tuple[Entry, ...] = (
     Entry(PLAY_COLUMNS_SPEED, "str", "medium", None, "a key of ui.playback.SPEEDS"),
     Entry(PLAY_REPLAY_SPEED, "str", "medium", None, "a key of ui.playback.SPEEDS"),
     Entry(MODEL_SOURCE, "str", "Shipped model", None, "one of the sources this session has"),
+    # The radio that sets MODEL_SOURCE: a new key (widget) each time the page changes the source itself.
+    Entry(MODEL_SOURCE_CHOICE + "<n>", "str", "MODEL_SOURCE", None, "one of the options drawn"),
+    Entry(MODEL_SOURCE_GENERATION, "int", 0),
+    Entry(MODEL_SOURCE_CHOICE_NOW, "str", None, None, "the radio's key in this run"),
     Entry(RUNS, "list[TrainingRun]", [], None, "newest last, at most MAX_KEPT_RUNS"),
     Entry(SELECTED_RUN, "int", "the newest", None, "an index into the runs with checkpoints"),
     Entry(REPLAY_CHECKPOINT, "int", "the newest", None, "a step of the selected run"),
