@@ -47,7 +47,7 @@ def test_three_numbers_step_with_next_and_column_1_appears(server_url, browser):
         problems = blocking_violations(page, "three numbers") + small_text(page, "three numbers")
         for section, marker in (
             ("Compare the rules", "[data-testid='stDataFrame']"),
-            ("What did it learn?", "text=Exact on"),
+            ("What did it learn?", ".st-key-rule_state_space .js-plotly-plot"),
         ):
             choose(page, "section", section)
             settle(page, marker)
