@@ -29,8 +29,9 @@ def rule_page_url():
 
 
 def _settled(page) -> None:
-    """Wait until the run is over: no spinner, at least one chart drawn."""
-    page.locator(".js-plotly-plot").first.wait_for()
+    """Wait until the run is over: no spinner, at least one chart or table drawn (the proof view draws tables)."""
+    drawn = ".js-plotly-plot, [data-testid='stTable'], [data-testid='stDataFrame'], [data-testid='stAlert']"
+    page.locator(drawn).first.wait_for()
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stSpinner\"]')")
     page.wait_for_timeout(500)
 
