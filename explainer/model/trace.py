@@ -15,8 +15,41 @@ if TYPE_CHECKING:
     from explainer.rules import Rule
 
 
+class NetworkRunTrace:
+    """What both traces work out of the network's run (:func:`network_run` fills in the fields): the pre-activation,
+    the held units and the run's size. The annotations name the fields it reads; it declares none (it is not a
+    dataclass), so each trace lists its own fields in its own order."""
+
+    input_bits: np.ndarray  # (T, W) int8
+    hidden: np.ndarray  # (T, H) float: h_t
+    input_part: np.ndarray  # (T, H) float: x_t · W_x
+    recurrent_part: np.ndarray  # (T, H) float: h_{t-1} · W_h
+    ablation: Ablation | None
+
+    @property
+    def pre_activation(self) -> np.ndarray:
+        """(T, H) float: ``x_t · W_x + h_{t-1} · W_h``, the sum a computed unit passes through σ to give h_t."""
+        return self.input_part + self.recurrent_part
+
+    @property
+    def held_units(self) -> np.ndarray:
+        """(H,) bool: the units this run's ablation held at a value instead of computing σ(pre-activation)."""
+        if self.ablation is None:
+            return np.zeros(self.hidden_units, dtype=bool)
+        mask, _ = self.ablation.mask_and_values()
+        return mask
+
+    @property
+    def timesteps(self) -> int:
+        return int(self.input_bits.shape[0])
+
+    @property
+    def hidden_units(self) -> int:
+        return int(self.hidden.shape[1])
+
+
 @dataclass(frozen=True)
-class AdditionTrace:
+class AdditionTrace(NetworkRunTrace):
     """The network adding ``a + b``. T timesteps (least significant bit first), H hidden units.
 
     Every array is read-only, so one trace can be shared between threads and cached safely.
@@ -39,29 +72,8 @@ class AdditionTrace:
     ablation: Ablation | None = None  # units held at a value (set, not computed) in this run
 
     @property
-    def pre_activation(self) -> np.ndarray:
-        """(T, H) float: ``x_t · W_x + h_{t-1} · W_h``, the sum a computed unit passes through σ to give h_t."""
-        return self.input_part + self.recurrent_part
-
-    @property
-    def held_units(self) -> np.ndarray:
-        """(H,) bool: the units this run's ablation held at a value instead of computing σ(pre-activation)."""
-        if self.ablation is None:
-            return np.zeros(self.hidden_units, dtype=bool)
-        mask, _ = self.ablation.mask_and_values()
-        return mask
-
-    @property
     def true_sum(self) -> int:
         return self.a + self.b
-
-    @property
-    def timesteps(self) -> int:
-        return int(self.input_bits.shape[0])
-
-    @property
-    def hidden_units(self) -> int:
-        return int(self.hidden.shape[1])
 
     @property
     def is_correct(self) -> bool:
@@ -142,7 +154,7 @@ def trace_addition(
 
 
 @dataclass(frozen=True)
-class RuleTrace:
+class RuleTrace(NetworkRunTrace):
     """The network computing one input of a rule (:mod:`explainer.rules`), column by column. T timesteps
     (least significant bit first), W bits per column, H hidden units.
 
@@ -165,22 +177,6 @@ class RuleTrace:
     predicted_bits: np.ndarray  # (T,) int8
     correct: np.ndarray  # (T,) bool: predicted bit == the rule's bit
     ablation: None = None  # rules run unablated (the ablation popover is addition's)
-
-    @property
-    def pre_activation(self) -> np.ndarray:
-        return self.input_part + self.recurrent_part
-
-    @property
-    def held_units(self) -> np.ndarray:
-        return np.zeros(self.hidden_units, dtype=bool)
-
-    @property
-    def timesteps(self) -> int:
-        return int(self.input_bits.shape[0])
-
-    @property
-    def hidden_units(self) -> int:
-        return int(self.hidden.shape[1])
 
     @property
     def predicted(self) -> object:
