@@ -12,8 +12,9 @@ from explainer.rules import DEFAULT_RULE, FINITE_RULES, RULES, rule_named
 from explainer.rules.brackets import BRACKETS, balanced_so_far
 from explainer.rules.rule import columns_to_symbols, every_sequence
 
-# Every input of up to 10 columns, except three numbers: 8^10 = 1.07 billion inputs would take an hour here, and
-# 8^8 a minute, so up to 7 columns (8^7 = 2.1 million inputs, 21 bits).
+# Every input of up to 10 columns, except three numbers: 8^10 = 1.07 billion inputs run one by one would take an
+# hour here, so up to 7 columns (8^7 = 2.1 million inputs); tests/test_rules_three_numbers.py checks all 8^10 of
+# them by splitting each input into a low and a high part.
 MAX_COLUMNS = {"three_numbers": 7}
 EXPECTED_MINIMAL = {"addition": 2, "subtraction": 2, "three_numbers": 3, "times_three": 3, "divisible_by_three": 3}
 
