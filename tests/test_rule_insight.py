@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from explainer.analysis import DEFAULT_LENGTHS, accuracy_by_length
 from explainer.analysis.mealy import CARRY_MACHINE
 from explainer.analysis.rule_insight import (
     class_names,
@@ -26,7 +27,13 @@ from explainer.analysis.rule_insight import (
     state_classes,
 )
 from explainer.figures.machine import machine_diagram_figure
-from explainer.figures.rule_insight import compare_rules_figure, rule_state_space_figure
+from explainer.figures.output import length_accuracy_figure
+from explainer.figures.rule_insight import (
+    RULE_LENGTH_WORDS,
+    compare_rules_figure,
+    rule_length_figure,
+    rule_state_space_figure,
+)
 from explainer.figures.style import CARRY_COLOURS, STATE_COLOURS, state_colour
 from explainer.model.network import RNNWeights
 from explainer.paths import PROJECT_ROOT
@@ -71,6 +78,39 @@ def test_additions_machine_drawing_is_byte_for_byte_what_it_was():
         ),
     )
     assert tuple(hashlib.sha256(figure.to_json().encode()).hexdigest() for figure in figures) == ADDITION_DRAWINGS
+
+
+# sha256 of addition's "Any length" figure's JSON before it became one figure with the rules' (ed23ced): the shipped
+# network's rows, then the same with a proved failure marked early and late (the label changes sides).
+ADDITION_LENGTH_FIGURES = (
+    "c6b43433ae0e15e5fb5192f6951c83072ddd2231cb54c151664c41a06e375279",
+    "1d13b4805b32cb6d4287f4d42194f5b2847b79a89bb06df547a98c74c9f05bd5",
+    "fa69656054eeea0d47861b4bdc20c5badbe46f3b7ddbb7038d40060cb7266904",
+)
+
+
+def test_additions_length_figure_is_byte_for_byte_what_it_was(shipped_weights):
+    rows = accuracy_by_length(shipped_weights, DEFAULT_LENGTHS)
+    lengths, exact = [row.sum_bits for row in rows], [row.exact_accuracy for row in rows]
+    figures = (
+        length_accuracy_figure(lengths, exact),
+        length_accuracy_figure(lengths, exact, failure_columns=17, failure_label="wrong: 1 + 65534 (17 columns)"),
+        length_accuracy_figure(lengths, exact, failure_columns=60),
+    )
+    assert tuple(hashlib.sha256(figure.to_json().encode()).hexdigest() for figure in figures) == ADDITION_LENGTH_FIGURES
+
+
+def test_a_rules_length_figure_is_additions_in_the_rules_words():
+    figure = rule_length_figure([8, 16, 64], [1.0, 0.75, 0.5], 10)
+    addition = length_accuracy_figure([8, 16, 64], [1.0, 0.75, 0.5], 10, 65, words=RULE_LENGTH_WORDS)
+    assert figure.to_json() == addition.to_json()
+    assert figure.layout.xaxis.title.text == "columns (= timesteps run)" and figure.layout.xaxis.range == (0, 66)
+    assert figure.data[0].hovertemplate.startswith("%{x} columns")
+    assert [shape.x0 for shape in figure.layout.shapes] == [10]  # the training length, no failure line
+    short = rule_length_figure([2, 4], [1.0, 1.0], 10)  # the axis reaches the training length when inputs are shorter
+    assert short.layout.xaxis.range == (0, 12)
+    with pytest.raises(ValueError, match="must match"):
+        rule_length_figure([8, 16], [1.0], 10)
 
 
 @pytest.mark.parametrize("name", ["three_numbers", "times_three"])

@@ -8,6 +8,7 @@ arrays, colours from :mod:`explainer.figures.style`, and axis ranges fixed by th
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
@@ -123,24 +124,45 @@ def correctness_map_figure(
 # --------------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class LengthWords:
+    """What :func:`length_accuracy_figure` says: its title, its x axis, the line's name and its hover text."""
+
+    title: str
+    x_title: str
+    line_name: str
+    hover: str  # a Plotly hovertemplate: %{x} is the length, %{y} the exact share
+
+
+ADDITION_LENGTH_WORDS = LengthWords(
+    title="Exact accuracy on random pairs, by length of the sum",
+    x_title="bits in the sum (= timesteps run)",
+    line_name="random pairs",
+    hover="%{x}-bit sums: %{y:.1%} exact<extra></extra>",
+)
+
+
 def length_accuracy_figure(
-    sum_bits: Sequence[int],
+    lengths: Sequence[int],
     exact_accuracy: Sequence[float],
-    trained_bits: int = 8,
-    max_bits: int = 65,
+    trained_length: int = 8,
+    max_length: int = 65,
     failure_columns: int | None = None,
     failure_label: str = "",
+    words: LengthWords = ADDITION_LENGTH_WORDS,
 ) -> go.Figure:
-    """Exact accuracy (0–1) against the number of bits in the sum, the training length marked.
+    """Exact accuracy (0–1) against the length of the input, the training length marked; the x axis runs to
+    ``max_length + 1``. ``words`` say what a length is: bits in the sum for addition (the default), columns for a
+    rule (:func:`explainer.figures.rule_insight.rule_length_figure`).
 
     ``failure_columns`` marks a proved failure (the verifier's counterexample, at its column count) with a
     vertical line in the wrong-answer colour labelled ``failure_label``: random pairs rarely hit it, so the
     sampled line alone would hide it.
     """
-    lengths = as_vector(sum_bits, "sum_bits")
+    lengths = as_vector(lengths, "lengths")
     accuracy = as_vector(exact_accuracy, "exact_accuracy")
     if lengths.shape != accuracy.shape:
-        raise ValueError(f"sum_bits and exact_accuracy must match; got {lengths.size} and {accuracy.size} values.")
+        raise ValueError(f"lengths and exact_accuracy must match; got {lengths.size} and {accuracy.size} values.")
     figure = go.Figure(
         go.Scatter(
             x=lengths,
@@ -148,13 +170,13 @@ def length_accuracy_figure(
             mode="lines+markers",
             marker={"color": ACCURACY.hex, "size": 8},
             line={"color": ACCURACY.hex},
-            name="random pairs",
-            hovertemplate="%{x}-bit sums: %{y:.1%} exact<extra></extra>",
+            name=words.line_name,
+            hovertemplate=words.hover,
         )
     )
     # Labels below the accuracy line, which runs along the top, near 100%.
     figure.add_vline(
-        x=trained_bits,
+        x=trained_length,
         line={"dash": "dash", "color": NEUTRAL.hex},
         annotation_text="trained length",
         annotation_position="bottom right",
@@ -165,16 +187,16 @@ def length_accuracy_figure(
             line={"color": WRONG.hex, "width": 2},
             annotation_text=failure_label or f"proved wrong at {failure_columns} columns",
             # Half-way up: at the bottom it ran into "trained length" when the two lines are close on a phone.
-            annotation_position="right" if failure_columns < max_bits * 0.6 else "left",
+            annotation_position="right" if failure_columns < max_length * 0.6 else "left",
             annotation_font={"color": WRONG.hex},
         )
     figure.update_layout(
         **{**LAYOUT, "margin": {**LAYOUT["margin"], "t": 70}},
-        title="Exact accuracy on random pairs, by length of the sum",
+        title=words.title,
         height=360,
         showlegend=False,
     )
-    figure.update_xaxes(range=[0, max_bits + 1], title="bits in the sum (= timesteps run)")
+    figure.update_xaxes(range=[0, max_length + 1], title=words.x_title)
     figure.update_yaxes(range=[0, 1.05], tickformat=".0%", title="exact accuracy")
     return figure
 

@@ -10,6 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from explainer.figures.output import LengthWords, length_accuracy_figure
 from explainer.figures.style import (
     ACCURACY,
     COUNT_SCALE,
@@ -177,32 +178,20 @@ def nesting_figure(nested_right: Sequence[bool]) -> go.Figure:
     return figure
 
 
+RULE_LENGTH_WORDS = LengthWords(
+    title="Exact accuracy on random inputs, by length",
+    x_title="columns (= timesteps run)",
+    line_name="random inputs",
+    hover="%{x} columns: %{y:.1%} exact<extra></extra>",
+)
+
+
 def rule_length_figure(columns: Sequence[int], exact_accuracy: Sequence[float], trained_columns: int) -> go.Figure:
-    """Exact accuracy on random inputs against their number of columns, the training length dashed."""
-    lengths = as_vector(columns, "columns")
-    accuracy = as_vector(exact_accuracy, "exact_accuracy")
-    if lengths.shape != accuracy.shape:
-        raise ValueError(f"columns and exact_accuracy must match; got {lengths.size} and {accuracy.size} values.")
-    figure = go.Figure(
-        go.Scatter(
-            x=lengths,
-            y=accuracy,
-            mode="lines+markers",
-            marker={"color": ACCURACY.hex, "size": 8},
-            line={"color": ACCURACY.hex},
-            hovertemplate="%{x} columns: %{y:.1%} exact<extra></extra>",
-        )
-    )
-    figure.add_vline(
-        x=trained_columns,
-        line={"dash": "dash", "color": NEUTRAL.hex},
-        annotation_text="trained length",
-        annotation_position="bottom right",
-    )
-    figure.update_layout(**LAYOUT, title="Exact accuracy on random inputs, by length", height=360, showlegend=False)
-    figure.update_xaxes(range=[0, max(lengths.max(), trained_columns) + 2], title="columns (= timesteps run)")
-    figure.update_yaxes(range=[0, 1.05], tickformat=".0%", title="exact accuracy")
-    return figure
+    """Exact accuracy on random inputs against their number of columns, the training length dashed: addition's
+    :func:`~explainer.figures.output.length_accuracy_figure` in a rule's words, its x axis two columns past the
+    longest of them."""
+    longest = max(int(as_vector(columns, "columns").max(initial=0)), trained_columns)
+    return length_accuracy_figure(columns, exact_accuracy, trained_columns, longest + 1, words=RULE_LENGTH_WORDS)
 
 
 def transplant_figure(follows: dict[str, float], stays: dict[str, float], state_called: str) -> go.Figure:
