@@ -148,3 +148,21 @@ def test_a_damaged_or_foreign_file_is_never_read(other_directory):
     (other_directory / "subtraction.analyses.npz").write_bytes(b"not a zip")
     assert shipped_result(weights.fingerprint, "rule_accuracy_by_length", "subtraction") is None
     shipped_analyses._index.cache_clear()
+
+
+def test_a_rule_page_and_its_first_view_work_nothing_out_for_a_shipped_network():
+    """What kept a rule's cold start above addition's (the probe's fit) and its views slow is read, not worked out."""
+    from streamlit.testing.v1 import AppTest
+
+    from explainer.paths import PROJECT_ROOT
+
+    computed = (state_probe, rule_insight.rule_state_space, rule_insight.state_readout)
+    for function in computed:
+        function.cache_clear()
+    app = AppTest.from_file(str(PROJECT_ROOT / "streamlit_app.py"), default_timeout=90)
+    app.query_params.update({"rule": "three_numbers", "a": "5", "b": "6", "c": "7", "section": "what-did-it-learn"})
+    app.run()
+    assert not app.exception, app.exception
+    assert any("probe reads" in caption.value for caption in app.caption)  # the probe's row was drawn
+    assert any("straight-line readout" in metric.label for metric in app.metric)  # the state space view
+    assert [len(function.cache) for function in computed] == [0, 0, 0]
