@@ -251,20 +251,9 @@ def write_analyses(rule_name: str, weights, directory: Path | None = None) -> Pa
             entries[key] = encode(compute(weights), arrays, key)
     record = {"format": FORMAT, "rule": rule_name, "fingerprint": weights.fingerprint, "entries": entries}
     path = analyses_path(rule_name, directory)
-    write_npz(path, {"record": np.array(json.dumps(record, ensure_ascii=False)), **arrays})
+    with path.open("wb") as file:  # np.savez_compressed on a path would add ".npz" to a name it does not end
+        np.savez_compressed(file, record=np.array(json.dumps(record, ensure_ascii=False)), **arrays)
     return path
-
-
-def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    """What ``np.savez_compressed`` writes (``np.load`` reads it), with a fixed date on every member instead of the
-    time of writing: the same analyses make the same bytes, so rerunning the command on unchanged networks leaves
-    ``git status`` clean."""
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, array in arrays.items():
-            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            with archive.open(info, "w", force_zip64=True) as member:
-                np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=False)
 
 
 def main() -> int:
