@@ -2,9 +2,10 @@
 
     python -m bench.bench_rule_insight [--rules subtraction,brackets] [--warm 3]
 
-One process: for each rule and view, the first run (cold: the view's analysis is computed for that network) and
-the median of ``--warm`` reruns (warm: every analysis cached per network, as for every later visitor). Then
-"Compare the rules" cold (after the views, so only what they left out) and warm. Target: every view ≤ 2 s warm.
+One process: for each rule and view, the first run (cold: the view's analysis read from the network's shipped
+file, ``assets/rules/<rule>.analyses.npz``, or worked out when that file is not about this network) and the median
+of ``--warm`` reruns (warm: every analysis cached per network, as for every later visitor). Then "Compare the rules"
+cold (after the views, so only what they left out) and warm. Target: every view ≤ 2 s warm.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 The comparison is about the shipped networks only, and working it out takes ~40 s of one core (each rule's
 machine extraction, correctness map, readout, transplant): a visitor who opened it first on a fresh server waited
-about a minute. So ``python -m explainer.analysis.rule_comparison`` writes it to ``assets/rules/comparison.json``
-with the fingerprint of each network it was worked out for; the page reads that file when every fingerprint
+about a minute. So ``python -m explainer.analysis.shipped_analyses`` (with every rule's other analyses,
+:mod:`explainer.analysis.shipped_analyses`) writes it to ``assets/rules/comparison.json`` with the fingerprint of each
+network it was worked out for; the page reads that file when every fingerprint
 matches the networks it has, and works it out itself otherwise (``tests/test_rule_comparison.py`` recomputes the
 file and compares).
 """
@@ -11,8 +12,8 @@ file and compares).
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 from explainer.analysis.rule_accuracy import check_columns
 from explainer.analysis.rule_insight import (
@@ -91,17 +92,8 @@ def read_comparison(fingerprints: Mapping[str, str]) -> dict | None:
     return record
 
 
-def main() -> int:
-    from explainer.files.keras_file import load_weights, rule_model_path
-
-    def weights_of(name: str) -> RNNWeights:
-        return load_weights(rule_model_path(name), RULES[name].input_width)
-
-    record = comparison_record(weights_of, lambda done, label: print(f"{done + 1}/{len(RULES)} {label}", flush=True))
+def write_comparison(weights_of: Callable[[str], RNNWeights]) -> Path:
+    """Work out the comparison for ``weights_of(name)`` and write it to :data:`COMPARISON_PATH`."""
+    record = comparison_record(weights_of)
     COMPARISON_PATH.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"wrote {COMPARISON_PATH.relative_to(PROJECT_ROOT)}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return COMPARISON_PATH

@@ -2,7 +2,8 @@
 state space coloured by it, a linear readout of it, ablation, the correctness map, accuracy against length and
 the transplant (an interchange intervention on the rule's state). Numpy only; every function that runs the
 network over many inputs is cached per network (:func:`explainer.byte_cache.byte_cache`, keyed by the rule's
-name and the weights' fingerprint).
+name and the weights' fingerprint), and for a shipped network read from its shipped file
+(:mod:`explainer.analysis.shipped_analyses`).
 
 The state of a finite rule is its minimal machine's (``rule.machine`` minimised: carry, borrow, remainder; the
 six states divisibility's written form keeps merge into the three it needs). Balanced brackets has
@@ -21,6 +22,7 @@ import numpy as np
 from explainer.analysis.mealy import MealyMachine, minimise, symbol_bits
 from explainer.analysis.rule_accuracy import DepthAccuracy, accuracy_by_depth, check_columns
 from explainer.analysis.rule_extraction import RuleMachineComparison, extract_rule_machine
+from explainer.analysis.shipped_analyses import shipped
 from explainer.byte_cache import byte_cache
 from explainer.model.ablation import make_ablation
 from explainer.model.accuracy import accuracy_on
@@ -150,6 +152,7 @@ class RuleStateSpace:
     steps: int  # (input, column) steps in all
 
 
+@shipped("rule_state_space")
 @byte_cache(8 * 2**20)
 def rule_state_space(weights: RNNWeights, rule_name: str, max_points: int = MAX_POINTS) -> RuleStateSpace:
     """PCA of every hidden state over the rule's training set; points that fall within 1/150 of the plot's width
@@ -191,6 +194,7 @@ class StateReadout:
     top_units: tuple[int, ...]  # the READOUT_UNITS units it weighs most, largest first
 
 
+@shipped("state_readout")
 @byte_cache(2**20)
 def state_readout(weights: RNNWeights, rule_name: str) -> StateReadout:
     """Fit the readout on the intact network's hidden states over the rule's training set (cached per network)."""
@@ -234,6 +238,7 @@ def _ablation_set(rule: Rule) -> tuple[int, tuple[np.ndarray, np.ndarray]]:
     return columns, rule.exhaustive_set(columns)
 
 
+@shipped("rule_ablation")
 @byte_cache(2**20)
 def rule_ablation(weights: RNNWeights, rule_name: str) -> RuleAblation:
     """Zero each unit alone and measure exact accuracy on the rule's short inputs (cached per network)."""
@@ -276,6 +281,7 @@ class RuleCorrectness:
         return int((~np.isnan(self.wrong)).sum())
 
 
+@shipped("rule_correctness")
 @byte_cache(8 * 2**20)
 def rule_correctness(weights: RNNWeights, rule_name: str) -> RuleCorrectness:
     """Every input of the rule's exhaustive check, right or wrong (finite rules; cached per network)."""
@@ -294,6 +300,7 @@ def rule_correctness(weights: RNNWeights, rule_name: str) -> RuleCorrectness:
     return RuleCorrectness(rule.name, columns, rule.exhaustive_columns(columns), read_only(wrong))
 
 
+@shipped("rule_depth_accuracy", rule_name="brackets")
 @byte_cache(2**20)
 def rule_depth_accuracy(weights: RNNWeights) -> DepthAccuracy:
     """:func:`accuracy_by_depth`, cached per network."""
@@ -337,6 +344,7 @@ class LengthRow:
     exact_accuracy: float
 
 
+@shipped("rule_accuracy_by_length")
 @byte_cache(2**20)
 def rule_accuracy_by_length(weights: RNNWeights, rule_name: str) -> tuple[LengthRow, ...]:
     """Exact accuracy on :data:`LENGTH_SAMPLES` random inputs at each of :data:`LENGTHS` columns (seeded)."""
@@ -386,6 +394,7 @@ def _patch(
     return (run.output_probability >= 0.5).astype(np.int64)
 
 
+@shipped("rule_transplant")
 @byte_cache(2**20)
 def rule_transplant(weights: RNNWeights, rule_name: str) -> RuleTransplant:
     """The transplant's rates for the whole state and for the readout's top units (cached per network)."""
@@ -441,6 +450,7 @@ def _units_name(units: tuple[int, ...]) -> str:
 # --------------------------------------------------------------------------------------------------
 
 
+@shipped("rule_machine_comparison")
 @byte_cache(2**20)
 def rule_machine_comparison(weights: RNNWeights, rule_name: str) -> RuleMachineComparison:
     """:func:`extract_rule_machine` for the rule, cached per network (finite rules only)."""

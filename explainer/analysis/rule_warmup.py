@@ -1,9 +1,11 @@
 """Working out every shipped rule network's analyses before a visitor asks for them (issue 26; opt-in:
 ``ADDITION_UNFOLDED_WARM_RULES=1``, :mod:`explainer.serving.settings`).
 
-Cold, a rule's "What did it learn?" views take from a fraction of a second to ~30 s each (the extracted machine
-runs k-means for up to 48 cluster counts; three numbers' correctness map runs 262,144 triples), and "Compare the
-rules" needs several of them for every rule (~90 s in all on a loaded 2-core machine: ``bench/README.md``). Every
+Worked out, a rule's "What did it learn?" views take from a fraction of a second to ~30 s each (the extracted
+machine runs k-means for up to 48 cluster counts; three numbers' correctness map runs 262,144 triples), and "Compare
+the rules" needs several of them for every rule (~90 s in all on a loaded 2-core machine: ``bench/README.md``). The
+shipped networks' are shipped (:mod:`explainer.analysis.shipped_analyses`), so with up-to-date files this only
+reads them; it matters when a file is stale (a network remade, the command not rerun). Every
 one of them is cached per network in a single-flight :class:`~explainer.byte_cache.ByteCache`, so computing them
 once, in a background thread of the server, fills the very caches the page reads; a visitor who asks while a
 computation is under way waits for that one instead of starting another.
