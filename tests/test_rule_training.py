@@ -142,3 +142,23 @@ def test_settings_name_their_rule_and_rebuild_only_its_network():
     assert brackets.rebuilds(shipped) and not addition.rebuilds(shipped) and not subtraction.rebuilds(shipped)
     assert check_set_words("addition") == "all 16,384 pairs"
     assert check_set_words("three_numbers") == "32,768 triples (a fixed sample)"
+
+
+def test_transition_weights_give_every_transition_the_same_weight():
+    from explainer.rules.rule import columns_to_symbols
+    from explainer.training.recipes import balances_transitions
+    from explainer.training.train import transition_weights
+
+    rule = RULES["three_numbers"]
+    inputs, _ = rule.training_set()
+    weights = transition_weights(rule, inputs)  # (N, T)
+    assert weights.shape == inputs.shape[:2] and np.isclose(weights.mean(), 1.0)
+    symbols = columns_to_symbols(inputs)
+    states = np.zeros_like(symbols)  # the carry before each column, from the rule's own arithmetic
+    for column in range(1, symbols.shape[1]):
+        states[:, column] = (inputs[:, column - 1].astype(np.int64).sum(axis=1) + states[:, column - 1]) >> 1
+    totals = [weights[(states == s) & (symbols == k)].sum() for s in range(3) for k in range(8)]
+    present = [total for total in totals if total > 0]
+    assert len(present) >= 20 and np.allclose(present, present[0], rtol=1e-4)
+    assert balances_transitions("fast", "three_numbers") and not balances_transitions("seed", "three_numbers")
+    assert not balances_transitions("fast", "addition")

@@ -42,6 +42,12 @@ RECIPE_LEARNING_RATES = {name: recipe.learning_rate for name, recipe in RECIPES.
 RECIPE_CHECK_EVERY = {name: recipe.check_every for name, recipe in RECIPES.items()}
 
 
+def balances_transitions(recipe: str, rule: str = DEFAULT_RULE) -> bool:
+    """Whether a run weights each column's loss by 1 / its transition's frequency (``train.transition_weights``):
+    when the rule asks for it (``balanced_loss``) and the recipe trains on batches of the rule's training set."""
+    return RECIPES[recipe].batch_size > 1 and getattr(rule_named(rule), "balanced_loss", False)
+
+
 _NOUNS = {1: "numbers", 2: "pairs", 3: "triples"}  # what one input of a rule reading 1, 2 or 3 numbers is
 
 
@@ -87,6 +93,8 @@ class TrainingSettings:
             and provenance.get("seed") == self.seed
             and provenance.get("hidden_units") == self.hidden_units
             and provenance.get("learning_rate") == self.learning_rate
+            # networks trained before the loss weighting (no key) were trained without it
+            and provenance.get("balanced_transitions", False) == balances_transitions(self.recipe, self.rule)
             and isinstance(steps, int)
             and self.max_steps >= steps
         )
