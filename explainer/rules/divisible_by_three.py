@@ -32,4 +32,5 @@ DIVISIBLE_BY_THREE = NumberRule(
     prefix_test=lambda prefix: prefix % 3 == 0,
     training_bits=14,  # every a < 2^14 (16,384) in 16 columns, as times three
     training_columns=16,
+    balanced_loss=True,
 )

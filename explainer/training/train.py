@@ -29,13 +29,14 @@ from dataclasses import dataclass, field
 
 import keras
 import numpy as np
-import tensorflow as tf
+from threadpoolctl import threadpool_limits
 
-from explainer.model.accuracy import accuracy_on, evaluate
+from explainer.model.accuracy import accuracy_on, evaluate, quick_accuracy_on
 from explainer.model.encoding import bits_matrix_to_ints
 from explainer.model.network import DEFAULT_HIDDEN_UNITS, MAX_HIDDEN_UNITS, RNNWeights, build_model
 from explainer.rules import DEFAULT_RULE, RULES, Rule, rule_named
 from explainer.rules.rule import columns_to_symbols
+from explainer.training.numpy_steps import AdamSteps
 from explainer.training.recipes import RECIPES, Checkpoint, Recipe, balances_transitions
 
 BLOG_PRINT_EVERY = 10_000  # the seed recipe prints "a+b?=prediction" and the loss this often, like the blog
@@ -131,39 +132,6 @@ def _batches(recipe: Recipe, rule: Rule, rng: np.random.Generator, chunk_steps: 
             yield all_inputs[chosen], all_targets[chosen], all_weights[chosen]
 
 
-def _compiled_steps(model: keras.Model, optimizer: keras.optimizers.Optimizer, batch_shape: tuple[int, int, int]):
-    """A function that takes K batches stacked, ``inputs (K, B, T, W)``, ``targets (K, B, T, 1)``,
-    ``weights (K, B, T)``, and makes K gradient steps in one TensorFlow call; it returns the K losses and the blog's
-    overall error on the last batch (before its step, as ``train_on_batch`` reports it).
-
-    The same steps as ``train_on_batch`` (binary cross-entropy, the optimizer's update), without its Python
-    overhead per step: ~4× faster per step for batches of 32 on this CPU (bench/README.md). ``batch_shape`` is
-    one batch's inputs' shape ``(B, T, W)``.
-    """
-    loss_function = keras.losses.BinaryCrossentropy()
-    optimizer.build(model.trainable_variables)  # its slots exist before the traced function runs
-    size, columns, width = batch_shape
-    specs = [tf.TensorSpec(shape, tf.float32) for shape in ((None, size, columns, width), (None, size, columns, 1))]
-    specs.append(tf.TensorSpec((None, size, columns), tf.float32))
-
-    @tf.function(input_signature=specs)
-    def steps(inputs, targets, weights):
-        count = tf.shape(inputs)[0]
-        losses = tf.TensorArray(tf.float32, size=count)
-        error = tf.constant(0.0)
-        for index in tf.range(count):
-            with tf.GradientTape() as tape:
-                predicted = model(inputs[index], training=True)  # (B, T, 1)
-                loss = loss_function(targets[index], predicted, sample_weight=weights[index])
-            gradients = tape.gradient(loss, model.trainable_variables)
-            optimizer.apply_gradients(zip(gradients, model.trainable_variables, strict=True))
-            losses = losses.write(index, loss)
-            error = overall_error(targets[index], predicted)
-        return losses.stack(), error
-
-    return steps
-
-
 def blog_line(inputs: np.ndarray, predicted: np.ndarray) -> str:
     """The blog's progress line for one example: "34+54?=4" (the numbers read, then what the network wrote).
 
@@ -226,9 +194,24 @@ def train(
     last_error = float("nan")
     stopped_early = False
 
+    # Batched recipes (``fast``) step in numpy (numpy_steps: the same loss and Adam update as Keras, without its
+    # overhead per step); the Keras model gets the weights back at the end. The seed recipe keeps train_on_batch.
+    numpy_steps = AdamSteps(model.get_weights(), learning_rate) if settings.batch_size > 1 else None
+
+    def current_weights() -> RNNWeights:
+        if numpy_steps is None:
+            return RNNWeights.from_model(model)
+        # rounded to float32 as the Keras model stores them, so a check judges exactly the weights that are saved
+        return RNNWeights(*(matrix.astype(np.float32) for matrix in numpy_steps.weights))
+
     def check(step: int) -> bool:
-        weights = RNNWeights.from_model(model)
-        accuracy = accuracy_on(weights, *check_set)
+        weights = current_weights()
+        if numpy_steps is None:
+            accuracy = accuracy_on(weights, *check_set)
+        else:
+            accuracy = quick_accuracy_on(weights, *check_set)
+            if accuracy.exact_accuracy == 1.0:  # the float64 forward pass has the last word on "exact"
+                accuracy = accuracy_on(weights, *check_set)
         loss = float(np.mean(window_losses)) if window_losses else float("nan")
         window_losses.clear()
         checkpoint = Checkpoint(step, loss, accuracy.exact_accuracy, accuracy.bit_accuracy, train_seconds, weights)
@@ -236,33 +219,31 @@ def train(
         wants_stop = bool(on_checkpoint(checkpoint)) if on_checkpoint is not None else False
         return wants_stop or accuracy.exact_accuracy == 1.0
 
-    step = 0
-    finished = check(0)
-    batch_shape = (settings.batch_size, rule_settings.training_columns, rule_settings.input_width)
-    compiled = _compiled_steps(model, optimizer, batch_shape) if settings.batch_size > 1 else None
-    while not finished and step < max_steps:
-        started = time.perf_counter()
-        if compiled is not None:  # every step up to the next check in one call
-            count = min(settings.check_every - step % settings.check_every, max_steps - step)
-            inputs, targets, weights = (
-                np.stack(arrays) for arrays in zip(*(next(batches) for _ in range(count)), strict=True)
-            )
-            losses, error = compiled(inputs.astype(np.float32), targets, weights)
-            losses, last_error = losses.numpy().tolist(), float(error)
-        else:
-            inputs, targets, _ = next(batches)
-            loss, last_error = model.train_on_batch(inputs, targets)
-            losses, count = [float(loss)], 1
-        train_seconds += time.perf_counter() - started
-        window_losses.extend(losses)
-        step += count
-        if log is not None and settings.batch_size == 1 and step % BLOG_PRINT_EVERY == 0:
-            predicted = model.predict_on_batch(inputs)[..., 0] >= 0.5  # (1, T)
-            log(blog_line(inputs[0], predicted[0]))
-            log(f"{float(losses[-1])}")
-        if step % settings.check_every == 0 or step == max_steps:
-            finished = check(step)
-            stopped_early = finished and checkpoints[-1].exact_accuracy < 1.0
+    # One BLAS thread for the fast recipe: the check's matrix products are too small to gain from two, and on a
+    # loaded machine a second thread waiting for a core made each check several times slower (bench/README.md).
+    # The seed recipe runs as it always has (its network is shipped).
+    with threadpool_limits(limits=1 if numpy_steps is not None else None, user_api="blas"):
+        step = 0
+        finished = check(0)
+        while not finished and step < max_steps:
+            started = time.perf_counter()
+            inputs, targets, loss_weights = next(batches)
+            if numpy_steps is not None:
+                loss, last_error = numpy_steps.step(inputs, targets, loss_weights)
+            else:
+                loss, last_error = model.train_on_batch(inputs, targets)
+            train_seconds += time.perf_counter() - started
+            window_losses.append(float(loss))
+            step += 1
+            if log is not None and settings.batch_size == 1 and step % BLOG_PRINT_EVERY == 0:
+                predicted = model.predict_on_batch(inputs)[..., 0] >= 0.5  # (1, T)
+                log(blog_line(inputs[0], predicted[0]))
+                log(f"{float(loss)}")
+            if step % settings.check_every == 0 or step == max_steps:
+                finished = check(step)
+                stopped_early = finished and checkpoints[-1].exact_accuracy < 1.0
+    if numpy_steps is not None:
+        model.set_weights([matrix.astype(np.float32) for matrix in numpy_steps.weights])
     final = checkpoints[-1]
     return TrainingResult(
         recipe=recipe,
