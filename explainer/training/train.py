@@ -8,7 +8,9 @@
 Recipes:
 - ``seed``: the blog's. Plain SGD, learning rate 0.1, binary cross-entropy, one random pair with
   a, b < 128 per step (8 timesteps). Slow but it is the network the blog describes.
-- ``fast``: the same network and loss, but Adam on shuffled mini-batches of all 16,384 pairs.
+- ``fast``: the same network and loss, but Adam on shuffled mini-batches of all 16,384 pairs, each step in numpy
+  (:mod:`explainer.training.numpy_steps`); three numbers and divisibility weight each column's loss by 1 / how often
+  its transition occurs (``transition_weights``).
 
 Both stop as soon as a check over all 16,384 training pairs is exact, or at the step limit. Another rule
 (:mod:`explainer.rules`) trains the same architecture with its own input width on its own training set, and
