@@ -142,3 +142,75 @@ def test_settings_name_their_rule_and_rebuild_only_its_network():
     assert brackets.rebuilds(shipped) and not addition.rebuilds(shipped) and not subtraction.rebuilds(shipped)
     assert check_set_words("addition") == "all 16,384 pairs"
     assert check_set_words("three_numbers") == "32,768 triples (a fixed sample)"
+
+
+def test_transition_weights_give_every_transition_the_same_weight():
+    from explainer.rules.rule import columns_to_symbols
+    from explainer.training.recipes import balances_transitions
+    from explainer.training.train import transition_weights
+
+    rule = RULES["three_numbers"]
+    inputs, _ = rule.training_set()
+    weights = transition_weights(rule, inputs)  # (N, T)
+    assert weights.shape == inputs.shape[:2] and np.isclose(weights.mean(), 1.0)
+    symbols = columns_to_symbols(inputs)
+    states = np.zeros_like(symbols)  # the carry before each column, from the rule's own arithmetic
+    for column in range(1, symbols.shape[1]):
+        states[:, column] = (inputs[:, column - 1].astype(np.int64).sum(axis=1) + states[:, column - 1]) >> 1
+    totals = [weights[(states == s) & (symbols == k)].sum() for s in range(3) for k in range(8)]
+    present = [total for total in totals if total > 0]
+    assert len(present) >= 20 and np.allclose(present, present[0], rtol=1e-4)
+    assert balances_transitions("fast", "three_numbers") and not balances_transitions("seed", "three_numbers")
+    assert not balances_transitions("fast", "addition")
+
+
+@pytest.mark.parametrize("rule_name", ["addition", "three_numbers"])
+def test_numpy_adam_steps_equal_keras_steps(rule_name):
+    """The fast recipe's numpy step (loss, backpropagation through time, Adam) against Keras's own on the same
+    batches, loss weights included: the same loss and the same weights after 10 steps."""
+    import keras
+    import tensorflow as tf
+
+    from explainer.training.numpy_steps import AdamSteps
+    from explainer.training.train import transition_weights
+
+    rule = RULES[rule_name]
+    keras.utils.set_random_seed(3)
+    model = build_model(16, rule.input_width)
+    optimizer = keras.optimizers.Adam(0.05)
+    initial = model.get_weights()
+    steps = AdamSteps(initial, 0.05)
+    inputs, targets = rule.training_set()
+    loss_weights = transition_weights(rule, inputs)
+    loss_function = keras.losses.BinaryCrossentropy()
+    rng = np.random.default_rng(3)
+    for _ in range(10):
+        chosen = rng.choice(len(inputs), 32, replace=False)
+        batch = inputs[chosen].astype(np.float32), targets[chosen].astype(np.float32), loss_weights[chosen]
+        with tf.GradientTape() as tape:
+            keras_loss = loss_function(batch[1], model(batch[0], training=True), sample_weight=batch[2])
+        gradients = tape.gradient(keras_loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(gradients, model.trainable_variables, strict=True))
+        numpy_loss, _ = steps.step(*batch)
+        assert numpy_loss == pytest.approx(float(keras_loss), rel=1e-5)
+    for keras_matrix, numpy_matrix, start in zip(model.get_weights(), steps.weights, initial, strict=True):
+        np.testing.assert_allclose(numpy_matrix, keras_matrix, atol=1e-4)
+        assert np.abs(numpy_matrix - start).max() > 0.1  # the weights moved: the comparison is not of two starts
+
+
+def test_quick_check_agrees_with_the_float64_check():
+    from explainer.model.accuracy import quick_accuracy_on
+
+    rule = RULES["three_numbers"]
+    inputs, targets = rule.training_set()
+    shipped = load_weights(rule_model_path("three_numbers"), input_width=3)
+    rng = np.random.default_rng(0)
+    for scale in (0.0, 0.5, 2.0):  # exact, a few inputs wrong, many wrong
+        noisy = RNNWeights(
+            shipped.input_weights + scale * rng.normal(size=shipped.input_weights.shape),
+            shipped.recurrent_weights,
+            shipped.output_weights,
+        )
+        quick, full = quick_accuracy_on(noisy, inputs, targets), accuracy_on(noisy, inputs, targets)
+        np.testing.assert_array_equal(quick.wrong_bits, full.wrong_bits)
+        assert quick.exact_accuracy == full.exact_accuracy and quick.bit_accuracy == pytest.approx(full.bit_accuracy)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from explainer.model.encoding import TRAINING_OPERAND_BITS, all_pairs, encode_batch, timesteps_for_operand_bits
-from explainer.model.network import RNNWeights, forward
+from explainer.model.network import RNNWeights, forward, sigmoid
 
 if TYPE_CHECKING:
     from explainer.model.ablation import Ablation
@@ -74,6 +74,34 @@ def accuracy_on(
         pairs=int(wrong_bits.size),
         exact_accuracy=exact_share(wrong_bits),
         bit_accuracy=float(1.0 - wrong_bits.sum() / targets[..., 0].size),
+        wrong_bits=wrong_bits,
+    )
+
+
+def quick_accuracy_on(weights: RNNWeights, inputs: np.ndarray, targets: np.ndarray) -> Accuracy:
+    """:func:`accuracy_on` for training's check every few steps: float32, one column at a time, each bit read from
+    the sign of its logit (σ(z) ≥ 0.5 ⟺ z ≥ 0), no ablation, nothing kept but the current state.
+
+    Several times cheaper than the float64 forward pass over the whole set (three numbers' 32,768 triples of 10
+    columns). Its verdict can differ from :func:`accuracy_on`'s only on a bit whose logit is within float32
+    rounding of 0, so training confirms an exact verdict with :func:`accuracy_on` before it stops.
+    """
+    count, columns, _ = inputs.shape
+    matrices = (weights.input_weights, weights.recurrent_weights, weights.output_weights)
+    input_weights, recurrent_weights, output_weights = (matrix.astype(np.float32) for matrix in matrices)
+    inputs = np.asarray(inputs, dtype=np.float32)
+    expected = targets[..., 0] >= 0.5  # (N, T)
+    wrong_bits = np.zeros(count, dtype=np.int64)
+    hidden = np.zeros((count, recurrent_weights.shape[0]), dtype=np.float32)  # h_{-1} = 0
+    for column in range(columns):
+        preactivation = inputs[:, column] @ input_weights
+        preactivation += hidden @ recurrent_weights
+        hidden = sigmoid(preactivation)  # (N, H)
+        wrong_bits += ((hidden @ output_weights)[:, 0] >= 0) != expected[:, column]
+    return Accuracy(
+        pairs=count,
+        exact_accuracy=exact_share(wrong_bits),
+        bit_accuracy=float(1.0 - wrong_bits.sum() / expected.size),
         wrong_bits=wrong_bits,
     )
 

@@ -117,6 +117,7 @@ class NumberRule:
     training_bits: int = 7  # the training set: every input with numbers below 2**training_bits …
     training_columns: int = MIN_TIMESTEPS  # … written in this many columns
     training_sample: int | None = None  # if set, a fixed random sample of this many of them (seeded, the same always)
+    balanced_loss: bool = False  # the fast recipe weights each column by 1 / its transition's frequency (training)
 
     @property
     def input_width(self) -> int:

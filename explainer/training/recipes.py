@@ -30,9 +30,9 @@ RECIPES = {
     # The blog: one example per step, SGD 0.1; it printed progress every 10**4 of its 10**5 steps.
     "seed": Recipe("seed", "sgd", 0.1, batch_size=1, check_every=1000, default_max_steps=200_000),
     # Adam adapts the step size per weight and crosses the plateau (before the carry appears) in about 200
-    # steps. Batches of 32 keep a step as cheap as the seed's (~1 ms, mostly Keras overhead) while one epoch
-    # still gives 512 updates; 0.05 solved 5/5 seeds fastest among 0.02–0.1 × batch 16–64 on this CPU.
-    # Checking every 16 steps stops within ~16 ms of the moment it is exact.
+    # steps. Batches of 32 keep a step cheap (~0.3 ms in numpy: explainer/training/numpy_steps.py) while one
+    # epoch still gives 512 updates; 0.05 solved 5/5 seeds fastest among 0.02–0.1 × batch 16–64 on this CPU.
+    # Checking every 16 steps stops within a few ms of training time of the moment it is exact.
     "fast": Recipe("fast", "adam", 0.05, batch_size=32, check_every=16, default_max_steps=20_000),
 }
 # What the page calls each recipe: "seed" beside a "Random seed" box read as one thing. The internal names
@@ -40,6 +40,12 @@ RECIPES = {
 RECIPE_LABELS = {"seed": "The blog's (slow)", "fast": "Fast"}
 RECIPE_LEARNING_RATES = {name: recipe.learning_rate for name, recipe in RECIPES.items()}
 RECIPE_CHECK_EVERY = {name: recipe.check_every for name, recipe in RECIPES.items()}
+
+
+def balances_transitions(recipe: str, rule: str = DEFAULT_RULE) -> bool:
+    """Whether a run weights each column's loss by 1 / its transition's frequency (``train.transition_weights``):
+    when the rule asks for it (``balanced_loss``) and the recipe trains on batches of the rule's training set."""
+    return RECIPES[recipe].batch_size > 1 and getattr(rule_named(rule), "balanced_loss", False)
 
 
 _NOUNS = {1: "numbers", 2: "pairs", 3: "triples"}  # what one input of a rule reading 1, 2 or 3 numbers is
@@ -87,6 +93,8 @@ class TrainingSettings:
             and provenance.get("seed") == self.seed
             and provenance.get("hidden_units") == self.hidden_units
             and provenance.get("learning_rate") == self.learning_rate
+            # networks trained before the loss weighting (no key) were trained without it
+            and provenance.get("balanced_transitions", False) == balances_transitions(self.recipe, self.rule)
             and isinstance(steps, int)
             and self.max_steps >= steps
         )

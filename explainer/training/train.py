@@ -8,7 +8,9 @@
 Recipes:
 - ``seed``: the blog's. Plain SGD, learning rate 0.1, binary cross-entropy, one random pair with
   a, b < 128 per step (8 timesteps). Slow but it is the network the blog describes.
-- ``fast``: the same network and loss, but Adam on shuffled mini-batches of all 16,384 pairs.
+- ``fast``: the same network and loss, but Adam on shuffled mini-batches of all 16,384 pairs, each step in numpy
+  (:mod:`explainer.training.numpy_steps`); three numbers and divisibility weight each column's loss by 1 / how often
+  its transition occurs (``transition_weights``).
 
 Both stop as soon as a check over all 16,384 training pairs is exact, or at the step limit. Another rule
 (:mod:`explainer.rules`) trains the same architecture with its own input width on its own training set, and
@@ -29,12 +31,15 @@ from dataclasses import dataclass, field
 
 import keras
 import numpy as np
+from threadpoolctl import threadpool_limits
 
-from explainer.model.accuracy import accuracy_on, evaluate
+from explainer.model.accuracy import accuracy_on, evaluate, quick_accuracy_on
 from explainer.model.encoding import bits_matrix_to_ints
 from explainer.model.network import DEFAULT_HIDDEN_UNITS, MAX_HIDDEN_UNITS, RNNWeights, build_model
 from explainer.rules import DEFAULT_RULE, RULES, Rule, rule_named
-from explainer.training.recipes import RECIPES, Checkpoint, Recipe
+from explainer.rules.rule import columns_to_symbols
+from explainer.training.numpy_steps import AdamSteps
+from explainer.training.recipes import RECIPES, Checkpoint, Recipe, balances_transitions
 
 BLOG_PRINT_EVERY = 10_000  # the seed recipe prints "a+b?=prediction" and the loss this often, like the blog
 
@@ -57,6 +62,7 @@ class TrainingResult:
     bit_accuracy: float
     overall_error: float  # the blog's metric on the last training batch
     solved: bool
+    balanced_transitions: bool  # the loss weighted each column by 1 / its transition's frequency
     stopped_early: bool  # the on_checkpoint callback asked to stop
     model: keras.Model
     checkpoints: list[Checkpoint] = field(default_factory=list)
@@ -74,6 +80,7 @@ class TrainingResult:
             "bit_accuracy": self.bit_accuracy,
             "overall_error": round(self.overall_error, 6),
             "solved": self.solved,
+            "balanced_transitions": self.balanced_transitions,
         }
 
 
@@ -83,22 +90,48 @@ def _validate_int(value: object, name: str, low: int, high: int) -> int:
     return value
 
 
-def _batches(recipe: Recipe, rule: Rule, rng: np.random.Generator, chunk_steps: int):
-    """Yield ``(inputs (B, T, W), targets (B, T, 1))`` forever, built in chunks to save Python time.
+def transition_weights(rule: Rule, inputs: np.ndarray) -> np.ndarray:
+    """One loss weight per column of every input ``(N, T, W)``: ``(N, T)`` float32, mean 1.
 
-    T and W are the rule's training columns and input width: 8 and 2 for addition.
+    A column's weight is 1 / how often its transition (the rule's machine's state before it, and the column read)
+    occurs among all the columns of ``inputs``, so every transition weighs the same in the loss however rare it is
+    in the sample. Without it, three numbers sat for ~1,000 steps at 91% exact with one transition wrong: carry 2
+    meeting three 1 bits, 1.75% of the columns. A rule without a machine (brackets) gets weight 1 everywhere.
+    """
+    machine = rule.machine
+    if machine is None:
+        return np.ones(inputs.shape[:2], dtype=np.float32)
+    symbols = columns_to_symbols(inputs)  # (N, T)
+    states = np.empty_like(symbols)
+    state = np.full(len(inputs), machine.start)
+    for column in range(symbols.shape[1]):
+        states[:, column] = state
+        state = machine.next_state[state, symbols[:, column]]
+    transitions = states * machine.symbol_count + symbols  # (N, T): which transition each column is
+    counts = np.bincount(transitions.ravel(), minlength=machine.state_count * machine.symbol_count)
+    weights = 1.0 / counts[transitions]
+    return (weights / weights.mean()).astype(np.float32)
+
+
+def _batches(recipe: Recipe, rule: Rule, rng: np.random.Generator, chunk_steps: int, balanced: bool = False):
+    """Yield ``(inputs (B, T, W), targets (B, T, 1), weights (B, T))`` forever, built in chunks to save Python time.
+
+    T and W are the rule's training columns and input width: 8 and 2 for addition. ``weights`` are the columns'
+    loss weights: :func:`transition_weights` if ``balanced``, else 1.
     """
     if recipe.batch_size == 1:  # the blog: a fresh random input every step
+        ones = np.ones((1, rule.training_columns), dtype=np.float32)
         while True:
             inputs, targets = rule.sample(rng, chunk_steps)
             for index in range(chunk_steps):
-                yield inputs[index : index + 1], targets[index : index + 1]
+                yield inputs[index : index + 1], targets[index : index + 1], ones
     all_inputs, all_targets = rule.training_set()
+    all_weights = transition_weights(rule, all_inputs) if balanced else np.ones(all_inputs.shape[:2], dtype=np.float32)
     while True:  # epochs over every training input, reshuffled each time
         order = rng.permutation(len(all_inputs))
         for start in range(0, order.size - recipe.batch_size + 1, recipe.batch_size):
             chosen = order[start : start + recipe.batch_size]
-            yield all_inputs[chosen], all_targets[chosen]
+            yield all_inputs[chosen], all_targets[chosen], all_weights[chosen]
 
 
 def blog_line(inputs: np.ndarray, predicted: np.ndarray) -> str:
@@ -153,7 +186,8 @@ def train(
     )
     model.compile(optimizer=optimizer, loss="binary_crossentropy", metrics=[overall_error])
     rng = np.random.default_rng(seed)
-    batches = _batches(settings, rule_settings, rng, chunk_steps=settings.check_every)
+    balanced = balances_transitions(recipe, rule)
+    batches = _batches(settings, rule_settings, rng, chunk_steps=settings.check_every, balanced=balanced)
     check_set = rule_settings.training_set()  # for addition: the 16,384 pairs evaluate() checks
 
     checkpoints: list[Checkpoint] = []
@@ -162,9 +196,24 @@ def train(
     last_error = float("nan")
     stopped_early = False
 
+    # Batched recipes (``fast``) step in numpy (numpy_steps: the same loss and Adam update as Keras, without its
+    # overhead per step); the Keras model gets the weights back at the end. The seed recipe keeps train_on_batch.
+    numpy_steps = AdamSteps(model.get_weights(), learning_rate) if settings.batch_size > 1 else None
+
+    def current_weights() -> RNNWeights:
+        if numpy_steps is None:
+            return RNNWeights.from_model(model)
+        # rounded to float32 as the Keras model stores them, so a check judges exactly the weights that are saved
+        return RNNWeights(*(matrix.astype(np.float32) for matrix in numpy_steps.weights))
+
     def check(step: int) -> bool:
-        weights = RNNWeights.from_model(model)
-        accuracy = accuracy_on(weights, *check_set)
+        weights = current_weights()
+        if numpy_steps is None:
+            accuracy = accuracy_on(weights, *check_set)
+        else:
+            accuracy = quick_accuracy_on(weights, *check_set)
+            if accuracy.exact_accuracy == 1.0:  # the float64 forward pass has the last word on "exact"
+                accuracy = accuracy_on(weights, *check_set)
         loss = float(np.mean(window_losses)) if window_losses else float("nan")
         window_losses.clear()
         checkpoint = Checkpoint(step, loss, accuracy.exact_accuracy, accuracy.bit_accuracy, train_seconds, weights)
@@ -172,22 +221,31 @@ def train(
         wants_stop = bool(on_checkpoint(checkpoint)) if on_checkpoint is not None else False
         return wants_stop or accuracy.exact_accuracy == 1.0
 
-    step = 0
-    finished = check(0)
-    while not finished and step < max_steps:
-        started = time.perf_counter()
-        inputs, targets = next(batches)
-        loss, last_error = model.train_on_batch(inputs, targets)
-        train_seconds += time.perf_counter() - started
-        window_losses.append(float(loss))
-        step += 1
-        if log is not None and settings.batch_size == 1 and step % BLOG_PRINT_EVERY == 0:
-            predicted = model.predict_on_batch(inputs)[..., 0] >= 0.5  # (1, T)
-            log(blog_line(inputs[0], predicted[0]))
-            log(f"{float(loss)}")
-        if step % settings.check_every == 0 or step == max_steps:
-            finished = check(step)
-            stopped_early = finished and checkpoints[-1].exact_accuracy < 1.0
+    # One BLAS thread for the fast recipe: the check's matrix products are too small to gain from two, and on a
+    # loaded machine a second thread waiting for a core made each check several times slower (bench/README.md).
+    # The seed recipe runs as it always has (its network is shipped).
+    with threadpool_limits(limits=1 if numpy_steps is not None else None, user_api="blas"):
+        step = 0
+        finished = check(0)
+        while not finished and step < max_steps:
+            started = time.perf_counter()
+            inputs, targets, loss_weights = next(batches)
+            if numpy_steps is not None:
+                loss, last_error = numpy_steps.step(inputs, targets, loss_weights)
+            else:
+                loss, last_error = model.train_on_batch(inputs, targets)
+            train_seconds += time.perf_counter() - started
+            window_losses.append(float(loss))
+            step += 1
+            if log is not None and settings.batch_size == 1 and step % BLOG_PRINT_EVERY == 0:
+                predicted = model.predict_on_batch(inputs)[..., 0] >= 0.5  # (1, T)
+                log(blog_line(inputs[0], predicted[0]))
+                log(f"{float(loss)}")
+            if step % settings.check_every == 0 or step == max_steps:
+                finished = check(step)
+                stopped_early = finished and checkpoints[-1].exact_accuracy < 1.0
+    if numpy_steps is not None:
+        model.set_weights([matrix.astype(np.float32) for matrix in numpy_steps.weights])
     final = checkpoints[-1]
     return TrainingResult(
         recipe=recipe,
@@ -201,6 +259,7 @@ def train(
         bit_accuracy=final.bit_accuracy,
         overall_error=float(last_error),
         solved=final.exact_accuracy == 1.0,
+        balanced_transitions=balanced,
         stopped_early=stopped_early,
         model=model,
         checkpoints=checkpoints,
