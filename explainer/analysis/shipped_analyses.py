@@ -57,30 +57,19 @@ def entry_key(analysis: str, rule_name: str | None) -> str:
 @functools.cache
 def _result_classes() -> dict[str, type]:
     """The only types a file may name (nothing else is ever built from one)."""
-    from explainer.analysis.mealy import MealyMachine
-    from explainer.analysis.rule_accuracy import DepthAccuracy
-    from explainer.analysis.rule_extraction import RuleMachineComparison
-    from explainer.analysis.rule_insight import (
-        LengthRow,
-        RuleAblation,
-        RuleCorrectness,
-        RuleStateSpace,
-        RuleTransplant,
-        StateReadout,
-    )
-    from explainer.analysis.state_probe import StateProbe
+    from explainer.analysis import mealy, rule_accuracy, rule_extraction, rule_insight, state_probe
 
     classes = (
-        MealyMachine,
-        DepthAccuracy,
-        RuleMachineComparison,
-        LengthRow,
-        RuleAblation,
-        RuleCorrectness,
-        RuleStateSpace,
-        RuleTransplant,
-        StateReadout,
-        StateProbe,
+        mealy.MealyMachine,
+        rule_accuracy.DepthAccuracy,
+        rule_extraction.RuleMachineComparison,
+        rule_insight.LengthRow,
+        rule_insight.RuleAblation,
+        rule_insight.RuleCorrectness,
+        rule_insight.RuleStateSpace,
+        rule_insight.RuleTransplant,
+        rule_insight.StateReadout,
+        state_probe.StateProbe,
     )
     return {cls.__name__: cls for cls in classes}
 
