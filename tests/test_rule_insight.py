@@ -292,6 +292,23 @@ def test_every_view_of_every_rule_draws(name):
         assert any("c = 5" in str(chart.proto.spec) for chart in app.get("plotly_chart"))
 
 
+@pytest.mark.parametrize(
+    ("name", "colour"), [("subtraction", "borrow"), ("divisible_by_three", "minimal-machine state")]
+)
+def test_the_state_space_names_what_its_colours_are(name, colour):
+    # Divisibility's minimal machine merges remainders (1 before a column worth 2 with 2 before one worth 1): its
+    # colours are those states, so the view must not call them the remainder.
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    app.query_params.update({"rule": name, "view": "state-space"})
+    app.run()
+    assert not app.exception
+    (readout, _units) = app.metric
+    assert readout.label == f"A straight-line readout names the {colour}"
+    merged = any(" or " in state for state in minimal_machine(name).state_names)
+    assert merged == (name == "divisible_by_three")
+    assert any("not the remainder itself" in text.value for text in app.caption) == merged
+
+
 def test_a_link_opens_its_view_and_a_junk_view_gets_a_notice_as_text():
     app = AppTest.from_file(APP, default_timeout=TIMEOUT)
     app.query_params.update({"rule": "brackets", "view": "any-length"})

@@ -159,16 +159,24 @@ def _state_space_view(rule: Rule, weights: RNNWeights) -> None:
     space = rule_state_space(weights, rule.name)
     readout = state_readout(weights, rule.name)
     names = class_names(rule)
+    # Divisibility's minimal machine merges remainders (remainder 1 before a column worth 2 acts as remainder 2
+    # before one worth 1): its colours are those merged states, and "the remainder" would claim more than they show.
+    merged = rule.machine is not None and any(" or " in name for name in names)
+    colour = "minimal-machine state" if merged else rule.state_called
     look_for(
-        f"whether each {rule.state_called} has a region of its own. Each dot is the hidden state h_t after one column "
+        f"whether each {colour} has a region of its own. Each dot is the hidden state h_t after one column "
         f"of the rule's training inputs ({space.steps:,} steps), placed by the two directions along which the hidden "
-        f"states spread most; its colour is the rule's {rule.state_called} after that column, worked out from the "
+        f"states spread most; its colour is the rule's {colour} after that column, worked out from the "
         "rule, not read from the network."
+        + (
+            f" The rule's minimal machine merges some values of the {rule.state_called} (the legend names each "
+            f"state by the values it merges), so the colours are its states, not the {rule.state_called} itself."
+            if merged
+            else ""
+        )
     )
     columns = st.columns(2)
-    columns[0].metric(
-        f"A straight-line readout names the {rule.state_called}", f"{readout.accuracy:.1%}", help="of every step"
-    )
+    columns[0].metric(f"A straight-line readout names the {colour}", f"{readout.accuracy:.1%}", help="of every step")
     columns[1].metric("Units it weighs most", ", ".join(str(unit) for unit in readout.top_units))
     show_chart(
         rule_state_space_figure(
@@ -176,10 +184,10 @@ def _state_space_view(rule: Rule, weights: RNNWeights) -> None:
             space.point_class,
             names,
             space.explained_variance_ratio,
-            f"Every hidden state, coloured by the {rule.state_called}",
+            f"Every hidden state, coloured by the {colour}",
         ),
         key="rule_state_space",
-        alt=f"Scatter of the network's hidden states in two dimensions, one colour per {rule.state_called}: "
+        alt=f"Scatter of the network's hidden states in two dimensions, one colour per {colour}: "
         + ", ".join(names)
         + ".",
     )
@@ -189,9 +197,7 @@ def _state_space_view(rule: Rule, weights: RNNWeights) -> None:
     )
     with st.expander("The dots as a table (for screen readers)"):
         counts = np.bincount(space.point_class, weights=space.point_weight, minlength=len(names))
-        show_table(
-            {rule.state_called: list(names), "steps": [int(count) for count in counts]}, key="rule_state_space_table"
-        )
+        show_table({colour: list(names), "steps": [int(count) for count in counts]}, key="rule_state_space_table")
 
 
 def _machine_figures(rule: Rule, weights: RNNWeights) -> None:
