@@ -3,18 +3,18 @@
 The network is three matrices (``W_x (W, H)``, ``W_h (H, H)``, ``W_o (H, 1)``, no biases) and a batch is 32
 inputs of at most 10 columns, so a step is a few hundred small array operations. Keras's ``train_on_batch`` spends
 most of a step in its own overhead (~1.3 ms in one compiled TensorFlow loop, ~5 ms per call; bench/README.md) and
-tracing a compiled loop costs ~1–2 s once per run; numpy does the same step without either. The maths is the
-binary cross-entropy of :func:`explainer.model.network.forward`'s output (each column's term weighted by its loss
-weight, the sum divided by the batch's columns, as Keras's ``BinaryCrossentropy`` with ``sample_weight``) and
-Keras 3's Adam update (β₁ 0.9, β₂ 0.999, ε 1e-7). ``tests/test_rule_training.py`` checks one step against
-Keras's on the same batch.
+tracing a compiled loop costs ~1–2 s once per run; numpy does the same step without either. The forward pass is
+:func:`explainer.model.network.forward` itself; the maths is the binary cross-entropy of its output (each column's
+term weighted by its loss weight, the sum divided by the batch's columns, as Keras's ``BinaryCrossentropy`` with
+``sample_weight``) and Keras 3's Adam update (β₁ 0.9, β₂ 0.999, ε 1e-7). ``tests/test_rule_training.py`` checks
+one step against Keras's on the same batch.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from explainer.model.network import sigmoid
+from explainer.model.network import RNNWeights, forward
 
 BETA_1, BETA_2, EPSILON = 0.9, 0.999, 1e-7  # keras.optimizers.Adam's defaults
 
@@ -37,13 +37,8 @@ class AdamSteps:
         ``loss_weights (B, T)``."""
         input_weights, recurrent_weights, output_weights = self.weights
         count, columns, _ = inputs.shape
-        input_part = inputs @ input_weights  # (B, T, H)
-        hidden = np.empty(input_part.shape)
-        previous = np.zeros((count, recurrent_weights.shape[0]))
-        for column in range(columns):  # h_t = σ(x_t W_x + h_{t−1} W_h)
-            previous = hidden[:, column] = sigmoid(input_part[:, column] + previous @ recurrent_weights)
-        logit = (hidden @ output_weights)[..., 0]  # (B, T)
-        probability = sigmoid(logit)
+        run = forward(RNNWeights(input_weights, recurrent_weights, output_weights), inputs)  # the page's equation
+        hidden, logit, probability = run.hidden, run.output_logit, run.output_probability  # (B, T, H), (B, T), (B, T)
         target = targets[..., 0]
         # −[y log σ(z) + (1 − y) log(1 − σ(z))] = softplus(z) − y z, written so exp never overflows
         terms = np.maximum(logit, 0) - logit * target + np.log1p(np.exp(-np.abs(logit)))
@@ -54,7 +49,7 @@ class AdamSteps:
         hidden_gradient = logit_gradient[..., None] * output_weights[:, 0]  # (B, T, H): through the output
         input_gradient = np.zeros_like(input_weights)
         recurrent_gradient = np.zeros_like(recurrent_weights)
-        carried = np.zeros_like(previous)  # ∂loss/∂h_t through h_{t+1}
+        carried = np.zeros((count, recurrent_weights.shape[0]))  # ∂loss/∂h_t through h_{t+1}
         for column in reversed(range(columns)):
             current = hidden[:, column]
             preactivation_gradient = (hidden_gradient[:, column] + carried) * current * (1.0 - current)  # (B, H)
